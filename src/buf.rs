@@ -1,0 +1,106 @@
+//! Fixed-size buffers in place of a heap: a C path builder that refuses to overflow.
+
+use crate::error::Error;
+use core::ffi::CStr;
+
+/// A NUL-terminated byte string of at most N-1 bytes, built piece by piece.
+/// Overflow is an ENAMETOOLONG error naming the start of what did not fit, never a truncation.
+pub struct CBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> CBuf<N> {
+    pub const fn new() -> Self {
+        CBuf { buf: [0; N], len: 0 }
+    }
+
+    pub fn from(parts: &[&[u8]]) -> Result<Self, Error> {
+        let mut b = Self::new();
+        for p in parts {
+            b.push(p)?;
+        }
+        Ok(b)
+    }
+
+    pub fn push(&mut self, s: &[u8]) -> Result<&mut Self, Error> {
+        // An interior NUL would silently cut the path short when the kernel reads it.
+        if self.len + s.len() >= N || s.contains(&0) {
+            return Err(Error::sys("path", libc::ENAMETOOLONG, &self.buf[..self.len]).at(s));
+        }
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+        self.buf[self.len] = 0;
+        Ok(self)
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.buf[0] = 0;
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.len = len;
+            self.buf[len] = 0;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub fn as_cstr(&self) -> &CStr {
+        // The buffer always holds a NUL at `len` and none before it (push refuses them).
+        CStr::from_bytes_until_nul(&self.buf[..=self.len]).unwrap_or(c"")
+    }
+}
+
+impl<const N: usize> Default for CBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> ufmt::uWrite for CBuf<N> {
+    type Error = Error;
+    fn write_str(&mut self, s: &str) -> Result<(), Error> {
+        self.push(s.as_bytes()).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_c_strings() {
+        let b = CBuf::<16>::from(&[b"/sys", b"/fs"]).unwrap();
+        assert_eq!(b.as_cstr(), c"/sys/fs");
+        assert_eq!(b.len(), 7);
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_truncation() {
+        let mut b = CBuf::<8>::new();
+        b.push(b"1234567").unwrap_err();
+        assert_eq!(b.as_cstr(), c"");
+        b.push(b"123456").unwrap();
+        let e = b.push(b"7").err().unwrap();
+        assert_eq!(e.errno(), libc::ENAMETOOLONG);
+        assert_eq!(b.as_cstr(), c"123456");
+    }
+
+    #[test]
+    fn refuses_interior_nul() {
+        assert!(CBuf::<8>::from(&[b"a\0b"]).is_err());
+    }
+}

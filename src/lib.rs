@@ -1,0 +1,34 @@
+//! runix: a Linux container runtime in one tiny static executable.
+//! `no_std` in the binary; the unit tests build it with std so they run under `cargo test`.
+#![cfg_attr(not(test), no_std)]
+
+pub mod buf;
+pub mod cgroup;
+pub mod cli;
+pub mod error;
+pub mod exec;
+#[macro_use]
+pub mod log;
+pub mod rootfs;
+pub mod run;
+pub mod spec;
+pub mod sys;
+
+use cli::Command;
+
+/// The program: parse, dispatch, report an error once, and return the exit status.
+pub fn main(args: sys::Args, env: sys::Args) -> i32 {
+    let r = match cli::parse(args, env) {
+        Ok(Command::Help) => sys::write_all(1, cli::USAGE.as_bytes()).map(|_| 0),
+        Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
+        Ok(Command::Run(spec, verbosity)) => {
+            log::set_level(verbosity);
+            run::run(&spec)
+        }
+        Err(e) => Err(e),
+    };
+    r.unwrap_or_else(|e| {
+        log::error(&e);
+        e.exit_code()
+    })
+}

@@ -1,0 +1,120 @@
+//! A tiny logger in the original's format: `HH:MM:SS INFO  src/run.rs:42: message`.
+//! `-v` shows INFO, `-vv` DEBUG. Each line is one write(2), so the parent's and the
+//! child's lines never interleave mid-line.
+
+use crate::sys;
+use core::sync::atomic::{AtomicU8, Ordering};
+use ufmt::uWrite;
+
+pub const ERROR: u8 = 0;
+pub const INFO: u8 = 1;
+pub const DEBUG: u8 = 2;
+
+static LEVEL: AtomicU8 = AtomicU8::new(ERROR);
+
+pub fn set_level(l: u8) {
+    LEVEL.store(l, Ordering::Relaxed);
+}
+
+pub fn enabled(l: u8) -> bool {
+    l <= LEVEL.load(Ordering::Relaxed)
+}
+
+/// One line of output, written to stderr in one go; what does not fit ends in "...".
+pub struct Line {
+    buf: [u8; 512],
+    len: usize,
+    cut: bool,
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line { buf: [0; 512], len: 0, cut: false }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Ends the line and writes it to fd 2. Errors writing to stderr have nowhere to go.
+    pub fn flush(mut self) {
+        if self.cut {
+            self.len = self.buf.len() - 4;
+            self.buf[self.len..self.len + 3].copy_from_slice(b"...");
+            self.len += 3;
+        }
+        self.buf[self.len] = b'\n';
+        let _ = sys::write_all(2, &self.buf[..self.len + 1]);
+    }
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl uWrite for Line {
+    type Error = core::convert::Infallible;
+    fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
+        // One byte stays free for the newline.
+        let room = self.buf.len() - 1 - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        self.cut |= n < s.len();
+        Ok(())
+    }
+}
+
+/// The start of a log line: `HH:MM:SS LEVEL src/file.rs:LINE: ` (UTC: there is no tz database).
+pub fn header(level: u8, file: &str, line: u32) -> Line {
+    let mut l = Line::new();
+    let t = sys::realtime_secs() % 86400;
+    let (h, m, s) = (t / 3600, t / 60 % 60, t % 60);
+    let two = |l: &mut Line, v: u64| {
+        let _ = l.write_char((b'0' + (v / 10) as u8) as char);
+        let _ = l.write_char((b'0' + (v % 10) as u8) as char);
+    };
+    two(&mut l, h);
+    let _ = l.write_char(':');
+    two(&mut l, m);
+    let _ = l.write_char(':');
+    two(&mut l, s);
+    let _ = l.write_str(if level == DEBUG { " DEBUG " } else { " INFO  " });
+    let _ = ufmt::uwrite!(l, "{}:{}: ", file, line);
+    l
+}
+
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)*) => { $crate::log_at!($crate::log::INFO, $($arg)*) };
+}
+
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)*) => { $crate::log_at!($crate::log::DEBUG, $($arg)*) };
+}
+
+#[macro_export]
+macro_rules! log_at {
+    ($level:expr, $($arg:tt)*) => {
+        if $crate::log::enabled($level) {
+            let mut l = $crate::log::header($level, file!(), line!());
+            let _ = ufmt::uwrite!(l, $($arg)*);
+            l.flush();
+        }
+    };
+}
+
+/// Print an error the one time it is printed: `runix: <error>`.
+pub fn error(e: &crate::error::Error) {
+    let mut l = Line::new();
+    let _ = ufmt::uwrite!(l, "runix: {}", e);
+    l.flush();
+}
+
+/// Print a plain message line to stderr (help, warnings).
+pub fn say(s: &str) {
+    let _ = sys::write_all(2, s.as_bytes());
+}

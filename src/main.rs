@@ -1,0 +1,17 @@
+//! The runix executable: the per-arch `_start` (src/sys/arch) calls `runix_main`.
+#![no_std]
+#![no_main]
+
+use runix::sys::{self, Args};
+
+#[unsafe(no_mangle)]
+fn runix_main(args: Args, env: Args) -> i32 {
+    runix::main(args, env)
+}
+
+/// panic = "abort": a bug in runix ends the process with runix's own error status.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    runix::log::say("runix: internal error\n");
+    sys::exit_group(125)
+}
