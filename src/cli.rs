@@ -81,7 +81,10 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         };
         match name {
             b"-r" | b"--rootfs" => rootfs = Some(path_arg(value()?, "invalid --rootfs")?),
-            b"-p" | b"--pids" => pids = Some(parse_count(value()?.to_bytes()).ok_or_else(|| bad("invalid --pids (want a whole number from 1)", name, a))?),
+            b"-p" | b"--pids" => {
+                let v = value()?.to_bytes();
+                pids = Some(parse_count(v).ok_or(Error::msg("invalid --pids (want a whole number from 1)", v))?);
+            }
             b"--hostname" => hostname = hostname_arg(value()?)?,
             b"--chroot" => root_mode = RootMode::Chroot,
             b"-h" | b"--help" => return Ok(Command::Help),
@@ -102,10 +105,6 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         return Err(Error::msg("empty command", b""));
     }
     Ok(Command::Run(Spec { rootfs, argv, env: default_env(env), hostname, root_mode, pids }, verbose))
-}
-
-fn bad(what: &'static str, _name: &[u8], value: &[u8]) -> Error {
-    Error::msg(what, value)
 }
 
 fn is_verbose(a: &[u8]) -> bool {

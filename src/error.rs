@@ -8,6 +8,7 @@ use ufmt::{uDisplay, uWrite, Formatter};
 const DETAIL: usize = 200;
 
 #[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Error {
     /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`).
     what: &'static str,
@@ -167,15 +168,24 @@ pub fn errno_name(errno: i32) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     extern crate std;
     use std::string::String;
 
-    fn show(e: &Error) -> String {
-        let mut s = String::new();
+    pub struct S(pub String);
+    impl ufmt::uWrite for S {
+        type Error = core::convert::Infallible;
+        fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
+            self.0.push_str(s);
+            Ok(())
+        }
+    }
+
+    pub fn show(e: &Error) -> String {
+        let mut s = S(String::new());
         ufmt::uwrite!(s, "{}", e).unwrap();
-        s
+        s.0
     }
 
     #[test]

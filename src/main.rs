@@ -15,3 +15,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     runix::log::say("runix: internal error\n");
     sys::exit_group(125)
 }
+
+/// The prebuilt `core` of unoptimised (debug) builds refers to the unwinding personality
+/// routine even though panic = "abort" never unwinds; release builds (LTO) drop the reference.
+#[cfg(debug_assertions)]
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}

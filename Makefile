@@ -1,0 +1,57 @@
+# runix: `make` builds, `make demo` shows a container, `make test` runs every test.
+# Run as root on Debian/Ubuntu: missing tools are installed with apt-get.
+
+CARGO   ?= cargo
+BIN     := target/release/runix
+BUDGET  := 65536
+# What the tests and the demo need from Debian.
+PKGS    := busybox-static
+FS      := fs/busybox
+
+.PHONY: all build size check-binary deps demo test unit integration clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+	@$(MAKE) --no-print-directory check-binary
+
+# The two promises of the binary: static (no interpreter, no dynamic section) and small.
+check-binary:
+	@size=$$(stat -c %s $(BIN)); \
+	if [ "$$size" -gt $(BUDGET) ]; then echo "$(BIN): $$size bytes, over the $(BUDGET)-byte budget" >&2; exit 1; fi; \
+	if readelf -lW $(BIN) | grep -qE '^ *(INTERP|DYNAMIC) '; then echo "$(BIN): not a static executable" >&2; exit 1; fi
+
+size: build
+	@echo "$$(stat -c %s $(BIN)) bytes ($(BUDGET) budget): $(BIN)"
+
+deps:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# A busybox root filesystem: one static busybox and a symlink per applet.
+$(FS): | deps
+	rm -rf $@.tmp && mkdir -p $@.tmp/bin $@.tmp/proc $@.tmp/sys $@.tmp/dev $@.tmp/tmp $@.tmp/etc $@.tmp/root
+	cp "$$(command -v busybox)" $@.tmp/bin/busybox
+	for a in $$($@.tmp/bin/busybox --list); do [ "$$a" = busybox ] || ln -s busybox $@.tmp/bin/$$a; done
+	mv $@.tmp $@
+
+demo: build $(FS)
+	$(BIN) run -r $(FS) /bin/sh -c 'echo "I am PID $$$$ on host \"$$(hostname)\""; echo "processes I can see:"; ps'
+
+test: deps build unit integration
+
+unit:
+	$(CARGO) test --lib
+
+# Root is needed for real containers; one test at a time, since each checks the host is left
+# as it was. The whole run is bounded, on top of each test's own timeouts.
+integration: build
+	timeout 1200 $(CARGO) test --test '*' -- --test-threads=1
+
+clean:
+	$(CARGO) clean
+	rm -rf fs

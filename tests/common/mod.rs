@@ -1,0 +1,200 @@
+//! Helpers for the integration tests: the release binary, busybox roots the tests build
+//! themselves, bounded runs, and snapshots of the host to prove nothing was left behind.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub fn runix() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/runix");
+    assert!(p.exists(), "{} missing: run `make` (or `make test`) first", p.display());
+    p
+}
+
+/// Real containers need root. Under CI=true a missing precondition fails the test; elsewhere
+/// the test says why it does nothing.
+pub fn need_root() -> bool {
+    // SAFETY: geteuid(2) has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: integration tests must run as root");
+        eprintln!("skipped: needs root (run `sudo make test`)");
+    }
+    root
+}
+
+pub fn busybox() -> PathBuf {
+    for p in ["/bin/busybox", "/usr/bin/busybox"] {
+        if Path::new(p).exists() {
+            return PathBuf::from(p);
+        }
+    }
+    panic!("busybox-static is not installed (make test installs it)");
+}
+
+/// A throwaway busybox root filesystem under target/, removed on drop.
+pub struct Root {
+    pub path: PathBuf,
+}
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+impl Root {
+    /// bin/ with busybox and its applets, and empty proc/, tmp/, etc/.
+    pub fn busybox() -> Root {
+        let r = Root::empty();
+        let bin = r.path.join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        fs::copy(busybox(), bin.join("busybox")).unwrap();
+        let out = Command::new(bin.join("busybox")).arg("--list").output().unwrap();
+        for applet in String::from_utf8(out.stdout).unwrap().lines() {
+            if applet != "busybox" {
+                symlink("busybox", bin.join(applet)).unwrap();
+            }
+        }
+        for d in ["proc", "tmp", "etc", "sys", "dev"] {
+            fs::create_dir_all(r.path.join(d)).unwrap();
+        }
+        r
+    }
+
+    pub fn empty() -> Root {
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/test-roots/{}-{}", std::process::id(), n));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        Root { path }
+    }
+
+    pub fn file(&self, rel: &str, content: &str, mode: u32) {
+        let p = self.path.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, content).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    pub fn s(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub pid: u32,
+}
+
+/// Run runix with `args`, stdin from `input`, killed (and the test failed) after `secs`.
+pub fn run_in(args: &[&str], input: &str, secs: u64) -> Out {
+    run_cmd(Command::new(runix()).args(args).env("TERM", "xterm-test"), input, secs)
+}
+
+pub fn run(args: &[&str]) -> Out {
+    run_in(args, "", 20)
+}
+
+pub fn run_cmd(cmd: &mut Command, input: &str, secs: u64) -> Out {
+    use std::io::Write;
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let w = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let ro = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = so.read_to_string(&mut s);
+        s
+    });
+    let re = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = se.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("runix {:?} did not finish within {secs}s", cmd);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    w.join().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap());
+    Out { code, stdout: ro.join().unwrap(), stderr: re.join().unwrap(), pid }
+}
+
+/// The mount point of a cgroup v1 controller on the host.
+pub fn cgroup_v1_mount(controller: &str) -> Option<PathBuf> {
+    fs::read_to_string("/proc/self/mountinfo").unwrap().lines().find_map(|l| {
+        let f: Vec<&str> = l.split(' ').collect();
+        let dash = f.iter().position(|&x| x == "-")?;
+        (f[dash + 1] == "cgroup" && f[dash + 3].split(',').any(|o| o == controller)).then(|| PathBuf::from(f[4]))
+    })
+}
+
+/// Every runix-* cgroup directory anywhere under the host's cgroup mounts.
+pub fn runix_cgroups() -> Vec<PathBuf> {
+    fn walk(d: &Path, out: &mut Vec<PathBuf>, depth: u32) {
+        let Ok(rd) = fs::read_dir(d) else { return };
+        for e in rd.flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                let p = e.path();
+                if e.file_name().to_string_lossy().starts_with("runix-") {
+                    out.push(p.clone());
+                }
+                if depth < 6 {
+                    walk(&p, out, depth + 1);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for l in fs::read_to_string("/proc/self/mountinfo").unwrap().lines() {
+        let f: Vec<&str> = l.split(' ').collect();
+        if let Some(dash) = f.iter().position(|&x| x == "-") {
+            if f[dash + 1].starts_with("cgroup") {
+                walk(Path::new(f[4]), &mut out, 0);
+            }
+        }
+    }
+    out
+}
+
+/// What a run must leave as it was: the mount table (mount point, fs type, options), the
+/// hostname, and the runix cgroups.
+#[derive(Debug, PartialEq)]
+pub struct Host {
+    mounts: Vec<String>,
+    hostname: String,
+    cgroups: Vec<PathBuf>,
+}
+
+pub fn host() -> Host {
+    let mounts = fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').skip(3).collect::<Vec<_>>().join(" "))
+        .collect();
+    Host { mounts, hostname: fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), cgroups: runix_cgroups() }
+}
