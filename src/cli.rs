@@ -18,6 +18,9 @@ Options of run (they stop at the first non-option, so COMMAND's own options pass
       --chroot         enter the root with chroot(2) instead of pivot_root(2), for
                        initramfs hosts where pivot_root fails with EINVAL
   -v, --verbose        log each step (-vv: more)
+      --trace          print every syscall runix makes, strace-style, on stderr
+      --dry-run        print the syscalls runix would make, and make none that
+                       changes anything (no root needed)
   -h, --help           this help
 
 Exit status: the command's own; 128+N if it was killed by signal N; 125 when runix
@@ -34,7 +37,15 @@ const PATH_MAX: usize = 4096;
 pub enum Command {
     Help,
     Version,
-    Run(Spec, u8),
+    Run(Spec, Output),
+}
+
+/// What runix prints besides errors: log level, and the syscall trace mode.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Output {
+    pub verbosity: u8,
+    /// crate::sys::trace::{OFF, TRACE, DRY_RUN}
+    pub trace: u8,
 }
 
 /// Parse `runix ...` (args[0] is the program name). `env` is the caller's environment, read only
@@ -54,7 +65,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
     let mut pids = None;
     let mut hostname = DEFAULT_HOSTNAME;
     let mut root_mode = RootMode::PivotRoot;
-    let mut verbose = 0u8;
+    let mut out = Output::default();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let a = arg.to_bytes();
@@ -88,11 +99,13 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
             b"--hostname" => hostname = hostname_arg(value()?)?,
             b"--chroot" => root_mode = RootMode::Chroot,
             b"-h" | b"--help" => return Ok(Command::Help),
-            _ if is_verbose(a) => verbose = verbose.saturating_add((a.len() - 1) as u8),
-            b"--verbose" => verbose = verbose.saturating_add(1),
+            _ if is_verbose(a) => out.verbosity = out.verbosity.saturating_add((a.len() - 1) as u8),
+            b"--verbose" => out.verbosity = out.verbosity.saturating_add(1),
+            b"--trace" => out.trace = out.trace.max(crate::sys::trace::TRACE),
+            b"--dry-run" => out.trace = crate::sys::trace::DRY_RUN,
             _ => return Err(Error::msg("unknown option (try 'runix run --help')", a)),
         }
-        if inline.is_some() && matches!(name, b"--chroot" | b"--verbose") {
+        if inline.is_some() && matches!(name, b"--chroot" | b"--verbose" | b"--trace" | b"--dry-run") {
             return Err(Error::msg("option takes no value", a));
         }
     }
@@ -104,7 +117,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
     if argv.get(0).is_some_and(|c| c.is_empty()) {
         return Err(Error::msg("empty command", b""));
     }
-    Ok(Command::Run(Spec { rootfs, argv, env: default_env(env), hostname, root_mode, pids }, verbose))
+    Ok(Command::Run(Spec { rootfs, argv, env: default_env(env), hostname, root_mode, pids }, out))
 }
 
 fn is_verbose(a: &[u8]) -> bool {
@@ -157,9 +170,24 @@ mod tests {
         run_env(v, &["HOME=/home/me", "TERM=xterm", "SECRET=1"])
     }
 
+    fn run_out(v: &[&str]) -> Result<(Spec, Output), Error> {
+        match parse(Args::from_strs(v), Args::from_strs(&[]))? {
+            Command::Run(s, o) => Ok((s, o)),
+            _ => panic!("not a run"),
+        }
+    }
+
+    #[test]
+    fn trace_and_dry_run() {
+        use crate::sys::trace::{DRY_RUN, TRACE};
+        assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
+        assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+        assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+    }
+
     fn run_env(v: &[&str], env: &[&str]) -> Result<(Spec, u8), Error> {
         match parse(Args::from_strs(v), Args::from_strs(env))? {
-            Command::Run(s, v) => Ok((s, v)),
+            Command::Run(s, o) => Ok((s, o.verbosity)),
             _ => panic!("not a run"),
         }
     }

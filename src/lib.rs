@@ -21,8 +21,9 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => sys::write_all(1, cli::USAGE.as_bytes()).map(|_| 0),
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
-        Ok(Command::Run(spec, verbosity)) => {
-            log::set_level(verbosity);
+        Ok(Command::Run(spec, out)) => {
+            log::set_level(out.verbosity);
+            sys::trace::set_mode(out.trace);
             run::run(&spec)
         }
         Err(e) => Err(e),

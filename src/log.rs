@@ -44,7 +44,7 @@ impl Line {
             self.len += 3;
         }
         self.buf[self.len] = b'\n';
-        let _ = sys::write_all(2, &self.buf[..self.len + 1]);
+        sys::write_diag(&self.buf[..self.len + 1]);
     }
 }
 
@@ -116,5 +116,5 @@ pub fn error(e: &crate::error::Error) {
 
 /// Print a plain message line to stderr (help, warnings).
 pub fn say(s: &str) {
-    let _ = sys::write_all(2, s.as_bytes());
+    sys::write_diag(s.as_bytes());
 }

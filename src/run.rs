@@ -16,7 +16,7 @@
 use crate::cgroup::{self, Cgroup};
 use crate::error::Error;
 use crate::spec::Spec;
-use crate::sys::{self, Fd};
+use crate::sys::{self, Fd, trace};
 use crate::{exec, rootfs};
 use core::convert::Infallible;
 
@@ -88,20 +88,26 @@ fn start_and_wait(spec: &Spec, cgroup: Option<&Cgroup>) -> Result<i32, Error> {
         }
     };
     info!("(parent) container is pid {}", pid);
-    let r = supervise(pid, ours, cgroup);
+    let r = supervise(pid, ours, cgroup, &child);
     let _ = sys::close(ours);
     r
 }
 
-fn supervise(pid: i32, sock: Fd, cgroup: Option<&Cgroup>) -> Result<i32, Error> {
+fn supervise(pid: i32, sock: Fd, cgroup: Option<&Cgroup>, child: &Child) -> Result<i32, Error> {
     // Sync 1: the child joins its cgroup before it runs anything of the container's, so no
     // process of the container ever escapes the limit.
     if let Some(cg) = cgroup {
-        if let Err(e) = cg.write_num(b"cgroup.procs", pid as u64).and_then(|_| sys::write(sock, b"g")) {
+        if let Err(e) = cg.write_num(b"cgroup.procs", pid as u64).and_then(|_| sys::sync_wake(sock)) {
             let _ = sys::kill(pid, libc::SIGKILL);
             let _ = sys::wait4(pid);
             return Err(e);
         }
+    }
+    if trace::dry_run() {
+        // No child was made: show its steps here, where it would take them.
+        trace::set_child(true);
+        let _ = container_init(child);
+        trace::set_child(false);
     }
     // ^C and ^\ at the terminal reach the container (it shares our process group); runix
     // outlives them to report its status and clean up, as system(3) does.
@@ -131,6 +137,7 @@ pub fn exit_status(status: i32) -> i32 {
 /// The child, PID 1 of the new PID namespace. On failure it reports the error to the parent
 /// (which prints it once) and exits with the error's status.
 fn container_main(c: &Child) -> ! {
+    trace::set_child(true);
     let Err(e) = container_init(c);
     let _ = sys::send(c.sock, &e);
     sys::exit_group(e.exit_code())
@@ -141,7 +148,7 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
     if c.sync {
-        wait_for_parent(c.sock)?;
+        sys::sync_wait(c.sock)?;
     }
     rootfs::make_private()?;
     sys::sethostname(spec.hostname)?;
@@ -149,14 +156,6 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     rootfs::mount_proc()?;
     info!("(child) executing {}", spec.argv.get(0).and_then(|c| c.to_str().ok()).unwrap_or("?"));
     Err(exec::exec(spec.argv, &spec.env))
-}
-
-fn wait_for_parent(sock: Fd) -> Result<(), Error> {
-    let mut go = [0u8; 1];
-    match sys::read(sock, &mut go)? {
-        1 => Ok(()),
-        _ => Err(Error::msg("parent exited during setup", b"")),
-    }
 }
 
 #[cfg(test)]

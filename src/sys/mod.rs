@@ -10,10 +10,10 @@ pub mod arch;
 mod mem;
 #[cfg(not(test))]
 mod start;
+pub mod trace;
 
 use crate::error::Error;
 use core::ffi::{CStr, c_char};
-use core::sync::atomic::{AtomicU8, Ordering};
 use syscalls::{Errno, Sysno};
 
 pub type Fd = i32;
@@ -23,13 +23,25 @@ pub const AT_FDCWD: Fd = libc::AT_FDCWD;
 #[derive(Clone, Copy)]
 pub enum Arg<'a> {
     Int(isize),
+    /// A file descriptor, or AT_FDCWD.
+    Fd(i32),
+    /// A file mode, printed in octal.
+    Oct(u32),
     Str(&'a CStr),
     /// A pointer argument that may be NULL; printed as a string when set.
     OptStr(Option<&'a CStr>),
-    /// A buffer passed by pointer; printed by its length.
+    /// Bytes passed to the kernel (write); printed as a quoted string.
+    Data(&'a [u8]),
+    /// A buffer the kernel fills (read); printed as its address.
     Buf(*const u8, usize),
+    /// An argv array; printed as a list of strings.
+    Argv(Args),
+    /// An envp array: the number of entries and the pointer.
+    Env(usize, usize),
     /// Bit flags, decoded with the table of names.
     Flags(&'static [(u64, &'static str)], u64),
+    /// One value out of a table of names (a signal, an address family).
+    Named(&'static [(u64, &'static str)], u64),
     Ptr(usize),
 }
 
@@ -37,20 +49,21 @@ impl Arg<'_> {
     fn raw(&self) -> usize {
         match *self {
             Arg::Int(v) => v as usize,
+            Arg::Fd(fd) => fd as isize as usize,
+            Arg::Oct(m) => m as usize,
             Arg::Str(s) => s.as_ptr() as usize,
             Arg::OptStr(s) => s.map_or(0, |s| s.as_ptr() as usize),
+            Arg::Data(d) => d.as_ptr() as usize,
             Arg::Buf(p, _) => p as usize,
-            Arg::Flags(_, v) => v as usize,
+            Arg::Argv(a) => a.ptrs.as_ptr() as usize,
+            Arg::Env(_, p) => p,
+            Arg::Flags(_, v) | Arg::Named(_, v) => v as usize,
             Arg::Ptr(p) => p,
         }
     }
 }
 
-/// What `call` does besides the syscall: nothing, print it, or print it without doing it.
-pub static MODE: AtomicU8 = AtomicU8::new(0);
-pub const TRACE: u8 = 1;
-
-/// Issue one syscall. The single door to the kernel.
+/// Issue one syscall. The single door to the kernel, and where --trace and --dry-run hook in.
 #[inline(never)]
 pub fn call(nr: Sysno, args: &[Arg]) -> Result<usize, Errno> {
     let mut a = [0usize; 6];
@@ -60,7 +73,11 @@ pub fn call(nr: Sysno, args: &[Arg]) -> Result<usize, Errno> {
     // SAFETY: every Arg carries either a plain integer or a pointer derived from a live
     // reference (CStr, slice, struct) that outlives this call; the wrappers below pick the
     // argument kinds that match each syscall's prototype.
-    unsafe { syscalls::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }
+    let issue = || unsafe { syscalls::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+    if trace::mode() == trace::OFF {
+        return issue();
+    }
+    trace::call(nr, args, &a, issue)
 }
 
 fn sys<T>(r: Result<T, Errno>, name: &'static str, path: &[u8]) -> Result<T, Error> {
@@ -165,7 +182,7 @@ impl<const N: usize> Default for CList<N> {
 
 /// ssize_t write(int fd, const void *buf, size_t count);
 pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Error> {
-    sys(call(Sysno::write, &[Arg::Int(fd as isize), Arg::Buf(buf.as_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "write", b"")
+    sys(call(Sysno::write, &[Arg::Fd(fd), Arg::Data(buf), Arg::Int(buf.len() as isize)]), "write", b"")
 }
 
 /// write(2) until the whole buffer is written.
@@ -180,12 +197,26 @@ pub fn write_all(fd: Fd, mut buf: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// write(2) of runix's own messages (logs, trace lines, errors) to stderr: not traced, so
+/// printing a trace line does not trace itself.
+pub fn write_diag(mut buf: &[u8]) {
+    while !buf.is_empty() {
+        // SAFETY: buf is a live slice for the duration of the call.
+        match unsafe { syscalls::syscall3(Sysno::write, 2, buf.as_ptr() as usize, buf.len()) } {
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.into_raw() == libc::EINTR => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// ssize_t read(int fd, void *buf, size_t count);
 pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::read, &[Arg::Int(fd as isize), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "read", b"")
+    sys(call(Sysno::read, &[Arg::Fd(fd), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "read", b"")
 }
 
 pub const O_FLAGS: &[(u64, &str)] = &[
+    (0, "O_RDONLY"),
     (libc::O_WRONLY as u64, "O_WRONLY"),
     (libc::O_RDWR as u64, "O_RDWR"),
     (libc::O_CREAT as u64, "O_CREAT"),
@@ -203,7 +234,7 @@ pub const O_FLAGS: &[(u64, &str)] = &[
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
     sys(
-        call(Sysno::openat, &[Arg::Int(dirfd as isize), Arg::Str(path), Arg::Flags(O_FLAGS, flags), Arg::Int(mode as isize)]),
+        call(Sysno::openat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Flags(O_FLAGS, flags), Arg::Oct(mode)]),
         "open",
         path.to_bytes(),
     )
@@ -212,19 +243,19 @@ pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error
 
 /// int close(int fd);
 pub fn close(fd: Fd) -> Result<(), Error> {
-    unit(call(Sysno::close, &[Arg::Int(fd as isize)]), "close", b"")
+    unit(call(Sysno::close, &[Arg::Fd(fd)]), "close", b"")
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
-    unit(call(Sysno::mkdirat, &[Arg::Int(AT_FDCWD as isize), Arg::Str(path), Arg::Int(mode as isize)]), "mkdir", path.to_bytes())
+    unit(call(Sysno::mkdirat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Oct(mode)]), "mkdir", path.to_bytes())
 }
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
     const F: &[(u64, &str)] = &[(libc::AT_REMOVEDIR as u64, "AT_REMOVEDIR")];
     unit(
-        call(Sysno::unlinkat, &[Arg::Int(AT_FDCWD as isize), Arg::Str(path), Arg::Flags(F, libc::AT_REMOVEDIR as u64)]),
+        call(Sysno::unlinkat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Flags(F, libc::AT_REMOVEDIR as u64)]),
         "rmdir",
         path.to_bytes(),
     )
@@ -295,9 +326,17 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
     }
     let start = Start { child, arg };
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
+    let args = [Arg::Flags(CLONE_FLAGS, flags), Arg::Ptr(stack.top)];
+    if trace::dry_run() {
+        trace::show(Sysno::clone, &args, trace::Outcome::NotIssued);
+        return Ok(trace::FAKE_FD);
+    }
     // SAFETY: the stack mapping is live and unused; see the trampoline for `start`.
-    let r = unsafe { arch::runix_clone(flags as usize, stack.top, trampoline::<T>, &start as *const _ as usize) };
-    sys(Errno::from_ret(r as usize), "clone", b"").map(|pid| pid as i32)
+    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, trampoline::<T>, &start as *const _ as usize) } as usize);
+    if trace::mode() != trace::OFF && r != Ok(0) {
+        trace::show(Sysno::clone, &args, trace::Outcome::Done(r));
+    }
+    sys(r, "clone", b"").map(|pid| pid as i32)
 }
 
 /// pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *rusage);
@@ -313,15 +352,29 @@ pub fn wait4(pid: i32) -> Result<i32, Error> {
     }
 }
 
+/// Signal names for the trace.
+pub const SIGNALS: &[(u64, &str)] = &[
+    (libc::SIGHUP as u64, "SIGHUP"),
+    (libc::SIGINT as u64, "SIGINT"),
+    (libc::SIGQUIT as u64, "SIGQUIT"),
+    (libc::SIGKILL as u64, "SIGKILL"),
+    (libc::SIGUSR1 as u64, "SIGUSR1"),
+    (libc::SIGUSR2 as u64, "SIGUSR2"),
+    (libc::SIGPIPE as u64, "SIGPIPE"),
+    (libc::SIGTERM as u64, "SIGTERM"),
+    (libc::SIGCHLD as u64, "SIGCHLD"),
+    (libc::SIGWINCH as u64, "SIGWINCH"),
+];
+
 /// int kill(pid_t pid, int sig);
 pub fn kill(pid: i32, sig: i32) -> Result<(), Error> {
-    unit(call(Sysno::kill, &[Arg::Int(pid as isize), Arg::Int(sig as isize)]), "kill", b"")
+    unit(call(Sysno::kill, &[Arg::Int(pid as isize), Arg::Named(SIGNALS, sig as u64)]), "kill", b"")
 }
 
 /// int execve(const char *path, char *const argv[], char *const envp[]);
 /// Returns only on failure.
 pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
-    let r = call(Sysno::execve, &[Arg::Str(path), Arg::Ptr(argv.ptrs.as_ptr() as usize), Arg::Ptr(envp.ptrs.as_ptr() as usize)]);
+    let r = call(Sysno::execve, &[Arg::Str(path), Arg::Argv(argv), Arg::Env(envp.len, envp.ptrs.as_ptr() as usize)]);
     match r {
         Ok(_) => Error::sys("execve", 0, path.to_bytes()),
         Err(e) => Error::sys("execve", e.into_raw(), path.to_bytes()),
@@ -347,13 +400,31 @@ pub fn getpid() -> i32 {
 pub fn socketpair() -> Result<[Fd; 2], Error> {
     const T: &[(u64, &str)] = &[(libc::SOCK_SEQPACKET as u64, "SOCK_SEQPACKET"), (libc::SOCK_CLOEXEC as u64, "SOCK_CLOEXEC")];
     let mut sv = [0 as Fd; 2];
+    if trace::dry_run() {
+        sv = [trace::FAKE_FD, trace::FAKE_FD + 1];
+    }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
     unit(
-        call(Sysno::socketpair, &[Arg::Int(libc::AF_UNIX as isize), Arg::Flags(T, ty), Arg::Int(0), Arg::Ptr(sv.as_mut_ptr() as usize)]),
+        call(Sysno::socketpair, &[Arg::Named(&[(libc::AF_UNIX as u64, "AF_UNIX")], libc::AF_UNIX as u64), Arg::Flags(T, ty), Arg::Int(0), Arg::Ptr(sv.as_mut_ptr() as usize)]),
         "socketpair",
         b"",
     )?;
     Ok(sv)
+}
+
+/// Sync point, child side: block until the parent says go (one byte), or fail if it died.
+pub fn sync_wait(fd: Fd) -> Result<(), Error> {
+    let mut go = [0u8; 1];
+    match read(fd, &mut go)? {
+        _ if trace::dry_run() => Ok(()),
+        1 => Ok(()),
+        _ => Err(Error::msg("parent exited during setup", b"")),
+    }
+}
+
+/// Sync point, parent side: let the child go on.
+pub fn sync_wake(fd: Fd) -> Result<(), Error> {
+    write(fd, b"g").map(drop)
 }
 
 /// Send a plain-data value (an Error) to our own forked child or parent.
@@ -451,7 +522,7 @@ struct KernelSigaction {
 pub fn signal(sig: i32, ignore: bool) -> Result<(), Error> {
     let act = KernelSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
     unit(
-        call(Sysno::rt_sigaction, &[Arg::Int(sig as isize), Arg::Ptr(&act as *const _ as usize), Arg::Ptr(0), Arg::Int(8)]),
+        call(Sysno::rt_sigaction, &[Arg::Named(SIGNALS, sig as u64), Arg::Ptr(&act as *const _ as usize), Arg::Ptr(0), Arg::Int(8)]),
         "rt_sigaction",
         b"",
     )
@@ -467,13 +538,10 @@ pub fn sleep_ms(ms: u64) {
 }
 
 /// int clock_gettime(CLOCK_REALTIME, struct timespec *tp); seconds since the epoch.
+/// Only for log lines, so not traced either.
 pub fn realtime_secs() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    let _ = call(Sysno::clock_gettime, &[Arg::Int(libc::CLOCK_REALTIME as isize), Arg::Ptr(&mut ts as *mut _ as usize)]);
+    // SAFETY: ts is a live timespec the kernel fills.
+    let _ = unsafe { syscalls::syscall2(Sysno::clock_gettime, libc::CLOCK_REALTIME as usize, &mut ts as *mut _ as usize) };
     ts.tv_sec as u64
-}
-
-/// The trace mode currently set (0 when off).
-pub fn mode() -> u8 {
-    MODE.load(Ordering::Relaxed)
 }

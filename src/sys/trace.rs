@@ -1,0 +1,297 @@
+//! `--trace` and `--dry-run`: every syscall runix makes, printed the way strace prints it,
+//! from the one door to the kernel (`sys::call`), so nothing can slip past. Off, it costs one
+//! load and branch per syscall.
+//!
+//! `[parent] mount("proc", "/proc", "proc", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0`
+//!
+//! Under `--dry-run` only calls that observe (open for reading, read, close of such fds,
+//! getpid) reach the kernel; every other call is printed and answered with a harmless fake,
+//! so the whole sequence shows without creating anything.
+
+use super::{Arg, Args};
+use crate::error::{errno_name, strerror};
+use crate::log::Line;
+use core::sync::atomic::{AtomicU8, Ordering};
+use syscalls::{Errno, Sysno};
+use ufmt::uWrite;
+
+pub const OFF: u8 = 0;
+pub const TRACE: u8 = 1;
+pub const DRY_RUN: u8 = 2;
+
+static MODE: AtomicU8 = AtomicU8::new(OFF);
+static CHILD: AtomicU8 = AtomicU8::new(0);
+
+/// File descriptors handed out by --dry-run's fake open and socketpair.
+pub const FAKE_FD: i32 = 1000;
+
+pub fn set_mode(m: u8) {
+    MODE.store(m, Ordering::Relaxed);
+}
+
+pub fn mode() -> u8 {
+    MODE.load(Ordering::Relaxed)
+}
+
+pub fn dry_run() -> bool {
+    mode() == DRY_RUN
+}
+
+/// Lines from now on are tagged `[child]` (called first thing in the child).
+pub fn set_child(child: bool) {
+    CHILD.store(child as u8, Ordering::Relaxed);
+}
+
+/// What is known of a call's result when its line is printed.
+pub enum Outcome {
+    Done(Result<usize, Errno>),
+    /// Printed before a call that does not return when it succeeds (execve, exit_group).
+    Unknown,
+    /// --dry-run: not issued.
+    NotIssued,
+}
+
+/// Trace or fake one syscall; `issue` really makes it.
+pub fn call(nr: Sysno, args: &[Arg], raw: &[usize; 6], issue: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+    let no_return = matches!(nr, Sysno::execve | Sysno::exit_group);
+    if dry_run() && !observes(nr, raw) {
+        show(nr, args, Outcome::NotIssued);
+        return Ok(match nr {
+            Sysno::openat => FAKE_FD as usize,
+            Sysno::write => raw[2],
+            _ => 0,
+        });
+    }
+    if no_return {
+        show(nr, args, Outcome::Unknown);
+    }
+    let r = issue();
+    if !no_return {
+        show(nr, args, Outcome::Done(r));
+    } else if let Err(e) = r {
+        // strace's notation for the end of a call whose start was printed before.
+        let mut l = line_start();
+        let _ = l.write_str("<... ");
+        name(&mut l, nr);
+        let _ = l.write_str(" resumed>");
+        result(&mut l, Err(e), nr);
+        l.flush();
+    }
+    r
+}
+
+/// Calls that only look: safe to make for real under --dry-run.
+fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
+    let writes = (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC) as usize;
+    match nr {
+        Sysno::openat => a[2] & writes == 0,
+        Sysno::read | Sysno::close => (a[0] as i32) < FAKE_FD,
+        Sysno::getpid | Sysno::clock_gettime | Sysno::exit_group => true,
+        _ => false,
+    }
+}
+
+fn line_start() -> Line {
+    let mut l = Line::new();
+    let _ = l.write_str(if CHILD.load(Ordering::Relaxed) != 0 { "[child] " } else { "[parent] " });
+    l
+}
+
+/// Print one call: `[side] name(arg, arg) = result`.
+pub fn show(nr: Sysno, args: &[Arg], outcome: Outcome) {
+    let mut l = line_start();
+    name(&mut l, nr);
+    let _ = l.write_char('(');
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            let _ = l.write_str(", ");
+        }
+        arg(&mut l, a);
+    }
+    let _ = l.write_char(')');
+    match outcome {
+        Outcome::Done(r) => result(&mut l, r, nr),
+        Outcome::Unknown => {
+            let _ = l.write_str(" = ?");
+        }
+        Outcome::NotIssued => {}
+    }
+    l.flush();
+}
+
+fn result(l: &mut Line, r: Result<usize, Errno>, nr: Sysno) {
+    match r {
+        Ok(v) if nr == Sysno::mmap => {
+            let _ = l.write_str(" = ");
+            hex(l, v);
+        }
+        Ok(v) => {
+            let _ = ufmt::uwrite!(l, " = {}", v as isize);
+        }
+        Err(e) => {
+            let n = e.into_raw();
+            let _ = ufmt::uwrite!(l, " = -1 {} ({})", errno_name(n), strerror(n));
+        }
+    }
+}
+
+fn arg(l: &mut Line, a: &Arg) {
+    match *a {
+        Arg::Int(v) => {
+            let _ = ufmt::uwrite!(l, "{}", v);
+        }
+        Arg::Fd(fd) if fd == libc::AT_FDCWD => {
+            let _ = l.write_str("AT_FDCWD");
+        }
+        Arg::Fd(fd) => {
+            let _ = ufmt::uwrite!(l, "{}", fd);
+        }
+        Arg::Oct(v) => {
+            let _ = l.write_char('0');
+            let mut d = [0u8; 12];
+            let mut i = d.len();
+            let mut v = v;
+            loop {
+                i -= 1;
+                d[i] = b'0' + (v & 7) as u8;
+                v >>= 3;
+                if v == 0 {
+                    break;
+                }
+            }
+            let _ = l.write_str(core::str::from_utf8(&d[i..]).unwrap_or("?"));
+        }
+        Arg::Str(s) => quote(l, s.to_bytes(), usize::MAX),
+        Arg::OptStr(Some(s)) => quote(l, s.to_bytes(), usize::MAX),
+        Arg::OptStr(None) | Arg::Ptr(0) => {
+            let _ = l.write_str("NULL");
+        }
+        Arg::Data(d) => quote(l, d, 32),
+        Arg::Buf(p, _) => hex(l, p as usize),
+        Arg::Ptr(p) => hex(l, p),
+        Arg::Flags(table, v) => flags(l, table, v),
+        Arg::Named(table, v) => match table.iter().find(|e| e.0 == v) {
+            Some(e) => {
+                let _ = l.write_str(e.1);
+            }
+            None => {
+                let _ = ufmt::uwrite!(l, "{}", v);
+            }
+        },
+        Arg::Argv(argv) => list(l, argv),
+        Arg::Env(n, _) => {
+            let _ = ufmt::uwrite!(l, "[/* {} vars */]", n);
+        }
+    }
+}
+
+fn list(l: &mut Line, argv: Args) {
+    let _ = l.write_char('[');
+    for i in 0..argv.len() {
+        if i > 0 {
+            let _ = l.write_str(", ");
+        }
+        quote(l, argv.get(i).map_or(&b""[..], |s| s.to_bytes()), 32);
+    }
+    let _ = l.write_char(']');
+}
+
+/// `A|B|0x40`: the named bits, then whatever is left in hex; "0" when no bit is set.
+/// A name with value 0 (O_RDONLY) stands for "none of the access-mode bits".
+fn flags(l: &mut Line, table: &[(u64, &str)], v: u64) {
+    let mut rest = v;
+    let mut first = true;
+    for &(bit, name) in table {
+        let hit = if bit == 0 { v & 3 == 0 } else { rest & bit == bit };
+        if hit {
+            if !first {
+                let _ = l.write_char('|');
+            }
+            let _ = l.write_str(name);
+            rest &= !bit;
+            first = false;
+        }
+    }
+    if rest != 0 || first {
+        if !first {
+            let _ = l.write_char('|');
+        }
+        hex(l, rest as usize);
+    }
+}
+
+fn hex(l: &mut Line, v: usize) {
+    if v == 0 {
+        let _ = l.write_char('0');
+        return;
+    }
+    let _ = l.write_str("0x");
+    let mut started = false;
+    for shift in (0..16).rev() {
+        let d = (v >> (shift * 4)) & 0xf;
+        if d != 0 || started {
+            started = true;
+            let _ = l.write_char(b"0123456789abcdef"[d] as char);
+        }
+    }
+}
+
+/// A C string as strace shows it: quoted, escaped, cut at `max` bytes with "...".
+fn quote(l: &mut Line, s: &[u8], max: usize) {
+    let _ = l.write_char('"');
+    for &c in s.iter().take(max) {
+        let _ = match c {
+            b'"' => l.write_str("\\\""),
+            b'\\' => l.write_str("\\\\"),
+            b'\n' => l.write_str("\\n"),
+            b'\t' => l.write_str("\\t"),
+            0x20..=0x7e => l.write_char(c as char),
+            _ => {
+                let h = b"0123456789abcdef";
+                let _ = l.write_str("\\x");
+                let _ = l.write_char(h[(c >> 4) as usize] as char);
+                l.write_char(h[(c & 15) as usize] as char)
+            }
+        };
+    }
+    let _ = l.write_char('"');
+    if s.len() > max {
+        let _ = l.write_str("...");
+    }
+}
+
+/// Names of the syscalls runix makes (a table of all ~450 would cost kilobytes); any other
+/// shows as `syscall_NNN`, strace's notation for unknown numbers.
+fn name(l: &mut Line, nr: Sysno) {
+    let s = match nr {
+        Sysno::read => "read",
+        Sysno::write => "write",
+        Sysno::openat => "openat",
+        Sysno::close => "close",
+        Sysno::mkdirat => "mkdirat",
+        Sysno::unlinkat => "unlinkat",
+        Sysno::mmap => "mmap",
+        Sysno::mprotect => "mprotect",
+        Sysno::clone => "clone",
+        Sysno::wait4 => "wait4",
+        Sysno::kill => "kill",
+        Sysno::execve => "execve",
+        Sysno::exit_group => "exit_group",
+        Sysno::getpid => "getpid",
+        Sysno::socketpair => "socketpair",
+        Sysno::mount => "mount",
+        Sysno::umount2 => "umount2",
+        Sysno::pivot_root => "pivot_root",
+        Sysno::chroot => "chroot",
+        Sysno::chdir => "chdir",
+        Sysno::sethostname => "sethostname",
+        Sysno::rt_sigaction => "rt_sigaction",
+        Sysno::clock_gettime => "clock_gettime",
+        Sysno::nanosleep => "nanosleep",
+        _ => {
+            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
+            return;
+        }
+    };
+    let _ = l.write_str(s);
+}
