@@ -8,7 +8,7 @@ BUDGET  := 65536
 PKGS    := busybox-static strace
 FS      := fs/busybox
 
-.PHONY: all build size check-binary deps demo test unit integration clean
+.PHONY: all build size check-binary deps demo test unit integration bench clean
 
 all: build
 
@@ -55,3 +55,9 @@ integration: build
 clean:
 	$(CARGO) clean
 	rm -rf fs
+
+# runix against crun, runc, bwrap and unshare(1): times, syscalls, sizes (root; installs peers).
+BENCH_PKGS := hyperfine strace crun runc bubblewrap time
+bench: build $(FS)
+	@$(MAKE) --no-print-directory deps PKGS="$(BENCH_PKGS)"
+	tests/bench/bench.sh

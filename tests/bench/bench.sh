@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# make bench: runix against crun, runc, bwrap and unshare(1), each running `true` in the same
+# busybox root with the same namespaces (pid, mount, uts, ipc), in one hyperfine run.
+# Prints median start-to-exit times and ratios, binary sizes, runix's peak memory and the
+# syscalls each tool makes before the payload's execve. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$PWD/fs/busybox"
+RUNIX="$PWD/target/release/runix"
+OUT="$PWD/target/bench"
+RUNS="${RUNS:-300}"
+mkdir -p "$OUT"
+[ "$(id -u)" = 0 ] || { echo "make bench needs root" >&2; exit 1; }
+
+# An OCI bundle for crun and runc with what runix does: those four namespaces, /proc, `true`.
+BUNDLE="$OUT/bundle"
+rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
+python3 - "$BUNDLE/config.json" "$ROOT" <<'PY'
+import json, sys
+path, root = sys.argv[1], sys.argv[2]
+cfg = {
+  "ociVersion": "1.0.2",
+  "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
+              "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "cwd": "/",
+              "noNewPrivileges": False},
+  "root": {"path": root, "readonly": False},
+  "hostname": "container",
+  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}],
+  "linux": {"namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount")]},
+}
+json.dump(cfg, open(path, "w"), indent=1)
+PY
+
+declare -A CMD=(
+  [runix]="$RUNIX run -r $ROOT /bin/true"
+  [crun]="crun run --bundle $BUNDLE runix-bench-crun"
+  [runc]="runc run --bundle $BUNDLE runix-bench-runc"
+  [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --bind $ROOT / --proc /proc /bin/true"
+  [unshare]="unshare -pfmui --root=$ROOT --mount-proc /bin/true"
+)
+ORDER=(runix crun runc bwrap unshare)
+
+# crun refuses a hybrid layout (v1 controllers plus an empty cgroup2 mount): run everything in a
+# private mount namespace where the cgroup2 mount is gone. It changes nothing for the others.
+INNER="$OUT/inner.sh"
+{
+  echo 'set -e'
+  echo 'mount --make-rprivate /'
+  echo 'if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi'
+  printf 'hyperfine -N --style basic --warmup 20 --runs %s --export-json %q' "$RUNS" "$OUT/hyperfine.json"
+  for t in "${ORDER[@]}"; do printf ' -n %q %q' "$t" "${CMD[$t]}"; done
+  echo
+  # Syscalls before the payload's execve, all processes together.
+  for t in "${ORDER[@]}"; do
+    printf 'strace -f -qq -o %q %s >/dev/null 2>&1 || true\n' "$OUT/strace.$t" "${CMD[$t]}"
+  done
+  # The syscall target is for a default run with a pids limit.
+  printf 'strace -f -qq -o %q %s\n' "$OUT/strace.runix-p" "$RUNIX run -r $ROOT -p 100 /bin/true"
+} > "$INNER"
+unshare -m bash "$INNER"
+
+# Peak memory of runix (maximum resident set size of runix and what it waited for).
+PEAK_KB=$(/usr/bin/time -f %M "$RUNIX" run -r "$ROOT" /bin/true 2>&1 >/dev/null | tail -1)
+
+python3 - "$OUT" "$PEAK_KB" "${ORDER[@]}" <<'PY'
+import json, os, re, shutil, statistics, sys, platform, datetime, subprocess
+out, peak, order = sys.argv[1], sys.argv[2], sys.argv[3:]
+res = {r["command"]: r for r in json.load(open(f"{out}/hyperfine.json"))["results"]}
+med = {t: statistics.median(res[t]["times"]) * 1000 for t in order}
+
+def syscalls(t):
+    """Lines of strace -f before the payload's successful execve, minus strace's own exec."""
+    lines = open(f"{out}/strace.{t}").read().splitlines()
+    n = 0
+    for i, l in enumerate(lines):
+        body = l.split(" ", 1)[1].lstrip() if " " in l else l
+        if body.startswith(("+++", "---", "<...")):
+            continue
+        if i > 0 and re.match(r'execve\("[^"]*/true"', body):
+            return n
+        if i > 0:
+            n += 1
+    return n
+
+def size(t):
+    exe = {"runix": sys.argv[0] and os.path.join(os.getcwd(), "target/release/runix")}.get(t) or shutil.which(t)
+    return os.path.getsize(os.path.realpath(exe))
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+print(f"\n## runix against its peers ({datetime.date.today()}, {os.cpu_count()} × {cpu}, Linux {platform.release()})\n")
+print("| tool | median start-to-exit | runix's time as a share of it | syscalls before the payload's execve | binary |")
+print("|---|---|---|---|---|")
+for t in order:
+    share = "" if t == "runix" else f"{med['runix'] / med[t]:.2f}×"
+    print(f"| {t} | {med[t]:.2f} ms | {share} | {syscalls(t)} | {size(t):,} bytes |")
+print(f"\nrunix peak memory (max RSS of runix and the command it waited for): {peak} KiB")
+targets = [("crun", 0.2), ("bwrap", 0.5), ("unshare", 0.8)]
+print("\nTargets (runix's median as a share of the peer's):")
+for t, want in targets:
+    got = med["runix"] / med[t]
+    print(f"  {'met ' if got <= want else 'MISSED'} runix/{t} = {got:.2f} (target ≤ {want})")
+n = syscalls("runix-p")
+print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; {syscalls('runix')} without -p)")
+PY
