@@ -14,6 +14,8 @@ pub struct Error {
     what: &'static str,
     /// errno, or 0 for errors that are not a failed syscall.
     errno: i32,
+    /// What the user can do about it, shown after the errno text; "" for none.
+    hint: &'static str,
     len: u8,
     detail: [u8; DETAIL],
 }
@@ -21,7 +23,7 @@ pub struct Error {
 impl Error {
     /// A failed syscall, with the path (or value) it was about.
     pub fn sys(what: &'static str, errno: i32, path: &[u8]) -> Error {
-        Error { what, errno, len: 0, detail: [0; DETAIL] }.at(path)
+        Error { what, errno, hint: "", len: 0, detail: [0; DETAIL] }.at(path)
     }
 
     /// Bad input or a failed check: `what: detail`.
@@ -40,6 +42,12 @@ impl Error {
             self.detail[3..].copy_from_slice(tail);
             self.len = DETAIL as u8;
         }
+        self
+    }
+
+    /// The same error with advice for the user, as bwrap gives for known errnos.
+    pub fn hint(mut self, hint: &'static str) -> Error {
+        self.hint = hint;
         self
     }
 
@@ -81,6 +89,11 @@ impl uDisplay for Error {
         } else if !detail.is_empty() {
             f.write_str(": ")?;
             write_bytes(f, detail)?;
+        }
+        if !self.hint.is_empty() {
+            f.write_str(" (")?;
+            f.write_str(self.hint)?;
+            f.write_str(")")?;
         }
         Ok(())
     }
@@ -194,6 +207,7 @@ pub mod tests {
         assert_eq!(show(&Error::sys("socketpair", libc::EMFILE, b"")), "socketpair: Too many open files");
         assert_eq!(show(&Error::msg("unknown option", b"--foo")), "unknown option: --foo");
         assert_eq!(show(&Error::msg("no command given", b"")), "no command given");
+        assert_eq!(show(&Error::sys("pivot_root", libc::EINVAL, b"/r").hint("try --chroot")), "pivot_root(/r): Invalid argument (try --chroot)");
     }
 
     #[test]

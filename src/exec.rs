@@ -11,7 +11,10 @@ use core::ffi::CStr;
 pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
     let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
-    search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| sys::execve(p, argv, env))
+    search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
+        crate::debug!("(child) trying {}", p.to_str().unwrap_or("?"));
+        sys::execve(p, argv, env)
+    })
 }
 
 /// execvp(3)'s rules: a name with a slash is run as is; otherwise each PATH entry is tried in

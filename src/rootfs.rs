@@ -21,7 +21,11 @@ pub fn enter_root(spec: &Spec) -> Result<(), Error> {
         RootMode::PivotRoot => {
             // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
             // detached, so no path inside the container leads back to the host (pivot_root(2)).
-            sys::pivot_root(c".", c".").map_err(|e| e.at(root.to_bytes()))?;
+            sys::pivot_root(c".", c".").map_err(|e| {
+                let e = e.at(root.to_bytes());
+                // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
+                if e.errno() == libc::EINVAL { e.hint("on an initramfs root, use --chroot") } else { e }
+            })?;
             sys::umount2(c".", libc::MNT_DETACH)?;
         }
         RootMode::Chroot => {

@@ -66,6 +66,7 @@ fn check_rootfs(spec: &Spec) -> Result<(), Error> {
 /// A v1 pids cgroup nested under runix's own, with pids.max set.
 fn pids_cgroup(max: u64) -> Result<Cgroup, Error> {
     let parent = cgroup::find("pids")?;
+    crate::debug!("(parent) runix's pids cgroup is {}", parent.as_cstr().to_str().unwrap_or("?"));
     let cg = Cgroup::create(&parent, sys::getpid())?;
     info!("(parent) created cgroup {}", cg.dir.as_cstr().to_str().unwrap_or("?"));
     if let Err(e) = cg.write_num(b"pids.max", max) {
@@ -77,6 +78,7 @@ fn pids_cgroup(max: u64) -> Result<Cgroup, Error> {
 
 fn start_and_wait(spec: &Spec, cgroup: Option<&Cgroup>) -> Result<i32, Error> {
     let [ours, theirs] = sys::socketpair()?;
+    crate::debug!("(parent) sync socket {} (ours), {} (child's)", ours, theirs);
     let child = Child { spec, sock: theirs, parent_sock: ours, sync: cgroup.is_some() };
     let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(CLONE_FLAGS, &stack, container_main, &child));
     let _ = sys::close(theirs);

@@ -183,6 +183,9 @@ fn verbosity_levels() {
     assert_eq!(run(&["run", "-r", r.s(), "true"]).stderr, "");
     let info = run(&["run", "-r", r.s(), "-v", "true"]).stderr;
     assert!(!info.is_empty() && !info.contains(" DEBUG "), "{info}");
+    let debug = run(&["run", "-r", r.s(), "-vv", "true"]).stderr;
+    assert!(debug.lines().all(is_log_line), "{debug}");
+    assert!(debug.contains(" DEBUG src/exec.rs:") && debug.contains("(child) trying /usr/local/sbin/true"), "{debug}");
 }
 
 #[test]
