@@ -9,6 +9,111 @@ use core::ffi::CStr;
 
 pub type Path = CBuf<4096>;
 
+/// CFS period for --cpus, µs: Docker's and the kernel's default.
+pub const CPU_PERIOD: u64 = 100_000;
+
+/// What to limit; None (or false) leaves that controller alone. Filled from the command line
+/// or an OCI config; checked by `check` before anything is made.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub struct Limits<'a> {
+    /// pids.max.
+    pub pids: Option<u64>,
+    /// Bytes of memory (v1 memory.limit_in_bytes, v2 memory.max).
+    pub memory: Option<u64>,
+    /// Memory plus swap, bytes, as Docker's --memory-swap: -1 is unlimited swap. Needs `memory`.
+    pub memory_swap: Option<i64>,
+    /// (quota, period) in µs: --cpus 1.5 is (150000, CPU_PERIOD).
+    pub cpus: Option<(u64, u64)>,
+    /// v1 cpu.shares (2 to 262144); on v2 turned into cpu.weight as crun does.
+    pub cpu_shares: Option<u64>,
+    /// cpuset.cpus and cpuset.mems lists, as `0-1,3`.
+    pub cpuset_cpus: Option<&'a [u8]>,
+    pub cpuset_mems: Option<&'a [u8]>,
+    /// The device allow-list of hardening.md: v1 devices.deny/allow here; on v2 it takes a BPF
+    /// program that the caller attaches to `Cgroups::devices_v2()`.
+    pub devices: bool,
+    /// Also account memory and CPU time where that costs no new failure, for `usage`.
+    pub stats: bool,
+}
+
+impl Limits<'_> {
+    /// Limits that contradict each other (Docker's rules for --memory-swap). Values out of
+    /// the kernel's range are for the kernel to refuse.
+    pub fn check(&self) -> Result<(), Error> {
+        match (self.memory_swap, self.memory) {
+            (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => Err(Error::msg("memory-swap limit below the memory limit", b"")),
+            (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
+/// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
+pub fn parse_size(s: &[u8]) -> Option<u64> {
+    let s = s.strip_suffix(b"b").or(s.strip_suffix(b"B")).unwrap_or(s);
+    let shift = match s.last()?.to_ascii_lowercase() {
+        b'k' => 10,
+        b'm' => 20,
+        b'g' => 30,
+        _ => 0,
+    };
+    let v = num(&s[..s.len() - (shift != 0) as usize])?.checked_mul(1 << shift)?;
+    (v > 0 && v <= i64::MAX as u64).then_some(v)
+}
+
+/// --memory-swap: a size, or -1 for unlimited swap.
+pub fn parse_swap(s: &[u8]) -> Option<i64> {
+    if s == b"-1" { Some(-1) } else { parse_size(s).map(|v| v as i64) }
+}
+
+/// --cpus as a CFS quota in µs per CPU_PERIOD: `1.5` is 150000. At most 5 decimals (1 µs; more
+/// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
+/// 1 ms minimum quota).
+pub fn parse_cpus(s: &[u8]) -> Option<u64> {
+    let (int, frac) = match s.iter().position(|&c| c == b'.') {
+        Some(i) if i + 1 < s.len() && s.len() - i <= 6 => (&s[..i], &s[i + 1..]),
+        Some(_) => return None,
+        None => (s, &b""[..]),
+    };
+    let mut q = num(int)?.checked_mul(CPU_PERIOD)?;
+    let mut unit = CPU_PERIOD;
+    for &d in frac {
+        unit /= 10;
+        q = q.checked_add(num(&[d])? * unit)?;
+    }
+    (q >= 1000 && q <= i64::MAX as u64).then_some(q)
+}
+
+/// The syntax of a cpuset list: `N` or `N-M` (N <= M), comma-separated, nothing else (no
+/// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
+pub fn parse_cpu_list(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.split(|&c| c == b',').all(|r| {
+            let mut it = r.splitn(2, |&c| c == b'-');
+            match (it.next().and_then(num), it.next().map(num)) {
+                (Some(_), None) => true,
+                (Some(a), Some(Some(b))) => a <= b,
+                _ => false,
+            }
+        })
+}
+
+/// v2 cpu.weight (1 to 10000) for v1 cpu.shares (2 to 262144, as the kernel clamps them),
+/// crun's linear map.
+pub fn shares_to_weight(shares: u64) -> u64 {
+    1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142
+}
+
+/// A decimal number: digits only, no overflow.
+fn num(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(d.is_ascii_digit().then(|| (d - b'0') as u64)?))
+}
+
 /// Where the cgroup files of one controller live for this process.
 pub struct Cgroup {
     pub dir: Path,
@@ -206,6 +311,9 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
+    use crate::error::tests::show;
+    use std::string::String;
 
     const PROC_CGROUP: &[u8] = b"9:name=systemd:/\n8:pids:/user/a\n4:memory:/mem\n2:cpu,cpuacct:/c\n0::/unified/x\n";
 
@@ -246,5 +354,67 @@ mod tests {
         assert_eq!(itoa(0, &mut b), b"0");
         assert_eq!(itoa(4242, &mut b), b"4242");
         assert_eq!(itoa(u64::MAX, &mut b), b"18446744073709551615");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size(b"32m"), Some(32 << 20));
+        assert_eq!(parse_size(b"32MB"), Some(32 << 20));
+        assert_eq!(parse_size(b"1k"), Some(1024));
+        assert_eq!(parse_size(b"1Kb"), Some(1024));
+        assert_eq!(parse_size(b"2g"), Some(2 << 30));
+        assert_eq!(parse_size(b"4096"), Some(4096));
+        assert_eq!(parse_size(b"4096b"), Some(4096));
+        assert_eq!(parse_size(b"8589934591g"), Some(8_589_934_591 << 30));
+        for bad in [&b""[..], b"0", b"0m", b"-1", b"+1", b"1.5g", b"1t", b"1x", b"m", b"b", b"1 m", b"1bb", b"8589934592g", b"99999999999999999999"] {
+            assert_eq!(parse_size(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_swap(b"-1"), Some(-1));
+        assert_eq!(parse_swap(b"1g"), Some(1 << 30));
+        assert_eq!(parse_swap(b"-2"), None);
+    }
+
+    #[test]
+    fn cpus() {
+        assert_eq!(parse_cpus(b"1"), Some(100_000));
+        assert_eq!(parse_cpus(b"0.25"), Some(25_000));
+        assert_eq!(parse_cpus(b"1.5"), Some(150_000));
+        assert_eq!(parse_cpus(b"0.01"), Some(1_000));
+        assert_eq!(parse_cpus(b"0.33333"), Some(33_333));
+        assert_eq!(parse_cpus(b"64"), Some(6_400_000));
+        assert_eq!(parse_cpus(b"007.50"), Some(750_000));
+        for bad in [&b""[..], b"0", b"0.0", b"0.009", b"-1", b"+1", b".5", b"1.", b"1.000001", b"1e3", b"1,5", b"one", b"184467440737095.5", b"99999999999999999999"] {
+            assert_eq!(parse_cpus(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn cpu_lists() {
+        for good in [&b"0"[..], b"0-1,3", b"0-0", b"2,4,6-7", b"128"] {
+            assert!(parse_cpu_list(good), "{}", String::from_utf8_lossy(good));
+        }
+        for bad in [&b""[..], b"1-0", b"0,", b",0", b"0,,1", b"0-", b"-1", b"0-1-2", b"a", b" 0", b"0-3:2/4", b"0\n"] {
+            assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn shares_map_to_weight_as_crun_does() {
+        assert_eq!(shares_to_weight(2), 1);
+        assert_eq!(shares_to_weight(1024), 39);
+        assert_eq!(shares_to_weight(262_144), 10_000);
+        assert_eq!(shares_to_weight(0), 1);
+        assert_eq!(shares_to_weight(1 << 40), 10_000);
+    }
+
+    #[test]
+    fn swap_follows_docker_rules() {
+        let l = |memory, memory_swap| Limits { memory, memory_swap, ..Limits::default() }.check().err().map(|e| show(&e));
+        assert_eq!(l(Some(100), Some(100)), None);
+        assert_eq!(l(Some(100), Some(-1)), None);
+        assert_eq!(l(Some(100), None), None);
+        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("memory-swap limit below the memory limit"));
+        assert_eq!(l(Some(100), Some(-2)).as_deref(), Some("memory-swap limit below the memory limit"));
+        assert_eq!(l(None, Some(100)).as_deref(), Some("memory-swap limit without a memory limit"));
     }
 }
