@@ -187,6 +187,11 @@ impl Layout {
         Layout::discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
     }
 
+    /// Every mounted hierarchy runix could use, for `cleanup_stale`.
+    pub fn all(parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        Layout::discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)
+    }
+
     fn discover(need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
         let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N], enable: 0, extra: 0 };
         let want = need | opt;
@@ -242,6 +247,10 @@ impl Layout {
         if l.enable == 0 {
             l.extra = 0;
         }
+        // `all`: the v2 hierarchy too, even with every controller on v1 (devices may be there).
+        if opt == (1 << N) - 1 && v2 {
+            l.lo = 0;
+        }
         Ok(l)
     }
 
@@ -264,6 +273,70 @@ impl Layout {
         self.is_v2(DEVICES).then(|| self.dirs[0].as_cstr())
     }
 
+    /// Remove the `runix-<pid>` cgroups in these parents whose runix is gone (killed before it
+    /// could clean up), killing what still runs in them. A pid counts as a live runix when its
+    /// /proc/<pid>/comm is "runix" or the same as ours, so a recycled pid does not keep a
+    /// cgroup. Only sound when every runix using these parents shares our PID namespace.
+    /// Returns how many were removed.
+    pub fn cleanup_stale(&self) -> Result<u32, Error> {
+        let mut comm = [0u8; 32];
+        let own = read_file(c"/proc/self/comm", &mut comm)?;
+        let mut removed = 0;
+        for d in &self.dirs[self.lo..self.n] {
+            let r = for_each_entry(d.as_cstr(), &mut |name| {
+                match name.strip_prefix(b"runix-") {
+                    Some(pid) if num(pid).is_some() && !alive(pid, own) => {
+                        rmdir_kill(&join(d, b"/", name)?)?;
+                        removed += 1;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            });
+            // A parent missing in one hierarchy has nothing left in it.
+            match r {
+                Err(e) if e.errno() == ENOENT => {}
+                r => r?,
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Whether the pid in a `runix-<pid>` name is a runix process (see `cleanup_stale`). When in
+/// doubt (any error but "no such pid"), it is.
+fn alive(pid: &[u8], own_comm: &[u8]) -> bool {
+    let mut comm = [0u8; 32];
+    let Ok(p) = Path::from(&[b"/proc/", pid, b"/comm"]) else { return true };
+    match read_file(p.as_cstr(), &mut comm) {
+        Ok(c) => c == b"runix\n" || c == own_comm,
+        Err(e) => e.errno() != ENOENT,
+    }
+}
+
+/// Call `f` with each name in `dir` (getdents64(2) gives struct linux_dirent64 records:
+/// d_ino u64, d_off i64, d_reclen u16, d_type u8, then the NUL-terminated name).
+fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+    let fd = sys::openat(sys::AT_FDCWD, dir, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
+    let mut buf = [0u8; 2048];
+    let r = 'outer: loop {
+        let n = match sys::getdents64(fd, &mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) => break Err(e.at(dir.to_bytes())),
+        };
+        let mut off = 0;
+        while let Some(rec) = buf[..n].get(off..) {
+            let len = rec.get(16..18).map_or(0, |l| u16::from_ne_bytes([l[0], l[1]]) as usize);
+            let Some(name) = rec.get(19..len) else { break };
+            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name)) {
+                break 'outer Err(e);
+            }
+            off += len;
+        }
+    };
+    sys::close(fd)?;
+    r
 }
 
 /// Usage of the container so far, for `-v`: what the kernel keeps, when it keeps it.
@@ -755,7 +828,7 @@ mod tests {
     use std::string::{String, ToString};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::vec::Vec;
-    use std::{format, fs};
+    use std::{format, fs, vec};
 
     const PROC_CGROUP: &[u8] = b"9:name=systemd:/\n8:pids:/user/a\n4:memory:/mem\n2:cpu,cpuacct:/c\n0::/unified/x\n";
 
@@ -1313,6 +1386,10 @@ mod tests {
         cg.remove().unwrap();
         assert_eq!(f.tree(), before);
 
+        // Cleaning up looks in every hierarchy, v2 included.
+        let all = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        assert_eq!(all.dirs().map(|d| rel(d.to_bytes())).collect::<Vec<_>>(), ["unified/user", "pids/user", "memory/user"]);
+
         // A controller on neither: v2 is mounted but does not offer it.
         let e = err(f.create(&Limits { cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() }, None));
         assert_eq!(e, "cgroup controller not available: cpu");
@@ -1410,6 +1487,48 @@ mod tests {
         assert_eq!(log[0], "busy pids/user/runix-42");
         assert_eq!(log.last().unwrap(), "rmdir memory/user/runix-42");
         assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn cleanup_removes_only_cgroups_of_dead_runix() {
+        let f = v1_host();
+        // A thread named runix stands for a live runix (its tid is a /proc entry too).
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::Builder::new()
+            .name("runix".into())
+            .spawn(move || {
+                let tid = fs::read_link("/proc/thread-self").unwrap();
+                tx.send(tid.file_name().unwrap().to_str().unwrap().to_string()).unwrap();
+                let _ = stop_rx.recv();
+            })
+            .unwrap();
+        let live = rx.recv().unwrap();
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let me = std::process::id().to_string();
+        let never = "99999999"; // above any pid_max
+        for name in [&live, &me, never, &sleeper.id().to_string()] {
+            f.file(&format!("pids/user/runix-{name}/pids.max"), "");
+        }
+        f.file(&format!("pids/user/runix-{}/cgroup.procs", sleeper.id()), &format!("{}\n", sleeper.id()));
+        f.file(&format!("memory/user/runix-{never}/cgroup.procs"), "");
+        f.file("pids/user/other/pids.max", "");
+        f.file("pids/user/runix-x1/pids.max", "");
+        let layout = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        assert_eq!(layout.cleanup_stale().unwrap(), 3);
+        stop_tx.send(()).unwrap();
+        t.join().unwrap();
+        assert_eq!(sleeper.wait().unwrap().signal(), Some(libc::SIGKILL));
+        let mut left: Vec<_> = fs::read_dir(f.root.join("pids/user")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| !n.contains('.')).collect();
+        left.sort();
+        let mut want = vec![format!("runix-{live}"), format!("runix-{me}"), "other".to_string(), "runix-x1".to_string()];
+        want.sort();
+        assert_eq!(left, want);
+        assert!(!f.root.join(format!("memory/user/runix-{never}")).exists());
+        // A parent that only some hierarchies have.
+        let layout = Layout::all(Some(b"/only/pids"), &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        f.file(&format!("pids/only/pids/runix-{never}/pids.max"), "");
+        assert_eq!(layout.cleanup_stale().unwrap(), 1);
     }
 
     #[test]

@@ -477,3 +477,13 @@ pub fn realtime_secs() -> u64 {
 pub fn mode() -> u8 {
     MODE.load(Ordering::Relaxed)
 }
+
+// ---------------------------------------------------------------------------------------------
+// cgroup (src/cgroup.rs) — begin: getdents64(2), to find runix-<pid> cgroups left behind.
+
+/// ssize_t getdents64(int fd, void *dirp, size_t count);
+pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
+    sys(call(Sysno::getdents64, &[Arg::Int(fd as isize), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "getdents64", b"")
+}
+
+// cgroup — end.
