@@ -1,17 +1,637 @@
-//! The container's cgroup: found from /proc/self/cgroup and /proc/self/mountinfo (never a
-//! hard-coded /sys/fs/cgroup), made under runix's own cgroup, written with bare open/write,
-//! and removed after the container, on every path.
+//! Resource limits: the container's cgroups on v1, v2 and hybrid hosts.
+//!
+//! Where: the hierarchies come from /proc/self/mountinfo and /proc/self/cgroup, never a
+//! hard-coded /sys/fs/cgroup. Each controller a run needs goes to its v1 hierarchy when one is
+//! mounted (a controller bound to v1 cannot be used on v2: hybrid hosts), else to the unified
+//! hierarchy, whose parent cgroup must offer it (cgroup.controllers; the kernel says ENOENT
+//! when it is enabled otherwise). The cgroup is `runix-<pid>` under runix's own cgroup, or
+//! under a parent given as a path inside the hierarchy (--cgroup-parent).
+//! How: bare open/write of the control files in an order the kernel accepts, and rmdir of
+//! everything made, on every path. Kernel docs: admin-guide/cgroup-v2.rst, cgroup-v1/*.rst.
 
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
+use libc::{EBUSY, EEXIST, EINVAL, ENOENT, ERANGE};
 
 pub type Path = CBuf<4096>;
 
-/// Where the cgroup files of one controller live for this process.
-pub struct Cgroup {
-    pub dir: Path,
+/// CFS period for --cpus, µs: Docker's and the kernel's default.
+pub const CPU_PERIOD: u64 = 100_000;
+
+/// What to limit; None (or false) leaves that controller alone. Filled from the command line
+/// or an OCI config; checked by `check` before anything is made.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub struct Limits<'a> {
+    /// pids.max.
+    pub pids: Option<u64>,
+    /// Bytes of memory (v1 memory.limit_in_bytes, v2 memory.max).
+    pub memory: Option<u64>,
+    /// Memory plus swap, bytes, as Docker's --memory-swap: -1 is unlimited swap. Needs `memory`.
+    pub memory_swap: Option<i64>,
+    /// (quota, period) in µs: --cpus 1.5 is (150000, CPU_PERIOD).
+    pub cpus: Option<(u64, u64)>,
+    /// v1 cpu.shares (2 to 262144); on v2 turned into cpu.weight as crun does.
+    pub cpu_shares: Option<u64>,
+    /// cpuset.cpus and cpuset.mems lists, as `0-1,3`.
+    pub cpuset_cpus: Option<&'a [u8]>,
+    pub cpuset_mems: Option<&'a [u8]>,
+    /// The device allow-list of hardening.md: v1 devices.deny/allow here; on v2 it takes a BPF
+    /// program that the caller attaches to `Cgroups::devices_v2()`.
+    pub devices: bool,
+    /// Also account memory and CPU time where that costs no new failure, for `usage`.
+    pub stats: bool,
+}
+
+// Controllers, in the order their files are written: cpuset first, since no task may join a
+// v1 cpuset whose cpus or mems are empty. The first four are enabled through v2's
+// cgroup.subtree_control; v2 has no devices controller (BPF) and puts cpuacct's numbers in
+// cpu.stat of every cgroup.
+const CPUSET: usize = 0;
+const MEMORY: usize = 1;
+const CPU: usize = 2;
+const PIDS: usize = 3;
+const DEVICES: usize = 4;
+const CPUACCT: usize = 5;
+const N: usize = 6;
+const NAMES: [&[u8]; N] = [b"cpuset", b"memory", b"cpu", b"pids", b"devices", b"cpuacct"];
+const NONE: u8 = 0xff;
+
+/// The limit files: controller, v1 name, v2 name ("" where that version has none).
+const FILES: [(usize, &[u8], &[u8]); 8] = [
+    (CPUSET, b"cpuset.cpus", b"cpuset.cpus"),
+    (CPUSET, b"cpuset.mems", b"cpuset.mems"),
+    (MEMORY, b"memory.limit_in_bytes", b"memory.max"),
+    (MEMORY, b"memory.memsw.limit_in_bytes", b"memory.swap.max"),
+    (CPU, b"cpu.cfs_period_us", b""),
+    (CPU, b"cpu.cfs_quota_us", b"cpu.max"),
+    (CPU, b"cpu.shares", b"cpu.weight"),
+    (PIDS, b"pids.max", b"pids.max"),
+];
+
+/// devices.deny all, then devices.allow what hardening.md lists: /dev/null zero full random
+/// urandom tty, ptmx and the pts.
+const DEVICE_RULES: [&[u8]; 9] =
+    [b"a", b"c 1:3 rwm", b"c 1:5 rwm", b"c 1:7 rwm", b"c 1:8 rwm", b"c 1:9 rwm", b"c 5:0 rwm", b"c 5:2 rwm", b"c 136:* rwm"];
+
+impl Limits<'_> {
+    /// Limits that contradict each other (Docker's rules for --memory-swap). Values out of
+    /// the kernel's range are for the kernel to refuse (see `set`).
+    pub fn check(&self) -> Result<(), Error> {
+        match (self.memory_swap, self.memory) {
+            (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => Err(Error::msg("memory-swap limit below the memory limit", b"")),
+            (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The controllers this run needs, one bit each.
+    fn need(&self) -> u8 {
+        (self.cpuset_cpus.is_some() || self.cpuset_mems.is_some()) as u8
+            | (self.memory.is_some() as u8) << MEMORY
+            | ((self.cpus.is_some() || self.cpu_shares.is_some()) as u8) << CPU
+            | (self.pids.is_some() as u8) << PIDS
+            | (self.devices as u8) << DEVICES
+    }
+}
+
+/// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
+/// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
+pub fn parse_size(s: &[u8]) -> Option<u64> {
+    let s = s.strip_suffix(b"b").or(s.strip_suffix(b"B")).unwrap_or(s);
+    let shift = match s.last()?.to_ascii_lowercase() {
+        b'k' => 10,
+        b'm' => 20,
+        b'g' => 30,
+        _ => 0,
+    };
+    let v = num(&s[..s.len() - (shift != 0) as usize])?.checked_mul(1 << shift)?;
+    (v > 0 && v <= i64::MAX as u64).then_some(v)
+}
+
+/// --memory-swap: a size, or -1 for unlimited swap.
+pub fn parse_swap(s: &[u8]) -> Option<i64> {
+    if s == b"-1" { Some(-1) } else { parse_size(s).map(|v| v as i64) }
+}
+
+/// --cpus as a CFS quota in µs per CPU_PERIOD: `1.5` is 150000. At most 5 decimals (1 µs; more
+/// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
+/// 1 ms minimum quota).
+pub fn parse_cpus(s: &[u8]) -> Option<u64> {
+    let (int, frac) = match s.iter().position(|&c| c == b'.') {
+        Some(i) if i + 1 < s.len() && s.len() - i <= 6 => (&s[..i], &s[i + 1..]),
+        Some(_) => return None,
+        None => (s, &b""[..]),
+    };
+    let mut q = num(int)?.checked_mul(CPU_PERIOD)?;
+    let mut unit = CPU_PERIOD;
+    for &d in frac {
+        unit /= 10;
+        q = q.checked_add(num(&[d])? * unit)?;
+    }
+    (q >= 1000 && q <= i64::MAX as u64).then_some(q)
+}
+
+/// The syntax of a cpuset list: `N` or `N-M` (N <= M), comma-separated, nothing else (no
+/// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
+pub fn parse_cpu_list(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.split(|&c| c == b',').all(|r| {
+            let mut it = r.splitn(2, |&c| c == b'-');
+            match (it.next().and_then(num), it.next().map(num)) {
+                (Some(_), None) => true,
+                (Some(a), Some(Some(b))) => a <= b,
+                _ => false,
+            }
+        })
+}
+
+/// v2 cpu.weight (1 to 10000) for v1 cpu.shares (2 to 262144, as the kernel clamps them),
+/// crun's linear map.
+pub fn shares_to_weight(shares: u64) -> u64 {
+    1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142
+}
+
+/// A decimal number: digits only, no overflow.
+fn num(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(d.is_ascii_digit().then(|| (d - b'0') as u64)?))
+}
+
+/// Where the cgroups of a run go: the parent directory per controller, none made yet.
+pub struct Layout {
+    /// dirs[0] is for the unified (v2) hierarchy, v1 ones from 1; in use: lo..n (lo is 0
+    /// when v2 is used).
+    dirs: [Path; N + 1],
+    lo: usize,
+    n: usize,
+    /// Per controller, its index in dirs, or NONE.
+    at: [u8; N],
+    /// v2 controllers to enable in dirs[0]'s cgroup.subtree_control: needed, and optional
+    /// (for `usage` only, so their failure is no error).
+    enable: u8,
+    extra: u8,
+}
+
+impl Layout {
+    /// The layout for `limits`, from the given /proc/self/cgroup and /proc/self/mountinfo.
+    /// `parent` is a path inside each hierarchy (as in /proc/self/cgroup) that replaces
+    /// runix's own cgroup. Nothing to limit reads nothing.
+    pub fn find(limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        limits.check()?;
+        let opt = if limits.stats { 1 << MEMORY | 1 << CPUACCT } else { 0 };
+        Layout::discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
+    }
+
+    /// Every mounted hierarchy runix could use, for `cleanup_stale`.
+    pub fn all(parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        Layout::discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)
+    }
+
+    fn discover(need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N], enable: 0, extra: 0 };
+        let want = need | opt;
+        if want == 0 {
+            return Ok(l);
+        }
+        if let Some(p) = parent.filter(|p| p.split(|&c| c == b'/').any(|c| c == b"..")) {
+            return Err(Error::msg("invalid cgroup parent", p));
+        }
+        let mut buf = [0u8; 4096];
+        let cg = read_file(proc_cgroup, &mut buf)?;
+        let mut v2 = false;
+        for_each_line(mountinfo, &mut |line| {
+            // N stands for the unified hierarchy (controller name "").
+            for c in 0..=N {
+                let name = NAMES.get(c).copied().unwrap_or(b"");
+                let todo = if c == N { !v2 } else { want >> c & 1 != 0 && l.at[c] == NONE };
+                let Some((root, point)) = cgroup_mount(line, name).filter(|_| todo) else { continue };
+                let Some(own) = own_path(cg, name) else { continue };
+                let n = if c == N { 0 } else { l.n };
+                dir_of(&mut l.dirs[n], point, root, parent.unwrap_or(own))?;
+                if c == N {
+                    v2 = true;
+                } else {
+                    // Co-mounted controllers (cpu,cpuacct) share one directory.
+                    let i = (1..n).find(|&i| l.dirs[i].bytes() == l.dirs[n].bytes()).unwrap_or(n);
+                    l.n += (i == n) as usize;
+                    l.at[c] = i as u8;
+                }
+            }
+            Ok(true)
+        })?;
+        // The rest go to v2, if mounted. Whether the parent offers them (its cgroup.controllers)
+        // the kernel says when they are enabled (ENOENT). v2 has no devices controller (BPF)
+        // and gives cpuacct's numbers in every cgroup's cpu.stat.
+        for (c, &name) in NAMES.iter().enumerate() {
+            let bit = 1u8 << c;
+            if want & bit == 0 || l.at[c] != NONE {
+                continue;
+            }
+            if v2 {
+                l.at[c] = 0;
+                l.lo = 0;
+                if c < DEVICES {
+                    *(if need & bit != 0 { &mut l.enable } else { &mut l.extra }) |= bit;
+                }
+            } else if need & bit != 0 {
+                return Err(Error::msg("cgroup controller not available", name));
+            }
+        }
+        // Optional controllers go along with needed ones only: alone, enabling them could fail
+        // (EBUSY) where the run without them would not.
+        if l.enable == 0 {
+            l.extra = 0;
+        }
+        // `all`: the v2 hierarchy too, even with every controller on v1 (devices may be there).
+        if opt == (1 << N) - 1 && v2 {
+            l.lo = 0;
+        }
+        Ok(l)
+    }
+
+    fn dir(&self, c: usize) -> Option<&Path> {
+        self.dirs.get(self.at[c] as usize)
+    }
+
+    fn is_v2(&self, c: usize) -> bool {
+        self.at[c] == 0
+    }
+
+    /// The directories in use (parents here; the container's own in `Cgroups`).
+    pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
+        self.dirs[self.lo..self.n].iter().map(Path::as_cstr)
+    }
+
+    /// The v2 cgroup a device-filter BPF program must be attached to, when the device rules
+    /// cannot be written to a v1 devices controller.
+    pub fn devices_v2(&self) -> Option<&CStr> {
+        self.is_v2(DEVICES).then(|| self.dirs[0].as_cstr())
+    }
+
+    /// Remove the `runix-<pid>` cgroups in these parents whose runix is gone (killed before it
+    /// could clean up), killing what still runs in them. A pid counts as a live runix when its
+    /// /proc/<pid>/comm is "runix" or the same as ours, so a recycled pid does not keep a
+    /// cgroup. Only sound when every runix using these parents shares our PID namespace.
+    /// Returns how many were removed.
+    pub fn cleanup_stale(&self) -> Result<u32, Error> {
+        let mut comm = [0u8; 32];
+        let own = read_file(c"/proc/self/comm", &mut comm)?;
+        let mut removed = 0;
+        for d in &self.dirs[self.lo..self.n] {
+            let r = for_each_entry(d.as_cstr(), &mut |name| {
+                match name.strip_prefix(b"runix-") {
+                    Some(pid) if num(pid).is_some() && !alive(pid, own) => {
+                        rmdir_kill(&join(d, b"/", name)?)?;
+                        removed += 1;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            });
+            // A parent missing in one hierarchy has nothing left in it.
+            match r {
+                Err(e) if e.errno() == ENOENT => {}
+                r => r?,
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Whether the pid in a `runix-<pid>` name is a runix process (see `cleanup_stale`). When in
+/// doubt (any error but "no such pid"), it is.
+fn alive(pid: &[u8], own_comm: &[u8]) -> bool {
+    let mut comm = [0u8; 32];
+    let Ok(p) = Path::from(&[b"/proc/", pid, b"/comm"]) else { return true };
+    match read_file(p.as_cstr(), &mut comm) {
+        Ok(c) => c == b"runix\n" || c == own_comm,
+        Err(e) => e.errno() != ENOENT,
+    }
+}
+
+/// Call `f` with each name in `dir` (getdents64(2) gives struct linux_dirent64 records:
+/// d_ino u64, d_off i64, d_reclen u16, d_type u8, then the NUL-terminated name).
+fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+    let fd = sys::openat(sys::AT_FDCWD, dir, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
+    let mut buf = [0u8; 2048];
+    let r = 'outer: loop {
+        let n = match sys::getdents64(fd, &mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) => break Err(e.at(dir.to_bytes())),
+        };
+        let mut off = 0;
+        while let Some(rec) = buf[..n].get(off..) {
+            let len = rec.get(16..18).map_or(0, |l| u16::from_ne_bytes([l[0], l[1]]) as usize);
+            let Some(name) = rec.get(19..len) else { break };
+            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name)) {
+                break 'outer Err(e);
+            }
+            off += len;
+        }
+    };
+    sys::close(fd)?;
+    r
+}
+
+/// Usage of the container so far, for `-v`: what the kernel keeps, when it keeps it.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub struct Usage {
+    /// Peak memory, bytes (v1 memory.max_usage_in_bytes, v2 memory.peak since Linux 5.19).
+    pub memory_peak: Option<u64>,
+    /// CPU time, ns (v1 cpuacct.usage, v2 cpu.stat usage_usec).
+    pub cpu_ns: Option<u64>,
+}
+
+/// The container's cgroups, made: one directory per hierarchy it uses.
+pub struct Cgroups {
+    l: Layout,
+    /// How many of l.dirs[l.lo..] exist.
+    made: usize,
+}
+
+impl Cgroups {
+    /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
+    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
+    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<Cgroups, Error> {
+        let layout = Layout::find(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
+        Cgroups::create_in(layout, limits, pid)
+    }
+
+    /// Make the cgroups of `layout`; on failure, whatever was made is removed again.
+    pub fn create_in(layout: Layout, limits: &Limits, pid: i32) -> Result<Cgroups, Error> {
+        let mut cg = Cgroups { l: layout, made: 0 };
+        if let Err(e) = cg.make(limits, pid) {
+            // The first error is the one to report; a cleanup failure would only hide it.
+            let _ = cg.remove();
+            return Err(e);
+        }
+        Ok(cg)
+    }
+
+    fn make(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
+        let l = &mut self.l;
+        let mut digits = [0u8; 20];
+        let name = itoa(pid as u64, &mut digits);
+        for d in &mut l.dirs[l.lo..l.n] {
+            let parent = d.len();
+            d.push(b"/runix-")?.push(name)?;
+            mkdir_fresh(d).map_err(|e| if e.errno() == ENOENT { Error::msg("cgroup parent does not exist", &d.bytes()[..parent]) } else { e })?;
+            self.made += 1;
+        }
+        // The v2 parent hands the controllers down before its child's limits can be set; one at
+        // a time, so an error names the controller.
+        if l.enable != 0 {
+            let v2 = l.dirs[0].bytes();
+            let parent = Path::from(&[&v2[..v2.len().saturating_sub(name.len() + 7)]])?;
+            for (c, &name) in NAMES[..DEVICES].iter().enumerate() {
+                let bit = 1 << c;
+                if (l.enable | l.extra) & bit == 0 {
+                    continue;
+                }
+                let mut tok = *b"+cpuset";
+                let n = name.len();
+                tok[1..=n].copy_from_slice(name);
+                let e = match write_file(&parent, b"cgroup.subtree_control", &tok[..=n]) {
+                    Err(e) if l.enable & bit != 0 => e,
+                    _ => continue,
+                };
+                return Err(match e.errno() {
+                    // The parent's cgroup.controllers lacks it (EINVAL: this kernel has no such).
+                    ENOENT | EINVAL => Error::msg("cgroup controller not available", name),
+                    EBUSY => Error::msg(
+                        "cannot enable cgroup controllers: the parent cgroup has processes, and cgroup v2 gives controllers only to cgroups without (use --cgroup-parent to name an empty cgroup, or move those processes into a leaf cgroup)",
+                        parent.bytes(),
+                    ),
+                    _ => e,
+                });
+            }
+        }
+        self.set_limits(lim)
+    }
+
+    fn set_limits(&self, lim: &Limits) -> Result<(), Error> {
+        let l = &self.l;
+        let need = lim.need();
+        let mut nb = [0u8; 48];
+        let mut parent = [0u8; 1024];
+        for (i, &(c, v1, v2)) in FILES.iter().enumerate() {
+            let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
+            let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
+            let v: &[u8] = match i {
+                0 | 1 => match if i == 0 { lim.cpuset_cpus } else { lim.cpuset_mems } {
+                    Some(v) => v,
+                    // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
+                    // parent's): copy the parent's.
+                    None if !v2 => {
+                        let p = join(d, b"/../", file)?;
+                        let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
+                        if v.is_empty() {
+                            return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
+                        }
+                        v
+                    }
+                    None => continue,
+                },
+                2 => nums(&mut nb, lim.memory.unwrap_or(0), None),
+                // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
+                // swap alone.
+                3 => match lim.memory_swap {
+                    Some(-1) => if v2 { b"max" } else { b"-1" },
+                    Some(s) => nums(&mut nb, s as u64 - if v2 { lim.memory.unwrap_or(0) } else { 0 }, None),
+                    None => continue,
+                },
+                // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
+                4 | 5 => match lim.cpus {
+                    Some((q, p)) if v2 => nums(&mut nb, q, Some(p)),
+                    Some((q, p)) => nums(&mut nb, if i == 4 { p } else { q }, None),
+                    None => continue,
+                },
+                6 => match lim.cpu_shares {
+                    Some(s) => nums(&mut nb, if v2 { shares_to_weight(s) } else { s }, None),
+                    None => continue,
+                },
+                _ => nums(&mut nb, lim.pids.unwrap_or(0), None),
+            };
+            if !file.is_empty() {
+                set(d, file, v)?;
+            }
+        }
+        // v1 only: on v2 the caller attaches a BPF program (`devices_v2`).
+        if let Some(d) = l.dir(DEVICES).filter(|_| lim.devices && !l.is_v2(DEVICES)) {
+            for (i, r) in DEVICE_RULES.iter().enumerate() {
+                set(d, if i == 0 { b"devices.deny" } else { b"devices.allow" }, r)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Move `pid` into every cgroup of the container (v1: one per hierarchy; v2: the one).
+    pub fn add(&self, pid: i32) -> Result<(), Error> {
+        let mut digits = [0u8; 20];
+        let v = itoa(pid as u64, &mut digits);
+        self.made_dirs().iter().try_for_each(|d| write_file(d, b"cgroup.procs", v))
+    }
+
+    /// Whether the kernel's OOM killer killed a process of the container. Best effort: false
+    /// when memory was not limited or the files cannot be read.
+    pub fn oom_killed(&self) -> bool {
+        let l = &self.l;
+        let Some(d) = l.dir(MEMORY) else { return false };
+        if l.is_v2(MEMORY) {
+            return read_u64(d, b"memory.events", b"oom_kill").is_some_and(|n| n > 0);
+        }
+        match read_u64(d, b"memory.oom_control", b"oom_kill") {
+            Some(n) => n > 0,
+            // Before Linux 4.13 there is no oom_kill count: the limit was hit (failcnt) and
+            // usage peaked at it (within 1/16) is as close as those kernels tell.
+            None => read_u64(d, b"memory.failcnt", b"").is_some_and(|n| n > 0)
+                && match (read_u64(d, b"memory.max_usage_in_bytes", b""), read_u64(d, b"memory.limit_in_bytes", b"")) {
+                    (Some(max), Some(lim)) => max.saturating_add(lim / 16) >= lim,
+                    _ => false,
+                },
+        }
+    }
+
+    /// Peak memory and CPU time of the container, where the kernel counts them.
+    pub fn usage(&self) -> Usage {
+        let l = &self.l;
+        Usage {
+            memory_peak: l.dir(MEMORY).and_then(|d| read_u64(d, if l.is_v2(MEMORY) { b"memory.peak" } else { b"memory.max_usage_in_bytes" }, b"")),
+            // v2 counts CPU time in every cgroup, controller or not; v1 in cpuacct's hierarchy,
+            // its own or co-mounted with cpu.
+            cpu_ns: if l.lo == 0 {
+                read_u64(&l.dirs[0], b"cpu.stat", b"usage_usec").and_then(|u| u.checked_mul(1000))
+            } else {
+                [CPUACCT, CPU].iter().find_map(|&c| l.dir(c)).and_then(|d| read_u64(d, b"cpuacct.usage", b""))
+            },
+        }
+    }
+
+    /// The v2 cgroup to attach a device-filter BPF program to (see `Layout::devices_v2`).
+    pub fn devices_v2(&self) -> Option<&CStr> {
+        self.l.devices_v2()
+    }
+
+    /// The container's cgroup directories, for logging.
+    pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
+        self.made_dirs().iter().map(Path::as_cstr)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.made == 0
+    }
+
+    fn made_dirs(&self) -> &[Path] {
+        &self.l.dirs[self.l.lo..self.l.lo + self.made]
+    }
+
+    /// rmdir every cgroup made, killing what is still in it; tries all, returns the first
+    /// error. Safe to call again: what is removed is forgotten.
+    pub fn remove(&mut self) -> Result<(), Error> {
+        let mut r = Ok(());
+        while self.made > 0 {
+            self.made -= 1;
+            let e = rmdir_kill(&self.l.dirs[self.l.lo + self.made]);
+            r = r.and(e);
+        }
+        r
+    }
+}
+
+/// Write a limit; the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
+/// parent's or the machine's) and ENOENT (a file this kernel lacks) become messages naming
+/// file and value.
+fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
+    write_file(dir, file, v).map_err(|e| {
+        let what = match e.errno() {
+            EINVAL | ERANGE => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
+            ENOENT => "cgroup file missing (not supported by this kernel?)",
+            _ => return e,
+        };
+        let mut d = join(dir, b"/", file).unwrap_or_default();
+        let _ = d.push(b"=").and_then(|d| d.push(v));
+        Error::msg(what, d.bytes())
+    })
+}
+
+/// Write `value` to `dir/file`: open, one write, close. Real kernels make the control files on
+/// mkdir; the tests' fake cgroupfs makes them too (`tests::fake_mkdir`), so no O_CREAT here.
+fn write_file(dir: &Path, file: &[u8], value: &[u8]) -> Result<(), Error> {
+    let path = join(dir, b"/", file)?;
+    #[cfg(test)]
+    tests::fake_write(&path, value)?;
+    let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
+    let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
+    let c = sys::close(fd);
+    r.and(c)
+}
+
+/// The number in `dir/file`: the whole file when `key` is empty, else from its `key N` line.
+fn read_u64(dir: &Path, file: &[u8], key: &[u8]) -> Option<u64> {
+    let mut buf = [0u8; 1024];
+    let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
+    s.split(|&c| c == b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
+}
+
+/// `dir`, `sep`, `name`: a control file's path.
+fn join(dir: &Path, sep: &[u8], name: &[u8]) -> Result<Path, Error> {
+    Path::from(&[dir.bytes(), sep, name])
+}
+
+fn mkdir(d: &Path) -> Result<(), Error> {
+    sys::mkdir(d.as_cstr(), 0o755)?;
+    #[cfg(test)]
+    tests::fake_mkdir(d);
+    Ok(())
+}
+
+/// mkdir; a directory left by an earlier runix that had our pid (and was killed) is removed
+/// and made anew, so it cannot carry stale limits.
+fn mkdir_fresh(d: &Path) -> Result<(), Error> {
+    match mkdir(d) {
+        Err(e) if e.errno() == EEXIST => {
+            rmdir_kill(d)?;
+            mkdir(d)
+        }
+        r => r,
+    }
+}
+
+/// rmdir a cgroup. While processes are in it rmdir says EBUSY: SIGKILL those cgroup.procs
+/// lists (the container is over; left alone, its PID namespace dies with its PID 1 anyway) and
+/// retry, for at most a second. Already gone is fine.
+fn rmdir_kill(d: &Path) -> Result<(), Error> {
+    let mut tries = 0;
+    loop {
+        #[cfg(test)]
+        let r = tests::fake_rmdir(d).and_then(|_| sys::rmdir(d.as_cstr()));
+        #[cfg(not(test))]
+        let r = sys::rmdir(d.as_cstr());
+        match r {
+            Err(e) if e.errno() == EBUSY && tries < 200 => {
+                tries += 1;
+                if let Ok(p) = join(d, b"/", b"cgroup.procs") {
+                    // Errors here show up as the final EBUSY.
+                    let _ = for_each_line(p.as_cstr(), &mut |pid| {
+                        if let Some(pid) = num(pid) {
+                            let _ = sys::kill(pid as i32, libc::SIGKILL);
+                        }
+                        Ok(true)
+                    });
+                }
+                sys::sleep_ms(5);
+            }
+            Err(e) if e.errno() == ENOENT => return Ok(()),
+            r => return r,
+        }
+    }
 }
 
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
@@ -59,11 +679,12 @@ pub fn push_unescaped<const N: usize>(out: &mut CBuf<N>, s: &[u8]) -> Result<(),
     Ok(())
 }
 
-/// The directory of the cgroup at `own` in a hierarchy mounted at `point` whose mount shows
-/// `root` of the hierarchy (not "/" inside a cgroup namespace, or for a bind-mounted subtree).
-pub fn dir_of(point: &[u8], root: &[u8], own: &[u8]) -> Result<Path, Error> {
-    let mut p = Path::new();
-    push_unescaped(&mut p, point)?;
+/// Into `p`, the directory of the cgroup at `own` in a hierarchy mounted at `point` whose
+/// mount shows `root` of the hierarchy (not "/" inside a cgroup namespace, or for a
+/// bind-mounted subtree).
+pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(), Error> {
+    p.clear();
+    push_unescaped(p, point)?;
     let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or(Error::msg("cgroup outside its mount", own))? };
     if !rel.is_empty() && rel != b"/" {
         if !rel.starts_with(b"/") {
@@ -71,32 +692,27 @@ pub fn dir_of(point: &[u8], root: &[u8], own: &[u8]) -> Result<Path, Error> {
         }
         p.push(rel)?;
     }
-    Ok(p)
+    Ok(())
 }
 
-/// Read a whole small file (/proc/self/cgroup) into buf; a file that does not fit is an error.
+/// Read a whole small file (/proc/self/cgroup) into buf, each line ending in a newline; a
+/// file that does not fit is an error.
 pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
-    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
     let mut len = 0;
-    let r = loop {
-        match sys::read(fd, &mut buf[len..]) {
-            Ok(0) => break Ok(()),
-            Ok(n) => {
-                len += n;
-                if len == buf.len() {
-                    break Err(Error::sys("read", libc::EFBIG, path.to_bytes()));
-                }
-            }
-            Err(e) => break Err(e.at(path.to_bytes())),
-        }
-    };
-    sys::close(fd)?;
-    r.map(|_| &buf[..len])
+    for_each_line(path, &mut |line| {
+        let end = len + line.len();
+        let room = buf.get_mut(len..=end).ok_or(Error::sys("read", libc::EFBIG, path.to_bytes()))?;
+        room[..line.len()].copy_from_slice(line);
+        room[line.len()] = b'\n';
+        len = end + 1;
+        Ok(true)
+    })?;
+    Ok(&buf[..len])
 }
 
 /// Call `f` with each line of a file of any length, read in pieces; a line longer than the
 /// buffer is an error rather than a line silently cut in two.
-pub fn for_each_line(path: &CStr, mut f: impl FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
+pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
     let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
     let mut buf = [0u8; 4096];
     let mut have = 0;
@@ -127,67 +743,15 @@ pub fn for_each_line(path: &CStr, mut f: impl FnMut(&[u8]) -> Result<bool, Error
     r
 }
 
-/// The directory of this process's own cgroup for `controller` (v1).
-pub fn find(controller: &'static str) -> Result<Path, Error> {
-    let mut buf = [0u8; 4096];
-    let own = own_path(read_file(c"/proc/self/cgroup", &mut buf)?, controller.as_bytes())
-        .ok_or(Error::msg("no cgroup v1 hierarchy for controller", controller.as_bytes()))?;
-    let mut dir = None;
-    for_each_line(c"/proc/self/mountinfo", |line| {
-        if let Some((root, point)) = cgroup_mount(line, controller.as_bytes()) {
-            dir = Some(dir_of(point, root, own));
-            return Ok(false);
-        }
-        Ok(true)
-    })?;
-    dir.ok_or(Error::msg("cgroup controller is not mounted", controller.as_bytes()))?
-}
-
-impl Cgroup {
-    /// mkdir `parent/runix-<pid>`. A directory left by an earlier runix that had our pid (and
-    /// was killed) is removed and made anew, so it cannot carry stale limits.
-    pub fn create(parent: &Path, pid: i32) -> Result<Cgroup, Error> {
-        let mut dir = Path::from(&[parent.bytes(), b"/runix-"])?;
-        let mut digits = [0u8; 10];
-        dir.push(itoa(pid as u64, &mut digits))?;
-        match sys::mkdir(dir.as_cstr(), 0o755) {
-            Err(e) if e.errno() == libc::EEXIST => {
-                sys::rmdir(dir.as_cstr())?;
-                sys::mkdir(dir.as_cstr(), 0o755)?;
-            }
-            r => r?,
-        }
-        Ok(Cgroup { dir })
+/// `a`, or `a b`, in decimal.
+fn nums(buf: &mut [u8; 48], a: u64, b: Option<u64>) -> &[u8] {
+    let mut i = buf.len();
+    if let Some(b) = b {
+        i -= itoa(b, &mut buf[..i]).len() + 1;
+        buf[i] = b' ';
     }
-
-    /// Write `value` to the file `name` in this cgroup: open, write, close.
-    pub fn write(&self, name: &[u8], value: &[u8]) -> Result<(), Error> {
-        let path = Path::from(&[self.dir.bytes(), b"/", name])?;
-        let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
-        let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
-        let c = sys::close(fd);
-        r.and(c)
-    }
-
-    pub fn write_num(&self, name: &[u8], v: u64) -> Result<(), Error> {
-        let mut digits = [0u8; 20];
-        self.write(name, itoa(v, &mut digits))
-    }
-
-    /// rmdir the cgroup. The container's PID 1 has exited, so the kernel is killing whatever
-    /// was left in its PID namespace; until they are gone rmdir says EBUSY: try again briefly.
-    pub fn remove(&self) -> Result<(), Error> {
-        let mut tries = 0;
-        loop {
-            match sys::rmdir(self.dir.as_cstr()) {
-                Err(e) if e.errno() == libc::EBUSY && tries < 200 => {
-                    tries += 1;
-                    sys::sleep_ms(5);
-                }
-                r => return r,
-            }
-        }
-    }
+    i -= itoa(a, &mut buf[..i]).len();
+    &buf[i..]
 }
 
 /// Decimal digits of v, without allocation.
@@ -203,9 +767,68 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The v1 pids-only API run.rs uses today. Delete once run.rs uses `Cgroups`.
+
+/// Where the cgroup files of one controller live for this process.
+pub struct Cgroup {
+    pub dir: Path,
+}
+
+/// The directory of this process's own cgroup for `controller` (v1).
+pub fn find(controller: &'static str) -> Result<Path, Error> {
+    let mut buf = [0u8; 4096];
+    let own = own_path(read_file(c"/proc/self/cgroup", &mut buf)?, controller.as_bytes())
+        .ok_or(Error::msg("no cgroup v1 hierarchy for controller", controller.as_bytes()))?;
+    let (mut dir, mut found) = (Path::new(), false);
+    for_each_line(c"/proc/self/mountinfo", &mut |line| {
+        if let Some((root, point)) = cgroup_mount(line, controller.as_bytes()) {
+            dir_of(&mut dir, point, root, own)?;
+            found = true;
+            return Ok(false);
+        }
+        Ok(true)
+    })?;
+    found.then_some(dir).ok_or(Error::msg("cgroup controller is not mounted", controller.as_bytes()))
+}
+
+impl Cgroup {
+    /// mkdir `parent/runix-<pid>`, anew if an earlier runix with our pid left it.
+    pub fn create(parent: &Path, pid: i32) -> Result<Cgroup, Error> {
+        let mut dir = Path::from(&[parent.bytes(), b"/runix-"])?;
+        let mut digits = [0u8; 10];
+        dir.push(itoa(pid as u64, &mut digits))?;
+        mkdir_fresh(&dir)?;
+        Ok(Cgroup { dir })
+    }
+
+    pub fn write(&self, name: &[u8], value: &[u8]) -> Result<(), Error> {
+        write_file(&self.dir, name, value)
+    }
+
+    pub fn write_num(&self, name: &[u8], v: u64) -> Result<(), Error> {
+        let mut digits = [0u8; 20];
+        self.write(name, itoa(v, &mut digits))
+    }
+
+    pub fn remove(&self) -> Result<(), Error> {
+        rmdir_kill(&self.dir)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
+    use crate::error::tests::show;
+    use std::cell::RefCell;
+    use std::ffi::CString;
+    use std::os::unix::process::ExitStatusExt;
+    use std::path::PathBuf;
+    use std::string::{String, ToString};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::vec::Vec;
+    use std::{format, fs, vec};
 
     const PROC_CGROUP: &[u8] = b"9:name=systemd:/\n8:pids:/user/a\n4:memory:/mem\n2:cpu,cpuacct:/c\n0::/unified/x\n";
 
@@ -233,8 +856,13 @@ mod tests {
 
     #[test]
     fn joins_mount_point_root_and_own_path() {
+        let dir_of = |point: &[u8], root: &[u8], own: &[u8]| {
+            let mut p = Path::from(&[b"old"]).unwrap();
+            super::dir_of(&mut p, point, root, own).map(|_| p)
+        };
         assert_eq!(dir_of(b"/sys/fs/cgroup/pids", b"/", b"/").unwrap().bytes(), b"/sys/fs/cgroup/pids");
         assert_eq!(dir_of(b"/sys/fs/cgroup/pids", b"/", b"/a/b").unwrap().bytes(), b"/sys/fs/cgroup/pids/a/b");
+        assert_eq!(dir_of(b"/sys/fs/cgroup/pids", b"/", b"a/b").unwrap().bytes(), b"/sys/fs/cgroup/pids/a/b");
         assert_eq!(dir_of(b"/cg", b"/a", b"/a/b").unwrap().bytes(), b"/cg/b");
         assert_eq!(dir_of(b"/my\\040cg", b"/", b"/x").unwrap().bytes(), b"/my cg/x");
         assert!(dir_of(b"/cg", b"/other", b"/a/b").is_err());
@@ -246,5 +874,671 @@ mod tests {
         assert_eq!(itoa(0, &mut b), b"0");
         assert_eq!(itoa(4242, &mut b), b"4242");
         assert_eq!(itoa(u64::MAX, &mut b), b"18446744073709551615");
+    }
+
+    // A fake cgroupfs: a temp directory with regular files for the control files, and matching
+    // proc/cgroup and proc/mountinfo files. The hooks below, called from mkdir, write_file and
+    // rmdir_kill, play the kernel's part: a new cgroup gets its parent's control files (empty,
+    // as a v1 cpuset's are); rmdir removes them, and says EBUSY while cgroup.procs lists a
+    // running process; enabling a v2 controller the parent's cgroup.controllers lacks is ENOENT.
+    // Every mkdir, write and rmdir is recorded, in order, relative to the fake root.
+
+    thread_local! {
+        static ROOT: RefCell<String> = const { RefCell::new(String::new()) };
+        static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+        /// Writes whose log line contains the pattern fail with the errno.
+        static FAIL: RefCell<Vec<(&'static str, i32)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn rel(p: &[u8]) -> String {
+        let p = String::from_utf8_lossy(p).into_owned();
+        ROOT.with(|r| p.strip_prefix(&format!("{}/", r.borrow())).map(String::from).unwrap_or(p))
+    }
+
+    fn record(line: String) {
+        LOG.with(|l| l.borrow_mut().push(line));
+    }
+
+    /// What was done since the last call.
+    fn log() -> Vec<String> {
+        LOG.with(|l| l.take())
+    }
+
+    fn fail(pattern: &'static str, errno: i32) {
+        FAIL.with(|f| f.borrow_mut().push((pattern, errno)));
+    }
+
+    pub fn fake_write(path: &Path, value: &[u8]) -> Result<(), Error> {
+        let line = format!("write {} {}", rel(path.bytes()), String::from_utf8_lossy(value));
+        record(line.clone());
+        if let Some((_, errno)) = FAIL.with(|f| f.borrow().iter().find(|(p, _)| line.contains(p)).copied()) {
+            return Err(Error::sys("write", errno, path.bytes()));
+        }
+        let p = PathBuf::from(String::from_utf8_lossy(path.bytes()).into_owned());
+        if let (Some("cgroup.subtree_control"), Some(c)) = (p.file_name().and_then(|n| n.to_str()), value.strip_prefix(b"+")) {
+            let offered = fs::read_to_string(p.with_file_name("cgroup.controllers"));
+            if offered.is_ok_and(|o| !o.split_whitespace().any(|o| o.as_bytes() == c)) {
+                return Err(Error::sys("write", ENOENT, path.bytes()));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn fake_mkdir(d: &Path) {
+        record(format!("mkdir {}", rel(d.bytes())));
+        let d = PathBuf::from(String::from_utf8_lossy(d.bytes()).into_owned());
+        for e in fs::read_dir(d.parent().unwrap()).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                fs::write(d.join(e.file_name()), "").unwrap();
+            }
+        }
+    }
+
+    pub fn fake_rmdir(d: &Path) -> Result<(), Error> {
+        let dir = PathBuf::from(String::from_utf8_lossy(d.bytes()).into_owned());
+        let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+        if procs.lines().any(running) {
+            record(format!("busy {}", rel(d.bytes())));
+            return Err(Error::sys("rmdir", EBUSY, d.bytes()));
+        }
+        record(format!("rmdir {}", rel(d.bytes())));
+        for e in fs::read_dir(&dir).into_iter().flatten() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                fs::remove_file(e.path()).unwrap();
+            }
+        }
+        Ok(())
+    }
+
+    /// A process that has not exited (a zombie has: the kernel drops it from its cgroups).
+    /// Only the tests' own children count, so no test can make runix kill anything else.
+    fn running(pid: &str) -> bool {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let mut f = stat.rsplit(") ").next().unwrap_or("").split(' ');
+        let (state, ppid) = (f.next(), f.next());
+        state.is_some_and(|s| s != "Z") && ppid == Some(&std::process::id().to_string())
+    }
+
+    /// A pid no process has (above any pid_max), for cgroup.procs.
+    const NOPID: i32 = 99_999_999;
+
+    struct Fake {
+        root: PathBuf,
+    }
+
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+    impl Fake {
+        /// An empty fake root with cgroup hierarchies mounted at `mounts` (directory, super
+        /// options; "" for cgroup2), runix's own cgroup `/user` in each.
+        fn new(mounts: &[(&str, &str)]) -> Fake {
+            let root = std::env::temp_dir().join(format!("runix-cgtest-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed)));
+            fs::create_dir_all(&root).unwrap();
+            ROOT.with(|r| *r.borrow_mut() = root.to_str().unwrap().to_string());
+            LOG.with(|l| l.borrow_mut().clear());
+            FAIL.with(|f| f.borrow_mut().clear());
+            let f = Fake { root };
+            let (mut info, mut cg) = (String::new(), String::new());
+            for (i, (dir, opts)) in mounts.iter().enumerate() {
+                let point = f.root.join(dir);
+                fs::create_dir_all(point.join("user")).unwrap();
+                let fs = if opts.is_empty() { "cgroup2 cgroup2 rw".to_string() } else { format!("cgroup cgroup rw,{opts}") };
+                info += &format!("{} 31 0:{} / {} rw,nosuid shared:{} - {fs}\n", 40 + i, 30 + i, point.display(), 5 + i);
+                cg += &format!("{}:{}:/user\n", mounts.len() - i, if opts.is_empty() { "" } else { opts });
+            }
+            f.file("proc/mountinfo", &format!("22 1 0:21 / /proc rw - proc proc rw\n{info}"));
+            f.file("proc/cgroup", &cg);
+            f
+        }
+
+        fn file(&self, rel: &str, content: &str) {
+            let p = self.root.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, content).unwrap();
+        }
+
+        /// Control files in runix's own cgroup of hierarchy `dir`.
+        fn files(&self, dir: &str, files: &[(&str, &str)]) {
+            for (name, content) in files {
+                self.file(&format!("{dir}/user/{name}"), content);
+            }
+        }
+
+        fn read(&self, rel: &str) -> String {
+            fs::read_to_string(self.root.join(rel)).unwrap()
+        }
+
+        fn c(&self, rel: &str) -> CString {
+            CString::new(self.root.join(rel).to_str().unwrap()).unwrap()
+        }
+
+        fn path(&self, rel: &str) -> String {
+            self.root.join(rel).to_str().unwrap().to_string()
+        }
+
+        /// Every path under the root, sorted: the state to compare before and after.
+        fn tree(&self) -> Vec<String> {
+            fn walk(d: &std::path::Path, out: &mut Vec<String>) {
+                for e in fs::read_dir(d).unwrap() {
+                    let p = e.unwrap().path();
+                    out.push(p.to_str().unwrap().to_string());
+                    if p.is_dir() {
+                        walk(&p, out);
+                    }
+                }
+            }
+            let mut v = Vec::new();
+            walk(&self.root, &mut v);
+            v.sort();
+            v
+        }
+
+        fn layout(&self, l: &Limits, parent: Option<&[u8]>) -> Result<Layout, Error> {
+            Layout::find(l, parent, &self.c("proc/cgroup"), &self.c("proc/mountinfo"))
+        }
+
+        fn create(&self, l: &Limits, parent: Option<&[u8]>) -> Result<Cgroups, Error> {
+            Cgroups::create_in(self.layout(l, parent)?, l, 42)
+        }
+    }
+
+    impl Drop for Fake {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+
+    /// A v1 host as Debian's: one hierarchy per controller, cpu and cpuacct co-mounted.
+    fn v1_host() -> Fake {
+        let f = Fake::new(&[("cpuset", "cpuset"), ("memory", "memory"), ("cpu,cpuacct", "cpu,cpuacct"), ("pids", "pids"), ("devices", "devices"), ("systemd", "name=systemd")]);
+        f.files("cpuset", &[("cgroup.procs", ""), ("cpuset.cpus", "0-3\n"), ("cpuset.mems", "0\n")]);
+        f.files(
+            "memory",
+            &[
+                ("cgroup.procs", ""),
+                ("memory.limit_in_bytes", "9223372036854771712\n"),
+                ("memory.memsw.limit_in_bytes", "9223372036854771712\n"),
+                ("memory.max_usage_in_bytes", "0\n"),
+                ("memory.failcnt", "0\n"),
+                ("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"),
+            ],
+        );
+        f.files("cpu,cpuacct", &[("cgroup.procs", ""), ("cpu.cfs_period_us", "100000\n"), ("cpu.cfs_quota_us", "-1\n"), ("cpu.shares", "1024\n"), ("cpuacct.usage", "0\n")]);
+        f.files("pids", &[("cgroup.procs", ""), ("pids.max", "max\n")]);
+        f.files("devices", &[("cgroup.procs", ""), ("devices.allow", ""), ("devices.deny", ""), ("devices.list", "a *:* rwm\n")]);
+        f
+    }
+
+    /// A v2 host: one unified hierarchy whose /user offers `controllers`.
+    fn v2_host(controllers: &str) -> Fake {
+        let f = Fake::new(&[("unified", "")]);
+        let files = [
+            "cgroup.procs",
+            "cgroup.subtree_control",
+            "cpuset.cpus",
+            "cpuset.mems",
+            "memory.max",
+            "memory.swap.max",
+            "memory.peak",
+            "memory.events",
+            "cpu.max",
+            "cpu.weight",
+            "cpu.stat",
+            "pids.max",
+        ];
+        f.files("unified", &files.map(|n| (n, "")));
+        f.files("unified", &[("cgroup.controllers", controllers)]);
+        f
+    }
+
+    const ALL_V1: [&str; 5] = ["cpuset", "memory", "cpu,cpuacct", "pids", "devices"];
+
+    fn all_limits() -> Limits<'static> {
+        Limits {
+            pids: Some(100),
+            memory: Some(32 << 20),
+            memory_swap: Some(48 << 20),
+            cpus: Some((150_000, CPU_PERIOD)),
+            cpu_shares: Some(512),
+            cpuset_cpus: Some(b"1-2"),
+            cpuset_mems: None,
+            devices: true,
+            stats: false,
+        }
+    }
+
+    fn err(r: Result<Cgroups, Error>) -> String {
+        show(&r.err().expect("should fail"))
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size(b"32m"), Some(32 << 20));
+        assert_eq!(parse_size(b"32MB"), Some(32 << 20));
+        assert_eq!(parse_size(b"1k"), Some(1024));
+        assert_eq!(parse_size(b"1Kb"), Some(1024));
+        assert_eq!(parse_size(b"2g"), Some(2 << 30));
+        assert_eq!(parse_size(b"4096"), Some(4096));
+        assert_eq!(parse_size(b"4096b"), Some(4096));
+        assert_eq!(parse_size(b"8589934591g"), Some(8_589_934_591 << 30));
+        for bad in [&b""[..], b"0", b"0m", b"-1", b"+1", b"1.5g", b"1t", b"1x", b"m", b"b", b"1 m", b"1bb", b"8589934592g", b"99999999999999999999"] {
+            assert_eq!(parse_size(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_swap(b"-1"), Some(-1));
+        assert_eq!(parse_swap(b"1g"), Some(1 << 30));
+        assert_eq!(parse_swap(b"-2"), None);
+    }
+
+    #[test]
+    fn cpus() {
+        assert_eq!(parse_cpus(b"1"), Some(100_000));
+        assert_eq!(parse_cpus(b"0.25"), Some(25_000));
+        assert_eq!(parse_cpus(b"1.5"), Some(150_000));
+        assert_eq!(parse_cpus(b"0.01"), Some(1_000));
+        assert_eq!(parse_cpus(b"0.33333"), Some(33_333));
+        assert_eq!(parse_cpus(b"64"), Some(6_400_000));
+        assert_eq!(parse_cpus(b"007.50"), Some(750_000));
+        for bad in [&b""[..], b"0", b"0.0", b"0.009", b"-1", b"+1", b".5", b"1.", b"1.000001", b"1e3", b"1,5", b"one", b"184467440737095.5", b"99999999999999999999"] {
+            assert_eq!(parse_cpus(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn cpu_lists() {
+        for good in [&b"0"[..], b"0-1,3", b"0-0", b"2,4,6-7", b"128"] {
+            assert!(parse_cpu_list(good), "{}", String::from_utf8_lossy(good));
+        }
+        for bad in [&b""[..], b"1-0", b"0,", b",0", b"0,,1", b"0-", b"-1", b"0-1-2", b"a", b" 0", b"0-3:2/4", b"0\n"] {
+            assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn shares_map_to_weight_as_crun_does() {
+        assert_eq!(shares_to_weight(2), 1);
+        assert_eq!(shares_to_weight(1024), 39);
+        assert_eq!(shares_to_weight(262_144), 10_000);
+        assert_eq!(shares_to_weight(0), 1);
+        assert_eq!(shares_to_weight(1 << 40), 10_000);
+    }
+
+    #[test]
+    fn swap_follows_docker_rules() {
+        let l = |memory, memory_swap| Limits { memory, memory_swap, ..Limits::default() }.check().err().map(|e| show(&e));
+        assert_eq!(l(Some(100), Some(100)), None);
+        assert_eq!(l(Some(100), Some(-1)), None);
+        assert_eq!(l(Some(100), None), None);
+        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("memory-swap limit below the memory limit"));
+        assert_eq!(l(Some(100), Some(-2)).as_deref(), Some("memory-swap limit below the memory limit"));
+        assert_eq!(l(None, Some(100)).as_deref(), Some("memory-swap limit without a memory limit"));
+    }
+
+    #[test]
+    fn nothing_to_limit_touches_nothing() {
+        let mut cg = Cgroups::create_in(Layout::find(&Limits::default(), None, c"/nonexistent", c"/nonexistent").unwrap(), &Limits::default(), 1).unwrap();
+        assert!(cg.is_empty());
+        assert_eq!(cg.dirs().count(), 0);
+        cg.add(NOPID).unwrap();
+        assert!(!cg.oom_killed());
+        assert_eq!(cg.usage(), Usage::default());
+        cg.remove().unwrap();
+        assert!(log().is_empty());
+    }
+
+    #[test]
+    fn v1_writes_each_limit_in_order_then_joins_and_removes_all() {
+        let f = v1_host();
+        let before = f.tree();
+        let mut cg = f.create(&all_limits(), None).unwrap();
+        let d = |h: &str, file: &str| format!("{h}/user/runix-42/{file}");
+        let mut want: Vec<String> = ALL_V1.iter().map(|h| format!("mkdir {h}/user/runix-42")).collect();
+        want.extend(
+            [
+                ("cpuset", "cpuset.cpus", "1-2"),
+                // v1 cpusets start empty: mems is the parent's.
+                ("cpuset", "cpuset.mems", "0"),
+                ("memory", "memory.limit_in_bytes", "33554432"),
+                ("memory", "memory.memsw.limit_in_bytes", "50331648"),
+                ("cpu,cpuacct", "cpu.cfs_period_us", "100000"),
+                ("cpu,cpuacct", "cpu.cfs_quota_us", "150000"),
+                ("cpu,cpuacct", "cpu.shares", "512"),
+                ("pids", "pids.max", "100"),
+                ("devices", "devices.deny", "a"),
+            ]
+            .map(|(h, file, v)| format!("write {} {v}", d(h, file))),
+        );
+        for r in ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"] {
+            want.push(format!("write {} {r}", d("devices", "devices.allow")));
+        }
+        assert_eq!(log(), want);
+        assert_eq!(f.read(&d("memory", "memory.limit_in_bytes")), "33554432");
+        assert_eq!(f.read(&d("cpuset", "cpuset.mems")), "0");
+        assert_eq!(cg.devices_v2(), None);
+        let dirs: Vec<_> = cg.dirs().map(|d| rel(d.to_bytes())).collect();
+        assert_eq!(dirs, ALL_V1.map(|h| format!("{h}/user/runix-42")));
+
+        cg.add(NOPID).unwrap();
+        assert_eq!(log(), ALL_V1.map(|h| format!("write {} {NOPID}", d(h, "cgroup.procs"))));
+        cg.remove().unwrap();
+        let mut rev = ALL_V1.to_vec();
+        rev.reverse();
+        assert_eq!(log(), rev.iter().map(|h| format!("rmdir {h}/user/runix-42")).collect::<Vec<_>>());
+        assert_eq!(f.tree(), before, "a cgroup was left behind");
+        cg.remove().unwrap();
+        assert!(log().is_empty(), "removed twice");
+    }
+
+    #[test]
+    fn v1_touches_only_the_controllers_needed() {
+        let f = v1_host();
+        let cg = f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["mkdir pids/user/runix-42", "write pids/user/runix-42/pids.max 5"]);
+        assert_eq!(cg.usage(), Usage::default());
+        assert!(!cg.oom_killed());
+    }
+
+    #[test]
+    fn v1_cpuset_copies_what_is_not_given_from_the_parent() {
+        let f = v1_host();
+        f.create(&Limits { cpuset_mems: Some(b"0"), ..Limits::default() }, None).unwrap();
+        assert_eq!(log()[1..], ["write cpuset/user/runix-42/cpuset.cpus 0-3", "write cpuset/user/runix-42/cpuset.mems 0"]);
+
+        let f = v1_host();
+        f.files("cpuset", &[("cpuset.cpus", "\n")]);
+        let before = f.tree();
+        let e = err(f.create(&Limits { cpuset_mems: Some(b"0"), ..Limits::default() }, None));
+        assert_eq!(e, format!("cgroup parent has an empty cpuset: {}", f.path("cpuset/user/runix-42/../cpuset.cpus")));
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn a_value_the_kernel_refuses_names_file_and_value_and_undoes_everything() {
+        let f = v1_host();
+        let before = f.tree();
+        fail("cpuset.cpus 1-2", ERANGE);
+        let e = err(f.create(&all_limits(), None));
+        assert_eq!(e, format!("cgroup refused the value (outside what the parent cgroup or the machine allows?): {}=1-2", f.path("cpuset/user/runix-42/cpuset.cpus")));
+        let log = log();
+        let mut rev = ALL_V1.to_vec();
+        rev.reverse();
+        assert_eq!(log[log.len() - 5..], rev.iter().map(|h| format!("rmdir {h}/user/runix-42")).collect::<Vec<_>>());
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn a_missing_swap_file_says_so() {
+        // Kernels booted without swap accounting have no memory.memsw.* files.
+        let f = v1_host();
+        fs::remove_file(f.root.join("memory/user/memory.memsw.limit_in_bytes")).unwrap();
+        let before = f.tree();
+        let e = err(f.create(&Limits { memory: Some(1 << 20), memory_swap: Some(-1), ..Limits::default() }, None));
+        assert_eq!(e, format!("cgroup file missing (not supported by this kernel?): {}=-1", f.path("memory/user/runix-42/memory.memsw.limit_in_bytes")));
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn a_failed_mkdir_undoes_the_ones_before() {
+        let f = v1_host();
+        fs::remove_dir_all(f.root.join("pids/user")).unwrap();
+        let before = f.tree();
+        let e = err(f.create(&all_limits(), None));
+        assert_eq!(e, format!("cgroup parent does not exist: {}", f.path("pids/user")));
+        assert_eq!(log(), ["mkdir cpuset/user/runix-42", "mkdir memory/user/runix-42", "mkdir cpu,cpuacct/user/runix-42", "rmdir cpu,cpuacct/user/runix-42", "rmdir memory/user/runix-42", "rmdir cpuset/user/runix-42"]);
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn a_cgroup_left_with_our_pid_is_made_anew() {
+        let f = v1_host();
+        f.file("pids/user/runix-42/pids.max", "3");
+        f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["rmdir pids/user/runix-42", "mkdir pids/user/runix-42", "write pids/user/runix-42/pids.max 5"]);
+    }
+
+    #[test]
+    fn v2_enables_controllers_then_writes_each_limit() {
+        let f = v2_host("cpuset cpu io memory hugetlb pids rdma misc\n");
+        let before = f.tree();
+        let mut cg = f.create(&all_limits(), None).unwrap();
+        let want = [
+            "mkdir unified/user/runix-42",
+            "write unified/user/cgroup.subtree_control +cpuset",
+            "write unified/user/cgroup.subtree_control +memory",
+            "write unified/user/cgroup.subtree_control +cpu",
+            "write unified/user/cgroup.subtree_control +pids",
+            // v2: an empty cpuset.mems is the parent's.
+            "write unified/user/runix-42/cpuset.cpus 1-2",
+            "write unified/user/runix-42/memory.max 33554432",
+            "write unified/user/runix-42/memory.swap.max 16777216",
+            "write unified/user/runix-42/cpu.max 150000 100000",
+            "write unified/user/runix-42/cpu.weight 20",
+            "write unified/user/runix-42/pids.max 100",
+        ];
+        assert_eq!(log(), want);
+        assert_eq!(cg.devices_v2().map(|d| rel(d.to_bytes())).as_deref(), Some("unified/user/runix-42"));
+        cg.add(NOPID).unwrap();
+        assert_eq!(log(), [format!("write unified/user/runix-42/cgroup.procs {NOPID}")]);
+        cg.remove().unwrap();
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn v2_unlimited_swap_is_max() {
+        let f = v2_host("memory");
+        f.create(&Limits { memory: Some(1 << 20), memory_swap: Some(-1), ..Limits::default() }, None).unwrap();
+        assert_eq!(log()[2..], ["write unified/user/runix-42/memory.max 1048576", "write unified/user/runix-42/memory.swap.max max"]);
+    }
+
+    #[test]
+    fn v2_parent_with_processes_is_explained() {
+        let f = v2_host("cpuset cpu io memory pids");
+        let before = f.tree();
+        fail("cgroup.subtree_control +pids", EBUSY);
+        let e = err(f.create(&Limits { pids: Some(1), ..Limits::default() }, None));
+        assert!(e.starts_with("cannot enable cgroup controllers: the parent cgroup has processes"), "{e}");
+        assert!(e.contains("--cgroup-parent"), "{e}");
+        assert!(e.ends_with(&format!(": {}", f.path("unified/user"))), "{e}");
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn a_controller_the_v2_parent_lacks_is_named() {
+        let f = v2_host("cpu io pids\n");
+        let before = f.tree();
+        assert_eq!(err(f.create(&Limits { pids: Some(1), memory: Some(1 << 20), ..Limits::default() }, None)), "cgroup controller not available: memory");
+        assert_eq!(f.tree(), before);
+        let e = err(f.create(&Limits { pids: Some(1), ..Limits::default() }, Some(b"/nowhere")));
+        assert_eq!(e, format!("cgroup parent does not exist: {}", f.path("unified/nowhere")));
+    }
+
+    #[test]
+    fn no_hierarchy_at_all_is_named_before_anything_is_made() {
+        let f = Fake::new(&[("pids", "pids")]);
+        f.files("pids", &[("pids.max", "")]);
+        let e = f.layout(&Limits { pids: Some(1), cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() }, None).err().unwrap();
+        assert_eq!(show(&e), "cgroup controller not available: cpu");
+        assert!(log().is_empty());
+    }
+
+    #[test]
+    fn hybrid_uses_v1_where_it_has_the_controller_and_v2_for_the_rest() {
+        // systemd's hybrid layout: controllers on v1, an empty cgroup2 at unified.
+        let f = Fake::new(&[("pids", "pids"), ("memory", "memory"), ("systemd", "name=systemd"), ("unified", "")]);
+        f.files("pids", &[("cgroup.procs", ""), ("pids.max", "")]);
+        f.files("memory", &[("cgroup.procs", ""), ("memory.limit_in_bytes", "")]);
+        f.files("unified", &[("cgroup.procs", ""), ("cgroup.controllers", ""), ("cgroup.subtree_control", ""), ("cpu.stat", "")]);
+        let before = f.tree();
+        let mut cg = f.create(&Limits { pids: Some(3), memory: Some(4096), devices: true, ..Limits::default() }, None).unwrap();
+        // Devices have no v1 hierarchy here: the v2 cgroup is made for the caller's BPF filter.
+        assert_eq!(
+            log(),
+            [
+                "mkdir unified/user/runix-42",
+                "mkdir pids/user/runix-42",
+                "mkdir memory/user/runix-42",
+                "write memory/user/runix-42/memory.limit_in_bytes 4096",
+                "write pids/user/runix-42/pids.max 3"
+            ]
+        );
+        assert_eq!(cg.devices_v2().map(|d| rel(d.to_bytes())).as_deref(), Some("unified/user/runix-42"));
+        cg.remove().unwrap();
+        assert_eq!(f.tree(), before);
+
+        // Cleaning up looks in every hierarchy, v2 included.
+        let all = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        assert_eq!(all.dirs().map(|d| rel(d.to_bytes())).collect::<Vec<_>>(), ["unified/user", "pids/user", "memory/user"]);
+
+        // A controller on neither: v2 is mounted but does not offer it.
+        let e = err(f.create(&Limits { cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() }, None));
+        assert_eq!(e, "cgroup controller not available: cpu");
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn cgroup_parent_replaces_our_own() {
+        let f = v1_host();
+        f.file("pids/custom/place/pids.max", "");
+        f.create(&Limits { pids: Some(2), ..Limits::default() }, Some(b"/custom/place")).unwrap();
+        assert_eq!(log(), ["mkdir pids/custom/place/runix-42", "write pids/custom/place/runix-42/pids.max 2"]);
+        f.create(&Limits { pids: Some(2), ..Limits::default() }, Some(b"custom/place")).unwrap();
+        assert_eq!(log()[1..], ["mkdir pids/custom/place/runix-42", "write pids/custom/place/runix-42/pids.max 2"]);
+        assert_eq!(show(&f.layout(&Limits { pids: Some(2), ..Limits::default() }, Some(b"/a/../..")).err().unwrap()), "invalid cgroup parent: /a/../..");
+        assert_eq!(err(f.create(&Limits { pids: Some(2), ..Limits::default() }, Some(b"/nowhere"))), format!("cgroup parent does not exist: {}", f.path("pids/nowhere")));
+    }
+
+    #[test]
+    fn stats_join_memory_and_cpuacct_where_that_is_free() {
+        let f = Fake::new(&[("pids", "pids"), ("memory", "memory"), ("cpuacct", "cpuacct")]);
+        f.files("pids", &[("cgroup.procs", ""), ("pids.max", "")]);
+        f.files("memory", &[("cgroup.procs", ""), ("memory.max_usage_in_bytes", "")]);
+        f.files("cpuacct", &[("cgroup.procs", ""), ("cpuacct.usage", "")]);
+        let cg = f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["mkdir pids/user/runix-42", "mkdir memory/user/runix-42", "mkdir cpuacct/user/runix-42", "write pids/user/runix-42/pids.max 3"]);
+        f.file("memory/user/runix-42/memory.max_usage_in_bytes", "8192\n");
+        f.file("cpuacct/user/runix-42/cpuacct.usage", "123456789\n");
+        assert_eq!(cg.usage(), Usage { memory_peak: Some(8192), cpu_ns: Some(123_456_789) });
+
+        // v2: memory goes along with a needed controller, never alone.
+        let f = v2_host("memory pids");
+        f.create(&Limits { stats: true, ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["mkdir unified/user/runix-42"]);
+        let f = v2_host("memory pids");
+        f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
+        assert_eq!(log()[1..3], ["write unified/user/cgroup.subtree_control +memory", "write unified/user/cgroup.subtree_control +pids"]);
+        let f = v2_host("pids");
+        f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["mkdir unified/user/runix-42", "write unified/user/cgroup.subtree_control +memory", "write unified/user/cgroup.subtree_control +pids", "write unified/user/runix-42/pids.max 3"]);
+    }
+
+    #[test]
+    fn v1_oom_and_usage() {
+        let f = v1_host();
+        let lim = Limits { memory: Some(1 << 20), cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() };
+        let cg = f.create(&lim, None).unwrap();
+        let m = |file: &str, v: &str| f.file(&format!("memory/user/runix-42/{file}"), v);
+        m("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+        assert!(!cg.oom_killed());
+        m("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+        assert!(cg.oom_killed());
+        // Before Linux 4.13: the limit was hit, and usage peaked at it.
+        m("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+        m("memory.limit_in_bytes", "1048576\n");
+        m("memory.failcnt", "0\n");
+        m("memory.max_usage_in_bytes", "1048576\n");
+        assert!(!cg.oom_killed());
+        m("memory.failcnt", "17\n");
+        assert!(cg.oom_killed());
+        m("memory.max_usage_in_bytes", "524288\n");
+        assert!(!cg.oom_killed());
+        f.file("cpu,cpuacct/user/runix-42/cpuacct.usage", "5000\n");
+        assert_eq!(cg.usage(), Usage { memory_peak: Some(524_288), cpu_ns: Some(5000) });
+    }
+
+    #[test]
+    fn v2_oom_and_usage() {
+        let f = v2_host("memory pids");
+        let cg = f.create(&Limits { memory: Some(1 << 20), ..Limits::default() }, None).unwrap();
+        let m = |file: &str, v: &str| f.file(&format!("unified/user/runix-42/{file}"), v);
+        m("memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 0\noom_group_kill 0\n");
+        assert!(!cg.oom_killed());
+        m("memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
+        assert!(cg.oom_killed());
+        m("memory.peak", "1048576\n");
+        m("cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
+        assert_eq!(cg.usage(), Usage { memory_peak: Some(1 << 20), cpu_ns: Some(2_500_000) });
+        // Before Linux 5.19 there is no memory.peak.
+        fs::remove_file(f.root.join("unified/user/runix-42/memory.peak")).unwrap();
+        assert_eq!(cg.usage().memory_peak, None);
+    }
+
+    #[test]
+    fn remove_kills_what_is_left_and_retries() {
+        let f = v1_host();
+        let before = f.tree();
+        let mut cg = f.create(&Limits { pids: Some(5), memory: Some(1 << 20), ..Limits::default() }, None).unwrap();
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        cg.add(child.id() as i32).unwrap();
+        log();
+        cg.remove().unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
+        let log = log();
+        assert_eq!(log[0], "busy pids/user/runix-42");
+        assert_eq!(log.last().unwrap(), "rmdir memory/user/runix-42");
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn cleanup_removes_only_cgroups_of_dead_runix() {
+        let f = v1_host();
+        // A thread named runix stands for a live runix (its tid is a /proc entry too).
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::Builder::new()
+            .name("runix".into())
+            .spawn(move || {
+                let tid = fs::read_link("/proc/thread-self").unwrap();
+                tx.send(tid.file_name().unwrap().to_str().unwrap().to_string()).unwrap();
+                let _ = stop_rx.recv();
+            })
+            .unwrap();
+        let live = rx.recv().unwrap();
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let me = std::process::id().to_string();
+        let never = "99999999"; // above any pid_max
+        for name in [&live, &me, never, &sleeper.id().to_string()] {
+            f.file(&format!("pids/user/runix-{name}/pids.max"), "");
+        }
+        f.file(&format!("pids/user/runix-{}/cgroup.procs", sleeper.id()), &format!("{}\n", sleeper.id()));
+        f.file(&format!("memory/user/runix-{never}/cgroup.procs"), "");
+        f.file("pids/user/other/pids.max", "");
+        f.file("pids/user/runix-x1/pids.max", "");
+        let layout = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        assert_eq!(layout.cleanup_stale().unwrap(), 3);
+        stop_tx.send(()).unwrap();
+        t.join().unwrap();
+        assert_eq!(sleeper.wait().unwrap().signal(), Some(libc::SIGKILL));
+        let mut left: Vec<_> = fs::read_dir(f.root.join("pids/user")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| !n.contains('.')).collect();
+        left.sort();
+        let mut want = vec![format!("runix-{live}"), format!("runix-{me}"), "other".to_string(), "runix-x1".to_string()];
+        want.sort();
+        assert_eq!(left, want);
+        assert!(!f.root.join(format!("memory/user/runix-{never}")).exists());
+        // A parent that only some hierarchies have.
+        let layout = Layout::all(Some(b"/only/pids"), &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        f.file(&format!("pids/only/pids/runix-{never}/pids.max"), "");
+        assert_eq!(layout.cleanup_stale().unwrap(), 1);
+    }
+
+    #[test]
+    fn layout_of_a_cgroup_namespace() {
+        // Inside a cgroup namespace (or a bind-mounted subtree) the mount's root is not "/".
+        let f = Fake::new(&[]);
+        fs::create_dir_all(f.root.join("pids/inner")).unwrap();
+        f.file("proc/cgroup", "1:pids:/ns/inner\n");
+        f.file("proc/mountinfo", &format!("40 31 0:30 /ns {} rw - cgroup cgroup rw,pids\n", f.path("pids")));
+        let l = f.layout(&Limits { pids: Some(1), ..Limits::default() }, None).unwrap();
+        assert_eq!(l.dirs().map(|d| rel(d.to_bytes())).collect::<Vec<_>>(), ["pids/inner"]);
     }
 }

@@ -545,3 +545,11 @@ pub fn realtime_secs() -> u64 {
     let _ = unsafe { syscalls::syscall2(Sysno::clock_gettime, libc::CLOCK_REALTIME as usize, &mut ts as *mut _ as usize) };
     ts.tv_sec as u64
 }
+
+// ---------------------------------------------------------------------------------------------
+// Directories: getdents64(2), to find runix-<pid> cgroups left behind.
+
+/// ssize_t getdents64(int fd, void *dirp, size_t count);
+pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
+    sys(call(Sysno::getdents64, &[Arg::Fd(fd), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "getdents64", b"")
+}
