@@ -24,13 +24,7 @@ impl<const N: usize> CBuf<N> {
     }
 
     pub fn push(&mut self, s: &[u8]) -> Result<&mut Self, Error> {
-        // An interior NUL would silently cut the path short when the kernel reads it.
-        if self.len + s.len() >= N || s.contains(&0) {
-            return Err(Error::sys("path", libc::ENAMETOOLONG, &self.buf[..self.len]).at(s));
-        }
-        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
-        self.len += s.len();
-        self.buf[self.len] = 0;
+        push(&mut self.buf, &mut self.len, s)?;
         Ok(self)
     }
 
@@ -59,9 +53,25 @@ impl<const N: usize> CBuf<N> {
     }
 
     pub fn as_cstr(&self) -> &CStr {
-        // The buffer always holds a NUL at `len` and none before it (push refuses them).
-        CStr::from_bytes_until_nul(&self.buf[..=self.len]).unwrap_or(c"")
+        as_cstr(&self.buf[..=self.len])
     }
+}
+
+/// The work of CBuf::push, once for every size of buffer.
+fn push(buf: &mut [u8], len: &mut usize, s: &[u8]) -> Result<(), Error> {
+    // An interior NUL would silently cut the path short when the kernel reads it.
+    if *len + s.len() >= buf.len() || s.contains(&0) {
+        return Err(Error::sys("path", libc::ENAMETOOLONG, &buf[..*len]).at(s));
+    }
+    buf[*len..*len + s.len()].copy_from_slice(s);
+    *len += s.len();
+    buf[*len] = 0;
+    Ok(())
+}
+
+/// The buffer always holds a NUL at `len` and none before it (push refuses them).
+fn as_cstr(b: &[u8]) -> &CStr {
+    CStr::from_bytes_until_nul(b).unwrap_or(c"")
 }
 
 impl<const N: usize> Default for CBuf<N> {
@@ -102,5 +112,46 @@ mod tests {
     #[test]
     fn refuses_interior_nul() {
         assert!(CBuf::<8>::from(&[b"a\0b"]).is_err());
+    }
+}
+
+/// A fixed-capacity list of plain values: the options that repeat (mounts, env).
+#[derive(Clone, Copy)]
+pub struct List<T: Copy, const N: usize> {
+    items: [Option<T>; N],
+    len: usize,
+}
+
+impl<T: Copy, const N: usize> List<T, N> {
+    pub const fn new() -> Self {
+        List { items: [None; N], len: 0 }
+    }
+
+    /// Appends v; false when full.
+    pub fn push(&mut self, v: T) -> bool {
+        if self.len == N {
+            return false;
+        }
+        self.items[self.len] = Some(v);
+        self.len += 1;
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.items[..self.len].iter().flatten().copied()
+    }
+}
+
+impl<T: Copy, const N: usize> Default for List<T, N> {
+    fn default() -> Self {
+        Self::new()
     }
 }

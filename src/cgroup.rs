@@ -767,55 +767,6 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The v1 pids-only API run.rs uses today. Delete once run.rs uses `Cgroups`.
-
-/// Where the cgroup files of one controller live for this process.
-pub struct Cgroup {
-    pub dir: Path,
-}
-
-/// The directory of this process's own cgroup for `controller` (v1).
-pub fn find(controller: &'static str) -> Result<Path, Error> {
-    let mut buf = [0u8; 4096];
-    let own = own_path(read_file(c"/proc/self/cgroup", &mut buf)?, controller.as_bytes())
-        .ok_or(Error::msg("no cgroup v1 hierarchy for controller", controller.as_bytes()))?;
-    let (mut dir, mut found) = (Path::new(), false);
-    for_each_line(c"/proc/self/mountinfo", &mut |line| {
-        if let Some((root, point)) = cgroup_mount(line, controller.as_bytes()) {
-            dir_of(&mut dir, point, root, own)?;
-            found = true;
-            return Ok(false);
-        }
-        Ok(true)
-    })?;
-    found.then_some(dir).ok_or(Error::msg("cgroup controller is not mounted", controller.as_bytes()))
-}
-
-impl Cgroup {
-    /// mkdir `parent/runix-<pid>`, anew if an earlier runix with our pid left it.
-    pub fn create(parent: &Path, pid: i32) -> Result<Cgroup, Error> {
-        let mut dir = Path::from(&[parent.bytes(), b"/runix-"])?;
-        let mut digits = [0u8; 10];
-        dir.push(itoa(pid as u64, &mut digits))?;
-        mkdir_fresh(&dir)?;
-        Ok(Cgroup { dir })
-    }
-
-    pub fn write(&self, name: &[u8], value: &[u8]) -> Result<(), Error> {
-        write_file(&self.dir, name, value)
-    }
-
-    pub fn write_num(&self, name: &[u8], v: u64) -> Result<(), Error> {
-        let mut digits = [0u8; 20];
-        self.write(name, itoa(v, &mut digits))
-    }
-
-    pub fn remove(&self) -> Result<(), Error> {
-        rmdir_kill(&self.dir)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

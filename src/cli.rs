@@ -1,27 +1,51 @@
 //! The command line, turned into a Spec. Pure: no syscalls, so it is tested without root.
+//! Options are a table, parsed by one loop and applied by one match: each new option costs a
+//! table row and a match arm, not another copy of the parsing code.
 
+use crate::cgroup::{self, CPU_PERIOD, Limits};
 use crate::error::Error;
-use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, RootMode, Spec};
+use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Spec};
 use crate::sys::{Args, CList};
+use crate::buf::List;
 use core::ffi::CStr;
 
 pub const USAGE: &str = "\
 usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
        runix --help | --version
 
-Run COMMAND isolated in new PID, mount, UTS and IPC namespaces, with ROOTFS as its root.
+Run COMMAND in new PID, mount, UTS, IPC, network and cgroup namespaces, with ROOTFS as its
+root, /proc, /sys (read-only) and a minimal /dev.
 
 Options of run (they stop at the first non-option, so COMMAND's own options pass through):
-  -r, --rootfs DIR     root filesystem directory for the container (required)
-  -p, --pids N         at most N processes in the container (cgroup pids.max)
-      --hostname NAME  hostname inside the container (default: container)
-      --chroot         enter the root with chroot(2) instead of pivot_root(2), for
-                       initramfs hosts where pivot_root fails with EINVAL
-  -v, --verbose        log each step (-vv: more)
-      --trace          print every syscall runix makes, strace-style, on stderr
-      --dry-run        print the syscalls runix would make, and make none that
-                       changes anything (no root needed)
-  -h, --help           this help
+  -r, --rootfs DIR       root filesystem directory for the container (required)
+      --hostname NAME    hostname inside the container (default: container)
+      --chroot           enter the root with chroot(2) instead of pivot_root(2), for
+                         initramfs hosts where pivot_root fails with EINVAL
+      --net host|none    share the host's network (default none: own namespace, lo up)
+  -b, --bind SRC:DST[:ro]  bind-mount host path SRC at DST (repeatable)
+      --tmpfs DST[:size=N] mount a tmpfs at DST (repeatable)
+      --read-only        mount the root read-only (binds and tmpfs keep their own mode)
+      --overlay          write to a tmpfs layer over ROOTFS; ROOTFS stays unchanged
+      --overlay-upper DIR  keep the overlay's changes in DIR/upper (DIR/work: scratch)
+  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY copies yours
+  -w, --workdir DIR      working directory inside (default /)
+  -u, --user USER[:GROUP]  run as USER (name or uid) and GROUP, from the root's
+                         /etc/passwd and /etc/group; no supplementary groups
+Limits (cgroup v1 or v2; nothing is created without one):
+  -p, --pids N           at most N processes
+  -m, --memory SIZE      memory limit, bytes with k, m or g
+      --memory-swap SIZE memory plus swap (-1: unlimited swap)
+      --cpus N.NN        CPU time, in CPUs (quota over a 100 ms period)
+      --cpu-shares N     relative CPU weight, 2 to 262144 (cpu.weight on v2)
+      --cpuset-cpus LIST CPUs allowed, e.g. 0-1,3
+      --cpuset-mems LIST memory nodes allowed
+      --cgroup-parent P  make the cgroup under P instead of runix's own cgroup
+Output:
+  -v, --verbose          log each step (-vv: more)
+      --trace            print every syscall runix makes, strace-style, on stderr
+      --dry-run          print the syscalls runix would make, and make none that
+                         changes anything (no root needed)
+  -h, --help             this help
 
 Exit status: the command's own; 128+N if it was killed by signal N; 125 when runix
 itself fails; 126 when the command cannot be executed; 127 when it is not found.
@@ -31,7 +55,7 @@ pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
 
 /// HOST_NAME_MAX in <limits.h>: sethostname(2) refuses longer names.
 const HOST_NAME_MAX: usize = 64;
-/// PATH_MAX: a longer rootfs path could not be passed to any syscall.
+/// PATH_MAX: a longer path could not be passed to any syscall.
 const PATH_MAX: usize = 4096;
 
 pub enum Command {
@@ -48,8 +72,64 @@ pub struct Output {
     pub trace: u8,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum O {
+    Rootfs,
+    Hostname,
+    Chroot,
+    Net,
+    Bind,
+    Tmpfs,
+    ReadOnly,
+    Overlay,
+    OverlayUpper,
+    Env,
+    Workdir,
+    User,
+    Pids,
+    Memory,
+    MemorySwap,
+    Cpus,
+    CpuShares,
+    CpusetCpus,
+    CpusetMems,
+    CgroupParent,
+    Verbose,
+    Trace,
+    DryRun,
+    Help,
+}
+
+/// (short, long, takes a value, option)
+const OPTIONS: &[(u8, &str, bool, O)] = &[
+    (b'r', "rootfs", true, O::Rootfs),
+    (0, "hostname", true, O::Hostname),
+    (0, "chroot", false, O::Chroot),
+    (0, "net", true, O::Net),
+    (b'b', "bind", true, O::Bind),
+    (0, "tmpfs", true, O::Tmpfs),
+    (0, "read-only", false, O::ReadOnly),
+    (0, "overlay", false, O::Overlay),
+    (0, "overlay-upper", true, O::OverlayUpper),
+    (b'e', "env", true, O::Env),
+    (b'w', "workdir", true, O::Workdir),
+    (b'u', "user", true, O::User),
+    (b'p', "pids", true, O::Pids),
+    (b'm', "memory", true, O::Memory),
+    (0, "memory-swap", true, O::MemorySwap),
+    (0, "cpus", true, O::Cpus),
+    (0, "cpu-shares", true, O::CpuShares),
+    (0, "cpuset-cpus", true, O::CpusetCpus),
+    (0, "cpuset-mems", true, O::CpusetMems),
+    (0, "cgroup-parent", true, O::CgroupParent),
+    (b'v', "verbose", false, O::Verbose),
+    (0, "trace", false, O::Trace),
+    (0, "dry-run", false, O::DryRun),
+    (b'h', "help", false, O::Help),
+];
+
 /// Parse `runix ...` (args[0] is the program name). `env` is the caller's environment, read only
-/// for what passes into the container on purpose (TERM).
+/// for what passes into the container on purpose (TERM, `-e KEY`).
 pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     match args.get(1).map(CStr::to_bytes) {
         Some(b"run") => parse_run(args.skip(2), env),
@@ -60,12 +140,46 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     }
 }
 
+/// Find an option: `-x`, `--name`, or `--name=value` (the value returned).
+fn lookup(a: &'static [u8]) -> Option<(bool, O, Option<&'static [u8]>)> {
+    let (name, inline) = match a.strip_prefix(b"--") {
+        Some(long) => match long.iter().position(|&c| c == b'=') {
+            Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
+            None => (long, None),
+        },
+        None => (&a[1..], None),
+    };
+    let long = a.starts_with(b"--");
+    OPTIONS
+        .iter()
+        .find(|o| if long { o.1.as_bytes() == name } else { name.len() == 1 && name[0] == o.0 })
+        .map(|o| (o.2, o.3, inline))
+}
+
+#[inline(never)]
 fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
-    let mut rootfs = None;
-    let mut pids = None;
-    let mut hostname = DEFAULT_HOSTNAME;
-    let mut root_mode = RootMode::PivotRoot;
+    let mut spec = Spec {
+        rootfs: c"",
+        argv: args,
+        env: CList::new(),
+        hostname: DEFAULT_HOSTNAME,
+        root_mode: RootMode::PivotRoot,
+        limits: Limits::default(),
+        cgroup_parent: None,
+        new_net: true,
+        mounts: List::new(),
+        overlay: Overlay::Off,
+        read_only: false,
+        workdir: None,
+        user: None,
+    };
+    spec.env.push(DEFAULT_PATH);
+    spec.env.push(DEFAULT_HOME);
+    if let Some(term) = env.find_env(b"TERM") {
+        spec.env.push(term);
+    }
     let mut out = Output::default();
+    let mut have_root = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let a = arg.to_bytes();
@@ -77,54 +191,140 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
             break; // the command: everything from here on is its own
         }
         i += 1;
-        // `--name=value` and `--name value`; short options take the next argument.
-        let (name, inline) = match a.iter().position(|&c| c == b'=') {
-            Some(eq) if a.starts_with(b"--") => (&a[..eq], Some(&arg.to_bytes_with_nul()[eq + 1..])),
-            _ => (a, None),
-        };
-        let mut value = || -> Result<&'static CStr, Error> {
-            if let Some(v) = inline {
-                return CStr::from_bytes_with_nul(v).map_err(|_| Error::msg("bad option", a));
-            }
-            let v = args.get(i).ok_or(Error::msg("option needs a value", name))?;
-            i += 1;
-            Ok(v)
-        };
-        match name {
-            b"-r" | b"--rootfs" => rootfs = Some(path_arg(value()?, "invalid --rootfs")?),
-            b"-p" | b"--pids" => {
-                let v = value()?.to_bytes();
-                pids = Some(parse_count(v).ok_or(Error::msg("invalid --pids (want a whole number from 1)", v))?);
-            }
-            b"--hostname" => hostname = hostname_arg(value()?)?,
-            b"--chroot" => root_mode = RootMode::Chroot,
-            b"-h" | b"--help" => return Ok(Command::Help),
-            _ if is_verbose(a) => out.verbosity = out.verbosity.saturating_add((a.len() - 1) as u8),
-            b"--verbose" => out.verbosity = out.verbosity.saturating_add(1),
-            b"--trace" => out.trace = out.trace.max(crate::sys::trace::TRACE),
-            b"--dry-run" => out.trace = crate::sys::trace::DRY_RUN,
-            _ => return Err(Error::msg("unknown option (try 'runix run --help')", a)),
+        if a.len() > 2 && a[1] == b'v' && a[2..].iter().all(|&c| c == b'v') {
+            out.verbosity = out.verbosity.saturating_add(a.len() as u8 - 1); // -vv, -vvv
+            continue;
         }
-        if inline.is_some() && matches!(name, b"--chroot" | b"--verbose" | b"--trace" | b"--dry-run") {
-            return Err(Error::msg("option takes no value", a));
+        let (takes, opt, inline) = lookup(a).ok_or(Error::msg("unknown option (try 'runix run --help')", a))?;
+        let value: &'static CStr = match (takes, inline) {
+            (false, Some(_)) => return Err(Error::msg("option takes no value", a)),
+            (false, None) => c"",
+            // `--name=value`: the value is the tail of this argument, NUL-terminated with it.
+            (true, Some(v)) => CStr::from_bytes_with_nul(&arg.to_bytes_with_nul()[a.len() - v.len()..]).unwrap_or(c""),
+            (true, None) => {
+                let v = args.get(i).ok_or(Error::msg("option needs a value", a))?;
+                i += 1;
+                v
+            }
+        };
+        if opt == O::Rootfs {
+            have_root = true;
+        }
+        if apply(&mut spec, &mut out, opt, value, env)? {
+            return Ok(Command::Help);
         }
     }
-    let rootfs = rootfs.ok_or(Error::msg("missing -r ROOTFS (try 'runix run --help')", b""))?;
-    let argv = args.skip(i);
-    if argv.is_empty() {
-        return Err(Error::msg("no command to run (try 'runix run --help')", b""));
+    if !have_root {
+        return Err(Error::msg("missing -r ROOTFS (try 'runix run --help')", b""));
     }
-    if argv.get(0).is_some_and(|c| c.is_empty()) {
-        return Err(Error::msg("empty command", b""));
+    spec.argv = args.skip(i);
+    match spec.argv.get(0) {
+        None => return Err(Error::msg("no command to run (try 'runix run --help')", b"")),
+        Some(c) if c.is_empty() => return Err(Error::msg("empty command", b"")),
+        _ => {}
     }
-    Ok(Command::Run(Spec { rootfs, argv, env: default_env(env), hostname, root_mode, pids }, out))
+    spec.limits.check()?;
+    // With -v, report memory and CPU use, where a cgroup is made anyway.
+    let l = &spec.limits;
+    spec.limits.stats = out.verbosity > 0
+        && (l.pids.is_some() || l.memory.is_some() || l.cpus.is_some() || l.cpu_shares.is_some() || l.cpuset_cpus.is_some() || l.cpuset_mems.is_some());
+    Ok(Command::Run(spec, out))
 }
 
-fn is_verbose(a: &[u8]) -> bool {
-    a.len() >= 2 && a[0] == b'-' && a[1..].iter().all(|&c| c == b'v')
+/// Apply one option to the spec. Ok(true): help was asked for.
+#[inline(never)]
+fn apply(spec: &mut Spec, out: &mut Output, opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
+    let v = value.to_bytes();
+    let bad = |what: &'static str| Error::msg(what, v);
+    match opt {
+        O::Rootfs => spec.rootfs = path(value, "invalid --rootfs")?,
+        O::Hostname => {
+            if v.is_empty() || v.len() > HOST_NAME_MAX {
+                return Err(bad("invalid --hostname (1 to 64 bytes)"));
+            }
+            spec.hostname = value;
+        }
+        O::Chroot => spec.root_mode = RootMode::Chroot,
+        O::Net => {
+            spec.new_net = match v {
+                b"host" => false,
+                b"none" => true,
+                _ => return Err(bad("invalid --net (host or none)")),
+            }
+        }
+        O::Bind => {
+            let m = parse_bind(v).ok_or(bad("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"))?;
+            push_mount(spec, m, v)?;
+        }
+        O::Tmpfs => {
+            let m = parse_tmpfs(v).ok_or(bad("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"))?;
+            push_mount(spec, m, v)?;
+        }
+        O::ReadOnly => spec.read_only = true,
+        O::Overlay => {
+            if spec.overlay == Overlay::Off {
+                spec.overlay = Overlay::Tmpfs;
+            }
+        }
+        O::OverlayUpper => spec.overlay = Overlay::Upper(path(value, "invalid --overlay-upper")?),
+        O::Env => {
+            let eq = v.iter().position(|&c| c == b'=');
+            let key = &v[..eq.unwrap_or(v.len())];
+            if key.is_empty() {
+                return Err(bad("invalid --env (want KEY=VALUE or KEY)"));
+            }
+            // `-e KEY` copies the caller's KEY=VALUE; a KEY the caller has not set is skipped.
+            let entry = if eq.is_some() { Some(value) } else { env.find_env(key) };
+            if let Some(e) = entry {
+                if !spec.env.set(e) {
+                    return Err(Error::msg("too many --env (at most 60)", v));
+                }
+            }
+        }
+        O::Workdir => {
+            if !v.starts_with(b"/") {
+                return Err(bad("invalid --workdir (want an absolute path)"));
+            }
+            spec.workdir = Some(path(value, "invalid --workdir")?);
+        }
+        O::User => {
+            if v.is_empty() || v.starts_with(b":") || v.ends_with(b":") {
+                return Err(bad("invalid --user (want USER or USER:GROUP)"));
+            }
+            spec.user = Some(value);
+        }
+        O::Pids => spec.limits.pids = Some(parse_count(v).ok_or(bad("invalid --pids (want a whole number from 1)"))?),
+        O::Memory => spec.limits.memory = Some(cgroup::parse_size(v).ok_or(bad("invalid --memory (want bytes with k, m or g, from 1)"))?),
+        O::MemorySwap => spec.limits.memory_swap = Some(cgroup::parse_swap(v).ok_or(bad("invalid --memory-swap (want bytes with k, m or g, or -1)"))?),
+        O::Cpus => spec.limits.cpus = Some((cgroup::parse_cpus(v).ok_or(bad("invalid --cpus (want a decimal from 0.01)"))?, CPU_PERIOD)),
+        O::CpuShares => {
+            spec.limits.cpu_shares = Some(parse_count(v).filter(|&n| (2..=262144).contains(&n)).ok_or(bad("invalid --cpu-shares (2 to 262144)"))?)
+        }
+        O::CpusetCpus => spec.limits.cpuset_cpus = Some(cpu_list(v)?),
+        O::CpusetMems => spec.limits.cpuset_mems = Some(cpu_list(v)?),
+        O::CgroupParent => {
+            if v.is_empty() || v.split(|&c| c == b'/').any(|c| c == b"..") {
+                return Err(bad("invalid --cgroup-parent"));
+            }
+            spec.cgroup_parent = Some(v);
+        }
+        O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
+        O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
+        O::DryRun => out.trace = crate::sys::trace::DRY_RUN,
+        O::Help => return Ok(true),
+    }
+    Ok(false)
 }
 
-fn path_arg(v: &'static CStr, what: &'static str) -> Result<&'static CStr, Error> {
+fn push_mount(spec: &mut Spec, m: Mount, v: &[u8]) -> Result<(), Error> {
+    if spec.mounts.push(m) { Ok(()) } else { Err(Error::msg("too many mounts (at most 32)", v)) }
+}
+
+fn cpu_list(v: &'static [u8]) -> Result<&'static [u8], Error> {
+    if cgroup::parse_cpu_list(v) { Ok(v) } else { Err(Error::msg("invalid cpu or memory-node list (want e.g. 0-1,3)", v)) }
+}
+
+fn path(v: &'static CStr, what: &'static str) -> Result<&'static CStr, Error> {
     let n = v.to_bytes().len();
     if n == 0 || n >= PATH_MAX {
         return Err(Error::msg(what, if n == 0 { b"empty path" } else { b"longer than PATH_MAX (4096)" }));
@@ -132,12 +332,31 @@ fn path_arg(v: &'static CStr, what: &'static str) -> Result<&'static CStr, Error
     Ok(v)
 }
 
-fn hostname_arg(v: &'static CStr) -> Result<&'static CStr, Error> {
-    let n = v.to_bytes().len();
-    if n == 0 || n > HOST_NAME_MAX {
-        return Err(Error::msg("invalid --hostname (1 to 64 bytes)", v.to_bytes()));
-    }
-    Ok(v)
+/// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
+/// place outside the root, and no mount goes there).
+pub fn container_path(p: &[u8]) -> bool {
+    p.starts_with(b"/") && p.len() < PATH_MAX && !p.split(|&c| c == b'/').any(|c| c == b"..")
+}
+
+/// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
+pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
+    let mut parts = v.splitn(3, |&c| c == b':');
+    let (src, dst) = (parts.next()?, parts.next()?);
+    let ro = match parts.next() {
+        None | Some(b"rw") => false,
+        Some(b"ro") => true,
+        Some(_) => return None,
+    };
+    (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, ro } })
+}
+
+/// `DST` or `DST:size=N`.
+pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
+    let (dst, size) = match v.iter().position(|&c| c == b':') {
+        Some(i) => (&v[..i], Some(cgroup::parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
+        None => (v, None),
+    };
+    container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
 }
 
 /// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces.
@@ -147,17 +366,6 @@ pub fn parse_count(s: &[u8]) -> Option<u64> {
     }
     let n = s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u64))?;
     (n >= 1 && n <= i64::MAX as u64).then_some(n)
-}
-
-/// PATH, HOME, and TERM when the caller has one: the only things that enter the container.
-fn default_env(env: Args) -> CList<{ crate::spec::MAX_ENV }> {
-    let mut e = CList::new();
-    e.push(DEFAULT_PATH);
-    e.push(DEFAULT_HOME);
-    if let Some(term) = env.find_env(b"TERM") {
-        e.push(term);
-    }
-    e
 }
 
 #[cfg(test)]
@@ -177,14 +385,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn trace_and_dry_run() {
-        use crate::sys::trace::{DRY_RUN, TRACE};
-        assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
-        assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
-        assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
-    }
-
     fn run_env(v: &[&str], env: &[&str]) -> Result<(Spec, u8), Error> {
         match parse(Args::from_strs(v), Args::from_strs(env))? {
             Command::Run(s, o) => Ok((s, o.verbosity)),
@@ -196,8 +396,12 @@ mod tests {
         (0..s.argv.len()).map(|i| s.argv.get(i).unwrap().to_str().unwrap()).collect()
     }
 
+    fn env(s: &Spec) -> Vec<&str> {
+        (0..s.env.len()).map(|i| s.env.get(i).unwrap().to_str().unwrap()).collect()
+    }
+
     fn err(v: &[&str]) -> &'static str {
-        match parse(Args::from_strs(v), Args::from_strs(&[])) {
+        match parse(Args::from_strs(v), Args::from_strs(&["FOO=bar"])) {
             Err(e) => e.what(),
             Ok(_) => panic!("{v:?} should fail"),
         }
@@ -207,18 +411,19 @@ mod tests {
     fn the_originals_invocation_works_as_written() {
         let (s, v) = run(&["runix", "run", "-r", "../fs/ubuntu-fs", "-p", "20", "-v", "/bin/bash"]).unwrap();
         assert_eq!(s.rootfs, c"../fs/ubuntu-fs");
-        assert_eq!(s.pids, Some(20));
+        assert_eq!(s.limits.pids, Some(20));
         assert_eq!(v, 1);
         assert_eq!(argv(&s), ["/bin/bash"]);
         assert_eq!(s.hostname, c"container");
         assert_eq!(s.root_mode, RootMode::PivotRoot);
+        assert!(s.new_net && s.mounts.is_empty() && s.overlay == Overlay::Off && !s.read_only);
     }
 
     #[test]
     fn options_stop_at_the_command() {
         let (s, _) = run(&["runix", "run", "-r", "R", "/bin/sh", "-c", "x", "-p", "3"]).unwrap();
         assert_eq!(argv(&s), ["/bin/sh", "-c", "x", "-p", "3"]);
-        assert_eq!(s.pids, None);
+        assert_eq!(s.limits.pids, None);
         let (s, _) = run(&["runix", "run", "-r", "R", "--", "-weird"]).unwrap();
         assert_eq!(argv(&s), ["-weird"]);
     }
@@ -226,7 +431,7 @@ mod tests {
     #[test]
     fn long_options_and_forms() {
         let (s, v) = run(&["runix", "run", "--rootfs=/x", "--pids", "7", "--hostname=box", "--chroot", "-vv", "sh"]).unwrap();
-        assert_eq!((s.rootfs, s.pids, s.hostname, s.root_mode, v), (c"/x", Some(7), c"box", RootMode::Chroot, 2));
+        assert_eq!((s.rootfs, s.limits.pids, s.hostname, s.root_mode, v), (c"/x", Some(7), c"box", RootMode::Chroot, 2));
         let (_, v) = run(&["runix", "run", "-v", "-v", "--verbose", "-r", "/", "sh"]).unwrap();
         assert_eq!(v, 3);
     }
@@ -234,10 +439,76 @@ mod tests {
     #[test]
     fn clean_environment_keeps_only_term() {
         let (s, _) = run(&["runix", "run", "-r", "/", "sh"]).unwrap();
-        let env: Vec<_> = (0..s.env.len()).map(|i| s.env.get(i).unwrap().to_str().unwrap()).collect();
-        assert_eq!(env, ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=xterm"]);
+        assert_eq!(env(&s), ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "TERM=xterm"]);
         let (s, _) = run_env(&["runix", "run", "-r", "/", "sh"], &["TERMINAL=x"]).unwrap();
         assert_eq!(s.env.len(), 2);
+    }
+
+    #[test]
+    fn env_options_set_replace_and_copy() {
+        let (s, _) = run(&["runix", "run", "-r", "/", "-e", "A=1", "-e", "HOME=/home/x", "-e", "SECRET", "-e", "UNSET", "-e", "A=2", "-e", "E=", "sh"]).unwrap();
+        assert_eq!(env(&s), ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/home/x", "TERM=xterm", "A=2", "SECRET=1", "E="]);
+        assert_eq!(err(&["runix", "run", "-r", "/", "-e", "=x", "sh"]), "invalid --env (want KEY=VALUE or KEY)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-e", "", "sh"]), "invalid --env (want KEY=VALUE or KEY)");
+    }
+
+    #[test]
+    fn mounts_and_filesystem_options() {
+        let (s, _) = run(&["runix", "run", "-r", "/", "-b", "/src:/dst", "--bind=/a:/b/c:ro", "--tmpfs", "/tmp", "--tmpfs", "/run:size=1m", "--read-only", "--overlay", "--net", "host", "-w", "/srv", "-u", "1000:100", "sh"]).unwrap();
+        let m: Vec<Mount> = s.mounts.iter().collect();
+        assert_eq!(m[0], Mount { dst: b"/dst", kind: MountKind::Bind { src: b"/src", ro: false } });
+        assert_eq!(m[1], Mount { dst: b"/b/c", kind: MountKind::Bind { src: b"/a", ro: true } });
+        assert_eq!(m[2], Mount { dst: b"/tmp", kind: MountKind::Tmpfs { size: None } });
+        assert_eq!(m[3], Mount { dst: b"/run", kind: MountKind::Tmpfs { size: Some(1 << 20) } });
+        assert!(s.read_only && !s.new_net);
+        assert_eq!(s.overlay, Overlay::Tmpfs);
+        assert_eq!((s.workdir, s.user), (Some(c"/srv"), Some(c"1000:100")));
+        let (s, _) = run(&["runix", "run", "-r", "/", "--overlay-upper", "/keep", "sh"]).unwrap();
+        assert_eq!(s.overlay, Overlay::Upper(c"/keep"));
+    }
+
+    #[test]
+    fn bad_mounts_are_errors() {
+        let b = "invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)";
+        assert_eq!(err(&["runix", "run", "-r", "/", "-b", "/src:dst", "sh"]), b);
+        assert_eq!(err(&["runix", "run", "-r", "/", "-b", "/src", "sh"]), b);
+        assert_eq!(err(&["runix", "run", "-r", "/", "-b", "/src:/a/../../etc", "sh"]), b);
+        assert_eq!(err(&["runix", "run", "-r", "/", "-b", ":/dst", "sh"]), b);
+        assert_eq!(err(&["runix", "run", "-r", "/", "-b", "/s:/d:rx", "sh"]), b);
+        let t = "invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)";
+        assert_eq!(err(&["runix", "run", "-r", "/", "--tmpfs", "tmp", "sh"]), t);
+        assert_eq!(err(&["runix", "run", "-r", "/", "--tmpfs", "/tmp:mode=1777", "sh"]), t);
+        assert_eq!(err(&["runix", "run", "-r", "/", "--tmpfs", "/tmp:size=0", "sh"]), t);
+        assert_eq!(err(&["runix", "run", "-r", "/", "--net", "bridge", "sh"]), "invalid --net (host or none)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-w", "rel", "sh"]), "invalid --workdir (want an absolute path)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-u", ":5", "sh"]), "invalid --user (want USER or USER:GROUP)");
+        let mut many = std::vec!["runix", "run", "-r", "/"];
+        for _ in 0..33 {
+            many.extend(["--tmpfs", "/t"]);
+        }
+        many.push("sh");
+        assert_eq!(err(&many), "too many mounts (at most 32)");
+    }
+
+    #[test]
+    fn limits() {
+        let (s, _) = run(&["runix", "run", "-r", "/", "-m", "32m", "--memory-swap", "64m", "--cpus", "0.25", "--cpu-shares", "512", "--cpuset-cpus", "0-1", "--cpuset-mems", "0", "--cgroup-parent", "/a/b", "sh"]).unwrap();
+        let l = s.limits;
+        assert_eq!((l.memory, l.memory_swap, l.cpus, l.cpu_shares), (Some(32 << 20), Some(64 << 20), Some((25000, 100000)), Some(512)));
+        assert_eq!((l.cpuset_cpus, l.cpuset_mems, s.cgroup_parent), (Some(&b"0-1"[..]), Some(&b"0"[..]), Some(&b"/a/b"[..])));
+        assert!(!l.stats);
+        let (s, _) = run(&["runix", "run", "-v", "-r", "/", "-m", "1g", "sh"]).unwrap();
+        assert!(s.limits.stats, "-v with a cgroup reports usage");
+        let (s, _) = run(&["runix", "run", "-v", "-r", "/", "sh"]).unwrap();
+        assert!(!s.limits.stats, "-v alone makes no cgroup");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-m", "0", "sh"]), "invalid --memory (want bytes with k, m or g, from 1)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-m", "12x", "sh"]), "invalid --memory (want bytes with k, m or g, from 1)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cpus", "0", "sh"]), "invalid --cpus (want a decimal from 0.01)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cpus", "-1", "sh"]), "invalid --cpus (want a decimal from 0.01)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cpu-shares", "1", "sh"]), "invalid --cpu-shares (2 to 262144)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cpuset-cpus", "a", "sh"]), "invalid cpu or memory-node list (want e.g. 0-1,3)");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--memory-swap", "1g", "sh"]), "memory-swap limit without a memory limit");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cgroup-parent", "/a/../b", "sh"]), "invalid --cgroup-parent");
     }
 
     #[test]
@@ -247,6 +518,7 @@ mod tests {
         assert_eq!(err(&["runix", "run", "-r", "/", "-p", "-3", "sh"]), "invalid --pids (want a whole number from 1)");
         assert_eq!(err(&["runix", "run", "-r", "/", "-p", "99999999999999999999", "sh"]), "invalid --pids (want a whole number from 1)");
         assert_eq!(err(&["runix", "run", "-r", "/", "--bogus", "sh"]), "unknown option (try 'runix run --help')");
+        assert_eq!(err(&["runix", "run", "-r", "/", "-x", "sh"]), "unknown option (try 'runix run --help')");
         assert_eq!(err(&["runix", "run", "-r", "/"]), "no command to run (try 'runix run --help')");
         assert_eq!(err(&["runix", "run", "sh"]), "missing -r ROOTFS (try 'runix run --help')");
         assert_eq!(err(&["runix", "run", "-r"]), "option needs a value");
@@ -270,9 +542,18 @@ mod tests {
     }
 
     #[test]
+    fn trace_and_dry_run() {
+        use crate::sys::trace::{DRY_RUN, TRACE};
+        assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
+        assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+        assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+    }
+
+    #[test]
     fn help_and_version() {
         assert!(matches!(parse(Args::from_strs(&["runix", "--help"]), Args::from_strs(&[])), Ok(Command::Help)));
         assert!(matches!(parse(Args::from_strs(&["runix", "run", "--help"]), Args::from_strs(&[])), Ok(Command::Help)));
+        assert!(matches!(parse(Args::from_strs(&["runix", "run", "-h"]), Args::from_strs(&[])), Ok(Command::Help)));
         assert!(matches!(parse(Args::from_strs(&["runix", "--version"]), Args::from_strs(&[])), Ok(Command::Version)));
     }
 }

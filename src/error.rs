@@ -99,85 +99,165 @@ impl uDisplay for Error {
     }
 }
 
-/// Bytes from the command line or the filesystem, shown as text (invalid UTF-8 as '?').
+/// Bytes from the command line or the filesystem, shown as text (a non-UTF-8 name byte by
+/// byte, with '?' for what is not ASCII).
 pub fn write_bytes<W: uWrite + ?Sized>(f: &mut Formatter<'_, W>, b: &[u8]) -> Result<(), W::Error> {
-    for chunk in b.utf8_chunks() {
-        f.write_str(chunk.valid())?;
-        if !chunk.invalid().is_empty() {
-            f.write_str("?")?;
-        }
+    match core::str::from_utf8(b) {
+        Ok(s) => f.write_str(s),
+        Err(_) => b.iter().try_for_each(|&c| f.write_char(if c.is_ascii() { c as char } else { '?' })),
     }
-    Ok(())
 }
 
-/// errno names and glibc's strerror(3) texts, so messages read as users know them.
-const ERRNOS: &[(i32, &str, &str)] = &[
-    (1, "EPERM", "Operation not permitted"),
-    (2, "ENOENT", "No such file or directory"),
-    (3, "ESRCH", "No such process"),
-    (4, "EINTR", "Interrupted system call"),
-    (5, "EIO", "Input/output error"),
-    (6, "ENXIO", "No such device or address"),
-    (7, "E2BIG", "Argument list too long"),
-    (8, "ENOEXEC", "Exec format error"),
-    (9, "EBADF", "Bad file descriptor"),
-    (10, "ECHILD", "No child processes"),
-    (11, "EAGAIN", "Resource temporarily unavailable"),
-    (12, "ENOMEM", "Cannot allocate memory"),
-    (13, "EACCES", "Permission denied"),
-    (14, "EFAULT", "Bad address"),
-    (15, "ENOTBLK", "Block device required"),
-    (16, "EBUSY", "Device or resource busy"),
-    (17, "EEXIST", "File exists"),
-    (18, "EXDEV", "Invalid cross-device link"),
-    (19, "ENODEV", "No such device"),
-    (20, "ENOTDIR", "Not a directory"),
-    (21, "EISDIR", "Is a directory"),
-    (22, "EINVAL", "Invalid argument"),
-    (23, "ENFILE", "Too many open files in system"),
-    (24, "EMFILE", "Too many open files"),
-    (25, "ENOTTY", "Inappropriate ioctl for device"),
-    (26, "ETXTBSY", "Text file busy"),
-    (27, "EFBIG", "File too large"),
-    (28, "ENOSPC", "No space left on device"),
-    (29, "ESPIPE", "Illegal seek"),
-    (30, "EROFS", "Read-only file system"),
-    (31, "EMLINK", "Too many links"),
-    (32, "EPIPE", "Broken pipe"),
-    (33, "EDOM", "Numerical argument out of domain"),
-    (34, "ERANGE", "Numerical result out of range"),
-    (35, "EDEADLK", "Resource deadlock avoided"),
-    (36, "ENAMETOOLONG", "File name too long"),
-    (37, "ENOLCK", "No locks available"),
-    (38, "ENOSYS", "Function not implemented"),
-    (39, "ENOTEMPTY", "Directory not empty"),
-    (40, "ELOOP", "Too many levels of symbolic links"),
-    (61, "ENODATA", "No data available"),
-    (71, "EPROTO", "Protocol error"),
-    (75, "EOVERFLOW", "Value too large for defined data type"),
-    (88, "ENOTSOCK", "Socket operation on non-socket"),
-    (95, "EOPNOTSUPP", "Operation not supported"),
-    (97, "EAFNOSUPPORT", "Address family not supported by protocol"),
-    (98, "EADDRINUSE", "Address already in use"),
-    (99, "EADDRNOTAVAIL", "Cannot assign requested address"),
-    (110, "ETIMEDOUT", "Connection timed out"),
-    (111, "ECONNREFUSED", "Connection refused"),
-    (116, "ESTALE", "Stale file handle"),
-    (122, "EDQUOT", "Disk quota exceeded"),
-];
+/// A path or name for a log line: `info!("... {}", Bytes(path))`.
+pub struct Bytes<'a>(pub &'a [u8]);
 
-fn lookup(errno: i32) -> Option<&'static (i32, &'static str, &'static str)> {
-    ERRNOS.iter().find(|e| e.0 == errno)
+impl uDisplay for Bytes<'_> {
+    fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
+        write_bytes(f, self.0)
+    }
+}
+
+/// errno names and glibc's strerror(3) texts, so messages read as users know them: line N is
+/// errno N, `NAME text`, empty where runix never meets that errno. One string, not a table of
+/// pointers: a third of the size.
+const ERRNOS: &str = "\n\
+EPERM Operation not permitted\n\
+ENOENT No such file or directory\n\
+ESRCH No such process\n\
+EINTR Interrupted system call\n\
+EIO Input/output error\n\
+ENXIO No such device or address\n\
+E2BIG Argument list too long\n\
+ENOEXEC Exec format error\n\
+EBADF Bad file descriptor\n\
+ECHILD No child processes\n\
+EAGAIN Resource temporarily unavailable\n\
+ENOMEM Cannot allocate memory\n\
+EACCES Permission denied\n\
+EFAULT Bad address\n\
+ENOTBLK Block device required\n\
+EBUSY Device or resource busy\n\
+EEXIST File exists\n\
+EXDEV Invalid cross-device link\n\
+ENODEV No such device\n\
+ENOTDIR Not a directory\n\
+EISDIR Is a directory\n\
+EINVAL Invalid argument\n\
+ENFILE Too many open files in system\n\
+EMFILE Too many open files\n\
+ENOTTY Inappropriate ioctl for device\n\
+ETXTBSY Text file busy\n\
+EFBIG File too large\n\
+ENOSPC No space left on device\n\
+ESPIPE Illegal seek\n\
+EROFS Read-only file system\n\
+EMLINK Too many links\n\
+EPIPE Broken pipe\n\
+EDOM Numerical argument out of domain\n\
+ERANGE Numerical result out of range\n\
+EDEADLK Resource deadlock avoided\n\
+ENAMETOOLONG File name too long\n\
+ENOLCK No locks available\n\
+ENOSYS Function not implemented\n\
+ENOTEMPTY Directory not empty\n\
+ELOOP Too many levels of symbolic links\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+ENODATA No data available\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+EPROTO Protocol error\n\
+\n\
+\n\
+\n\
+EOVERFLOW Value too large for defined data type\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+ENOTSOCK Socket operation on non-socket\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+EOPNOTSUPP Operation not supported\n\
+\n\
+EAFNOSUPPORT Address family not supported by protocol\n\
+EADDRINUSE Address already in use\n\
+EADDRNOTAVAIL Cannot assign requested address\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+ETIMEDOUT Connection timed out\n\
+ECONNREFUSED Connection refused\n\
+\n\
+\n\
+\n\
+\n\
+ESTALE Stale file handle\n\
+\n\
+\n\
+\n\
+\n\
+\n\
+EDQUOT Disk quota exceeded";
+
+/// (name, text) of errno `n`.
+fn lookup(n: i32) -> Option<(&'static str, &'static str)> {
+    let line = ERRNOS.split('\n').nth(usize::try_from(n).ok()?)?;
+    line.split_once(' ')
 }
 
 /// strerror(3) for the errnos runix meets; "Unknown error" otherwise.
 pub fn strerror(errno: i32) -> &'static str {
-    lookup(errno).map_or("Unknown error", |e| e.2)
+    lookup(errno).map_or("Unknown error", |e| e.1)
 }
 
 /// The errno's symbolic name (`EPERM`), for --trace; "E?" when not in the table.
 pub fn errno_name(errno: i32) -> &'static str {
-    lookup(errno).map_or("E?", |e| e.1)
+    lookup(errno).map_or("E?", |e| e.0)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod rootfs;
 pub mod run;
 pub mod spec;
 pub mod sys;
+pub mod user;
 
 use cli::Command;
 

@@ -1,86 +1,79 @@
 //! THE sequence: what runix asks of the kernel to make a container, in order.
 //!
-//! Parent                                   Child (new PID, mount, UTS, IPC namespaces)
-//!   open rootfs (is it a directory?)
-//!   mkdir cgroup, write pids.max
+//! Parent                                   Child (new PID, mount, UTS, IPC, net namespaces)
+//!   open rootfs and bind sources (O_PATH)
+//!   mkdir cgroups, write limits
 //!   socketpair, mmap stack, clone  ───────▶  close parent's end
 //!   write cgroup.procs
-//!   sync 1: "go" ─────────────────────────▶  wait for "go"
-//!                                            mount / MS_REC|MS_PRIVATE
-//!                                            sethostname
-//!                                            bind rootfs, pivot_root, umount old root
-//!                                            mount /proc
+//!   sync 1: "go" ─────────────────────────▶  wait for "go"; unshare cgroup namespace
+//!                                            mount / MS_REC|MS_PRIVATE, sethostname, lo up
+//!                                            root mount (bind or overlay), /proc, /sys, /dev,
+//!                                            binds, tmpfs; pivot_root, umount old root;
+//!                                            masked paths; read-only root; workdir; user
 //!   sync 2: read error or EOF ◀───────────  execve (EOF: the socket is CLOEXEC)
-//!   wait4, rmdir cgroup, exit with the command's status
+//!   wait4, OOM check, rmdir cgroups, exit with the command's status
+//!
+//! docs/sequence.md walks through it syscall by syscall.
 
-use crate::cgroup::{self, Cgroup};
-use crate::error::Error;
+use crate::cgroup::Cgroups;
+use crate::error::{Bytes, Error};
+use crate::rootfs::{self, Sources};
 use crate::spec::Spec;
 use crate::sys::{self, Fd, trace};
-use crate::{exec, rootfs};
+use crate::{exec, user};
 use core::convert::Infallible;
 
-/// The namespaces of a container (namespaces(7)); SIGCHLD makes it an ordinary child for wait4.
+/// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
+/// ordinary child for wait4.
 const CLONE_FLAGS: u64 = (libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::SIGCHLD) as u64;
+const NEWNET: u64 = libc::CLONE_NEWNET as u64;
+const NEWCGROUP: u64 = libc::CLONE_NEWCGROUP as u64;
 
 /// The child's stack before it execs. It runs only runix's setup code, whose deepest frame is
 /// a few KiB of path buffers; mmap'd pages are touched only when used.
 const STACK_SIZE: usize = 128 * 1024;
 
-/// What the child needs: its part of the spec and its end of the socket.
+/// What the child needs: the spec, what the parent opened, and its end of the socket.
 struct Child<'a> {
     spec: &'a Spec,
+    src: &'a Sources,
     sock: Fd,
     parent_sock: Fd,
-    /// Wait for the parent's "go" (it has work to do on the child's pid first).
-    sync: bool,
+    /// The parent puts the child in its cgroups first: wait for "go", then make the cgroup
+    /// namespace (so that its root is the container's cgroup).
+    cgroups: bool,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
-    check_rootfs(spec)?;
-    let cgroup = match spec.pids {
-        Some(n) => Some(pids_cgroup(n)?),
-        None => None,
-    };
-    let r = start_and_wait(spec, cgroup.as_ref());
-    // The cgroup goes on every path: after the command, and after any failure.
-    if let Some(cg) = &cgroup {
-        let removed = cg.remove();
-        info!("(parent) removed cgroup {}", cg.dir.as_cstr().to_str().unwrap_or("?"));
-        if r.is_ok() {
-            removed?;
-        } else if let Err(e) = removed {
-            crate::log::error(&e);
-        }
+    let src = rootfs::open_sources(spec)?;
+    let mut cg = Cgroups::create(&spec.limits, spec.cgroup_parent, sys::getpid())?;
+    for d in cg.dirs() {
+        info!("(parent) created cgroup {}", Bytes(d.to_bytes()));
+    }
+    let r = start_and_wait(spec, &src, &cg);
+    // The cgroups go on every path: after the command, and after any failure.
+    let removed = cg.remove();
+    match (&r, removed) {
+        (Ok(_), Err(e)) => return Err(e),
+        (Err(_), Err(e)) => crate::log::error(&e),
+        _ => {}
     }
     r
 }
 
-/// Bad input fails here, before anything exists that would need cleaning up.
-fn check_rootfs(spec: &Spec) -> Result<(), Error> {
-    let fd = sys::openat(sys::AT_FDCWD, spec.rootfs, libc::O_PATH | libc::O_DIRECTORY, 0).map_err(|e| Error::sys("rootfs", e.errno(), spec.rootfs.to_bytes()))?;
-    sys::close(fd)
-}
-
-/// A v1 pids cgroup nested under runix's own, with pids.max set.
-fn pids_cgroup(max: u64) -> Result<Cgroup, Error> {
-    let parent = cgroup::find("pids")?;
-    crate::debug!("(parent) runix's pids cgroup is {}", parent.as_cstr().to_str().unwrap_or("?"));
-    let cg = Cgroup::create(&parent, sys::getpid())?;
-    info!("(parent) created cgroup {}", cg.dir.as_cstr().to_str().unwrap_or("?"));
-    if let Err(e) = cg.write_num(b"pids.max", max) {
-        let _ = cg.remove();
-        return Err(e);
-    }
-    Ok(cg)
-}
-
-fn start_and_wait(spec: &Spec, cgroup: Option<&Cgroup>) -> Result<i32, Error> {
+#[inline(never)]
+fn start_and_wait(spec: &Spec, src: &Sources, cg: &Cgroups) -> Result<i32, Error> {
     let [ours, theirs] = sys::socketpair()?;
-    crate::debug!("(parent) sync socket {} (ours), {} (child's)", ours, theirs);
-    let child = Child { spec, sock: theirs, parent_sock: ours, sync: cgroup.is_some() };
-    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(CLONE_FLAGS, &stack, container_main, &child));
+    let child = Child { spec, src, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty() };
+    let mut flags = CLONE_FLAGS;
+    if spec.new_net {
+        flags |= NEWNET;
+    }
+    if !child.cgroups {
+        flags |= NEWCGROUP; // its root is runix's cgroup, where the child stays
+    }
+    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(flags, &stack, container_main, &child));
     let _ = sys::close(theirs);
     let pid = match pid {
         Ok(pid) => pid,
@@ -90,16 +83,17 @@ fn start_and_wait(spec: &Spec, cgroup: Option<&Cgroup>) -> Result<i32, Error> {
         }
     };
     info!("(parent) container is pid {}", pid);
-    let r = supervise(pid, ours, cgroup, &child);
+    let r = supervise(pid, ours, cg, &child);
     let _ = sys::close(ours);
     r
 }
 
-fn supervise(pid: i32, sock: Fd, cgroup: Option<&Cgroup>, child: &Child) -> Result<i32, Error> {
-    // Sync 1: the child joins its cgroup before it runs anything of the container's, so no
-    // process of the container ever escapes the limit.
-    if let Some(cg) = cgroup {
-        if let Err(e) = cg.write_num(b"cgroup.procs", pid as u64).and_then(|_| sys::sync_wake(sock)) {
+#[inline(never)]
+fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Error> {
+    // Sync 1: the child joins its cgroups before it runs anything of the container's, so no
+    // process of the container ever escapes a limit.
+    if child.cgroups {
+        if let Err(e) = cg.add(pid).and_then(|_| sys::sync_wake(sock)) {
             let _ = sys::kill(pid, libc::SIGKILL);
             let _ = sys::wait4(pid);
             return Err(e);
@@ -108,7 +102,10 @@ fn supervise(pid: i32, sock: Fd, cgroup: Option<&Cgroup>, child: &Child) -> Resu
     if trace::dry_run() {
         // No child was made: show its steps here, where it would take them.
         trace::set_child(true);
-        let _ = container_init(child);
+        let Err(e) = container_init(child);
+        if e.errno() != 0 || !e.what().starts_with("execve") {
+            crate::log::error(&e);
+        }
         trace::set_child(false);
     }
     // ^C and ^\ at the terminal reach the container (it shares our process group); runix
@@ -125,7 +122,32 @@ fn supervise(pid: i32, sock: Fd, cgroup: Option<&Cgroup>, child: &Child) -> Resu
     }
     let code = exit_status(status);
     info!("(parent) container exited with status {}", code);
+    if child.cgroups {
+        report_usage(cg, child.spec, code)?;
+    }
     Ok(code)
+}
+
+/// After the container: an OOM kill is said plainly (the status alone says only SIGKILL), and
+/// with -v the peak memory and CPU time it used.
+#[inline(never)]
+fn report_usage(cg: &Cgroups, spec: &Spec, code: i32) -> Result<(), Error> {
+    if code == 128 + libc::SIGKILL {
+        if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
+            let (n, unit) = if limit % (1 << 20) == 0 { (limit >> 20, "MiB") } else { (limit >> 10, "KiB") };
+            let mut l = crate::log::Line::new();
+            let _ = ufmt::uwrite!(l, "runix: container killed: out of memory (limit {} {})", n, unit);
+            l.flush();
+        }
+    }
+    let u = cg.usage();
+    if let Some(m) = u.memory_peak {
+        info!("(parent) peak memory {} KiB", m >> 10);
+    }
+    if let Some(ns) = u.cpu_ns {
+        info!("(parent) cpu time {} ms", ns / 1_000_000);
+    }
+    Ok(())
 }
 
 /// wait(2) status to shell convention: the exit code, or 128+N when killed by signal N.
@@ -145,18 +167,42 @@ fn container_main(c: &Child) -> ! {
     sys::exit_group(e.exit_code())
 }
 
+#[inline(never)]
 fn container_init(c: &Child) -> Result<Infallible, Error> {
     let spec = c.spec;
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
-    if c.sync {
+    if c.cgroups {
         sys::sync_wait(c.sock)?;
+        // Now, in its cgroups: the namespace's root is the container's cgroup, and
+        // /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
+        sys::unshare(NEWCGROUP)?;
     }
     rootfs::make_private()?;
     sys::sethostname(spec.hostname)?;
+    if spec.new_net {
+        sys::loopback_up()?;
+    }
+    // Everything is mounted before the switch, while the host's side (bind sources, host
+    // device nodes) is still reachable; each target is opened inside the root first.
+    let root = rootfs::mount_root(spec, c.src)?;
+    rootfs::mount_kernel_fs(root, c.src)?;
+    rootfs::mount_user(spec, root, c.src)?;
     rootfs::enter_root(spec)?;
-    rootfs::mount_proc()?;
-    info!("(child) executing {}", spec.argv.get(0).and_then(|c| c.to_str().ok()).unwrap_or("?"));
+    rootfs::mask_paths()?;
+    if spec.read_only {
+        rootfs::remount_root_read_only()?;
+    }
+    if let Some(dir) = spec.workdir {
+        sys::chdir(dir)?;
+    }
+    // Last before exec: names come from the container's own /etc/passwd, and the privilege to
+    // mount is no longer needed.
+    if let Some(u) = spec.user {
+        let (uid, gid) = user::resolve(u.to_bytes())?;
+        user::switch(uid, gid)?;
+    }
+    info!("(child) executing {}", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
     Err(exec::exec(spec.argv, &spec.env))
 }
 

@@ -1,11 +1,15 @@
 //! The container description. The command line fills it today (src/cli.rs); an OCI bundle's
 //! config.json will fill the same struct later. Everything after this point reads only the spec.
 
+use crate::buf::List;
+use crate::cgroup::Limits;
 use crate::sys::{Args, CList};
 use core::ffi::CStr;
 
 /// Most environment entries a container gets (the clean default plus user-given ones).
 pub const MAX_ENV: usize = 64;
+/// Most user mounts (`-b`, `--tmpfs`).
+pub const MAX_MOUNTS: usize = 32;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RootMode {
@@ -15,6 +19,31 @@ pub enum RootMode {
     Chroot,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Overlay {
+    /// The root directory itself is the container's root.
+    Off,
+    /// The root directory is the lower layer of an overlayfs; changes go to a tmpfs and vanish.
+    Tmpfs,
+    /// Changes are kept in DIR/upper (DIR/work is overlayfs's scratch space).
+    Upper(&'static CStr),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MountKind {
+    /// A host file or directory, read-only when `ro`.
+    Bind { src: &'static [u8], ro: bool },
+    /// A fresh tmpfs, with `size=` bytes when given.
+    Tmpfs { size: Option<u64> },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Mount {
+    /// Absolute path inside the container, without `..`.
+    pub dst: &'static [u8],
+    pub kind: MountKind,
+}
+
 pub struct Spec {
     pub rootfs: &'static CStr,
     /// The command and its arguments, NULL-terminated, straight from our own argv.
@@ -22,8 +51,20 @@ pub struct Spec {
     pub env: CList<MAX_ENV>,
     pub hostname: &'static CStr,
     pub root_mode: RootMode,
-    /// pids.max of the container's cgroup; None: no cgroup at all.
-    pub pids: Option<u64>,
+    /// Resource limits; with none set, no cgroup is made at all.
+    pub limits: Limits<'static>,
+    /// The cgroup to make the container's under (a path inside each hierarchy); None: runix's own.
+    pub cgroup_parent: Option<&'static [u8]>,
+    /// A network namespace of its own (with `lo` up), or the host's (`--net host`).
+    pub new_net: bool,
+    pub mounts: List<Mount, MAX_MOUNTS>,
+    pub overlay: Overlay,
+    /// Remount the root read-only once everything is mounted.
+    pub read_only: bool,
+    /// The working directory inside; `/` when None.
+    pub workdir: Option<&'static CStr>,
+    /// `UID[:GID]` or `NAME[:GROUP]`, resolved in the container's /etc/passwd and /etc/group.
+    pub user: Option<&'static CStr>,
 }
 
 /// The environment every container starts from; nothing else of the caller's leaks in.

@@ -38,10 +38,19 @@ pub enum Arg<'a> {
     Argv(Args),
     /// An envp array: the number of entries and the pointer.
     Env(usize, usize),
-    /// Bit flags, decoded with the table of names.
-    Flags(&'static [(u64, &'static str)], u64),
-    /// One value out of a table of names (a signal, an address family).
-    Named(&'static [(u64, &'static str)], u64),
+    /// openat2's struct open_how, printed by its fields.
+    How(&'a OpenHow),
+    /// Bit flags, decoded with names: `names` has one space-separated word per bit, from
+    /// bit 0 up, "-" for a bit without a name (a packed table costs a few bytes per flag).
+    Flags(&'static str, u64),
+    /// One value out of a list of names, one word per value from 0 up (a signal, a family).
+    Named(&'static str, u64),
+    /// clone(2)/unshare(2) flags: CLONE_* bits and, in the low byte, the exit signal.
+    Clone(u64),
+    /// A socket type: SOCK_* value in the low bits, flags above.
+    Sock(u64),
+    /// An ioctl request number.
+    Ioctl(u64),
     Ptr(usize),
 }
 
@@ -57,7 +66,8 @@ impl Arg<'_> {
             Arg::Buf(p, _) => p as usize,
             Arg::Argv(a) => a.ptrs.as_ptr() as usize,
             Arg::Env(_, p) => p,
-            Arg::Flags(_, v) | Arg::Named(_, v) => v as usize,
+            Arg::How(h) => h as *const OpenHow as usize,
+            Arg::Flags(_, v) | Arg::Named(_, v) | Arg::Clone(v) | Arg::Sock(v) | Arg::Ioctl(v) => v as usize,
             Arg::Ptr(p) => p,
         }
     }
@@ -159,6 +169,18 @@ impl<const N: usize> CList<N> {
         self.len += 1;
         true
     }
+    /// Sets `KEY=VALUE`: replaces the entry with the same KEY, or appends. False when full.
+    pub fn set(&mut self, s: &'static CStr) -> bool {
+        let b = s.to_bytes();
+        let key = &b[..b.iter().position(|&c| c == b'=').map_or(b.len(), |p| p + 1)];
+        match (0..self.len).find(|&i| self.get(i).is_some_and(|e| e.to_bytes().starts_with(key))) {
+            Some(i) => {
+                self.ptrs[i] = s.as_ptr();
+                true
+            }
+            None => self.push(s),
+        }
+    }
     pub fn len(&self) -> usize {
         self.len
     }
@@ -215,19 +237,10 @@ pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
     sys(call(Sysno::read, &[Arg::Fd(fd), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "read", b"")
 }
 
-pub const O_FLAGS: &[(u64, &str)] = &[
-    (0, "O_RDONLY"),
-    (libc::O_WRONLY as u64, "O_WRONLY"),
-    (libc::O_RDWR as u64, "O_RDWR"),
-    (libc::O_CREAT as u64, "O_CREAT"),
-    (libc::O_EXCL as u64, "O_EXCL"),
-    (libc::O_TRUNC as u64, "O_TRUNC"),
-    (libc::O_APPEND as u64, "O_APPEND"),
-    (libc::O_DIRECTORY as u64, "O_DIRECTORY"),
-    (libc::O_NOFOLLOW as u64, "O_NOFOLLOW"),
-    (libc::O_CLOEXEC as u64, "O_CLOEXEC"),
-    (libc::O_PATH as u64, "O_PATH"),
-];
+/// O_* bits 0 to 21 (O_RDONLY is "none of the access-mode bits").
+pub const O_FLAGS: &str = "O_WRONLY O_RDWR - - - - O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND O_NONBLOCK - - - - O_DIRECTORY O_NOFOLLOW - O_CLOEXEC - O_PATH";
+/// AT_* bits 0 to 12.
+const AT_FLAGS: &str = "- - - - - - - - AT_SYMLINK_NOFOLLOW AT_REMOVEDIR - - AT_EMPTY_PATH";
 
 /// int openat(int dirfd, const char *pathname, int flags, mode_t mode);
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
@@ -253,27 +266,78 @@ pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
-    const F: &[(u64, &str)] = &[(libc::AT_REMOVEDIR as u64, "AT_REMOVEDIR")];
     unit(
-        call(Sysno::unlinkat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Flags(F, libc::AT_REMOVEDIR as u64)]),
+        call(Sysno::unlinkat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Flags(AT_FLAGS, libc::AT_REMOVEDIR as u64)]),
         "rmdir",
         path.to_bytes(),
     )
 }
 
+pub const RESOLVE_FLAGS: &str = "RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH RESOLVE_IN_ROOT";
+
+/// struct open_how of <linux/openat2.h> (libc's is non-exhaustive, so it cannot be built here).
+#[repr(C)]
+pub struct OpenHow {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+
+/// int openat2(int dirfd, const char *path, struct open_how *how, size_t size);
+/// Used with RESOLVE_IN_ROOT: `path` is looked up as if `dirfd` were `/`, so neither `..` nor
+/// a symlink in a hostile root filesystem can lead outside it (openat2(2), Linux 5.6).
+pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, Error> {
+    let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u64, mode: 0, resolve };
+    let size = core::mem::size_of::<OpenHow>() as isize;
+    sys(call(Sysno::openat2, &[Arg::Fd(dirfd), Arg::Str(path), Arg::How(&how), Arg::Int(size)]), "openat2", path.to_bytes()).map(|fd| fd as Fd)
+}
+
+/// int mkdirat(int dirfd, const char *pathname, mode_t mode);
+pub fn mkdirat(dirfd: Fd, path: &CStr, mode: u32) -> Result<(), Error> {
+    unit(call(Sysno::mkdirat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Oct(mode)]), "mkdir", path.to_bytes())
+}
+
+/// int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);
+pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Result<(), Error> {
+    // The kernel's new_encode_dev: minor's low byte, major, then minor's high bits.
+    let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
+    unit(
+        call(Sysno::mknodat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Oct(mode), Arg::Int(dev as isize)]),
+        "mknod",
+        path.to_bytes(),
+    )
+}
+
+/// int symlinkat(const char *target, int newdirfd, const char *linkpath);
+pub fn symlinkat(target: &CStr, dirfd: Fd, path: &CStr) -> Result<(), Error> {
+    unit(call(Sysno::symlinkat, &[Arg::Str(target), Arg::Fd(dirfd), Arg::Str(path)]), "symlink", path.to_bytes())
+}
+
+/// mode_t umask(mode_t mask); returns the previous mask.
+pub fn umask(mask: u32) -> u32 {
+    call(Sysno::umask, &[Arg::Oct(mask)]).unwrap_or(0o022) as u32
+}
+
+/// The fields of fstat(2) runix looks at.
+pub struct Stat {
+    pub dev: u64,
+    pub mode: u32,
+}
+
+/// int newfstatat(int dirfd, const char *path, struct stat *st, AT_EMPTY_PATH): fstat of an fd.
+pub fn fstat(fd: Fd) -> Result<Stat, Error> {
+    // SAFETY: struct stat is plain data; all-zero is a valid value.
+    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
+    unit(call(Sysno::newfstatat, &[Arg::Fd(fd), Arg::Str(c""), Arg::Ptr(&mut st as *mut _ as usize), Arg::Flags(AT_FLAGS, flags)]), "fstat", b"")?;
+    Ok(Stat { dev: st.st_dev, mode: st.st_mode })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes: clone(2), wait4(2), kill(2), execve(2), exit_group(2), getpid(2)
 
-pub const CLONE_FLAGS: &[(u64, &str)] = &[
-    (libc::CLONE_NEWNS as u64, "CLONE_NEWNS"),
-    (libc::CLONE_NEWCGROUP as u64, "CLONE_NEWCGROUP"),
-    (libc::CLONE_NEWUTS as u64, "CLONE_NEWUTS"),
-    (libc::CLONE_NEWIPC as u64, "CLONE_NEWIPC"),
-    (libc::CLONE_NEWUSER as u64, "CLONE_NEWUSER"),
-    (libc::CLONE_NEWPID as u64, "CLONE_NEWPID"),
-    (libc::CLONE_NEWNET as u64, "CLONE_NEWNET"),
-    (libc::SIGCHLD as u64, "SIGCHLD"),
-];
+/// CLONE_* bits 0 to 30 (the low byte of clone's flags is the exit signal).
+pub const CLONE_FLAGS: &str = "- - - - - - - - CLONE_VM CLONE_FS CLONE_FILES CLONE_SIGHAND CLONE_PIDFD CLONE_PTRACE CLONE_VFORK CLONE_PARENT CLONE_THREAD CLONE_NEWNS CLONE_SYSVSEM CLONE_SETTLS - - - - - CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET";
 
 /// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
 /// overflow faults instead of silently writing over other memory.
@@ -284,12 +348,8 @@ pub struct Stack {
 /// void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     const PAGE: usize = 4096;
-    const PROT: &[(u64, &str)] = &[(libc::PROT_READ as u64, "PROT_READ"), (libc::PROT_WRITE as u64, "PROT_WRITE")];
-    const MAP: &[(u64, &str)] = &[
-        (libc::MAP_PRIVATE as u64, "MAP_PRIVATE"),
-        (libc::MAP_ANONYMOUS as u64, "MAP_ANONYMOUS"),
-        (libc::MAP_STACK as u64, "MAP_STACK"),
-    ];
+    const PROT: &str = "PROT_READ PROT_WRITE PROT_EXEC";
+    const MAP: &str = "MAP_SHARED MAP_PRIVATE - - MAP_FIXED MAP_ANONYMOUS - - - - - - - - - - - MAP_STACK";
     let base = sys(
         call(
             Sysno::mmap,
@@ -326,7 +386,7 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
     }
     let start = Start { child, arg };
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
-    let args = [Arg::Flags(CLONE_FLAGS, flags), Arg::Ptr(stack.top)];
+    let args = [Arg::Clone(flags), Arg::Ptr(stack.top)];
     if trace::dry_run() {
         trace::show(Sysno::clone, &args, trace::Outcome::NotIssued);
         return Ok(trace::FAKE_FD);
@@ -353,18 +413,11 @@ pub fn wait4(pid: i32) -> Result<i32, Error> {
 }
 
 /// Signal names for the trace.
-pub const SIGNALS: &[(u64, &str)] = &[
-    (libc::SIGHUP as u64, "SIGHUP"),
-    (libc::SIGINT as u64, "SIGINT"),
-    (libc::SIGQUIT as u64, "SIGQUIT"),
-    (libc::SIGKILL as u64, "SIGKILL"),
-    (libc::SIGUSR1 as u64, "SIGUSR1"),
-    (libc::SIGUSR2 as u64, "SIGUSR2"),
-    (libc::SIGPIPE as u64, "SIGPIPE"),
-    (libc::SIGTERM as u64, "SIGTERM"),
-    (libc::SIGCHLD as u64, "SIGCHLD"),
-    (libc::SIGWINCH as u64, "SIGWINCH"),
-];
+/// Address families by number.
+const AF: &str = "AF_UNSPEC AF_UNIX AF_INET";
+
+/// Signal names by number.
+pub const SIGNALS: &str = "0 SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH";
 
 /// int kill(pid_t pid, int sig);
 pub fn kill(pid: i32, sig: i32) -> Result<(), Error> {
@@ -398,14 +451,13 @@ pub fn getpid() -> i32 {
 /// int socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, int sv[2]);
 /// SEQPACKET keeps message boundaries, so one error report is one read.
 pub fn socketpair() -> Result<[Fd; 2], Error> {
-    const T: &[(u64, &str)] = &[(libc::SOCK_SEQPACKET as u64, "SOCK_SEQPACKET"), (libc::SOCK_CLOEXEC as u64, "SOCK_CLOEXEC")];
     let mut sv = [0 as Fd; 2];
     if trace::dry_run() {
         sv = [trace::FAKE_FD, trace::FAKE_FD + 1];
     }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
     unit(
-        call(Sysno::socketpair, &[Arg::Named(&[(libc::AF_UNIX as u64, "AF_UNIX")], libc::AF_UNIX as u64), Arg::Flags(T, ty), Arg::Int(0), Arg::Ptr(sv.as_mut_ptr() as usize)]),
+        call(Sysno::socketpair, &[Arg::Named(AF, libc::AF_UNIX as u64), Arg::Sock(ty), Arg::Int(0), Arg::Ptr(sv.as_mut_ptr() as usize)]),
         "socketpair",
         b"",
     )?;
@@ -455,19 +507,8 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<bool, Error> {
 // ---------------------------------------------------------------------------------------------
 // Mounts and roots: mount(2), umount2(2), pivot_root(2), chroot(2), chdir(2), sethostname(2)
 
-pub const MS_FLAGS: &[(u64, &str)] = &[
-    (libc::MS_RDONLY, "MS_RDONLY"),
-    (libc::MS_NOSUID, "MS_NOSUID"),
-    (libc::MS_NODEV, "MS_NODEV"),
-    (libc::MS_NOEXEC, "MS_NOEXEC"),
-    (libc::MS_REMOUNT, "MS_REMOUNT"),
-    (libc::MS_BIND, "MS_BIND"),
-    (libc::MS_MOVE, "MS_MOVE"),
-    (libc::MS_REC, "MS_REC"),
-    (libc::MS_PRIVATE, "MS_PRIVATE"),
-    (libc::MS_SLAVE, "MS_SLAVE"),
-    (libc::MS_STRICTATIME, "MS_STRICTATIME"),
-];
+/// MS_* bits 0 to 24.
+pub const MS_FLAGS: &str = "MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC MS_SYNCHRONOUS MS_REMOUNT MS_MANDLOCK MS_DIRSYNC MS_NOSYMFOLLOW - MS_NOATIME MS_NODIRATIME MS_BIND MS_MOVE MS_REC MS_SILENT MS_POSIXACL MS_UNBINDABLE MS_PRIVATE MS_SLAVE MS_SHARED MS_RELATIME - - MS_STRICTATIME";
 
 /// int mount(const char *source, const char *target, const char *fstype,
 ///           unsigned long flags, const void *data);
@@ -481,8 +522,7 @@ pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u6
 
 /// int umount2(const char *target, int flags);
 pub fn umount2(target: &CStr, flags: i32) -> Result<(), Error> {
-    const F: &[(u64, &str)] = &[(libc::MNT_DETACH as u64, "MNT_DETACH")];
-    unit(call(Sysno::umount2, &[Arg::Str(target), Arg::Flags(F, flags as u64)]), "umount2", target.to_bytes())
+    unit(call(Sysno::umount2, &[Arg::Str(target), Arg::Flags("MNT_FORCE MNT_DETACH MNT_EXPIRE", flags as u64)]), "umount2", target.to_bytes())
 }
 
 /// int pivot_root(const char *new_root, const char *put_old);
@@ -504,6 +544,56 @@ pub fn chdir(path: &CStr) -> Result<(), Error> {
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();
     unit(call(Sysno::sethostname, &[Arg::Str(name), Arg::Int(b.len() as isize)]), "sethostname", b)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces, network, identity: unshare(2), socket(2), ioctl(2), setgroups(2), setres[ug]id(2)
+
+/// int unshare(int flags);
+pub fn unshare(flags: u64) -> Result<(), Error> {
+    unit(call(Sysno::unshare, &[Arg::Clone(flags)]), "unshare", b"")
+}
+
+/// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), SIOCGIFFLAGS, SIOCSIFFLAGS.
+/// A new network namespace has `lo` down (network_namespaces(7)); no netlink needed for this.
+pub fn loopback_up() -> Result<(), Error> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: i16,
+        _pad: [u8; 22],
+    }
+    let fd = sys(
+        call(Sysno::socket, &[Arg::Named(AF, libc::AF_INET as u64), Arg::Sock((libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as u64), Arg::Int(0)]),
+        "socket",
+        b"",
+    )? as Fd;
+    let mut ifr = IfReq { name: [0; 16], flags: 0, _pad: [0; 22] };
+    ifr.name[..2].copy_from_slice(b"lo");
+    let p = &mut ifr as *mut IfReq as usize;
+    let r = unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8913), Arg::Ptr(p)]), "ioctl(SIOCGIFFLAGS)", b"lo").and_then(|_| {
+        ifr.flags |= (libc::IFF_UP | libc::IFF_RUNNING) as i16;
+        unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8914), Arg::Ptr(p)]), "ioctl(SIOCSIFFLAGS)", b"lo")
+    });
+    let c = close(fd);
+    r.and(c)
+}
+
+/// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.
+pub fn setgroups_none() -> Result<(), Error> {
+    unit(call(Sysno::setgroups, &[Arg::Int(0), Arg::Ptr(0)]), "setgroups", b"")
+}
+
+/// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+pub fn setresgid(gid: u32) -> Result<(), Error> {
+    let g = gid as isize;
+    unit(call(Sysno::setresgid, &[Arg::Int(g), Arg::Int(g), Arg::Int(g)]), "setresgid", b"")
+}
+
+/// int setresuid(uid_t ruid, uid_t euid, uid_t suid);
+pub fn setresuid(uid: u32) -> Result<(), Error> {
+    let u = uid as isize;
+    unit(call(Sysno::setresuid, &[Arg::Int(u), Arg::Int(u), Arg::Int(u)]), "setresuid", b"")
 }
 
 // ---------------------------------------------------------------------------------------------

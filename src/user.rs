@@ -1,0 +1,99 @@
+//! `-u USER[:GROUP]`: names resolved in the container's own /etc/passwd and /etc/group (after
+//! the switch into the root, so the image's files, not the host's), then the identity change:
+//! no supplementary groups, then the gid, then the uid (setgroups and setresgid need the
+//! privilege the uid change gives up).
+
+use crate::cgroup;
+use crate::error::Error;
+use crate::sys;
+use core::ffi::CStr;
+
+/// uid and gid for `spec` ("1000", "1000:100", "alice", "alice:staff", "1000:staff").
+/// A uid without a group takes the passwd entry's gid, or 0 when there is none, as Docker does.
+#[inline(never)]
+pub fn resolve(spec: &[u8]) -> Result<(u32, u32), Error> {
+    let (user, group) = match spec.iter().position(|&c| c == b':') {
+        Some(i) => (&spec[..i], Some(&spec[i + 1..])),
+        None => (spec, None),
+    };
+    let entry = lookup(c"/etc/passwd", |l| passwd_entry(l, user))?;
+    let uid = match (number(user), entry) {
+        (Some(n), _) => n,
+        (None, Some((uid, _))) => uid,
+        (None, None) => return Err(Error::msg("unknown user (not in the container's /etc/passwd)", user)),
+    };
+    let gid = match group {
+        Some(g) => match number(g) {
+            Some(n) => n,
+            None => lookup(c"/etc/group", |l| group_entry(l, g))?.ok_or(Error::msg("unknown group (not in the container's /etc/group)", g))?,
+        },
+        None => entry.map_or(0, |(_, gid)| gid),
+    };
+    Ok((uid, gid))
+}
+
+/// Become uid:gid, with no supplementary groups.
+pub fn switch(uid: u32, gid: u32) -> Result<(), Error> {
+    sys::setgroups_none()?;
+    sys::setresgid(gid)?;
+    sys::setresuid(uid)
+}
+
+/// The first line of `file` for which `f` says something; None when the file is missing.
+fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Option<T>, Error> {
+    let mut found = None;
+    match cgroup::for_each_line(file, &mut |line| {
+        found = f(line);
+        Ok(found.is_none())
+    }) {
+        Err(e) if e.errno() == libc::ENOENT => Ok(None),
+        r => r.map(|_| found),
+    }
+}
+
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u32))
+}
+
+/// `name:x:uid:gid:...` matching `user` by name, or by uid when `user` is a number.
+pub fn passwd_entry(line: &[u8], user: &[u8]) -> Option<(u32, u32)> {
+    let mut f = line.split(|&c| c == b':');
+    let (name, _, uid, gid) = (f.next()?, f.next()?, f.next()?, f.next()?);
+    (name == user || uid == user).then_some((number(uid)?, number(gid)?))
+}
+
+/// `name:x:gid:members` matching `group` by name.
+pub fn group_entry(line: &[u8], group: &[u8]) -> Option<u32> {
+    let mut f = line.split(|&c| c == b':');
+    let (name, _, gid) = (f.next()?, f.next()?, f.next()?);
+    (name == group).then_some(number(gid)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwd_and_group_lines() {
+        let l = b"alice:x:1000:100:Alice:/home/alice:/bin/sh";
+        assert_eq!(passwd_entry(l, b"alice"), Some((1000, 100)));
+        assert_eq!(passwd_entry(l, b"1000"), Some((1000, 100)));
+        assert_eq!(passwd_entry(l, b"bob"), None);
+        assert_eq!(passwd_entry(b"broken", b"broken"), None);
+        assert_eq!(passwd_entry(b"x:x:notanumber:1", b"x"), None);
+        assert_eq!(group_entry(b"staff:x:50:alice,bob", b"staff"), Some(50));
+        assert_eq!(group_entry(b"staff:x:50:", b"wheel"), None);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(b"0"), Some(0));
+        assert_eq!(number(b"4294967295"), Some(u32::MAX));
+        assert_eq!(number(b"4294967296"), None);
+        assert_eq!(number(b"-1"), None);
+        assert_eq!(number(b""), None);
+    }
+}
