@@ -16,22 +16,31 @@ use core::ffi::CStr;
 
 type Path = CBuf<4096>;
 
-/// What the parent opened for the child: the root directory and each bind source (O_PATH).
+/// The root directory and each bind source, opened (O_PATH) before anything is mounted.
 pub struct Sources {
     pub root: Fd,
+    /// The device of the image's filesystem, where runix makes no mount point.
+    image_dev: u64,
     binds: [Fd; MAX_MOUNTS],
     /// Whether each bind source is a directory (else a file is made as its mount point).
     dirs: [bool; MAX_MOUNTS],
     upper: Fd,
 }
 
-/// Parent, before anything exists: the root must be a directory and every bind source must
-/// exist. The fds pass to the child through clone, so nothing is looked up twice.
+/// Parent, before anything exists: the root must be a directory we can reach.
+pub fn check_root(spec: &Spec) -> Result<(), Error> {
+    let fd = sys::openat(sys::AT_FDCWD, spec.rootfs, libc::O_PATH | libc::O_DIRECTORY, 0).map_err(|e| Error::sys("rootfs", e.errno(), spec.rootfs.to_bytes()))?;
+    sys::close(fd)
+}
+
+/// Child, in its new mount namespace but still seeing the host's files: open the root and
+/// every bind source once. Opened here, not in the parent, because a bind's source must be a
+/// mount of the caller's own namespace (mount(2), EINVAL).
 #[inline(never)]
 pub fn open_sources(spec: &Spec) -> Result<Sources, Error> {
     let dir = libc::O_PATH | libc::O_DIRECTORY;
     let root = sys::openat(sys::AT_FDCWD, spec.rootfs, dir, 0).map_err(|e| Error::sys("rootfs", e.errno(), spec.rootfs.to_bytes()))?;
-    let mut s = Sources { root, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1 };
+    let mut s = Sources { root, image_dev: sys::fstat(root)?.dev, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1 };
     for (i, m) in spec.mounts.iter().enumerate() {
         if let MountKind::Bind { src, .. } = m.kind {
             let p = Path::from(&[src])?;
@@ -149,12 +158,14 @@ fn mount_point(root: Fd, path: &[u8], dir: bool, image_dev: u64, no_symlinks: bo
                     return Err(Error::msg("mount point missing, and runix does not change the image (create it, or use --overlay)", path));
                 }
                 let name = CBuf::<256>::from(&[part])?;
-                if k + 1 < n || dir {
-                    sys::mkdirat(parent, name.as_cstr(), 0o755)?;
+                let made = if k + 1 < n || dir {
+                    sys::mkdirat(parent, name.as_cstr(), 0o755)
                 } else {
-                    let f = sys::openat(parent, name.as_cstr(), libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW, 0o644)?;
-                    sys::close(f)?;
-                }
+                    let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
+                    sys::openat(parent, name.as_cstr(), flags, 0o644).and_then(sys::close)
+                };
+                // It exists, yet could not be opened: a symlink to nowhere (in the root).
+                made.map_err(|e| if e.errno() == libc::EEXIST { Error::msg("refused: a dangling symlink in the root filesystem at", path) } else { e })?;
                 parent = open_in(root, prefix.bytes(), libc::O_PATH, false)?;
             }
             Err(e) => return Err(e),
@@ -172,7 +183,7 @@ fn mount_on(src: Option<&CStr>, target: Fd, fstype: Option<&CStr>, flags: u64, d
 /// read-only, and a fresh /dev. A /proc, /sys or /dev that is a symlink is refused.
 #[inline(never)]
 pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
-    let image_dev = sys::fstat(src.root)?.dev;
+    let image_dev = src.image_dev;
     let nosuid_nodev_noexec = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
     let t = mount_point(root, b"/proc", true, image_dev, true)?;
     mount_on(Some(c"proc"), t, Some(c"proc"), nosuid_nodev_noexec, None, b"/proc")?;
@@ -250,7 +261,7 @@ fn has_tty_group(root: Fd) -> bool {
 /// no mount point.
 #[inline(never)]
 pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
-    let image_dev = sys::fstat(src.root)?.dev;
+    let image_dev = src.image_dev;
     for (i, m) in spec.mounts.iter().enumerate() {
         match m.kind {
             MountKind::Bind { ro, .. } => {

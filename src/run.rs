@@ -1,12 +1,13 @@
 //! THE sequence: what runix asks of the kernel to make a container, in order.
 //!
 //! Parent                                   Child (new PID, mount, UTS, IPC, net namespaces)
-//!   open rootfs and bind sources (O_PATH)
+//!   open rootfs (is it a directory?)
 //!   mkdir cgroups, write limits
 //!   socketpair, mmap stack, clone  ───────▶  close parent's end
 //!   write cgroup.procs
 //!   sync 1: "go" ─────────────────────────▶  wait for "go"; unshare cgroup namespace
 //!                                            mount / MS_REC|MS_PRIVATE, sethostname, lo up
+//!                                            open rootfs and bind sources (O_PATH)
 //!                                            root mount (bind or overlay), /proc, /sys, /dev,
 //!                                            binds, tmpfs; pivot_root, umount old root;
 //!                                            masked paths; read-only root; workdir; user
@@ -17,7 +18,7 @@
 
 use crate::cgroup::Cgroups;
 use crate::error::{Bytes, Error};
-use crate::rootfs::{self, Sources};
+use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, trace};
 use crate::{exec, user};
@@ -33,10 +34,9 @@ const NEWCGROUP: u64 = libc::CLONE_NEWCGROUP as u64;
 /// a few KiB of path buffers; mmap'd pages are touched only when used.
 const STACK_SIZE: usize = 128 * 1024;
 
-/// What the child needs: the spec, what the parent opened, and its end of the socket.
+/// What the child needs: the spec and its end of the socket.
 struct Child<'a> {
     spec: &'a Spec,
-    src: &'a Sources,
     sock: Fd,
     parent_sock: Fd,
     /// The parent puts the child in its cgroups first: wait for "go", then make the cgroup
@@ -46,12 +46,12 @@ struct Child<'a> {
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
-    let src = rootfs::open_sources(spec)?;
+    rootfs::check_root(spec)?;
     let mut cg = Cgroups::create(&spec.limits, spec.cgroup_parent, sys::getpid())?;
     for d in cg.dirs() {
         info!("(parent) created cgroup {}", Bytes(d.to_bytes()));
     }
-    let r = start_and_wait(spec, &src, &cg);
+    let r = start_and_wait(spec, &cg);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -63,9 +63,9 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, src: &Sources, cg: &Cgroups) -> Result<i32, Error> {
+fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, src, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty() };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty() };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -185,9 +185,10 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     }
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
-    let root = rootfs::mount_root(spec, c.src)?;
-    rootfs::mount_kernel_fs(root, c.src)?;
-    rootfs::mount_user(spec, root, c.src)?;
+    let src = rootfs::open_sources(spec)?;
+    let root = rootfs::mount_root(spec, &src)?;
+    rootfs::mount_kernel_fs(root, &src)?;
+    rootfs::mount_user(spec, root, &src)?;
     rootfs::enter_root(spec)?;
     rootfs::mask_paths()?;
     if spec.read_only {

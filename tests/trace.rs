@@ -29,7 +29,8 @@ fn traced(stderr: &str) -> (Vec<String>, Vec<String>) {
 /// The same from `strace -f -o FILE`: per pid, the syscall names, minus strace's own execve of
 /// runix and runix's writes of trace lines to stderr (those are not traced, or they would
 /// trace themselves).
-fn straced(log: &str) -> HashMap<u32, Vec<String>> {
+fn straced(log: &str) -> (u32, HashMap<u32, Vec<String>>) {
+    let first = log.split(' ').next().unwrap().parse().unwrap();
     let mut by_pid: HashMap<u32, Vec<String>> = HashMap::new();
     for l in log.lines() {
         let Some((pid, rest)) = l.split_once(' ') else { continue };
@@ -44,7 +45,7 @@ fn straced(log: &str) -> HashMap<u32, Vec<String>> {
         }
         by_pid.entry(pid.parse().unwrap()).or_default().push(name.to_string());
     }
-    by_pid
+    (first, by_pid)
 }
 
 #[test]
@@ -59,12 +60,11 @@ fn trace_lists_what_strace_sees() {
     let (parent, child) = traced(&o.stderr);
     let strace = fs::read_to_string(&log).unwrap();
     let _ = fs::remove_file(&log);
-    let by_pid = straced(&strace);
+    // The parent is the pid of the first line: strace's execve of runix itself.
+    let (ppid, by_pid) = straced(&strace);
     assert_eq!(by_pid.len(), 2, "two processes before the command's execve: {strace}");
-    let mut pids: Vec<u32> = by_pid.keys().copied().collect();
-    pids.sort();
-    // The parent is the first pid; its first call is strace's execve of runix itself.
-    let (ppid, cpid) = if by_pid[&pids[0]][0] == "execve" && by_pid[&pids[0]].len() > by_pid[&pids[1]].len() { (pids[0], pids[1]) } else { (pids[1], pids[0]) };
+    let cpid = *by_pid.keys().find(|&&p| p != ppid).unwrap();
+    assert_eq!(by_pid[&ppid][0], "execve");
     let sparent = &by_pid[&ppid][1..];
     assert_eq!(sparent, &parent[..], "parent\nstrace: {sparent:?}\ntrace:  {parent:?}");
     // The child: everything up to the command's execve (after it, the command's own calls).
@@ -74,11 +74,12 @@ fn trace_lists_what_strace_sees() {
     assert!(parent.contains(&"clone".to_string()) && child.last().map(String::as_str) == Some("execve"));
     // Decoded the way strace shows them.
     for want in [
-        "[child] mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0",
+        "\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0",
+        "[child] mount(\"proc\", \"/proc/self/fd/",
         "[child] mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL) = 0",
         "[child] pivot_root(\".\", \".\") = 0",
         "[child] umount2(\".\", MNT_DETACH) = 0",
-        "[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|SIGCHLD, 0x",
+        "[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|SIGCHLD, 0x",
         "[parent] write(3, \"9\", 1) = 1",
     ] {
         assert!(o.stderr.contains(want), "missing {want:?} in\n{}", o.stderr);
@@ -120,7 +121,7 @@ fn dry_run_makes_nothing_and_needs_no_root() {
     let o = run_cmd(Command::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(runix()).args(["run", "--dry-run", "-r", r.s(), "-p", "20", "--hostname", "dry", "/bin/sh"]), "", 20);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.stdout, "");
-    assert!(o.stderr.contains("[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|SIGCHLD, "), "{}", o.stderr);
+    assert!(o.stderr.contains("[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|SIGCHLD, "), "{}", o.stderr);
     assert!(o.stderr.contains("[child] sethostname(\"dry\", 3)\n"), "{}", o.stderr);
     assert!(o.stderr.contains("[child] execve(\"/bin/sh\", [\"/bin/sh\"], [/* 3 vars */])\n"));
     assert!(o.stderr.contains("[parent] unlinkat(AT_FDCWD, "));
