@@ -554,7 +554,7 @@ pub fn unshare(flags: u64) -> Result<(), Error> {
     unit(call(Sysno::unshare, &[Arg::Clone(flags)]), "unshare", b"")
 }
 
-/// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), SIOCGIFFLAGS, SIOCSIFFLAGS.
+/// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
 /// A new network namespace has `lo` down (network_namespaces(7)); no netlink needed for this.
 pub fn loopback_up() -> Result<(), Error> {
     #[repr(C)]
@@ -568,15 +568,11 @@ pub fn loopback_up() -> Result<(), Error> {
         "socket",
         b"",
     )? as Fd;
-    let mut ifr = IfReq { name: [0; 16], flags: 0, _pad: [0; 22] };
+    // Nothing else about a new namespace's lo needs keeping: set its flags outright. The
+    // socket is close-on-exec; it goes with the execve.
+    let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
     ifr.name[..2].copy_from_slice(b"lo");
-    let p = &mut ifr as *mut IfReq as usize;
-    let r = unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8913), Arg::Ptr(p)]), "ioctl(SIOCGIFFLAGS)", b"lo").and_then(|_| {
-        ifr.flags |= (libc::IFF_UP | libc::IFF_RUNNING) as i16;
-        unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8914), Arg::Ptr(p)]), "ioctl(SIOCSIFFLAGS)", b"lo")
-    });
-    let c = close(fd);
-    r.and(c)
+    unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8914), Arg::Ptr(&mut ifr as *mut IfReq as usize)]), "ioctl(SIOCSIFFLAGS)", b"lo")
 }
 
 /// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.

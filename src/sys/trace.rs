@@ -194,7 +194,6 @@ fn arg(l: &mut Line, a: &Arg) {
         }
         Arg::Ioctl(v) => {
             let name = match v {
-                0x8913 => "SIOCGIFFLAGS",
                 0x8914 => "SIOCSIFFLAGS",
                 _ => return hex(l, v as usize),
             };

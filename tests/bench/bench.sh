@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # make bench: runix against crun, runc, bwrap and unshare(1), each running `true` in the same
-# busybox root with the same namespaces (pid, mount, uts, ipc), in one hyperfine run.
+# busybox root with the namespaces of runix's default container (pid, mount, uts, ipc, net,
+# cgroup), in one hyperfine run. crun and runc also get runix's mounts (/proc, /sys read-only,
+# a tmpfs /dev with pts, shm, mqueue) and Docker's masked and read-only paths; bwrap gets /proc
+# and its /dev; unshare(1) /proc only. runix --net host is shown too: the network namespace
+# alone costs most of a millisecond of kernel time, in every tool.
 # Prints median start-to-exit times and ratios, binary sizes, runix's peak memory and the
 # syscalls each tool makes before the payload's execve. Run as root.
 set -euo pipefail
@@ -25,20 +29,33 @@ cfg = {
               "noNewPrivileges": False},
   "root": {"path": root, "readonly": False},
   "hostname": "container",
-  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]}],
-  "linux": {"namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount")]},
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+    {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+  ],
+  "linux": {
+    "namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount", "network", "cgroup")],
+    "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", "/proc/interrupts"],
+    "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+  },
 }
 json.dump(cfg, open(path, "w"), indent=1)
 PY
 
 declare -A CMD=(
   [runix]="$RUNIX run -r $ROOT /bin/true"
+  [runix-nonet]="$RUNIX run --net host -r $ROOT /bin/true"
   [crun]="crun run --bundle $BUNDLE runix-bench-crun"
   [runc]="runc run --bundle $BUNDLE runix-bench-runc"
-  [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --bind $ROOT / --proc /proc /bin/true"
-  [unshare]="unshare -pfmui --root=$ROOT --mount-proc /bin/true"
+  [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --unshare-net --unshare-cgroup --bind $ROOT / --proc /proc --dev /dev /bin/true"
+  [unshare]="unshare -pfmuinC --root=$ROOT --mount-proc /bin/true"
 )
-ORDER=(runix crun runc bwrap unshare)
+ORDER=(runix runix-nonet crun runc bwrap unshare)
 
 # crun refuses a hybrid layout (v1 controllers plus an empty cgroup2 mount): run everything in a
 # private mount namespace where the cgroup2 mount is gone. It changes nothing for the others.
@@ -83,7 +100,7 @@ def syscalls(t):
     return n
 
 def size(t):
-    exe = {"runix": sys.argv[0] and os.path.join(os.getcwd(), "target/release/runix")}.get(t) or shutil.which(t)
+    exe = os.path.join(os.getcwd(), "target/release/runix") if t.startswith("runix") else shutil.which(t)
     return os.path.getsize(os.path.realpath(exe))
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
@@ -91,7 +108,7 @@ print(f"\n## runix against its peers ({datetime.date.today()}, {os.cpu_count()} 
 print("| tool | median start-to-exit | runix's time as a share of it | syscalls before the payload's execve | binary |")
 print("|---|---|---|---|---|")
 for t in order:
-    share = "" if t == "runix" else f"{med['runix'] / med[t]:.2f}×"
+    share = "" if t.startswith("runix") else f"{med['runix'] / med[t]:.2f}×"
     print(f"| {t} | {med[t]:.2f} ms | {share} | {syscalls(t)} | {size(t):,} bytes |")
 print(f"\nrunix peak memory (max RSS of runix and the command it waited for): {peak} KiB")
 targets = [("crun", 0.2), ("bwrap", 0.5), ("unshare", 0.8)]
