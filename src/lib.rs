@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod buf;
+pub mod caps;
 pub mod cgroup;
 pub mod cli;
 pub mod error;
