@@ -12,6 +12,7 @@ pub mod exec;
 pub mod log;
 pub mod rootfs;
 pub mod run;
+pub mod seccomp;
 pub mod spec;
 pub mod sys;
 
