@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod buf;
+pub mod caps;
 pub mod cgroup;
 pub mod cli;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod exec;
 pub mod log;
 pub mod rootfs;
 pub mod run;
+pub mod seccomp;
 pub mod spec;
 pub mod sys;
 pub mod user;
