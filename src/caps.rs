@@ -166,6 +166,26 @@ pub fn sets(bounding: u64, uid: u32) -> Sets {
     Sets { bounding, permitted: held, effective: held, inheritable: 0, ambient: 0 }
 }
 
+/// Drop from the bounding set every capability not in `keep`, up to the kernel's last one
+/// (PR_CAPBSET_DROP says EINVAL past it): no process of the container can ever gain them back,
+/// not even through a file capability or a setuid binary.
+pub fn drop_bounding(keep: u64) -> Result<(), Error> {
+    for cap in 0..64 {
+        if keep & bit(cap) == 0 {
+            match crate::sys::prctl(libc::PR_CAPBSET_DROP, cap as u64) {
+                Err(e) if e.errno() == libc::EINVAL => return Ok(()),
+                r => r?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Permitted, effective and inheritable as `s` says (inheritable empty also empties ambient).
+pub fn apply(s: Sets) -> Result<(), Error> {
+    crate::sys::capset(s.effective, s.permitted, s.inheritable)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

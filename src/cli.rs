@@ -4,7 +4,8 @@
 
 use crate::cgroup::{self, CPU_PERIOD, Limits};
 use crate::error::Error;
-use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Spec};
+use crate::caps::{self, CapList};
+use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
 use crate::buf::List;
 use core::ffi::CStr;
@@ -40,6 +41,12 @@ Limits (cgroup v1 or v2; nothing is created without one):
       --cpuset-cpus LIST CPUs allowed, e.g. 0-1,3
       --cpuset-mems LIST memory nodes allowed
       --cgroup-parent P  make the cgroup under P instead of runix's own cgroup
+Security (defaults as Docker's: 14 capabilities, no_new_privs, seccomp, device rules):
+      --cap-add CAP      add a capability (NAME or CAP_NAME, or ALL) (repeatable)
+      --cap-drop CAP     drop a capability, or ALL (repeatable)
+      --privileged       all capabilities, no seccomp filter, no masked paths
+      --seccomp P        unconfined, or a file holding a raw BPF program
+      --ulimit N=S[:H]   resource limit, e.g. nofile=1024:2048 (repeatable)
 Output:
   -v, --verbose          log each step (-vv: more)
       --trace            print every syscall runix makes, strace-style, on stderr
@@ -94,6 +101,11 @@ enum O {
     CpusetCpus,
     CpusetMems,
     CgroupParent,
+    CapAdd,
+    CapDrop,
+    Privileged,
+    Seccomp,
+    Ulimit,
     Verbose,
     Trace,
     DryRun,
@@ -122,6 +134,11 @@ const OPTIONS: &[(u8, &str, bool, O)] = &[
     (0, "cpuset-cpus", true, O::CpusetCpus),
     (0, "cpuset-mems", true, O::CpusetMems),
     (0, "cgroup-parent", true, O::CgroupParent),
+    (0, "cap-add", true, O::CapAdd),
+    (0, "cap-drop", true, O::CapDrop),
+    (0, "privileged", false, O::Privileged),
+    (0, "seccomp", true, O::Seccomp),
+    (0, "ulimit", true, O::Ulimit),
     (b'v', "verbose", false, O::Verbose),
     (0, "trace", false, O::Trace),
     (0, "dry-run", false, O::DryRun),
@@ -172,7 +189,12 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         read_only: false,
         workdir: None,
         user: None,
+        caps: 0,
+        privileged: false,
+        seccomp: Seccomp::Default,
+        ulimits: List::new(),
     };
+    let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
     spec.env.push(DEFAULT_HOME);
     if let Some(term) = env.find_env(b"TERM") {
@@ -210,7 +232,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         if opt == O::Rootfs {
             have_root = true;
         }
-        if apply(&mut spec, &mut out, opt, value, env)? {
+        if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
             return Ok(Command::Help);
         }
     }
@@ -224,6 +246,13 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         _ => {}
     }
     spec.limits.check()?;
+    spec.caps = caps::bounding(caps[0], caps[1], spec.privileged);
+    if spec.privileged {
+        spec.seccomp = Seccomp::Unconfined;
+    } else {
+        // The device rules keep host devices out of reach of CAP_MKNOD (hardening.md).
+        spec.limits.devices = true;
+    }
     // With -v, report memory and CPU use, where a cgroup is made anyway.
     let l = &spec.limits;
     spec.limits.stats = out.verbosity > 0
@@ -233,7 +262,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
 
 /// Apply one option to the spec. Ok(true): help was asked for.
 #[inline(never)]
-fn apply(spec: &mut Spec, out: &mut Output, opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
+fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
     let v = value.to_bytes();
     let bad = |what: &'static str| Error::msg(what, v);
     match opt {
@@ -308,6 +337,16 @@ fn apply(spec: &mut Spec, out: &mut Output, opt: O, value: &'static CStr, env: A
             }
             spec.cgroup_parent = Some(v);
         }
+        O::CapAdd => caps[0].push(v)?,
+        O::CapDrop => caps[1].push(v)?,
+        O::Privileged => spec.privileged = true,
+        O::Seccomp => spec.seccomp = if v == b"unconfined" { Seccomp::Unconfined } else { Seccomp::File(path(value, "invalid --seccomp")?) },
+        O::Ulimit => {
+            let u = parse_ulimit(v).ok_or(bad("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"))?;
+            if !spec.ulimits.push(u) {
+                return Err(Error::msg("too many --ulimit (at most 16)", v));
+            }
+        }
         O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
         O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
         O::DryRun => out.trace = crate::sys::trace::DRY_RUN,
@@ -357,6 +396,24 @@ pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
         None => (v, None),
     };
     container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
+}
+
+/// RLIMIT_* resources by number (<asm-generic/resource.h>), as `ulimit` and Docker name them.
+const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
+
+/// `nofile=1024` or `nofile=1024:2048`: a limit for RLIMIT_NOFILE; `unlimited` or -1 is none.
+/// Without a hard limit, the hard limit is the soft one (as Docker does).
+pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
+    let eq = v.iter().position(|&c| c == b'=')?;
+    let resource = RLIMITS.split(' ').position(|n| n.as_bytes() == &v[..eq])? as u8;
+    let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
+    let mut parts = v[eq + 1..].splitn(2, |&c| c == b':');
+    let soft = value(parts.next()?)?;
+    let hard = match parts.next() {
+        Some(h) => value(h)?,
+        None => soft,
+    };
+    (soft <= hard).then_some(Ulimit { resource, soft, hard })
 }
 
 /// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces.
@@ -529,6 +586,30 @@ mod tests {
         assert_eq!(err(&["runix"]), "no command given (try 'runix --help')");
         let long = "/".repeat(4096);
         assert_eq!(err(&["runix", "run", "-r", &long, "sh"]), "invalid --rootfs");
+    }
+
+    #[test]
+    fn security_options() {
+        let (s, _) = run(&["runix", "run", "-r", "/", "sh"]).unwrap();
+        assert_eq!((s.caps, s.privileged, s.seccomp, s.limits.devices), (0xa80425fb, false, Seccomp::Default, true));
+        let (s, _) = run(&["runix", "run", "-r", "/", "--cap-add", "sys_admin", "--cap-drop", "CAP_MKNOD", "sh"]).unwrap();
+        assert_eq!(s.caps, (0xa80425fb | 1 << 21) & !(1 << 27));
+        let (s, _) = run(&["runix", "run", "-r", "/", "--cap-drop", "ALL", "--cap-add", "NET_RAW", "sh"]).unwrap();
+        assert_eq!(s.caps, 1 << 13);
+        let (s, _) = run(&["runix", "run", "-r", "/", "--privileged", "sh"]).unwrap();
+        assert_eq!((s.caps, s.seccomp, s.limits.devices), (caps::ALL, Seccomp::Unconfined, false));
+        let (s, _) = run(&["runix", "run", "-r", "/", "--seccomp", "unconfined", "sh"]).unwrap();
+        assert_eq!(s.seccomp, Seccomp::Unconfined);
+        let (s, _) = run(&["runix", "run", "-r", "/", "--seccomp", "/p.bpf", "sh"]).unwrap();
+        assert_eq!(s.seccomp, Seccomp::File(c"/p.bpf"));
+        assert_eq!(err(&["runix", "run", "-r", "/", "--cap-add", "FLY", "sh"]), "unknown capability");
+        let (s, _) = run(&["runix", "run", "-r", "/", "--ulimit", "nofile=64:128", "--ulimit", "core=0", "--ulimit", "stack=unlimited", "sh"]).unwrap();
+        let u: Vec<Ulimit> = s.ulimits.iter().collect();
+        assert_eq!(u, [Ulimit { resource: 7, soft: 64, hard: 128 }, Ulimit { resource: 4, soft: 0, hard: 0 }, Ulimit { resource: 3, soft: u64::MAX, hard: u64::MAX }]);
+        let bad = "invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)";
+        for v in ["nofile", "nofile=", "files=1", "nofile=2:1", "nofile=x", "nofile=1:2:3"] {
+            assert_eq!(err(&["runix", "run", "-r", "/", "--ulimit", v, "sh"]), bad, "{v}");
+        }
     }
 
     #[test]

@@ -2,28 +2,42 @@
 //! It is Copy and allocation-free, so the child can send it to the parent over a socket, and
 //! it is printed exactly once, by the parent, as `runix: pivot_root(/srv/rootfs): Invalid argument`.
 
+use crate::sys::{Name, slots};
 use ufmt::{uDisplay, uWrite, Formatter};
 
-/// Longest path or value kept for the message; longer ones keep their tail behind "...".
-const DETAIL: usize = 200;
+/// Advice for known errnos, as bwrap gives it: index 0 is none.
+pub const HINT_CHROOT: u8 = 1;
+pub const HINT_OVERLAY: u8 = 2;
+pub const HINT_RLIMIT: u8 = 3;
+const HINTS: [&str; 4] = [
+    "",
+    "on an initramfs root, use --chroot",
+    "the kernel has no overlay filesystem: modprobe overlay",
+    "a hard limit above runix's own needs CAP_SYS_RESOURCE",
+];
 
+const NO_DETAIL: u8 = 0xff;
+
+/// 16 bytes, returned in registers: passing it up through every `?` costs little code. The
+/// path it is about waits in a slot of sys::slots.
 #[derive(Clone, Copy)]
 #[cfg_attr(test, derive(Debug))]
 pub struct Error {
     /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`).
-    what: &'static str,
-    /// errno, or 0 for errors that are not a failed syscall.
-    errno: i32,
-    /// What the user can do about it, shown after the errno text; "" for none.
-    hint: &'static str,
-    len: u8,
-    detail: [u8; DETAIL],
+    what: Name,
+    /// errno (below 4096), or 0 for errors that are not a failed syscall.
+    errno: i16,
+    /// One of the HINT_* advice texts, 0 for none.
+    hint: u8,
+    /// The slot holding the path or value, NO_DETAIL for none.
+    slot: u8,
 }
 
 impl Error {
     /// A failed syscall, with the path (or value) it was about.
+    #[inline(never)]
     pub fn sys(what: &'static str, errno: i32, path: &[u8]) -> Error {
-        Error { what, errno, hint: "", len: 0, detail: [0; DETAIL] }.at(path)
+        Error { what: Name::new(what), errno: errno as i16, hint: 0, slot: NO_DETAIL }.at(path)
     }
 
     /// Bad input or a failed check: `what: detail`.
@@ -32,41 +46,39 @@ impl Error {
     }
 
     /// The same error about another path (the caller knows better what the call was about).
+    #[inline(never)]
     pub fn at(mut self, path: &[u8]) -> Error {
-        if path.len() <= DETAIL {
-            self.detail[..path.len()].copy_from_slice(path);
-            self.len = path.len() as u8;
-        } else {
-            let tail = &path[path.len() - (DETAIL - 3)..];
-            self.detail[..3].copy_from_slice(b"...");
-            self.detail[3..].copy_from_slice(tail);
-            self.len = DETAIL as u8;
+        if !path.is_empty() || self.slot != NO_DETAIL {
+            self.slot = slots::put((self.slot != NO_DETAIL).then_some(self.slot), path);
         }
         self
     }
 
-    /// The same error with advice for the user, as bwrap gives for known errnos.
-    pub fn hint(mut self, hint: &'static str) -> Error {
+    /// The same error with advice for the user (HINT_*).
+    pub fn hint(mut self, hint: u8) -> Error {
         self.hint = hint;
         self
     }
 
     pub fn errno(&self) -> i32 {
-        self.errno
+        self.errno as i32
     }
 
     pub fn what(&self) -> &'static str {
-        self.what
+        self.what.get()
     }
 
-    pub fn detail(&self) -> &[u8] {
-        &self.detail[..self.len as usize]
+    /// The path or value, copied out of its slot: (buffer, length).
+    pub fn detail(&self) -> ([u8; slots::LEN], usize) {
+        let mut b = [0; slots::LEN];
+        let n = if self.slot == NO_DETAIL { 0 } else { slots::get(self.slot, &mut b) };
+        (b, n)
     }
 
     /// The exit status runix ends with: 127 command not found, 126 found but not executable
     /// (as sh(1) and docker run do), 125 for everything else that went wrong in runix.
     pub fn exit_code(&self) -> i32 {
-        match (self.what, self.errno) {
+        match (self.what(), self.errno()) {
             ("execve", libc::ENOENT) => 127,
             ("execve", _) => 126,
             _ => 125,
@@ -74,10 +86,31 @@ impl Error {
     }
 }
 
+/// An error as it crosses from the child to the parent: the error and its path.
+#[derive(Clone, Copy)]
+pub struct Wire {
+    err: Error,
+    len: u16,
+    detail: [u8; slots::LEN],
+}
+
+impl Wire {
+    pub fn new(err: Error) -> Wire {
+        let (detail, len) = err.detail();
+        Wire { err, len: len as u16, detail }
+    }
+
+    /// The error again, its path in a slot of this process.
+    pub fn error(&self) -> Error {
+        Error { slot: NO_DETAIL, ..self.err }.at(&self.detail[..self.len as usize])
+    }
+}
+
 impl uDisplay for Error {
     fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
-        f.write_str(self.what)?;
-        let detail = self.detail();
+        f.write_str(self.what())?;
+        let (buf, n) = self.detail();
+        let detail = &buf[..n];
         if self.errno != 0 {
             if !detail.is_empty() {
                 f.write_str("(")?;
@@ -85,14 +118,14 @@ impl uDisplay for Error {
                 f.write_str(")")?;
             }
             f.write_str(": ")?;
-            f.write_str(strerror(self.errno))?;
+            f.write_str(strerror(self.errno()))?;
         } else if !detail.is_empty() {
             f.write_str(": ")?;
             write_bytes(f, detail)?;
         }
-        if !self.hint.is_empty() {
+        if self.hint != 0 {
             f.write_str(" (")?;
-            f.write_str(self.hint)?;
+            f.write_str(HINTS[self.hint as usize & 3])?;
             f.write_str(")")?;
         }
         Ok(())
@@ -287,7 +320,7 @@ pub mod tests {
         assert_eq!(show(&Error::sys("socketpair", libc::EMFILE, b"")), "socketpair: Too many open files");
         assert_eq!(show(&Error::msg("unknown option", b"--foo")), "unknown option: --foo");
         assert_eq!(show(&Error::msg("no command given", b"")), "no command given");
-        assert_eq!(show(&Error::sys("pivot_root", libc::EINVAL, b"/r").hint("try --chroot")), "pivot_root(/r): Invalid argument (try --chroot)");
+        assert_eq!(show(&Error::sys("pivot_root", libc::EINVAL, b"/r").hint(HINT_CHROOT)), "pivot_root(/r): Invalid argument (on an initramfs root, use --chroot)");
     }
 
     #[test]
@@ -297,7 +330,28 @@ pub mod tests {
         p.extend_from_slice(b"/end");
         let s = show(&Error::sys("mkdir", libc::ENOENT, &p));
         assert!(s.starts_with("mkdir(...aaa"), "{s}");
+        assert_eq!(s.len(), "mkdir(".len() + 256 + "): No such file or directory".len());
         assert!(s.ends_with("/end): No such file or directory"), "{s}");
+    }
+
+    #[test]
+    fn a_waiting_error_keeps_its_path_while_another_is_made() {
+        let a = Error::sys("mount", libc::EPERM, b"/first");
+        let b = Error::sys("rmdir", libc::EBUSY, b"/second");
+        assert_eq!(show(&b), "rmdir(/second): Device or resource busy");
+        assert_eq!(show(&a), "mount(/first): Operation not permitted");
+        let a2 = a.at(b"/moved");
+        assert_eq!(show(&a2), "mount(/moved): Operation not permitted");
+        assert_eq!(show(&b), "rmdir(/second): Device or resource busy");
+        let w = Wire::new(a2);
+        assert_eq!(show(&w.error()), "mount(/moved): Operation not permitted");
+    }
+
+    #[test]
+    fn small_enough_for_registers() {
+        assert_eq!(core::mem::size_of::<Error>(), 16);
+        assert_eq!(core::mem::size_of::<Result<(), Error>>(), 16);
+        assert_eq!(core::mem::size_of::<Result<i32, Error>>(), 16);
     }
 
     #[test]

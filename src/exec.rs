@@ -3,7 +3,7 @@
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::MAX_ENV;
-use crate::sys::{self, Args, CList};
+use crate::sys::{self, Args, CList, Fd};
 use core::ffi::CStr;
 
 /// Exec argv[0] with `env`. Returns only on failure, with the error that decides the exit
@@ -15,6 +15,69 @@ pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
         crate::debug!("(child) trying {}", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
     })
+}
+
+/// Close every fd from 3 up except those in `keep` (each close-on-exec, gone at the execve):
+/// nothing runix or its caller had open reaches the container (CVE-2024-21626 was a leaked
+/// fd of a host directory). close_range(2) needs Linux 5.9; before it, each open fd is closed
+/// as /proc/self/fd lists it.
+pub fn close_fds(keep: &[Fd]) -> Result<(), Error> {
+    let mut from = 3;
+    let mut keep_sorted = [u32::MAX; 2];
+    for (slot, &k) in keep_sorted.iter_mut().zip(keep.iter().filter(|&&k| k >= 3)) {
+        *slot = k as u32;
+    }
+    keep_sorted.sort_unstable();
+    for k in keep_sorted {
+        if k > from {
+            close_range(from, k - 1)?;
+        }
+        if k == u32::MAX {
+            break;
+        }
+        from = k + 1;
+    }
+    Ok(())
+}
+
+fn close_range(first: u32, last: u32) -> Result<(), Error> {
+    match sys::close_range(first, last) {
+        Err(e) if e.errno() == libc::ENOSYS => {}
+        r => return r,
+    }
+    let dir = sys::openat(sys::AT_FDCWD, c"/proc/self/fd", libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
+    let mut buf = [0u8; 2048];
+    loop {
+        let n = sys::getdents64(dir, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name (NUL-terminated).
+        let mut at = 0;
+        while at + 19 < n {
+            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+            let name = &buf[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
+            if let Some(fd) = crate::user::number(name) {
+                if (first..=last).contains(&fd) && fd as Fd != dir {
+                    sys::close(fd as Fd)?;
+                }
+            }
+            at += reclen.max(1);
+        }
+    }
+    sys::close(dir)
+}
+
+/// The working directory must be inside the container: a directory outside the root shows as
+/// "(unreachable)/..." (getcwd(2)), as a leaked host fd made it in runc (CVE-2024-21626).
+pub fn check_cwd() -> Result<(), Error> {
+    let mut buf = [0u8; 4096];
+    let n = sys::getcwd(&mut buf)?;
+    if !buf[..n].starts_with(b"/") {
+        return Err(Error::msg("working directory outside the container", &buf[..n.saturating_sub(1)]));
+    }
+    Ok(())
 }
 
 /// execvp(3)'s rules: a name with a slash is run as is; otherwise each PATH entry is tried in
@@ -71,7 +134,8 @@ mod tests {
     fn searches_each_path_entry_in_order() {
         let (tried, e) = trace(c"sh", "/usr/bin::/bin", |_| libc::ENOENT);
         assert_eq!(tried, ["/usr/bin/sh", "sh", "/bin/sh"]);
-        assert_eq!(e.detail(), b"sh");
+        let (d, n) = e.detail();
+        assert_eq!(&d[..n], b"sh");
         assert_eq!(e.exit_code(), 127);
     }
 

@@ -104,7 +104,7 @@ pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
     data.push(fd_path(src.root).bytes())?.push(b",upperdir=")?.push(fd_path(fds[0]).bytes())?;
     data.push(b",workdir=")?.push(fd_path(fds[1]).bytes())?;
     sys::mount(Some(c"overlay"), root, Some(c"overlay"), 0, Some(data.as_cstr()))
-        .map_err(|e| if e.errno() == libc::ENODEV { e.hint("the kernel has no overlay filesystem: modprobe overlay") } else { e })?;
+        .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
     sys::openat(sys::AT_FDCWD, root, dir, 0)
 }
 
@@ -314,7 +314,7 @@ pub fn enter_root(spec: &Spec) -> Result<(), Error> {
             sys::pivot_root(c".", c".").map_err(|e| {
                 let e = e.at(root.to_bytes());
                 // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
-                if e.errno() == libc::EINVAL { e.hint("on an initramfs root, use --chroot") } else { e }
+                if e.errno() == libc::EINVAL { e.hint(crate::error::HINT_CHROOT) } else { e }
             })?;
             sys::umount2(c".", libc::MNT_DETACH)?;
         }

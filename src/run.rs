@@ -17,11 +17,12 @@
 //! docs/sequence.md walks through it syscall by syscall.
 
 use crate::cgroup::Cgroups;
-use crate::error::{Bytes, Error};
+use crate::error::{Bytes, Error, Wire};
 use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, trace};
-use crate::{exec, user};
+use crate::spec::Seccomp;
+use crate::{caps, exec, seccomp, user};
 use core::convert::Infallible;
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
@@ -113,12 +114,12 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     sys::signal(libc::SIGINT, true)?;
     sys::signal(libc::SIGQUIT, true)?;
     // Sync 2: a setup error from the child, or EOF once its execve closed the CLOEXEC socket.
-    let mut err = Error::msg("", b"");
-    let failed = sys::recv(sock, &mut err);
+    let mut wire = Wire::new(Error::msg("", b""));
+    let failed = sys::recv(sock, &mut wire);
     info!("(parent) waiting for {}", pid);
     let status = sys::wait4(pid)?;
     if failed? {
-        return Err(err);
+        return Err(wire.error());
     }
     let code = exit_status(status);
     info!("(parent) container exited with status {}", code);
@@ -163,7 +164,7 @@ pub fn exit_status(status: i32) -> i32 {
 fn container_main(c: &Child) -> ! {
     trace::set_child(true);
     let Err(e) = container_init(c);
-    let _ = sys::send(c.sock, &e);
+    let _ = sys::send(c.sock, &Wire::new(e));
     sys::exit_group(e.exit_code())
 }
 
@@ -186,6 +187,11 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
     let src = rootfs::open_sources(spec)?;
+    // A --seccomp file is a host path: opened now, read at the end.
+    let seccomp_file = match spec.seccomp {
+        Seccomp::File(p) => sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0)?,
+        _ => -1,
+    };
     let root = rootfs::mount_root(spec, &src)?;
     rootfs::mount_kernel_fs(root, &src)?;
     rootfs::mount_user(spec, root, &src)?;
@@ -197,12 +203,28 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     if let Some(dir) = spec.workdir {
         sys::chdir(dir)?;
     }
-    // Last before exec: names come from the container's own /etc/passwd, and the privilege to
-    // mount is no longer needed.
-    if let Some(u) = spec.user {
-        let (uid, gid) = user::resolve(u.to_bytes())?;
+    for u in spec.ulimits.iter() {
+        sys::setrlimit(u.resource as u32, u.soft, u.hard).map_err(|e| e.at(b"--ulimit").hint(if e.errno() == libc::EPERM { crate::error::HINT_RLIMIT } else { 0 }))?;
+    }
+    // The privileges go in the order that keeps each step possible (hardening.md): the
+    // bounding set, while CAP_SETPCAP is still there; the ids, with names from the container's
+    // own /etc/passwd; then the remaining sets, then no_new_privs (prctl(2)) so that no
+    // setuid binary or file capability can give any of it back.
+    caps::drop_bounding(spec.caps)?;
+    let (uid, gid) = match spec.user {
+        Some(u) => user::resolve(u.to_bytes())?,
+        None => (0, 0),
+    };
+    if spec.user.is_some() {
         user::switch(uid, gid)?;
     }
+    let sets = caps::sets(spec.caps, uid);
+    caps::apply(sets)?;
+    sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
+    exec::check_cwd()?;
+    exec::close_fds(&[c.sock, seccomp_file])?;
+    // Last: the filter constrains the command, not runix's setup (nor its own error report).
+    seccomp::install(spec.seccomp, sets.effective, seccomp_file)?;
     info!("(child) executing {}", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
     Err(exec::exec(spec.argv, &spec.env))
 }

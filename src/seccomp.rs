@@ -288,6 +288,31 @@ impl Prog<'_> {
     }
 }
 
+/// Install the container's filter: none (`Unconfined`), Docker's policy compiled for
+/// `caps_effective`, or the raw program read from `file` (opened before the switch into the
+/// root). Last before execve, so runix's own setup is not constrained by it.
+pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys::Fd) -> Result<(), Error> {
+    use crate::spec::Seccomp;
+    const NOP: sock_filter = sock_filter { code: 0, jt: 0, jf: 0, k: 0 };
+    match mode {
+        Seccomp::Unconfined => Ok(()),
+        Seccomp::Default => {
+            let mut prog = [NOP; 256];
+            let n = compile(caps_effective, &mut prog)?;
+            crate::sys::seccomp_filter(&prog[..n])
+        }
+        Seccomp::File(path) => {
+            // BPF_MAXINSNS: the kernel takes no longer classic program.
+            let mut prog = [NOP; 4096];
+            let n = crate::sys::read_plain(file, &mut prog).map_err(|e| e.at(path.to_bytes()))?;
+            if n == 0 || n % 8 != 0 {
+                return Err(Error::msg("not a BPF program (a whole number of 8-byte instructions)", path.to_bytes()));
+            }
+            crate::sys::seccomp_filter(&prog[..n / 8]).map_err(|e| e.at(path.to_bytes()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,24 @@ pub struct Mount {
     pub kind: MountKind,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Seccomp {
+    /// Docker's default policy, compiled for the container's capabilities.
+    Default,
+    /// No filter (`--seccomp unconfined`, `--privileged`).
+    Unconfined,
+    /// A raw classic-BPF program (an array of struct sock_filter) read from a file.
+    File(&'static CStr),
+}
+
+/// `--ulimit NAME=SOFT[:HARD]`: a resource limit (RLIMIT_* number) of the container's process.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Ulimit {
+    pub resource: u8,
+    pub soft: u64,
+    pub hard: u64,
+}
+
 pub struct Spec {
     pub rootfs: &'static CStr,
     /// The command and its arguments, NULL-terminated, straight from our own argv.
@@ -65,6 +83,12 @@ pub struct Spec {
     pub workdir: Option<&'static CStr>,
     /// `UID[:GID]` or `NAME[:GROUP]`, resolved in the container's /etc/passwd and /etc/group.
     pub user: Option<&'static CStr>,
+    /// The bounding set; permitted and effective too for uid 0 (caps.rs).
+    pub caps: u64,
+    /// All capabilities, no seccomp filter, no masked paths, no device rules.
+    pub privileged: bool,
+    pub seccomp: Seccomp,
+    pub ulimits: List<Ulimit, 16>,
 }
 
 /// The environment every container starts from; nothing else of the caller's leaks in.

@@ -51,7 +51,7 @@ fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Optio
     }
 }
 
-fn number(s: &[u8]) -> Option<u32> {
+pub fn number(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }

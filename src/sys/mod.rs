@@ -10,6 +10,7 @@ pub mod arch;
 mod mem;
 #[cfg(not(test))]
 mod start;
+pub mod slots;
 pub mod trace;
 
 use crate::error::Error;
@@ -96,6 +97,28 @@ fn sys<T>(r: Result<T, Errno>, name: &'static str, path: &[u8]) -> Result<T, Err
 
 fn unit(r: Result<usize, Errno>, name: &'static str, path: &[u8]) -> Result<(), Error> {
     sys(r, name, path).map(drop)
+}
+
+/// A `&'static str` in 12 bytes: a thin pointer and a 32-bit length. It keeps Error at 16 bytes, so
+/// every `Result<_, Error>` comes back in registers instead of through memory.
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
+#[repr(C, packed(4))]
+pub struct Name {
+    ptr: core::ptr::NonNull<u8>,
+    len: u32,
+}
+
+impl Name {
+    pub fn new(s: &'static str) -> Name {
+        Name { ptr: core::ptr::NonNull::from(s).cast(), len: s.len() as u32 }
+    }
+
+    pub fn get(self) -> &'static str {
+        // SAFETY: ptr and len come from a &'static str in `new` (runix's texts are far shorter
+        // than 4 GiB), so they describe live, valid UTF-8.
+        unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize)) }
+    }
 }
 
 /// A NULL-terminated list of `'static` C strings: the process's argv or envp.
@@ -479,6 +502,28 @@ pub fn sync_wake(fd: Fd) -> Result<(), Error> {
     write(fd, b"g").map(drop)
 }
 
+/// Read from `fd` until EOF or `out` is full, into an array of plain-integer structs (a BPF
+/// program). Returns the bytes read; more data than fits is E2BIG.
+pub fn read_plain<T: Copy>(fd: Fd, out: &mut [T]) -> Result<usize, Error> {
+    // SAFETY: T is plain data made of integers (sock_filter): every byte pattern is a valid T,
+    // and the view covers exactly `out`.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut u8, core::mem::size_of_val(out)) };
+    let mut len = 0;
+    loop {
+        match read(fd, &mut bytes[len..])? {
+            0 => return Ok(len),
+            n => len += n,
+        }
+        if len == bytes.len() {
+            let mut more = [0u8; 1];
+            return match read(fd, &mut more)? {
+                0 => Ok(len),
+                _ => Err(Error::sys("read", libc::E2BIG, b"")),
+            };
+        }
+    }
+}
+
 /// Send a plain-data value (an Error) to our own forked child or parent.
 pub fn send<T: Copy>(fd: Fd, v: &T) -> Result<(), Error> {
     // SAFETY: T is Copy plain data; we only view its bytes.
@@ -590,6 +635,52 @@ pub fn setresgid(gid: u32) -> Result<(), Error> {
 pub fn setresuid(uid: u32) -> Result<(), Error> {
     let u = uid as isize;
     unit(call(Sysno::setresuid, &[Arg::Int(u), Arg::Int(u), Arg::Int(u)]), "setresuid", b"")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Privileges: prctl(2), capset(2), seccomp(2), prlimit64(2); fds: close_range(2); getcwd(2)
+
+const PR_OPTIONS: &str = "0 PR_SET_PDEATHSIG - - PR_SET_DUMPABLE - - - PR_SET_KEEPCAPS - - - - - - - - - - - - - - - PR_CAPBSET_DROP - - - - - - - - - - - - - PR_SET_NO_NEW_PRIVS";
+
+/// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
+pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
+    unit(call(Sysno::prctl, &[Arg::Named(PR_OPTIONS, option as u64), Arg::Int(arg as isize), Arg::Int(0), Arg::Int(0), Arg::Int(0)]), "prctl", b"")
+}
+
+/// int capset(cap_user_header_t hdr, const cap_user_data_t data): version 3, 64-bit sets.
+pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Error> {
+    // <linux/capability.h>: _LINUX_CAPABILITY_VERSION_3, then two 32-bit halves of each set.
+    let header: [u32; 2] = [0x2008_0522, 0];
+    let lo = |v: u64| v as u32;
+    let hi = |v: u64| (v >> 32) as u32;
+    let data: [u32; 6] = [lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)];
+    unit(call(Sysno::capset, &[Arg::Ptr(header.as_ptr() as usize), Arg::Ptr(data.as_ptr() as usize)]), "capset", b"")
+}
+
+/// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
+pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
+    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
+    unit(
+        call(Sysno::seccomp, &[Arg::Named("SECCOMP_SET_MODE_STRICT SECCOMP_SET_MODE_FILTER", 1), Arg::Int(0), Arg::Ptr(&fprog as *const _ as usize)]),
+        "seccomp",
+        b"",
+    )
+}
+
+/// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.
+pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
+    let new = [soft, hard];
+    unit(call(Sysno::prlimit64, &[Arg::Int(0), Arg::Int(resource as isize), Arg::Ptr(new.as_ptr() as usize), Arg::Ptr(0)]), "prlimit64", b"")
+}
+
+/// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
+pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
+    unit(call(Sysno::close_range, &[Arg::Int(first as isize), Arg::Int(last as isize), Arg::Int(0)]), "close_range", b"")
+}
+
+/// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
+pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
+    sys(call(Sysno::getcwd, &[Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "getcwd", b"")
 }
 
 // ---------------------------------------------------------------------------------------------
