@@ -308,6 +308,47 @@ fn bad_values_are_refused_and_leave_nothing() {
     }
 }
 
+/// A cgroup made for a test in one v1 hierarchy, removed on drop.
+struct TestCgroup(PathBuf);
+
+impl Drop for TestCgroup {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn cpus_outside_the_parents_cpuset_are_refused() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let name = format!("limits-test-{}", std::process::id());
+    let parent = TestCgroup(cgroup_v1_mount("cpuset").unwrap().join(&name));
+    fs::create_dir(&parent.0).unwrap();
+    let at = format!("/{name}");
+    let status = ["grep", "Cpus_allowed_list", "/proc/self/status"].map(String::from);
+    let refused = |o: &Out, file: &str, v: &str| {
+        let dir = parent.0.join(format!("runix-{}", o.pid));
+        let want = format!("runix: cgroup refused the value (outside what the parent cgroup or the machine allows?): {}/{file}={v}\n", dir.display());
+        assert_eq!((o.code, o.stderr.as_str()), (125, want.as_str()));
+        assert_cleaned(o);
+    };
+    // A new v1 cpuset allows nothing until it is given CPUs and nodes.
+    let o = run(&args(&r, &["--cgroup-parent", &at, "--cpuset-cpus", "0"], &status));
+    refused(&o, "cpuset.cpus", "0");
+    fs::write(parent.0.join("cpuset.cpus"), "0").unwrap();
+    fs::write(parent.0.join("cpuset.mems"), "0").unwrap();
+    let o = run(&args(&r, &["--cgroup-parent", &at, "--cpuset-cpus", "1"], &status));
+    refused(&o, "cpuset.cpus", "1");
+    let o = run(&args(&r, &["--cgroup-parent", &at, "--cpuset-cpus", "0"], &status));
+    assert_eq!((o.code, o.stdout.as_str()), (0, "Cpus_allowed_list:\t0\n"), "{}", o.stderr);
+    // Without --cpuset-cpus, the parent's.
+    let o = run(&args(&r, &["--cgroup-parent", &at, "--cpuset-mems", "0"], &status));
+    assert_eq!((o.code, o.stdout.as_str()), (0, "Cpus_allowed_list:\t0\n"), "{}", o.stderr);
+    assert_cleaned(&o);
+}
+
 #[test]
 fn a_controller_the_host_lacks_is_named() {
     if !need_root() {
