@@ -132,6 +132,16 @@ fn a_memory_hog_is_killed_and_said_so() {
     let o = run(&args(&r, &lim, &hog));
     assert_eq!((o.code, o.stderr.as_str(), o.stdout.as_str()), (137, OOM_32M, ""));
     assert_cleaned(&o);
+    // The limit as it was given: whole MiB, whole KiB, else bytes.
+    for (m, said) in [("24000k", "24000 KiB"), ("20000000", "20000000 bytes")] {
+        let mut lim = vec!["-m", m, "-p", "20"];
+        if swap_on() {
+            lim.extend(["--memory-swap", m]);
+        }
+        let o = run(&args(&r, &lim, &hog));
+        assert_eq!((o.code, o.stderr.as_str()), (137, format!("runix: container killed: out of memory (limit {said})\n").as_str()));
+        assert_cleaned(&o);
+    }
     // The same from a shell that runs the hog as its child: the shell survives and says so.
     let sh = vec!["sh".to_string(), "-c".to_string(), format!("{}; echo $?", dd("64M").join(" "))];
     let o = run(&args(&r, &lim, &sh));
