@@ -305,15 +305,15 @@ fn bad_values_are_refused_and_leave_nothing() {
         (&["--cpuset-cpus", "0 1"], format!("{list}0 1\n")),
         (&["--cpuset-mems", ""], "runix: invalid cpu or memory-node list (want e.g. 0-1,3)\n".into()),
         // Syntax the kernel must judge: CPUs and nodes this machine (the parent) lacks.
-        (&["--cpuset-cpus", "99"], format!("{refused}{}=99\n", cgroup_dir("cpuset", 0).parent().unwrap().join("runix-PID/cpuset.cpus").display())),
-        (&["-m", "32m", "-p", "5", "--cpuset-cpus", "0-99"], format!("{refused}{}=0-99\n", cgroup_dir("cpuset", 0).parent().unwrap().join("runix-PID/cpuset.cpus").display())),
-        (&["--cpuset-mems", "63"], format!("{refused}{}=63\n", cgroup_dir("cpuset", 0).parent().unwrap().join("runix-PID/cpuset.mems").display())),
-        (&["-p", "5", "--cgroup-parent", "/runix-test-no-such-parent"], format!("runix: cgroup parent does not exist: {}\n", cgroup_dir("pids", 0).parent().unwrap().join("runix-test-no-such-parent").display())),
+        (&["--cpuset-cpus", "99"], format!("{refused}CPUSET/cpuset.cpus=99\n")),
+        (&["-m", "32m", "-p", "5", "--cpuset-cpus", "0-99"], format!("{refused}CPUSET/cpuset.cpus=0-99\n")),
+        (&["--cpuset-mems", "63"], format!("{refused}CPUSET/cpuset.mems=63\n")),
+        (&["-p", "5", "--cgroup-parent", "/limits-test-no-such-parent"], format!("runix: cgroup parent does not exist: {}/limits-test-no-such-parent\n", cgroup_v1_mount("pids").unwrap().display())),
     ];
     for (opts, want) in cases {
         let o = run(&args(&r, opts, &["true".to_string()]));
         assert_eq!((o.code, o.stdout.as_str()), (125, ""), "{opts:?}: {}", o.stderr);
-        assert_eq!(o.stderr, want.replace("runix-PID", &format!("runix-{}", o.pid)), "{opts:?}");
+        assert_eq!(o.stderr, want.replace("CPUSET", cgroup_dir("cpuset", o.pid).to_str().unwrap()), "{opts:?}");
         assert_cleaned(&o);
     }
 }
@@ -380,6 +380,11 @@ fn a_controller_the_host_lacks_is_named() {
         assert_eq!(o.stderr, format!("runix: cgroup controller not available: {controller}\n"));
         assert_cleaned(&o);
     }
+    // No cgroup2 either: refused before anything is made.
+    let gone: Vec<PathBuf> = [cgroup_v1_mount("memory").unwrap()].into_iter().chain(cgroup2_mount()).collect();
+    let o = run_without(&gone, &args(&r, &["-p", "5", "-m", "32m"], &["true".to_string()]));
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: cgroup controller not available: memory\n"));
+    assert_cleaned(&o);
 }
 
 #[test]
