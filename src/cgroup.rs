@@ -13,7 +13,7 @@ use crate::buf::CBuf;
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
-use libc::{EBUSY, EEXIST, EINVAL, ENOENT, ERANGE};
+use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, ERANGE};
 
 pub type Path = CBuf<4096>;
 
@@ -546,12 +546,12 @@ impl Cgroups {
 }
 
 /// Write a limit; the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
-/// parent's or the machine's) and ENOENT (a file this kernel lacks) become messages naming
-/// file and value.
+/// machine's), EACCES from the write (v1 cpuset: cpus/mems outside the parent's) and ENOENT (a
+/// file this kernel lacks) become messages naming file and value.
 fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
     write_file(dir, file, v).map_err(|e| {
         let what = match e.errno() {
-            EINVAL | ERANGE => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
+            EINVAL | ERANGE | EACCES if e.what() == "write" => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
             ENOENT => "cgroup file missing (not supported by this kernel?)",
             _ => return e,
         };
@@ -1215,6 +1215,13 @@ mod tests {
         let mut rev = ALL_V1.to_vec();
         rev.reverse();
         assert_eq!(log[log.len() - 5..], rev.iter().map(|h| format!("rmdir {h}/user/runix-42")).collect::<Vec<_>>());
+        assert_eq!(f.tree(), before);
+        // v1 cpuset says EACCES for cpus or mems outside the parent's.
+        let f = v1_host();
+        let before = f.tree();
+        fail("cpuset.mems 0", EACCES);
+        let e = err(f.create(&Limits { cpuset_mems: Some(b"0"), ..Limits::default() }, None));
+        assert_eq!(e, format!("cgroup refused the value (outside what the parent cgroup or the machine allows?): {}=0", f.path("cpuset/user/runix-42/cpuset.mems")));
         assert_eq!(f.tree(), before);
     }
 

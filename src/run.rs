@@ -135,7 +135,11 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
 fn report_usage(cg: &Cgroups, spec: &Spec, code: i32) -> Result<(), Error> {
     if code == 128 + libc::SIGKILL {
         if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
-            let (n, unit) = if limit % (1 << 20) == 0 { (limit >> 20, "MiB") } else { (limit >> 10, "KiB") };
+            let (n, unit) = match limit {
+                l if l % (1 << 20) == 0 => (l >> 20, "MiB"),
+                l if l % (1 << 10) == 0 => (l >> 10, "KiB"),
+                l => (l, "bytes"),
+            };
             let mut l = crate::log::Line::new();
             let _ = ufmt::uwrite!(l, "runix: container killed: out of memory (limit {} {})", n, unit);
             l.flush();
