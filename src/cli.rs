@@ -47,6 +47,9 @@ Security (defaults as Docker's: 14 capabilities, no_new_privs, seccomp, device r
       --privileged       all capabilities, no seccomp filter, no masked paths
       --seccomp P        unconfined, or a file holding a raw BPF program
       --ulimit N=S[:H]   resource limit, e.g. nofile=1024:2048 (repeatable)
+Process:
+  -t, --tty              a terminal of its own, relayed to yours (raw mode)
+      --init             runix stays as PID 1: reaps zombies, passes signals on
 Output:
   -v, --verbose          log each step (-vv: more)
       --trace            print every syscall runix makes, strace-style, on stderr
@@ -106,6 +109,8 @@ enum O {
     Privileged,
     Seccomp,
     Ulimit,
+    Tty,
+    Init,
     Verbose,
     Trace,
     DryRun,
@@ -139,6 +144,8 @@ const OPTIONS: &[(u8, &str, bool, O)] = &[
     (0, "privileged", false, O::Privileged),
     (0, "seccomp", true, O::Seccomp),
     (0, "ulimit", true, O::Ulimit),
+    (b't', "tty", false, O::Tty),
+    (0, "init", false, O::Init),
     (b'v', "verbose", false, O::Verbose),
     (0, "trace", false, O::Trace),
     (0, "dry-run", false, O::DryRun),
@@ -193,6 +200,8 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         privileged: false,
         seccomp: Seccomp::Default,
         ulimits: List::new(),
+        tty: false,
+        init: false,
     };
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
@@ -347,6 +356,8 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
                 return Err(Error::msg("too many --ulimit (at most 16)", v));
             }
         }
+        O::Tty => spec.tty = true,
+        O::Init => spec.init = true,
         O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
         O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
         O::DryRun => out.trace = crate::sys::trace::DRY_RUN,

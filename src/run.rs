@@ -20,9 +20,9 @@ use crate::cgroup::Cgroups;
 use crate::error::{Bytes, Error, Wire};
 use crate::rootfs;
 use crate::spec::Spec;
-use crate::sys::{self, Fd, trace};
+use crate::sys::{self, Fd, Recv, trace};
 use crate::spec::Seccomp;
-use crate::{caps, exec, seccomp, user};
+use crate::{caps, exec, init, seccomp, tty, user};
 use core::convert::Infallible;
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
@@ -43,6 +43,8 @@ struct Child<'a> {
     /// The parent puts the child in its cgroups first: wait for "go", then make the cgroup
     /// namespace (so that its root is the container's cgroup).
     cgroups: bool,
+    /// The signal mask runix started with, for the command to get back.
+    old_mask: u64,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
@@ -65,8 +67,12 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 
 #[inline(never)]
 fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
+    // The signals runix passes on are blocked from now on and read from a signalfd later, so
+    // none is lost while the container starts, and none kills runix before it cleans up.
+    // SIGPIPE too: a closed stdout is an error to runix, not its death.
+    let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty() };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -109,22 +115,41 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         trace::set_child(false);
     }
-    // ^C and ^\ at the terminal reach the container (it shares our process group); runix
-    // outlives them to report its status and clean up, as system(3) does.
-    sys::signal(libc::SIGINT, true)?;
-    sys::signal(libc::SIGQUIT, true)?;
-    // Sync 2: a setup error from the child, or EOF once its execve closed the CLOEXEC socket.
+    let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
+    // Sync 2: with -t first the pty's master; then a setup error from the child, or EOF once
+    // its execve closed the CLOEXEC socket.
     let mut wire = Wire::new(Error::msg("", b""));
-    let failed = sys::recv(sock, &mut wire);
+    let mut master = -1;
+    let failed = loop {
+        match sys::recv(sock, &mut wire) {
+            Ok(Recv::Fd(fd)) => master = fd,
+            Ok(Recv::Eof) => break Ok(false),
+            Ok(Recv::Value) => break Ok(true),
+            Err(e) => break Err(e),
+        }
+    };
     info!("(parent) waiting for {}", pid);
-    let status = sys::wait4(pid)?;
+    let status = match failed {
+        // (--dry-run has no container to relay for.)
+        Ok(false) if !trace::dry_run() => {
+            let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
+            let r = tty::supervise(pid, sigfd, master);
+            // The caller's terminal as it was, on every way out of the relay.
+            if let Some(raw) = raw {
+                raw.restore();
+            }
+            r
+        }
+        _ => sys::wait4(pid),
+    };
     if failed? {
         return Err(wire.error());
     }
+    let status = status?;
     let code = exit_status(status);
     info!("(parent) container exited with status {}", code);
     if child.cgroups {
-        report_usage(cg, child.spec, code)?;
+        report_usage(cg, child.spec, status)?;
     }
     Ok(code)
 }
@@ -132,8 +157,8 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
 /// After the container: an OOM kill is said plainly (the status alone says only SIGKILL), and
 /// with -v the peak memory and CPU time it used.
 #[inline(never)]
-fn report_usage(cg: &Cgroups, spec: &Spec, code: i32) -> Result<(), Error> {
-    if code == 128 + libc::SIGKILL {
+fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
+    if status & 0x7f == libc::SIGKILL {
         if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
             let (n, unit) = match limit {
                 l if l % (1 << 20) == 0 => (l >> 20, "MiB"),
@@ -174,9 +199,19 @@ fn container_main(c: &Child) -> ! {
 
 #[inline(never)]
 fn container_init(c: &Child) -> Result<Infallible, Error> {
+    match setup(c) {
+        Ok(e) | Err(e) => Err(e),
+    }
+}
+
+/// Everything the child does, up to the command's execve; Ok holds the exec's failure.
+fn setup(c: &Child) -> Result<Error, Error> {
     let spec = c.spec;
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
+    die_with_parent(c.sock)?;
+    // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
+    sys::setsid()?;
     if c.cgroups {
         sys::sync_wait(c.sock)?;
         // Now, in its cgroups: the namespace's root is the container's cgroup, and
@@ -214,23 +249,59 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     // bounding set, while CAP_SETPCAP is still there; the ids, with names from the container's
     // own /etc/passwd; then the remaining sets, then no_new_privs (prctl(2)) so that no
     // setuid binary or file capability can give any of it back.
-    caps::drop_bounding(spec.caps)?;
     let (uid, gid) = match spec.user {
         Some(u) => user::resolve(u.to_bytes())?,
         None => (0, 0),
     };
+    if spec.tty {
+        tty::make_console(c.sock, uid, gid)?;
+    }
+    caps::drop_bounding(spec.caps)?;
     if spec.user.is_some() {
         user::switch(uid, gid)?;
+        // Changing the uid clears the parent-death signal (prctl(2)): set it again.
+        die_with_parent(c.sock)?;
     }
     let sets = caps::sets(spec.caps, uid);
     caps::apply(sets)?;
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;
-    exec::close_fds(&[c.sock, seccomp_file])?;
+    if spec.init && !trace::dry_run() {
+        init::run(command_main, &(c, sets.effective, seccomp_file), c.sock)?;
+    }
+    Ok(exec_command(c, sets.effective, seccomp_file))
+}
+
+/// --init's child: the command, reporting a failure to runix as the container's init would.
+fn command_main(a: &(&Child, u64, Fd)) -> ! {
+    let e = exec_command(a.0, a.1, a.2);
+    let _ = sys::send(a.0.sock, &Wire::new(e));
+    sys::exit_group(e.exit_code())
+}
+
+/// The last steps before the command: no fd of runix's left, the caller's signal mask back,
+/// the seccomp filter, execve. Returns only on failure.
+fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
+    let spec = c.spec;
+    if let Err(e) = exec::close_fds(&[c.sock, seccomp_file]).and_then(|_| sys::sigprocmask(libc::SIG_SETMASK, c.old_mask)) {
+        return e;
+    }
     // Last: the filter constrains the command, not runix's setup (nor its own error report).
-    seccomp::install(spec.seccomp, sets.effective, seccomp_file)?;
+    if let Err(e) = seccomp::install(spec.seccomp, caps_effective, seccomp_file) {
+        return e;
+    }
     info!("(child) executing {}", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
-    Err(exec::exec(spec.argv, &spec.env))
+    exec::exec(spec.argv, &spec.env)
+}
+
+/// The container dies with runix (PR_SET_PDEATHSIG), and runix did not die already: the check
+/// after the prctl closes the race (the socket's other end is runix's).
+fn die_with_parent(sock: Fd) -> Result<(), Error> {
+    sys::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as u64)?;
+    if !sys::peer_alive(sock) && !trace::dry_run() {
+        return Err(Error::msg("runix exited during setup", b""));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

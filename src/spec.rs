@@ -89,6 +89,10 @@ pub struct Spec {
     pub privileged: bool,
     pub seccomp: Seccomp,
     pub ulimits: List<Ulimit, 16>,
+    /// A pty of its own, relayed to the caller's terminal (`-t`).
+    pub tty: bool,
+    /// runix stays as PID 1, reaping and passing signals on (`--init`).
+    pub init: bool,
 }
 
 /// The environment every container starts from; nothing else of the caller's leaks in.

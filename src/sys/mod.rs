@@ -410,12 +410,17 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
 /// pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *rusage);
 /// Retries on EINTR; returns the raw wait status.
 pub fn wait4(pid: i32) -> Result<i32, Error> {
+    wait(pid, 0).map(|(_, status)| status)
+}
+
+/// wait4(pid, &status, options, NULL): (pid, status); pid 0 when WNOHANG found nothing.
+pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
     let mut status: i32 = 0;
     loop {
-        let r = call(Sysno::wait4, const { sig(&[k::INT, k::PTR, k::INT, k::PTR]) }, [pid as usize, pm(&mut status), 0, 0, 0, 0]);
+        let r = call(Sysno::wait4, const { sig(&[k::INT, k::PTR, k::INT, k::PTR]) }, [pid as usize, pm(&mut status), options as usize, 0, 0, 0]);
         match r {
             Err(e) if e.into_raw() == libc::EINTR => continue,
-            r => return sys(r, "wait4", b"").map(|_| status),
+            r => return sys(r, "wait4", b"").map(|p| (p as i32, status)),
         }
     }
 }
@@ -509,20 +514,34 @@ pub fn send<T: Copy>(fd: Fd, v: &T) -> Result<(), Error> {
     write(fd, bytes).map(drop)
 }
 
-/// Receive a value sent by `send` from the other side of a fork of this same image.
-/// Ok(None) on EOF: the other side closed the channel (for the child, by a successful execve).
-pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<bool, Error> {
-    // SAFETY: only our own forked process, running this same binary, writes to this socket,
-    // and it writes whole values of exactly this type with `send` (SEQPACKET: all or nothing),
-    // so the bytes form a valid T, pointers to 'static data in our image included.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(out as *mut T as *mut u8, core::mem::size_of::<T>()) };
+/// What `recv` got.
+pub enum Recv {
+    /// EOF: the other side closed the channel (for the child, by a successful execve).
+    Eof,
+    /// A whole value, in `out`.
+    Value,
+    /// An fd passed with SCM_RIGHTS (the pty master).
+    Fd(Fd),
+}
+
+/// Receive what the other side of a fork of this same image sent with `send` or `send_fd`.
+pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
+    let mut m = msg();
+    msg_ptrs(&mut m);
+    m.iov = libc::iovec { iov_base: out as *mut T as *mut core::ffi::c_void, iov_len: core::mem::size_of::<T>() };
+    let flags = libc::MSG_CMSG_CLOEXEC as usize;
     loop {
-        match read(fd, bytes) {
-            Ok(0) => return Ok(false),
-            Ok(n) if n == bytes.len() => return Ok(true),
-            Ok(_) => return Err(Error::sys("read", libc::EPROTO, b"")),
-            Err(e) if e.errno() == libc::EINTR => {}
-            Err(e) => return Err(e),
+        let r = call(Sysno::recvmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [fd as usize, pm(&mut m.msghdr), flags, 0, 0, 0]);
+        match r {
+            Err(e) if e.into_raw() == libc::EINTR => {}
+            Err(e) => return Err(Error::sys("recvmsg", e.into_raw(), b"")),
+            Ok(0) => return Ok(Recv::Eof),
+            Ok(_) if m.msghdr.msg_controllen >= 20 => return Ok(Recv::Fd(m.cmsg[2] as u32 as Fd)),
+            // SAFETY (of what `out` now holds): only our own forked process, running this
+            // same binary, writes to this socket, and it writes whole values of exactly this
+            // type with `send` (SEQPACKET: all or nothing), so the bytes form a valid T.
+            Ok(n) if n == core::mem::size_of::<T>() => return Ok(Recv::Value),
+            Ok(_) => return Err(Error::sys("recvmsg", libc::EPROTO, b"")),
         }
     }
 }
@@ -654,6 +673,125 @@ pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
 /// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
 pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
     sys(call(Sysno::getcwd, const { sig(&[k::BUF, k::INT]) }, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0]), "getcwd", b"")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions and terminals: setsid(2), ioctl(2), dup3(2), sendmsg(2)/recvmsg(2) with SCM_RIGHTS
+
+/// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
+/// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
+pub fn setsid() -> Result<(), Error> {
+    unit(call(Sysno::setsid, const { sig(&[]) }, [0; 6]), "setsid", b"")
+}
+
+/// int ioctl(int fd, unsigned long request, arg): `arg` is a number or a pointer.
+pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
+    sys(call(Sysno::ioctl, const { sig(&[k::FD, k::IOCTL, k::PTR]) }, [fd as usize, request as usize, arg, 0, 0, 0]), "ioctl", b"")
+}
+
+/// ioctl(fd, request, &value): for requests that read or fill a struct.
+pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<(), Error> {
+    ioctl(fd, request, pm(value)).map(drop)
+}
+
+/// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.
+pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
+    unit(call(Sysno::dup3, const { sig(&[k::FD, k::FD, k::INT]) }, [old as usize, new as usize, 0, 0, 0, 0]), "dup3", b"")
+}
+
+/// sendmsg/recvmsg with one SCM_RIGHTS fd (unix(7)): the pty master, child to parent, as
+/// runc's console socket passes it.
+#[repr(C)]
+struct Msg {
+    msghdr: libc::msghdr,
+    iov: libc::iovec,
+    byte: u8,
+    // cmsghdr (len, level, type) and one int, aligned as CMSG_SPACE(sizeof(int)) wants.
+    cmsg: [u64; 3],
+}
+
+fn msg() -> Msg {
+    // SAFETY: msghdr and iovec are plain data; all-zero is valid (pointers set below).
+    let mut m: Msg = unsafe { core::mem::zeroed() };
+    m.cmsg[0] = 20; // CMSG_LEN(sizeof(int))
+    m.cmsg[1] = (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32;
+    m
+}
+
+fn msg_ptrs(m: &mut Msg) {
+    m.iov = libc::iovec { iov_base: &mut m.byte as *mut u8 as *mut core::ffi::c_void, iov_len: 1 };
+    m.msghdr.msg_iov = &mut m.iov;
+    m.msghdr.msg_iovlen = 1;
+    m.msghdr.msg_control = m.cmsg.as_mut_ptr() as *mut core::ffi::c_void;
+    m.msghdr.msg_controllen = 24;
+}
+
+pub fn send_fd(sock: Fd, fd: Fd) -> Result<(), Error> {
+    let mut m = msg();
+    m.cmsg[2] = fd as u32 as u64;
+    msg_ptrs(&mut m);
+    unit(call(Sysno::sendmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [sock as usize, pm(&mut m.msghdr), 0, 0, 0, 0]), "sendmsg", b"")
+}
+
+/// int fchown(int fd, uid_t owner, gid_t group);
+pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
+    unit(call(Sysno::fchown, const { sig(&[k::FD, k::INT, k::INT]) }, [fd as usize, uid as usize, gid as usize, 0, 0, 0]), "fchown", b"")
+}
+
+/// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
+/// 0 (EOF) once it is not, and takes nothing from the socket either way.
+pub fn peer_alive(sock: Fd) -> bool {
+    let mut b = [0u8; 1];
+    let flags = (libc::MSG_PEEK | libc::MSG_DONTWAIT) as usize;
+    call(Sysno::recvfrom, const { sig(&[k::FD, k::BUF, k::INT, k::INT, k::PTR, k::PTR]) }, [sock as usize, pm(&mut b), 1, flags, 0, 0]) != Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals as data: rt_sigprocmask(2), signalfd4(2), ppoll(2)
+
+/// The signals runix passes on to the container, and SIGCHLD, as a sigset.
+pub const FORWARDED: u64 = 1 << (libc::SIGHUP - 1)
+    | 1 << (libc::SIGINT - 1)
+    | 1 << (libc::SIGQUIT - 1)
+    | 1 << (libc::SIGUSR1 - 1)
+    | 1 << (libc::SIGUSR2 - 1)
+    | 1 << (libc::SIGTERM - 1)
+    | 1 << (libc::SIGWINCH - 1);
+pub const SIGCHLD_SET: u64 = 1 << (libc::SIGCHLD - 1);
+pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
+
+/// int rt_sigprocmask(int how, const sigset_t *set, sigset_t *old, 8); returns the old mask.
+pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
+    let mut old = 0u64;
+    let r = call(Sysno::rt_sigprocmask, const { sig(&[k::INT, k::PTR, k::PTR, k::INT]) }, [how as usize, p(&set), pm(&mut old), 8, 0, 0]);
+    unit(r, "rt_sigprocmask", b"").map(|_| old)
+}
+
+/// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
+/// to be read as data, so none is lost between fork and exec, and none interrupts runix.
+pub fn signalfd(set: u64) -> Result<Fd, Error> {
+    let r = call(Sysno::signalfd4, const { sig(&[k::INT, k::PTR, k::INT, k::INT]) }, [usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize, 0, 0]);
+    sys(r, "signalfd4", b"").map(|fd| fd as Fd)
+}
+
+/// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
+pub fn read_signal(fd: Fd) -> Result<i32, Error> {
+    let mut info = [0u32; 32];
+    // SAFETY: a [u32; 32] viewed as its 128 bytes, the size of struct signalfd_siginfo.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(info.as_mut_ptr() as *mut u8, 128) };
+    read(fd, bytes)?;
+    Ok(info[0] as i32)
+}
+
+/// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
+pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize, Error> {
+    loop {
+        let r = call(Sysno::ppoll, const { sig(&[k::PTR, k::INT, k::PTR, k::PTR, k::INT]) }, [fds.as_mut_ptr() as usize, fds.len(), 0, 0, 0, 0]);
+        match r {
+            Err(e) if e.into_raw() == libc::EINTR => continue,
+            r => return sys(r, "ppoll", b""),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -245,12 +245,21 @@ fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
                 flags(l, "- - - - - - - - - - - SOCK_NONBLOCK - - - - - - - SOCK_CLOEXEC", v as u64 & !0xf);
             }
         }
-        k::IOCTL => match v {
-            0x8914 => {
-                let _ = l.write_str("SIOCSIFFLAGS");
-            }
-            _ => hex(l, v),
-        },
+        k::IOCTL => {
+            let name = match v {
+                0x8914 => "SIOCSIFFLAGS",
+                0x5401 => "TCGETS",
+                0x5402 => "TCSETS",
+                0x540E => "TIOCSCTTY",
+                0x5413 => "TIOCGWINSZ",
+                0x5414 => "TIOCSWINSZ",
+                0x5441 => "TIOCGPTPEER",
+                0x80045430 => "TIOCGPTN",
+                0x40045431 => "TIOCSPTLCK",
+                _ => return hex(l, v),
+            };
+            let _ = l.write_str(name);
+        }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;
             if VALUES >> i & 1 != 0 { named(l, NAMES[i], v as u64) } else { flags(l, NAMES[i], v as u64) }
@@ -378,6 +387,15 @@ fn name(l: &mut Line, nr: Sysno) {
         Sysno::clock_gettime => "clock_gettime",
         Sysno::nanosleep => "nanosleep",
         Sysno::openat2 => "openat2",
+        Sysno::setsid => "setsid",
+        Sysno::dup3 => "dup3",
+        Sysno::sendmsg => "sendmsg",
+        Sysno::recvmsg => "recvmsg",
+        Sysno::recvfrom => "recvfrom",
+        Sysno::rt_sigprocmask => "rt_sigprocmask",
+        Sysno::signalfd4 => "signalfd4",
+        Sysno::ppoll => "ppoll",
+        Sysno::fchown => "fchown",
         Sysno::prctl => "prctl",
         Sysno::capset => "capset",
         Sysno::seccomp => "seccomp",
