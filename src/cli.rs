@@ -50,6 +50,9 @@ Security (defaults as Docker's: 14 capabilities, no_new_privs, seccomp, device r
 Process:
   -t, --tty              a terminal of its own, relayed to yours (raw mode)
       --init             runix stays as PID 1: reaps zombies, passes signals on
+      --userns           a user namespace also for root (always without root)
+      --map-user UID     your uid inside the user namespace (default 0)
+      --map-group GID    your gid inside the user namespace (default 0)
 Output:
   -v, --verbose          log each step (-vv: more)
       --trace            print every syscall runix makes, strace-style, on stderr
@@ -111,6 +114,9 @@ enum O {
     Ulimit,
     Tty,
     Init,
+    Userns,
+    MapUser,
+    MapGroup,
     Verbose,
     Trace,
     DryRun,
@@ -146,6 +152,9 @@ const OPTIONS: &[(u8, &str, bool, O)] = &[
     (0, "ulimit", true, O::Ulimit),
     (b't', "tty", false, O::Tty),
     (0, "init", false, O::Init),
+    (0, "userns", false, O::Userns),
+    (0, "map-user", true, O::MapUser),
+    (0, "map-group", true, O::MapGroup),
     (b'v', "verbose", false, O::Verbose),
     (0, "trace", false, O::Trace),
     (0, "dry-run", false, O::DryRun),
@@ -202,6 +211,9 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         ulimits: List::new(),
         tty: false,
         init: false,
+        userns: false,
+        map_user: 0,
+        map_group: 0,
     };
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
@@ -358,6 +370,11 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         }
         O::Tty => spec.tty = true,
         O::Init => spec.init = true,
+        O::Userns => spec.userns = true,
+        O::MapUser | O::MapGroup => {
+            let id = crate::user::number(v).ok_or(bad("invalid --map-user/--map-group (want a number)"))?;
+            if opt == O::MapUser { spec.map_user = id } else { spec.map_group = id }
+        }
         O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
         O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
         O::DryRun => out.trace = crate::sys::trace::DRY_RUN,

@@ -18,6 +18,7 @@ pub mod spec;
 pub mod sys;
 pub mod tty;
 pub mod user;
+pub mod userns;
 
 use cli::Command;
 

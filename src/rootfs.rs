@@ -182,7 +182,8 @@ fn mount_on(src: Option<&CStr>, target: Fd, fstype: Option<&CStr>, flags: u64, d
 /// /proc of the container's own PID namespace (so ps sees only the container), sysfs
 /// read-only, and a fresh /dev. A /proc, /sys or /dev that is a symlink is refused.
 #[inline(never)]
-pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
+/// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none).
+pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<(), Error> {
     let image_dev = src.image_dev;
     let nosuid_nodev_noexec = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
     let t = mount_point(root, b"/proc", true, image_dev, true)?;
@@ -190,7 +191,7 @@ pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
     let t = mount_point(root, b"/sys", true, image_dev, true)?;
     mount_on(Some(c"sysfs"), t, Some(c"sysfs"), libc::MS_RDONLY | nosuid_nodev_noexec, None, b"/sys")?;
     let t = mount_point(root, b"/dev", true, image_dev, true)?;
-    mount_dev(root, t)
+    mount_dev(root, t, tty_gid)
 }
 
 /// Character devices every container gets (hardening.md): name, major, minor.
@@ -199,7 +200,7 @@ const DEVICES: [(&CStr, u32, u32); 6] = [(c"null", 1, 3), (c"zero", 1, 5), (c"fu
 /// A tmpfs /dev with only the harmless devices, its own devpts instance (so the container
 /// sees only its own ptys: devpts(5), newinstance), /dev/shm, /dev/mqueue and the fd links.
 #[inline(never)]
-fn mount_dev(root: Fd, t: Fd) -> Result<(), Error> {
+fn mount_dev(root: Fd, t: Fd, tty_gid: bool) -> Result<(), Error> {
     mount_on(Some(c"tmpfs"), t, Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_STRICTATIME, Some(c"mode=755,size=65536k"), b"/dev")?;
     let dev = open_in(root, b"/dev", libc::O_PATH, true)?;
     // mknod's mode goes through the umask: 0666 must stay 0666.
@@ -210,7 +211,7 @@ fn mount_dev(root: Fd, t: Fd) -> Result<(), Error> {
     let at = |name: &[u8]| Path::from(&[fd_path(dev).bytes(), b"/", name]);
     sys::mkdirat(dev, c"pts", 0o755)?;
     // gid=5 is the tty group of most distributions; only when the image has that group.
-    let opts = if has_tty_group(root) { c"newinstance,ptmxmode=0666,mode=0620,gid=5" } else { c"newinstance,ptmxmode=0666,mode=0620" };
+    let opts = if tty_gid && has_tty_group(root) { c"newinstance,ptmxmode=0666,mode=0620,gid=5" } else { c"newinstance,ptmxmode=0666,mode=0620" };
     sys::mount(Some(c"devpts"), at(b"pts")?.as_cstr(), Some(c"devpts"), libc::MS_NOSUID | libc::MS_NOEXEC, Some(opts)).map_err(|e| e.at(b"/dev/pts"))?;
     sys::symlinkat(c"pts/ptmx", dev, c"ptmx")?;
     sys::mkdirat(dev, c"shm", 0o1777)?;

@@ -22,6 +22,7 @@ use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, Recv, trace};
 use crate::spec::Seccomp;
+use crate::userns::{self, Map};
 use crate::{caps, exec, init, seccomp, tty, user};
 use core::convert::Infallible;
 
@@ -45,16 +46,31 @@ struct Child<'a> {
     cgroups: bool,
     /// The signal mask runix started with, for the command to get back.
     old_mask: u64,
+    /// The user namespace's maps, when there is one.
+    map: Option<Map>,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
     rootfs::check_root(spec)?;
-    let mut cg = Cgroups::create(&spec.limits, spec.cgroup_parent, sys::getpid())?;
+    // Without root, a user namespace makes the caller root inside (and nothing more).
+    let (euid, egid) = (sys::geteuid(), sys::getegid());
+    let map = match spec.userns || euid != 0 {
+        true if !spec.new_net => return Err(Error::msg("--net host cannot be used in a user namespace (the host network's sysfs cannot be mounted there)", b"")),
+        true => Some(userns::plan(euid, egid)?),
+        false => None,
+    };
+    let mut limits = spec.limits;
+    // mknod of a real device is refused in a user namespace anyway: no device rules needed.
+    limits.devices &= map.is_none();
+    let mut cg = Cgroups::create(&limits, spec.cgroup_parent, sys::getpid()).map_err(|e| match e.errno() {
+        libc::EACCES | libc::EPERM | libc::EROFS if euid != 0 => e.hint(crate::error::HINT_DELEGATE),
+        _ => e,
+    })?;
     for d in cg.dirs() {
         info!("(parent) created cgroup {}", Bytes(d.to_bytes()));
     }
-    let r = start_and_wait(spec, &cg);
+    let r = start_and_wait(spec, &cg, map);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -66,13 +82,13 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
+fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>) -> Result<i32, Error> {
     // The signals runix passes on are blocked from now on and read from a signalfd later, so
     // none is lost while the container starts, and none kills runix before it cleans up.
     // SIGPIPE too: a closed stdout is an error to runix, not its death.
     let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -80,7 +96,14 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
     if !child.cgroups {
         flags |= NEWCGROUP; // its root is runix's cgroup, where the child stays
     }
-    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(flags, &stack, container_main, &child));
+    if map.is_some() {
+        // Made first by the kernel, so every other namespace of this clone belongs to it.
+        flags |= libc::CLONE_NEWUSER as u64;
+    }
+    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(flags, &stack, container_main, &child)).map_err(|e| {
+        // The usual reasons a user namespace is refused (user_namespaces(7)).
+        if map.is_some() && matches!(e.errno(), libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EINVAL) { e.hint(crate::error::HINT_USERNS) } else { e }
+    });
     let _ = sys::close(theirs);
     let pid = match pid {
         Ok(pid) => pid,
@@ -98,9 +121,12 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
 #[inline(never)]
 fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Error> {
     // Sync 1: the child joins its cgroups before it runs anything of the container's, so no
-    // process of the container ever escapes a limit.
-    if child.cgroups {
-        if let Err(e) = cg.add(pid).and_then(|_| sys::sync_wake(sock)) {
+    // process of the container ever escapes a limit; its user namespace gets its maps before
+    // it needs them.
+    if child.cgroups || child.map.is_some() {
+        let ids = (child.spec.map_user, child.spec.map_group);
+        let maps = |m| userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids);
+        if let Err(e) = cg.add(pid).and_then(|_| child.map.map_or(Ok(()), maps)).and_then(|_| sys::sync_wake(sock)) {
             let _ = sys::kill(pid, libc::SIGKILL);
             let _ = sys::wait4(pid);
             return Err(e);
@@ -212,8 +238,10 @@ fn setup(c: &Child) -> Result<Error, Error> {
     die_with_parent(c.sock)?;
     // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
     sys::setsid()?;
-    if c.cgroups {
+    if c.cgroups || c.map.is_some() {
         sys::sync_wait(c.sock)?;
+    }
+    if c.cgroups {
         // Now, in its cgroups: the namespace's root is the container's cgroup, and
         // /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
         sys::unshare(NEWCGROUP)?;
@@ -232,7 +260,7 @@ fn setup(c: &Child) -> Result<Error, Error> {
         _ => -1,
     };
     let root = rootfs::mount_root(spec, &src)?;
-    rootfs::mount_kernel_fs(root, &src)?;
+    rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
     rootfs::mount_user(spec, root, &src)?;
     rootfs::enter_root(spec)?;
     rootfs::mask_paths()?;
@@ -258,7 +286,8 @@ fn setup(c: &Child) -> Result<Error, Error> {
     }
     caps::drop_bounding(spec.caps)?;
     if spec.user.is_some() {
-        user::switch(uid, gid)?;
+        // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
+        user::switch(uid, gid, c.map != Some(Map::Single))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
     }

@@ -93,6 +93,11 @@ pub struct Spec {
     pub tty: bool,
     /// runix stays as PID 1, reaping and passing signals on (`--init`).
     pub init: bool,
+    /// A user namespace even when runix runs as root (`--userns`); without root, always.
+    pub userns: bool,
+    /// The caller's uid and gid inside the user namespace (`--map-user`, `--map-group`).
+    pub map_user: u32,
+    pub map_group: u32,
 }
 
 /// The environment every container starts from; nothing else of the caller's leaks in.

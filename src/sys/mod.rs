@@ -440,6 +440,44 @@ pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error
     }
 }
 
+/// Run the program `argv[0]` (an absolute path) with `argv` and an empty environment, and
+/// wait for it: fork (a clone on a stack of its own) and execve, as posix_spawn(3) does.
+/// Returns the wait status; 127 << 8 when it could not be executed.
+pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
+    let mut ptrs = [core::ptr::null::<c_char>(); 12];
+    for (slot, a) in ptrs.iter_mut().zip(argv.iter().take(11)) {
+        *slot = a.as_ptr();
+    }
+    fn child(ptrs: &[*const c_char; 12]) -> ! {
+        let env = [core::ptr::null::<c_char>()];
+        let _ = call(Sysno::execve, const { sig(&[k::STR, k::ARGV, k::ENV]) }, [ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0, 0, 0]);
+        exit_group(127)
+    }
+    let stack = mmap_stack(16 * 1024)?;
+    let pid = clone(libc::SIGCHLD as u64, &stack, child, &ptrs)?;
+    wait4(pid)
+}
+
+/// uid_t geteuid(void);
+pub fn geteuid() -> u32 {
+    call(Sysno::geteuid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+}
+
+/// gid_t getegid(void);
+pub fn getegid() -> u32 {
+    call(Sysno::getegid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+}
+
+/// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
+/// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
+/// them: they are locked (mount_namespaces(7)).
+pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
+    // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
+    let mut st = [0u64; 15];
+    unit(call(Sysno::statfs, const { sig(&[k::STR, k::PTR]) }, [s(path), pm(&mut st), 0, 0, 0, 0]), "statfs", path.to_bytes())?;
+    Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME))
+}
+
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
     let _ = call(Sysno::exit_group, const { sig(&[k::INT]) }, [code as usize, 0, 0, 0, 0, 0]);
