@@ -392,6 +392,12 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
         (s.child)(s.arg)
     }
     let start = Start { child, arg };
+    clone_raw(flags, stack, trampoline::<T>, &start as *const _ as usize)
+}
+
+/// The part of `clone` that does not depend on T (one copy in the binary, not one per T).
+#[inline(never)]
+fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize) -> Result<i32, Error> {
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
     const SIG: u64 = sig(&[k::CLONE, k::PTR]);
     let args = [flags as usize, stack.top, 0, 0, 0, 0];
@@ -399,8 +405,9 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
         trace::show(Sysno::clone, SIG, &args, trace::Outcome::NotIssued);
         return Ok(trace::FAKE_FD);
     }
-    // SAFETY: the stack mapping is live and unused; see the trampoline for `start`.
-    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, trampoline::<T>, &start as *const _ as usize) } as usize);
+    // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
+    // returning into our frames (see arch::runix_clone and `clone`).
+    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) } as usize);
     if trace::mode() != trace::OFF && r != Ok(0) {
         trace::show(Sysno::clone, SIG, &args, trace::Outcome::Done(r));
     }
@@ -728,8 +735,8 @@ pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
 }
 
 /// ioctl(fd, request, &value): for requests that read or fill a struct.
-pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<(), Error> {
-    ioctl(fd, request, pm(value)).map(drop)
+pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error> {
+    ioctl(fd, request, pm(value))
 }
 
 /// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.

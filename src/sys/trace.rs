@@ -358,68 +358,18 @@ fn quote(l: &mut Line, s: &[u8], max: usize) {
     }
 }
 
-/// Names of the syscalls runix makes (a table of all ~450 would cost kilobytes); any other
-/// shows as `syscall_NNN`, strace's notation for unknown numbers.
+/// The syscalls runix makes, by name; any other shows as `syscall_NNN`, strace's notation
+/// for unknown numbers. Two parallel lists, not a table of all ~450 names (kilobytes).
+const NRS: [Sysno; 54] = [Sysno::read, Sysno::write, Sysno::openat, Sysno::close, Sysno::mkdirat, Sysno::unlinkat, Sysno::mmap, Sysno::mprotect, Sysno::clone, Sysno::wait4, Sysno::kill, Sysno::execve, Sysno::exit_group, Sysno::getpid, Sysno::socketpair, Sysno::mount, Sysno::umount2, Sysno::pivot_root, Sysno::chroot, Sysno::chdir, Sysno::sethostname, Sysno::rt_sigaction, Sysno::clock_gettime, Sysno::nanosleep, Sysno::openat2, Sysno::setsid, Sysno::geteuid, Sysno::getegid, Sysno::statfs, Sysno::dup3, Sysno::sendmsg, Sysno::recvmsg, Sysno::recvfrom, Sysno::rt_sigprocmask, Sysno::signalfd4, Sysno::ppoll, Sysno::fchown, Sysno::prctl, Sysno::capset, Sysno::seccomp, Sysno::prlimit64, Sysno::close_range, Sysno::getcwd, Sysno::umask, Sysno::getdents64, Sysno::mknodat, Sysno::symlinkat, Sysno::newfstatat, Sysno::unshare, Sysno::socket, Sysno::ioctl, Sysno::setgroups, Sysno::setresgid, Sysno::setresuid];
+const SYSCALL_NAMES: &str = "read write openat close mkdirat unlinkat mmap mprotect clone wait4 kill execve exit_group getpid socketpair mount umount2 pivot_root chroot chdir sethostname rt_sigaction clock_gettime nanosleep openat2 setsid geteuid getegid statfs dup3 sendmsg recvmsg recvfrom rt_sigprocmask signalfd4 ppoll fchown prctl capset seccomp prlimit64 close_range getcwd umask getdents64 mknodat symlinkat newfstatat unshare socket ioctl setgroups setresgid setresuid";
+
 fn name(l: &mut Line, nr: Sysno) {
-    let s = match nr {
-        Sysno::read => "read",
-        Sysno::write => "write",
-        Sysno::openat => "openat",
-        Sysno::close => "close",
-        Sysno::mkdirat => "mkdirat",
-        Sysno::unlinkat => "unlinkat",
-        Sysno::mmap => "mmap",
-        Sysno::mprotect => "mprotect",
-        Sysno::clone => "clone",
-        Sysno::wait4 => "wait4",
-        Sysno::kill => "kill",
-        Sysno::execve => "execve",
-        Sysno::exit_group => "exit_group",
-        Sysno::getpid => "getpid",
-        Sysno::socketpair => "socketpair",
-        Sysno::mount => "mount",
-        Sysno::umount2 => "umount2",
-        Sysno::pivot_root => "pivot_root",
-        Sysno::chroot => "chroot",
-        Sysno::chdir => "chdir",
-        Sysno::sethostname => "sethostname",
-        Sysno::rt_sigaction => "rt_sigaction",
-        Sysno::clock_gettime => "clock_gettime",
-        Sysno::nanosleep => "nanosleep",
-        Sysno::openat2 => "openat2",
-        Sysno::setsid => "setsid",
-        Sysno::geteuid => "geteuid",
-        Sysno::getegid => "getegid",
-        Sysno::statfs => "statfs",
-        Sysno::dup3 => "dup3",
-        Sysno::sendmsg => "sendmsg",
-        Sysno::recvmsg => "recvmsg",
-        Sysno::recvfrom => "recvfrom",
-        Sysno::rt_sigprocmask => "rt_sigprocmask",
-        Sysno::signalfd4 => "signalfd4",
-        Sysno::ppoll => "ppoll",
-        Sysno::fchown => "fchown",
-        Sysno::prctl => "prctl",
-        Sysno::capset => "capset",
-        Sysno::seccomp => "seccomp",
-        Sysno::prlimit64 => "prlimit64",
-        Sysno::close_range => "close_range",
-        Sysno::getcwd => "getcwd",
-        Sysno::umask => "umask",
-        Sysno::getdents64 => "getdents64",
-        Sysno::mknodat => "mknodat",
-        Sysno::symlinkat => "symlinkat",
-        Sysno::newfstatat => "newfstatat",
-        Sysno::unshare => "unshare",
-        Sysno::socket => "socket",
-        Sysno::ioctl => "ioctl",
-        Sysno::setgroups => "setgroups",
-        Sysno::setresgid => "setresgid",
-        Sysno::setresuid => "setresuid",
-        _ => {
-            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
-            return;
+    match NRS.iter().position(|&n| n == nr) {
+        Some(i) => {
+            let _ = l.write_str(word(SYSCALL_NAMES, i as u64).unwrap_or("?"));
         }
-    };
-    let _ = l.write_str(s);
+        None => {
+            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
+        }
+    }
 }
