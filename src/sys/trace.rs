@@ -271,9 +271,7 @@ fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
 }
 
 /// Word `i` of a space-separated list of names, unless it is "-".
-fn word(names: &str, i: u64) -> Option<&str> {
-    names.split(' ').nth(i as usize).filter(|w| *w != "-")
-}
+use crate::buf::word;
 
 /// The name of value `v`, or the number.
 fn named(l: &mut Line, names: &str, v: u64) {
