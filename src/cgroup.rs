@@ -138,13 +138,9 @@ pub fn parse_cpus(s: &[u8]) -> Option<u64> {
 /// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
 pub fn parse_cpu_list(s: &[u8]) -> bool {
     !s.is_empty()
-        && s.split(|&c| c == b',').all(|r| {
-            let mut it = r.splitn(2, |&c| c == b'-');
-            match (it.next().and_then(num), it.next().map(num)) {
-                (Some(_), None) => true,
-                (Some(a), Some(Some(b))) => a <= b,
-                _ => false,
-            }
+        && fields(s, b',').all(|r| match cut(r, b'-') {
+            None => num(r).is_some(),
+            Some((a, b)) => matches!((num(a), num(b)), (Some(a), Some(b)) if a <= b),
         })
 }
 
@@ -198,7 +194,7 @@ impl Layout {
         if want == 0 {
             return Ok(l);
         }
-        if let Some(p) = parent.filter(|p| p.split(|&c| c == b'/').any(|c| c == b"..")) {
+        if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {
             return Err(Error::msg("invalid cgroup parent", p));
         }
         let mut buf = [0u8; 4096];
@@ -577,7 +573,7 @@ fn write_file(dir: &Path, file: &[u8], value: &[u8]) -> Result<(), Error> {
 fn read_u64(dir: &Path, file: &[u8], key: &[u8]) -> Option<u64> {
     let mut buf = [0u8; 1024];
     let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
-    s.split(|&c| c == b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
+    fields(s, b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
 }
 
 /// `dir`, `sep`, `name`: a control file's path.
@@ -637,11 +633,9 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
 /// hierarchy (v1), or of the unified hierarchy (`0::PATH`, v2) when controller is empty.
 pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]> {
-    proc_cgroup.split(|&c| c == b'\n').find_map(|line| {
-        let mut f = line.splitn(3, |&c| c == b':');
-        let (_id, ctrls, path) = (f.next()?, f.next()?, f.next()?);
-        let hit = if controller.is_empty() { ctrls.is_empty() } else { ctrls.split(|&c| c == b',').any(|c| c == controller) };
-        hit.then_some(path)
+    fields(proc_cgroup, b'\n').find_map(|line| {
+        let (ctrls, path) = cut(cut(line, b':')?.1, b':')?;
+        (if controller.is_empty() { ctrls.is_empty() } else { has(ctrls, b',', controller) }).then_some(path)
     })
 }
 
@@ -649,18 +643,30 @@ pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]
 /// `cgroup` with the controller in its super options; v2: fstype `cgroup2` when controller is
 /// empty), its (root, mount point), still octal-escaped as the kernel writes them.
 pub fn cgroup_mount<'a>(line: &'a [u8], controller: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
-    let mut f = line.split(|&c| c == b' ');
-    let (_id, _parent, _dev, root, point) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+    let mut f = fields(line, b' ');
+    let (root, point) = (f.nth(3)?, f.next()?);
     // Optional fields end at "-"; then fstype, source, super options.
-    let mut rest = f.skip_while(|&x| x != b"-");
-    rest.next()?;
-    let (fstype, _src, opts) = (rest.next()?, rest.next()?, rest.next()?);
-    let hit = if controller.is_empty() {
-        fstype == b"cgroup2"
-    } else {
-        fstype == b"cgroup" && opts.split(|&c| c == b',').any(|o| o == controller)
-    };
+    f.find(|&x| x == b"-")?;
+    let (fstype, opts) = (f.next()?, f.nth(1)?);
+    let hit = if controller.is_empty() { fstype == b"cgroup2" } else { fstype == b"cgroup" && has(opts, b',', controller) };
     hit.then_some((root, point))
+}
+
+/// The `sep`-separated fields of `s`, as `split` gives them; one closure type for all, so the
+/// iterator's code is there once.
+fn fields(s: &[u8], sep: u8) -> core::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+    s.split(move |&c| c == sep)
+}
+
+/// Whether `item` is one of the `sep`-separated fields of `list`.
+fn has(list: &[u8], sep: u8, item: &[u8]) -> bool {
+    fields(list, sep).any(|f| f == item)
+}
+
+/// `s` before its first `sep`, and after it; None without one.
+fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == sep)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
