@@ -670,17 +670,19 @@ fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
-pub fn push_unescaped<const N: usize>(out: &mut CBuf<N>, s: &[u8]) -> Result<(), Error> {
+pub fn push_unescaped(out: &mut Path, s: &[u8]) -> Result<(), Error> {
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\' && i + 3 < s.len() + 0 && s[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0');
-            out.push(&[v])?;
-            i += 4;
-        } else {
-            out.push(&s[i..i + 1])?;
-            i += 1;
-        }
+    while let Some(&c) = s.get(i) {
+        let oct = s.get(i + 1..i + 4).filter(|o| c == b'\\' && o.iter().all(|d| (b'0'..=b'7').contains(d)));
+        i += 1;
+        let v = match oct {
+            Some(o) => {
+                i += 3;
+                o.iter().fold(0u8, |v, d| v.wrapping_mul(8) | (d & 7))
+            }
+            None => c,
+        };
+        out.push(&[v])?;
     }
     Ok(())
 }
@@ -691,7 +693,7 @@ pub fn push_unescaped<const N: usize>(out: &mut CBuf<N>, s: &[u8]) -> Result<(),
 pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(), Error> {
     p.clear();
     push_unescaped(p, point)?;
-    let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or(Error::msg("cgroup outside its mount", own))? };
+    let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or_else(|| Error::msg("cgroup outside its mount", own))? };
     if !rel.is_empty() && rel != b"/" {
         if !rel.starts_with(b"/") {
             p.push(b"/")?;
