@@ -394,7 +394,7 @@ impl Cgroups {
                 let mut tok = *b"+cpuset";
                 let n = name.len();
                 tok[1..=n].copy_from_slice(name);
-                let e = match write_file(&parent, b"cgroup.subtree_control", &tok[..=n]) {
+                let e = match write_file(&parent, b"cgroup.subtree_control", &tok[..=n], false) {
                     Err(e) if l.enable & bit != 0 => e,
                     _ => continue,
                 };
@@ -472,7 +472,7 @@ impl Cgroups {
     pub fn add(&self, pid: i32) -> Result<(), Error> {
         let mut digits = [0u8; 20];
         let v = itoa(pid as u64, &mut digits);
-        self.made_dirs().iter().try_for_each(|d| write_file(d, b"cgroup.procs", v))
+        self.made_dirs().iter().try_for_each(|d| write_file(d, b"cgroup.procs", v, false))
     }
 
     /// Whether the kernel's OOM killer killed a process of the container. Best effort: false
@@ -541,32 +541,33 @@ impl Cgroups {
     }
 }
 
-/// Write a limit; the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
-/// parent's or the machine's) and ENOENT (a file this kernel lacks) become messages naming
-/// file and value.
+/// Write a limit (see `write_file`).
 fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
-    write_file(dir, file, v).map_err(|e| {
-        let what = match e.errno() {
-            EINVAL | ERANGE => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
-            ENOENT => "cgroup file missing (not supported by this kernel?)",
-            _ => return e,
-        };
-        let mut d = join(dir, b"/", file).unwrap_or_default();
-        let _ = d.push(b"=").and_then(|d| d.push(v));
-        Error::msg(what, d.bytes())
-    })
+    write_file(dir, file, v, true)
 }
 
 /// Write `value` to `dir/file`: open, one write, close. Real kernels make the control files on
 /// mkdir; the tests' fake cgroupfs makes them too (`tests::fake_mkdir`), so no O_CREAT here.
-fn write_file(dir: &Path, file: &[u8], value: &[u8]) -> Result<(), Error> {
-    let path = join(dir, b"/", file)?;
-    #[cfg(test)]
-    tests::fake_write(&path, value)?;
-    let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
-    let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
-    let c = sys::close(fd);
-    r.and(c)
+/// For a `limit`, the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
+/// parent's or the machine's) and ENOENT (a file this kernel lacks) become messages naming
+/// file and value.
+fn write_file(dir: &Path, file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
+    let mut path = join(dir, b"/", file)?;
+    let r = (|| {
+        #[cfg(test)]
+        tests::fake_write(&path, value)?;
+        let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
+        let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
+        let c = sys::close(fd);
+        r.and(c)
+    })();
+    let what = match r {
+        Err(e) if limit && (e.errno() == EINVAL || e.errno() == ERANGE) => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
+        Err(e) if limit && e.errno() == ENOENT => "cgroup file missing (not supported by this kernel?)",
+        r => return r,
+    };
+    let _ = path.push(b"=").and_then(|p| p.push(value));
+    Err(Error::msg(what, path.bytes()))
 }
 
 /// The number in `dir/file`: the whole file when `key` is empty, else from its `key N` line.
