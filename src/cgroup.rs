@@ -248,8 +248,8 @@ impl Layout {
         Ok(l)
     }
 
-    fn dir(&self, c: usize) -> Option<&Path> {
-        self.dirs.get(self.at[c] as usize)
+    fn dir(&self, c: usize) -> Option<&[u8]> {
+        self.dirs.get(self.at[c] as usize).map(Path::bytes)
     }
 
     fn is_v2(&self, c: usize) -> bool {
@@ -280,7 +280,7 @@ impl Layout {
             let r = for_each_entry(d.as_cstr(), &mut |name| {
                 match name.strip_prefix(b"runix-") {
                     Some(pid) if num(pid).is_some() && !alive(pid, own) => {
-                        rmdir_kill(&join(d, b"/", name)?)?;
+                        rmdir_kill(&join(d.bytes(), b"/", name)?)?;
                         removed += 1;
                     }
                     _ => {}
@@ -383,7 +383,7 @@ impl Cgroups {
         // a time, so an error names the controller.
         if l.enable != 0 {
             let v2 = l.dirs[0].bytes();
-            let parent = Path::from(&[&v2[..v2.len().saturating_sub(name.len() + 7)]])?;
+            let parent = &v2[..v2.len().saturating_sub(name.len() + 7)];
             for c in 0..DEVICES {
                 let name = controller(c);
                 let bit = 1 << c;
@@ -393,7 +393,7 @@ impl Cgroups {
                 let mut tok = *b"+cpuset";
                 let n = name.len();
                 tok[1..=n].copy_from_slice(name);
-                let e = match write_file(&parent, b"cgroup.subtree_control", &tok[..=n], false) {
+                let e = match write_file(parent, b"cgroup.subtree_control", &tok[..=n], false) {
                     Err(e) if l.enable & bit != 0 => e,
                     _ => continue,
                 };
@@ -402,7 +402,7 @@ impl Cgroups {
                     ENOENT | EINVAL => Error::msg("cgroup controller not available", name),
                     EBUSY => Error::msg(
                         "cannot enable cgroup controllers: the parent cgroup has processes, and cgroup v2 gives controllers only to cgroups without (use --cgroup-parent to name an empty cgroup, or move those processes into a leaf cgroup)",
-                        parent.bytes(),
+                        parent,
                     ),
                     _ => e,
                 });
@@ -472,7 +472,7 @@ impl Cgroups {
     pub fn add(&self, pid: i32) -> Result<(), Error> {
         let mut digits = [0u8; 20];
         let v = itoa(pid as u64, &mut digits);
-        self.made_dirs().iter().try_for_each(|d| write_file(d, b"cgroup.procs", v, false))
+        self.made_dirs().iter().try_for_each(|d| write_file(d.bytes(), b"cgroup.procs", v, false))
     }
 
     /// Whether the kernel's OOM killer killed a process of the container. Best effort: false
@@ -503,7 +503,7 @@ impl Cgroups {
             // v2 counts CPU time in every cgroup, controller or not; v1 in cpuacct's hierarchy,
             // its own or co-mounted with cpu.
             cpu_ns: if l.lo == 0 {
-                read_u64(&l.dirs[0], b"cpu.stat", b"usage_usec").and_then(|u| u.checked_mul(1000))
+                read_u64(l.dirs[0].bytes(), b"cpu.stat", b"usage_usec").and_then(|u| u.checked_mul(1000))
             } else {
                 [CPUACCT, CPU].iter().find_map(|&c| l.dir(c)).and_then(|d| read_u64(d, b"cpuacct.usage", b""))
             },
@@ -542,7 +542,7 @@ impl Cgroups {
 }
 
 /// Write a limit (see `write_file`).
-fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
+fn set(dir: &[u8], file: &[u8], v: &[u8]) -> Result<(), Error> {
     write_file(dir, file, v, true)
 }
 
@@ -551,7 +551,7 @@ fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
 /// For a `limit`, the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
 /// parent's or the machine's) and ENOENT (a file this kernel lacks) become messages naming
 /// file and value.
-fn write_file(dir: &Path, file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
+fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
     let mut path = join(dir, b"/", file)?;
     let r = (|| {
         #[cfg(test)]
@@ -571,15 +571,15 @@ fn write_file(dir: &Path, file: &[u8], value: &[u8], limit: bool) -> Result<(), 
 }
 
 /// The number in `dir/file`: the whole file when `key` is empty, else from its `key N` line.
-fn read_u64(dir: &Path, file: &[u8], key: &[u8]) -> Option<u64> {
+fn read_u64(dir: &[u8], file: &[u8], key: &[u8]) -> Option<u64> {
     let mut buf = [0u8; 1024];
     let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
     fields(s, b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
 }
 
 /// `dir`, `sep`, `name`: a control file's path.
-fn join(dir: &Path, sep: &[u8], name: &[u8]) -> Result<Path, Error> {
-    Path::from(&[dir.bytes(), sep, name])
+fn join(dir: &[u8], sep: &[u8], name: &[u8]) -> Result<Path, Error> {
+    Path::from(&[dir, sep, name])
 }
 
 fn mkdir(d: &Path) -> Result<(), Error> {
@@ -614,7 +614,7 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
         match r {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
                 tries += 1;
-                if let Ok(p) = join(d, b"/", b"cgroup.procs") {
+                if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
                     // Errors here show up as the final EBUSY.
                     let _ = for_each_line(p.as_cstr(), &mut |pid| {
                         if let Some(pid) = num(pid) {
