@@ -56,12 +56,18 @@ const PIDS: usize = 3;
 const DEVICES: usize = 4;
 const CPUACCT: usize = 5;
 const N: usize = 6;
-const NAMES: &[u8] = b"cpuset memory cpu pids devices cpuacct";
+/// With the `+` that enables each in v2's cgroup.subtree_control.
+const NAMES: &[u8] = b"+cpuset +memory +cpu +pids +devices +cpuacct";
 const NONE: u8 = 0xff;
 
 /// Controller `c`'s name; "" past the last (N: the unified hierarchy).
 fn controller(c: usize) -> &'static [u8] {
-    fields(NAMES, b' ').nth(c).unwrap_or(b"")
+    &enable_token(c)[1..]
+}
+
+/// `+name`, to enable controller `c` in cgroup.subtree_control.
+fn enable_token(c: usize) -> &'static [u8] {
+    fields(NAMES, b' ').nth(c).unwrap_or(b"+")
 }
 
 /// The limit files, `v1-name v2-name` (v2: empty where it has none), and their controllers.
@@ -390,10 +396,7 @@ impl Cgroups {
                 if (l.enable | l.extra) & bit == 0 {
                     continue;
                 }
-                let mut tok = *b"+cpuset";
-                let n = name.len();
-                tok[1..=n].copy_from_slice(name);
-                let e = match write_file(parent, b"cgroup.subtree_control", &tok[..=n], false) {
+                let e = match write_file(parent, b"cgroup.subtree_control", enable_token(c), false) {
                     Err(e) if l.enable & bit != 0 => e,
                     _ => continue,
                 };
