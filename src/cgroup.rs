@@ -505,10 +505,13 @@ impl Cgroups {
             memory_peak: l.dir(MEMORY).and_then(|d| read_u64(d, if l.is_v2(MEMORY) { b"memory.peak" } else { b"memory.max_usage_in_bytes" }, b"")),
             // v2 counts CPU time in every cgroup, controller or not; v1 in cpuacct's hierarchy,
             // its own or co-mounted with cpu.
-            cpu_ns: if l.lo == 0 {
-                read_u64(l.dirs[0].bytes(), b"cpu.stat", b"usage_usec").and_then(|u| u.checked_mul(1000))
-            } else {
-                [CPUACCT, CPU].iter().find_map(|&c| l.dir(c)).and_then(|d| read_u64(d, b"cpuacct.usage", b""))
+            cpu_ns: {
+                let (d, file, key, ns) = if l.lo == 0 {
+                    (Some(l.dirs[0].bytes()), &b"cpu.stat"[..], &b"usage_usec"[..], 1000)
+                } else {
+                    (l.dir(CPUACCT).or(l.dir(CPU)), &b"cpuacct.usage"[..], &b""[..], 1)
+                };
+                d.and_then(|d| read_u64(d, file, key)?.checked_mul(ns))
             },
         }
     }
