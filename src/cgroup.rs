@@ -80,7 +80,7 @@ const FILE_CTRL: [u8; 8] = [CPUSET as u8, CPUSET as u8, MEMORY as u8, MEMORY as 
 /// One string, not a table of slices: a third of the size.
 const DEVICE_RULES: &[u8] = b"a,c 1:3 rwm,c 1:5 rwm,c 1:7 rwm,c 1:8 rwm,c 1:9 rwm,c 5:0 rwm,c 5:2 rwm,c 136:* rwm";
 
-impl Limits<'_> {
+impl<'a> Limits<'a> {
     /// Limits that contradict each other (Docker's rules for --memory-swap). Values out of
     /// the kernel's range are for the kernel to refuse (see `set`).
     pub fn check(&self) -> Result<(), Error> {
@@ -89,6 +89,34 @@ impl Limits<'_> {
             (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
             _ => Ok(()),
         }
+    }
+
+    /// What to write to limit file `i` (of FILES) on v1 or v2; None: nothing given.
+    fn value<'b>(&self, i: usize, v2: bool, nb: &'b mut [u8; 48]) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        Some(match i {
+            0 => self.cpuset_cpus?,
+            1 => self.cpuset_mems?,
+            2 => nums(nb, self.memory?, None),
+            // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
+            // swap alone.
+            3 => match self.memory_swap? {
+                -1 => if v2 { b"max" } else { b"-1" },
+                s => nums(nb, s as u64 - if v2 { self.memory.unwrap_or(0) } else { 0 }, None),
+            },
+            // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
+            4 | 5 => match self.cpus? {
+                (q, p) if v2 => nums(nb, q, Some(p)),
+                (q, p) => nums(nb, if i == 4 { p } else { q }, None),
+            },
+            6 => {
+                let s = self.cpu_shares?;
+                nums(nb, if v2 { shares_to_weight(s) } else { s }, None)
+            }
+            _ => nums(nb, self.pids?, None),
+        })
     }
 
     /// The controllers this run needs, one bit each.
@@ -423,40 +451,19 @@ impl Cgroups {
             let (c, (v1, v2)) = (c as usize, cut(names, b' ').unwrap_or_default());
             let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
             let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
-            let v: &[u8] = match i {
-                0 | 1 => match if i == 0 { lim.cpuset_cpus } else { lim.cpuset_mems } {
-                    Some(v) => v,
-                    // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
-                    // parent's): copy the parent's.
-                    None if !v2 => {
-                        let p = join(d, b"/../", file)?;
-                        let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
-                        if v.is_empty() {
-                            return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
-                        }
-                        v
+            let v = match lim.value(i, v2, &mut nb) {
+                Some(v) => v,
+                // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
+                // parent's): copy the parent's.
+                None if i < 2 && !v2 => {
+                    let p = join(d, b"/../", file)?;
+                    let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
+                    if v.is_empty() {
+                        return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
                     }
-                    None => continue,
-                },
-                2 => nums(&mut nb, lim.memory.unwrap_or(0), None),
-                // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
-                // swap alone.
-                3 => match lim.memory_swap {
-                    Some(-1) => if v2 { b"max" } else { b"-1" },
-                    Some(s) => nums(&mut nb, s as u64 - if v2 { lim.memory.unwrap_or(0) } else { 0 }, None),
-                    None => continue,
-                },
-                // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
-                4 | 5 => match lim.cpus {
-                    Some((q, p)) if v2 => nums(&mut nb, q, Some(p)),
-                    Some((q, p)) => nums(&mut nb, if i == 4 { p } else { q }, None),
-                    None => continue,
-                },
-                6 => match lim.cpu_shares {
-                    Some(s) => nums(&mut nb, if v2 { shares_to_weight(s) } else { s }, None),
-                    None => continue,
-                },
-                _ => nums(&mut nb, lim.pids.unwrap_or(0), None),
+                    v
+                }
+                None => continue,
             };
             if !file.is_empty() {
                 set(d, file, v)?;
