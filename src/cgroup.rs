@@ -745,15 +745,21 @@ pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error
         };
         have += n;
         let mut start = 0;
-        while let Some(nl) = buf[start..have].iter().position(|&c| c == b'\n') {
-            match f(&buf[start..start + nl]) {
-                Ok(true) => {}
+        loop {
+            let rest = &buf[start..have];
+            // At the end of the file, what is left is the last line.
+            let (line, len) = match rest.iter().position(|&c| c == b'\n') {
+                Some(nl) => (&rest[..nl], nl + 1),
+                None if n == 0 && !rest.is_empty() => (rest, rest.len()),
+                None => break,
+            };
+            match f(line) {
+                Ok(true) => start += len,
                 other => break 'outer other.map(drop),
             }
-            start += nl + 1;
         }
         if n == 0 {
-            break if start < have { f(&buf[start..have]).map(drop) } else { Ok(()) };
+            break Ok(());
         }
         if start == 0 && have == buf.len() {
             break Err(Error::sys("read", libc::E2BIG, path.to_bytes()));
