@@ -723,7 +723,7 @@ pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> 
     let mut len = 0;
     for_each_line(path, &mut |line| {
         let end = len + line.len();
-        let room = buf.get_mut(len..=end).ok_or(Error::sys("read", libc::EFBIG, path.to_bytes()))?;
+        let room = buf.get_mut(len..=end).ok_or_else(|| Error::sys("read", libc::EFBIG, path.to_bytes()))?;
         room[..line.len()].copy_from_slice(line);
         room[line.len()] = b'\n';
         len = end + 1;
