@@ -491,9 +491,9 @@ impl Cgroups {
         let l = &self.l;
         let Some(d) = l.dir(MEMORY) else { return false };
         if l.is_v2(MEMORY) {
-            return read_u64(d, b"memory.events", b"oom_kill").is_some_and(|n| n > 0);
+            return read_u64(d, b"memory.events", b"oom_kill ").is_some_and(|n| n > 0);
         }
-        match read_u64(d, b"memory.oom_control", b"oom_kill") {
+        match read_u64(d, b"memory.oom_control", b"oom_kill ") {
             Some(n) => n > 0,
             // Before Linux 4.13 there is no oom_kill count: the limit was hit (failcnt) and
             // usage peaked at it (within 1/16) is as close as those kernels tell.
@@ -514,7 +514,7 @@ impl Cgroups {
             // its own or co-mounted with cpu.
             cpu_ns: {
                 let (d, file, key, ns) = if l.lo == 0 {
-                    (Some(l.dirs[0].bytes()), &b"cpu.stat"[..], &b"usage_usec"[..], 1000)
+                    (Some(l.dirs[0].bytes()), &b"cpu.stat"[..], &b"usage_usec "[..], 1000)
                 } else {
                     (l.dir(CPUACCT).or(l.dir(CPU)), &b"cpuacct.usage"[..], &b""[..], 1)
                 };
@@ -583,11 +583,12 @@ fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), 
     Err(Error::msg(what, path.bytes()))
 }
 
-/// The number in `dir/file`: the whole file when `key` is empty, else from its `key N` line.
+/// The number in `dir/file`: the whole file when `key` is empty, else from its line that
+/// starts with `key` (`name `).
 fn read_u64(dir: &[u8], file: &[u8], key: &[u8]) -> Option<u64> {
     let mut buf = [0u8; 1024];
     let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
-    fields(s, b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
+    fields(s, b'\n').find_map(|line| num(line.strip_prefix(key)?))
 }
 
 /// `dir`, `sep`, `name`: a control file's path.
