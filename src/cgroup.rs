@@ -82,7 +82,7 @@ const DEVICE_RULES: &[u8] = b"a,c 1:3 rwm,c 1:5 rwm,c 1:7 rwm,c 1:8 rwm,c 1:9 rw
 
 impl<'a> Limits<'a> {
     /// Limits that contradict each other (Docker's rules for --memory-swap). Values out of
-    /// the kernel's range are for the kernel to refuse (see `set`).
+    /// the kernel's range are for the kernel to refuse (see `write_file`).
     pub fn check(&self) -> Result<(), Error> {
         match (self.memory_swap, self.memory) {
             (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => Err(Error::msg("memory-swap limit below the memory limit", b"")),
@@ -466,13 +466,13 @@ impl Cgroups {
                 None => continue,
             };
             if !file.is_empty() {
-                set(d, file, v)?;
+                write_file(d, file, v, true)?;
             }
         }
         // v1 only: on v2 the caller attaches a BPF program (`devices_v2`).
         if let Some(d) = l.dir(DEVICES).filter(|_| lim.devices && !l.is_v2(DEVICES)) {
             for (i, r) in fields(DEVICE_RULES, b',').enumerate() {
-                set(d, if i == 0 { b"devices.deny" } else { b"devices.allow" }, r)?;
+                write_file(d, if i == 0 { b"devices.deny" } else { b"devices.allow" }, r, true)?;
             }
         }
         Ok(())
@@ -552,11 +552,6 @@ impl Cgroups {
         }
         r
     }
-}
-
-/// Write a limit (see `write_file`).
-fn set(dir: &[u8], file: &[u8], v: &[u8]) -> Result<(), Error> {
-    write_file(dir, file, v, true)
 }
 
 /// Write `value` to `dir/file`: open, one write, close. Real kernels make the control files on
