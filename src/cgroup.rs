@@ -232,26 +232,7 @@ impl Layout {
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;
         let mut v2 = false;
-        for_each_line(mountinfo, &mut |line| {
-            // N stands for the unified hierarchy (controller name "").
-            for c in 0..=N {
-                let name = controller(c);
-                let todo = if c == N { !v2 } else { want >> c & 1 != 0 && l.at[c] == NONE };
-                let Some((root, point)) = cgroup_mount(line, name).filter(|_| todo) else { continue };
-                let Some(own) = own_path(cg, name) else { continue };
-                let n = if c == N { 0 } else { l.n };
-                dir_of(&mut l.dirs[n], point, root, parent.unwrap_or(own))?;
-                if c == N {
-                    v2 = true;
-                } else {
-                    // Co-mounted controllers (cpu,cpuacct) share one directory.
-                    let i = (1..n).find(|&i| l.dirs[i].bytes() == l.dirs[n].bytes()).unwrap_or(n);
-                    l.n += (i == n) as usize;
-                    l.at[c] = i as u8;
-                }
-            }
-            Ok(true)
-        })?;
+        for_each_line(mountinfo, &mut |line| l.mount(line, want, cg, parent, &mut v2).map(|_| true))?;
         // The rest go to v2, if mounted. Whether the parent offers them (its cgroup.controllers)
         // the kernel says when they are enabled (ENOENT). v2 has no devices controller (BPF)
         // and gives cpuacct's numbers in every cgroup's cpu.stat.
@@ -280,6 +261,29 @@ impl Layout {
             l.lo = 0;
         }
         Ok(l)
+    }
+
+    /// Take the hierarchies of one mountinfo line that `want` still lacks (and the unified
+    /// one, once).
+    fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>, v2: &mut bool) -> Result<(), Error> {
+        // N stands for the unified hierarchy (controller name "").
+        for c in 0..=N {
+            let name = controller(c);
+            let todo = if c == N { !*v2 } else { want >> c & 1 != 0 && self.at[c] == NONE };
+            let Some((root, point)) = cgroup_mount(line, name).filter(|_| todo) else { continue };
+            let Some(own) = own_path(cg, name) else { continue };
+            let n = if c == N { 0 } else { self.n };
+            dir_of(&mut self.dirs[n], point, root, parent.unwrap_or(own))?;
+            if c == N {
+                *v2 = true;
+            } else {
+                // Co-mounted controllers (cpu,cpuacct) share one directory.
+                let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
+                self.n += (i == n) as usize;
+                self.at[c] = i as u8;
+            }
+        }
+        Ok(())
     }
 
     fn dir(&self, c: usize) -> Option<&[u8]> {
