@@ -197,8 +197,8 @@ pub struct Layout {
     dirs: [Path; N + 1],
     lo: usize,
     n: usize,
-    /// Per controller, its index in dirs, or NONE.
-    at: [u8; N],
+    /// Per controller, its index in dirs, or NONE; at[N] is the unified hierarchy's (0).
+    at: [u8; N + 1],
     /// v2 controllers to enable in dirs[0]'s cgroup.subtree_control: needed, and optional
     /// (for `usage` only, so their failure is no error).
     enable: u8,
@@ -221,7 +221,7 @@ impl Layout {
     }
 
     fn discover(need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N], enable: 0, extra: 0 };
+        let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 };
         let want = need | opt;
         if want == 0 {
             return Ok(l);
@@ -231,8 +231,8 @@ impl Layout {
         }
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;
-        let mut v2 = false;
-        for_each_line(mountinfo, &mut |line| l.mount(line, want, cg, parent, &mut v2).map(|_| true))?;
+        for_each_line(mountinfo, &mut |line| l.mount(line, want | 1 << N, cg, parent).map(|_| true))?;
+        let v2 = l.at[N] == 0;
         // The rest go to v2, if mounted. Whether the parent offers them (its cgroup.controllers)
         // the kernel says when they are enabled (ENOENT). v2 has no devices controller (BPF)
         // and gives cpuacct's numbers in every cgroup's cpu.stat.
@@ -265,23 +265,21 @@ impl Layout {
 
     /// Take the hierarchies of one mountinfo line that `want` still lacks (and the unified
     /// one, once).
-    fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>, v2: &mut bool) -> Result<(), Error> {
-        // N stands for the unified hierarchy (controller name "").
+    fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>) -> Result<(), Error> {
+        // N stands for the unified hierarchy (controller name ""), whose directory is dirs[0].
         for c in 0..=N {
+            if want >> c & 1 == 0 || self.at[c] != NONE {
+                continue;
+            }
             let name = controller(c);
-            let todo = if c == N { !*v2 } else { want >> c & 1 != 0 && self.at[c] == NONE };
-            let Some((root, point)) = cgroup_mount(line, name).filter(|_| todo) else { continue };
+            let Some((root, point)) = cgroup_mount(line, name) else { continue };
             let Some(own) = own_path(cg, name) else { continue };
             let n = if c == N { 0 } else { self.n };
             dir_of(&mut self.dirs[n], point, root, parent.unwrap_or(own))?;
-            if c == N {
-                *v2 = true;
-            } else {
-                // Co-mounted controllers (cpu,cpuacct) share one directory.
-                let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
-                self.n += (i == n) as usize;
-                self.at[c] = i as u8;
-            }
+            // Co-mounted controllers (cpu,cpuacct) share one directory.
+            let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
+            self.n += (i == self.n) as usize;
+            self.at[c] = i as u8;
         }
         Ok(())
     }
