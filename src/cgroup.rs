@@ -132,14 +132,20 @@ impl<'a> Limits<'a> {
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
 pub fn parse_size(s: &[u8]) -> Option<u64> {
-    let s = s.strip_suffix(b"b").or(s.strip_suffix(b"B")).unwrap_or(s);
-    let shift = match s.last()?.to_ascii_lowercase() {
-        b'k' => 10,
-        b'm' => 20,
-        b'g' => 30,
-        _ => 0,
+    let s = match s {
+        [r @ .., b'b' | b'B'] => r,
+        _ => s,
     };
-    let v = num(&s[..s.len() - (shift != 0) as usize])?.checked_mul(1 << shift)?;
+    let (digits, shift) = match s {
+        [r @ .., u] => match u | 0x20 {
+            b'k' => (r, 10),
+            b'm' => (r, 20),
+            b'g' => (r, 30),
+            _ => (s, 0),
+        },
+        [] => return None,
+    };
+    let v = num(digits)?.checked_mul(1 << shift)?;
     (v > 0 && v <= i64::MAX as u64).then_some(v)
 }
 
