@@ -158,8 +158,8 @@ pub fn parse_swap(s: &[u8]) -> Option<i64> {
 /// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
 /// 1 ms minimum quota).
 pub fn parse_cpus(s: &[u8]) -> Option<u64> {
-    let (int, frac) = match s.iter().position(|&c| c == b'.') {
-        Some(i) if i + 1 < s.len() && s.len() - i <= 6 => (&s[..i], &s[i + 1..]),
+    let (int, frac) = match cut(s, b'.') {
+        Some((i, f)) if !f.is_empty() && f.len() <= 5 => (i, f),
         Some(_) => return None,
         None => (s, &b""[..]),
     };
