@@ -17,9 +17,7 @@ impl<const N: usize> CBuf<N> {
 
     pub fn from(parts: &[&[u8]]) -> Result<Self, Error> {
         let mut b = Self::new();
-        for p in parts {
-            b.push(p)?;
-        }
+        parts.iter().try_for_each(|p| push(&mut b.buf, &mut b.len, p))?;
         Ok(b)
     }
 
@@ -71,7 +69,7 @@ fn push(buf: &mut [u8], len: &mut usize, s: &[u8]) -> Result<(), Error> {
 
 /// The buffer always holds a NUL at `len` and none before it (push refuses them).
 fn as_cstr(b: &[u8]) -> &CStr {
-    CStr::from_bytes_until_nul(b).unwrap_or(c"")
+    CStr::from_bytes_with_nul(b).unwrap_or(c"")
 }
 
 impl<const N: usize> Default for CBuf<N> {
