@@ -291,7 +291,7 @@ impl Layout {
     }
 
     fn dir(&self, c: usize) -> Option<&[u8]> {
-        self.dirs.get(self.at[c] as usize).map(Path::bytes)
+        self.dirs.get(self.at[c] as usize).map(|d| d.bytes())
     }
 
     fn is_v2(&self, c: usize) -> bool {
@@ -300,7 +300,7 @@ impl Layout {
 
     /// The directories in use (parents here; the container's own in `Cgroups`).
     pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
-        self.dirs[self.lo..self.n].iter().map(Path::as_cstr)
+        self.dirs[self.lo..self.n].iter().map(|d| d.as_cstr())
     }
 
     /// The v2 cgroup a device-filter BPF program must be attached to, when the device rules
@@ -538,7 +538,7 @@ impl Cgroups {
 
     /// The container's cgroup directories, for logging.
     pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
-        self.made_dirs().iter().map(Path::as_cstr)
+        self.made_dirs().iter().map(|d| d.as_cstr())
     }
 
     pub fn is_empty(&self) -> bool {
