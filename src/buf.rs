@@ -43,7 +43,7 @@ impl Buf<[u8]> {
     pub fn push(&mut self, s: &[u8]) -> Result<&mut Self, Error> {
         // An interior NUL would silently cut the path short when the kernel reads it.
         if self.len + s.len() >= self.buf.len() || s.contains(&0) {
-            return Err(Error::sys("path", libc::ENAMETOOLONG, self.bytes()).at(s));
+            return Err(Error::sys("path", libc::ENAMETOOLONG, s));
         }
         self.buf[self.len..self.len + s.len()].copy_from_slice(s);
         self.len += s.len();
