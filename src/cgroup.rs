@@ -72,8 +72,14 @@ fn enable_token(c: usize) -> &'static [u8] {
 
 /// The limit files, `v1-name v2-name` (v2: empty where it has none), and their controllers.
 const FILES: &[u8] = b"cpuset.cpus cpuset.cpus,cpuset.mems cpuset.mems,memory.limit_in_bytes memory.max,\
-memory.memsw.limit_in_bytes memory.swap.max,cpu.cfs_period_us ,cpu.cfs_quota_us cpu.max,cpu.shares cpu.weight,pids.max pids.max";
-const FILE_CTRL: [u8; 8] = [CPUSET as u8, CPUSET as u8, MEMORY as u8, MEMORY as u8, CPU as u8, CPU as u8, CPU as u8, PIDS as u8];
+memory.memsw.limit_in_bytes memory.swap.max,cpu.cfs_period_us ,cpu.cfs_quota_us cpu.max,cpu.shares cpu.weight,pids.max pids.max,\
+devices.deny ,devices.allow ";
+/// Each write's controller: FILES's entries, the last (devices.allow) once per rule after the
+/// first.
+const FILE_CTRL: [u8; 17] = {
+    let (s, m, c, p, d) = (CPUSET as u8, MEMORY as u8, CPU as u8, PIDS as u8, DEVICES as u8);
+    [s, s, m, m, c, c, c, p, d, d, d, d, d, d, d, d, d]
+};
 
 /// devices.deny all, then devices.allow what hardening.md lists: /dev/null zero full random
 /// urandom tty, ptmx and the pts.
@@ -91,7 +97,7 @@ impl<'a> Limits<'a> {
         }
     }
 
-    /// What to write to limit file `i` (of FILES) on v1 or v2; None: nothing given.
+    /// What to write in write `i` (of FILE_CTRL) on v1 or v2; None: nothing given.
     fn value<'b>(&self, i: usize, v2: bool, nb: &'b mut [u8; 48]) -> Option<&'b [u8]>
     where
         'a: 'b,
@@ -115,7 +121,10 @@ impl<'a> Limits<'a> {
                 let s = self.cpu_shares?;
                 nums(nb, if v2 { shares_to_weight(s) } else { s }, None)
             }
-            _ => nums(nb, self.pids?, None),
+            7 => nums(nb, self.pids?, None),
+            // v1 only (v2 has no such file): on v2 the caller attaches a BPF program
+            // (`devices_v2`).
+            _ => fields(DEVICE_RULES, b',').nth(i - 8)?,
         })
     }
 
@@ -455,7 +464,9 @@ impl Cgroups {
         let need = lim.need();
         let mut nb = [0u8; 48];
         let mut parent = [0u8; 1024];
-        for (i, (&c, names)) in FILE_CTRL.iter().zip(fields(FILES, b',')).enumerate() {
+        for (i, &c) in FILE_CTRL.iter().enumerate() {
+            // The devices.allow entry stands for all the rules after the first.
+            let names = fields(FILES, b',').nth(i.min(9)).unwrap_or_default();
             let (c, (v1, v2)) = (c as usize, cut(names, b' ').unwrap_or_default());
             let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
             let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
@@ -475,12 +486,6 @@ impl Cgroups {
             };
             if !file.is_empty() {
                 write_file(d, file, v, true)?;
-            }
-        }
-        // v1 only: on v2 the caller attaches a BPF program (`devices_v2`).
-        if let Some(d) = l.dir(DEVICES).filter(|_| lim.devices && !l.is_v2(DEVICES)) {
-            for (i, r) in fields(DEVICE_RULES, b',').enumerate() {
-                write_file(d, if i == 0 { b"devices.deny" } else { b"devices.allow" }, r, true)?;
             }
         }
         Ok(())
