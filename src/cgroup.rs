@@ -466,8 +466,8 @@ impl Cgroups {
         let mut parent = [0u8; 1024];
         for (i, &c) in FILE_CTRL.iter().enumerate() {
             // The devices.allow entry stands for all the rules after the first.
-            let names = fields(FILES, b',').nth(i.min(9)).unwrap_or_default();
-            let (c, (v1, v2)) = (c as usize, cut(names, b' ').unwrap_or_default());
+            let Some((v1, v2)) = fields(FILES, b',').nth(i.min(9)).and_then(|n| cut(n, b' ')) else { continue };
+            let c = c as usize;
             let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
             let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
             let v = match lim.value(i, v2, &mut nb) {
