@@ -468,7 +468,10 @@ impl Cgroups {
             // The devices.allow entry stands for all the rules after the first.
             let Some((v1, v2)) = fields(FILES, b',').nth(i.min(9)).and_then(|n| cut(n, b' ')) else { continue };
             let c = c as usize;
-            let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
+            if need >> c & 1 == 0 {
+                continue;
+            }
+            let Some(d) = l.dir(c) else { continue };
             let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
             let v = match lim.value(i, v2, &mut nb) {
                 Some(v) => v,
