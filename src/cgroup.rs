@@ -427,7 +427,14 @@ impl Cgroups {
         for d in &mut l.dirs[l.lo..l.n] {
             let parent = d.len();
             d.push(b"/runix-")?.push(name)?;
-            mkdir_fresh(d).map_err(|e| if e.errno() == ENOENT { Error::msg("cgroup parent does not exist", &d.bytes()[..parent]) } else { e })?;
+            if let Err(e) = mkdir_fresh(d) {
+                if e.errno() != ENOENT {
+                    return Err(e);
+                }
+                // Not made, so not to be removed: the path can go back to the parent.
+                d.truncate(parent);
+                return Err(Error::msg("cgroup parent does not exist", d.bytes()));
+            }
             self.made += 1;
         }
         // The v2 parent hands the controllers down before its child's limits can be set; one at
