@@ -452,15 +452,16 @@ impl Cgroups {
                     Err(e) if l.enable & bit != 0 => e,
                     _ => continue,
                 };
-                return Err(match e.errno() {
+                let (what, detail) = match e.errno() {
                     // The parent's cgroup.controllers lacks it (EINVAL: this kernel has no such).
-                    ENOENT | EINVAL => Error::msg("cgroup controller not available", name),
-                    EBUSY => Error::msg(
+                    ENOENT | EINVAL => ("cgroup controller not available", name),
+                    EBUSY => (
                         "cannot enable cgroup controllers: the parent cgroup has processes, and cgroup v2 gives controllers only to cgroups without (use --cgroup-parent to name an empty cgroup, or move those processes into a leaf cgroup)",
                         parent,
                     ),
-                    _ => e,
-                });
+                    _ => return Err(e),
+                };
+                return Err(Error::msg(what, detail));
             }
         }
         self.set_limits(lim)
