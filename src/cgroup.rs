@@ -102,30 +102,32 @@ impl<'a> Limits<'a> {
     where
         'a: 'b,
     {
-        Some(match i {
-            0 => self.cpuset_cpus?,
-            1 => self.cpuset_mems?,
-            2 => nums(nb, self.memory?, None),
+        // Text, or the number a (or "a b") in nb.
+        let (a, b) = match i {
+            0 => return self.cpuset_cpus,
+            1 => return self.cpuset_mems,
+            2 => (self.memory?, None),
             // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
             // swap alone.
             3 => match self.memory_swap? {
-                -1 => if v2 { b"max" } else { b"-1" },
-                s => nums(nb, s as u64 - if v2 { self.memory.unwrap_or(0) } else { 0 }, None),
+                -1 => return Some(if v2 { b"max" } else { b"-1" }),
+                s => (s as u64 - if v2 { self.memory.unwrap_or(0) } else { 0 }, None),
             },
             // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
             4 | 5 => match self.cpus? {
-                (q, p) if v2 => nums(nb, q, Some(p)),
-                (q, p) => nums(nb, if i == 4 { p } else { q }, None),
+                (q, p) if v2 => (q, Some(p)),
+                (q, p) => (if i == 4 { p } else { q }, None),
             },
             6 => {
                 let s = self.cpu_shares?;
-                nums(nb, if v2 { shares_to_weight(s) } else { s }, None)
+                (if v2 { shares_to_weight(s) } else { s }, None)
             }
-            7 => nums(nb, self.pids?, None),
+            7 => (self.pids?, None),
             // v1 only (v2 has no such file): on v2 the caller attaches a BPF program
             // (`devices_v2`).
-            _ => fields(DEVICE_RULES, b',').nth(i - 8)?,
-        })
+            _ => return fields(DEVICE_RULES, b',').nth(i - 8),
+        };
+        Some(nums(nb, a, b))
     }
 
     /// The controllers this run needs, one bit each.
