@@ -684,8 +684,8 @@ pub fn cgroup_mount<'a>(line: &'a [u8], controller: &[u8]) -> Option<(&'a [u8], 
     // Optional fields end at "-"; then fstype, source, super options.
     f.find(|&x| x == b"-")?;
     let (fstype, opts) = (f.next()?, f.nth(1)?);
-    let hit = if controller.is_empty() { fstype == b"cgroup2" } else { fstype == b"cgroup" && has(opts, b',', controller) };
-    hit.then_some((root, point))
+    let v2 = controller.is_empty();
+    (fstype == if v2 { &b"cgroup2"[..] } else { b"cgroup" } && (v2 || has(opts, b',', controller))).then_some((root, point))
 }
 
 /// The `sep`-separated fields of `s`, as `split` gives them; one closure type for all, so the
