@@ -227,21 +227,35 @@ impl Layout {
     /// `parent` is a path inside each hierarchy (as in /proc/self/cgroup) that replaces
     /// runix's own cgroup. Nothing to limit reads nothing.
     pub fn find(limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        let mut l = Layout::new();
+        l.find_in(limits, parent, proc_cgroup, mountinfo)?;
+        Ok(l)
+    }
+
+    /// `find`, into a new layout (a Layout is large: no copies).
+    fn find_in(&mut self, limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
         limits.check()?;
         let opt = if limits.stats { 1 << MEMORY | 1 << CPUACCT } else { 0 };
-        Layout::discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
+        self.discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
     }
 
     /// Every mounted hierarchy runix could use, for `cleanup_stale`.
     pub fn all(parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        Layout::discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)
+        let mut l = Layout::new();
+        l.discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)?;
+        Ok(l)
     }
 
-    fn discover(need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 };
+    /// No hierarchy yet (lo == n: no directory in use).
+    fn new() -> Layout {
+        Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 }
+    }
+
+    fn discover(&mut self, need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
+        let l = self;
         let want = need | opt;
         if want == 0 {
-            return Ok(l);
+            return Ok(());
         }
         if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {
             return Err(Error::msg("invalid cgroup parent", p));
@@ -277,7 +291,7 @@ impl Layout {
         if opt == (1 << N) - 1 && v2 {
             l.lo = 0;
         }
-        Ok(l)
+        Ok(())
     }
 
     /// Take the hierarchies of one mountinfo line that `want` still lacks (and the unified
@@ -407,19 +421,26 @@ impl Cgroups {
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
     /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
     pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<Cgroups, Error> {
-        let layout = Layout::find(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
-        Cgroups::create_in(layout, limits, pid)
+        let mut cg = Cgroups { l: Layout::new(), made: 0 };
+        cg.l.find_in(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
+        cg.make_or_undo(limits, pid)?;
+        Ok(cg)
     }
 
     /// Make the cgroups of `layout`; on failure, whatever was made is removed again.
     pub fn create_in(layout: Layout, limits: &Limits, pid: i32) -> Result<Cgroups, Error> {
         let mut cg = Cgroups { l: layout, made: 0 };
-        if let Err(e) = cg.make(limits, pid) {
-            // The first error is the one to report; a cleanup failure would only hide it.
-            let _ = cg.remove();
-            return Err(e);
-        }
+        cg.make_or_undo(limits, pid)?;
         Ok(cg)
+    }
+
+    fn make_or_undo(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
+        let r = self.make(lim, pid);
+        if r.is_err() {
+            // The first error is the one to report; a cleanup failure would only hide it.
+            let _ = self.remove();
+        }
+        r
     }
 
     fn make(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
