@@ -751,11 +751,13 @@ pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(),
     p.clear();
     push_unescaped(p, point)?;
     let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or_else(|| Error::msg("cgroup outside its mount", own))? };
-    if !rel.is_empty() && rel != b"/" {
-        if !rel.starts_with(b"/") {
+    if let [c, ..] = rel {
+        if *c != b'/' {
             p.push(b"/")?;
         }
-        p.push(rel)?;
+        if rel != b"/" {
+            p.push(rel)?;
+        }
     }
     Ok(())
 }
