@@ -768,15 +768,15 @@ pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(),
 /// file that does not fit is an error.
 pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
     let mut len = 0;
-    for_each_line(path, &mut |line| {
+    let r = for_each_line(path, &mut |line| {
         let end = len + line.len();
         let room = buf.get_mut(len..=end).ok_or_else(|| Error::sys("read", libc::EFBIG, path.to_bytes()))?;
         room[..line.len()].copy_from_slice(line);
         room[line.len()] = b'\n';
         len = end + 1;
         Ok(true)
-    })?;
-    Ok(&buf[..len])
+    });
+    r.map(|_| &buf[..len])
 }
 
 /// Call `f` with each line of a file of any length, read in pieces; a line longer than the
