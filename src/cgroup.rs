@@ -174,12 +174,12 @@ pub fn parse_cpus(s: &[u8]) -> Option<u64> {
         Some(_) => return None,
         None => (s, &b""[..]),
     };
-    let mut q = num(int)?.checked_mul(CPU_PERIOD)?;
-    let mut unit = CPU_PERIOD;
-    for &d in frac {
-        unit /= 10;
-        q = q.checked_add(num(&[d])? * unit)?;
+    // The decimals in µs: "25" is 25000 (CPU_PERIOD is 10^5).
+    let mut us = if frac.is_empty() { 0 } else { num(frac)? };
+    for _ in frac.len()..5 {
+        us *= 10;
     }
+    let q = num(int)?.checked_mul(CPU_PERIOD)?.checked_add(us)?;
     (q >= 1000 && q <= i64::MAX as u64).then_some(q)
 }
 
