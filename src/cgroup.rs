@@ -725,7 +725,8 @@ fn has(list: &[u8], sep: u8, item: &[u8]) -> bool {
 /// `s` before its first `sep`, and after it; None without one.
 fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
     let i = s.iter().position(|&c| c == sep)?;
-    Some((&s[..i], &s[i + 1..]))
+    let (a, b) = s.split_at(i);
+    Some((a, b.get(1..)?))
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
