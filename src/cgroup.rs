@@ -771,9 +771,11 @@ pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> 
     let mut len = 0;
     let r = for_each_line(path, &mut |line| {
         let end = len + line.len();
-        let room = buf.get_mut(len..=end).ok_or_else(|| Error::sys("read", libc::EFBIG, path.to_bytes()))?;
-        room[..line.len()].copy_from_slice(line);
-        room[line.len()] = b'\n';
+        let Some((nl, text)) = buf.get_mut(len..=end).and_then(|r| r.split_last_mut()) else {
+            return Err(Error::sys("read", libc::EFBIG, path.to_bytes()));
+        };
+        text.copy_from_slice(line);
+        *nl = b'\n';
         len = end + 1;
         Ok(true)
     });
