@@ -9,7 +9,7 @@
 //! How: bare open/write of the control files in an order the kernel accepts, and rmdir of
 //! everything made, on every path. Kernel docs: admin-guide/cgroup-v2.rst, cgroup-v1/*.rst.
 
-use crate::buf::CBuf;
+use crate::buf::{Buf, CBuf};
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
@@ -56,7 +56,7 @@ const PIDS: usize = 3;
 const DEVICES: usize = 4;
 const CPUACCT: usize = 5;
 const N: usize = 6;
-/// With the `+` that enables each in v2's cgroup.subtree_control.
+/// The controllers, each with the `+` that enables it in v2's cgroup.subtree_control.
 const NAMES: &[u8] = b"+cpuset +memory +cpu +pids +devices +cpuacct";
 const NONE: u8 = 0xff;
 
@@ -730,7 +730,7 @@ fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
-pub fn push_unescaped(out: &mut Path, s: &[u8]) -> Result<(), Error> {
+pub fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
     let mut i = 0;
     while let Some(&c) = s.get(i) {
         let oct = s.get(i + 1..i + 4).filter(|o| c == b'\\' && o.iter().all(|d| (b'0'..=b'7').contains(d)));
