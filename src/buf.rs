@@ -5,26 +5,49 @@ use core::ffi::CStr;
 
 /// A NUL-terminated byte string of at most N-1 bytes, built piece by piece.
 /// Overflow is an ENAMETOOLONG error naming the start of what did not fit, never a truncation.
-pub struct CBuf<const N: usize> {
-    buf: [u8; N],
+pub type CBuf<const N: usize> = Buf<[u8; N]>;
+
+/// A CBuf of any size: its methods are on `Buf<[u8]>` (reached by deref), so their code is
+/// there once for all sizes, not once per N.
+pub struct Buf<B: ?Sized> {
     len: usize,
+    buf: B,
 }
 
-impl<const N: usize> CBuf<N> {
+impl<const N: usize> Buf<[u8; N]> {
     pub const fn new() -> Self {
-        CBuf { buf: [0; N], len: 0 }
+        Buf { len: 0, buf: [0; N] }
     }
 
     pub fn from(parts: &[&[u8]]) -> Result<Self, Error> {
         let mut b = Self::new();
-        for p in parts {
-            b.push(p)?;
-        }
+        parts.iter().try_for_each(|p| b.push(p).map(drop))?;
         Ok(b)
     }
+}
 
+impl<const N: usize> core::ops::Deref for Buf<[u8; N]> {
+    type Target = Buf<[u8]>;
+    fn deref(&self) -> &Buf<[u8]> {
+        self
+    }
+}
+
+impl<const N: usize> core::ops::DerefMut for Buf<[u8; N]> {
+    fn deref_mut(&mut self) -> &mut Buf<[u8]> {
+        self
+    }
+}
+
+impl Buf<[u8]> {
     pub fn push(&mut self, s: &[u8]) -> Result<&mut Self, Error> {
-        push(&mut self.buf, &mut self.len, s)?;
+        // An interior NUL would silently cut the path short when the kernel reads it.
+        if self.len + s.len() >= self.buf.len() || s.contains(&0) {
+            return Err(Error::sys("path", libc::ENAMETOOLONG, s));
+        }
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+        self.buf[self.len] = 0;
         Ok(self)
     }
 
@@ -52,26 +75,10 @@ impl<const N: usize> CBuf<N> {
         &self.buf[..self.len]
     }
 
+    /// The buffer always holds a NUL at `len` and none before it (push refuses them).
     pub fn as_cstr(&self) -> &CStr {
-        as_cstr(&self.buf[..=self.len])
+        CStr::from_bytes_with_nul(&self.buf[..=self.len]).unwrap_or(c"")
     }
-}
-
-/// The work of CBuf::push, once for every size of buffer.
-fn push(buf: &mut [u8], len: &mut usize, s: &[u8]) -> Result<(), Error> {
-    // An interior NUL would silently cut the path short when the kernel reads it.
-    if *len + s.len() >= buf.len() || s.contains(&0) {
-        return Err(Error::sys("path", libc::ENAMETOOLONG, &buf[..*len]).at(s));
-    }
-    buf[*len..*len + s.len()].copy_from_slice(s);
-    *len += s.len();
-    buf[*len] = 0;
-    Ok(())
-}
-
-/// The buffer always holds a NUL at `len` and none before it (push refuses them).
-fn as_cstr(b: &[u8]) -> &CStr {
-    CStr::from_bytes_until_nul(b).unwrap_or(c"")
 }
 
 impl<const N: usize> Default for CBuf<N> {

@@ -9,7 +9,7 @@
 //! How: bare open/write of the control files in an order the kernel accepts, and rmdir of
 //! everything made, on every path. Kernel docs: admin-guide/cgroup-v2.rst, cgroup-v1/*.rst.
 
-use crate::buf::CBuf;
+use crate::buf::{Buf, CBuf};
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
@@ -56,35 +56,78 @@ const PIDS: usize = 3;
 const DEVICES: usize = 4;
 const CPUACCT: usize = 5;
 const N: usize = 6;
-const NAMES: [&[u8]; N] = [b"cpuset", b"memory", b"cpu", b"pids", b"devices", b"cpuacct"];
+/// The controllers, each with the `+` that enables it in v2's cgroup.subtree_control.
+const NAMES: &[u8] = b"+cpuset +memory +cpu +pids +devices +cpuacct";
 const NONE: u8 = 0xff;
 
-/// The limit files: controller, v1 name, v2 name ("" where that version has none).
-const FILES: [(usize, &[u8], &[u8]); 8] = [
-    (CPUSET, b"cpuset.cpus", b"cpuset.cpus"),
-    (CPUSET, b"cpuset.mems", b"cpuset.mems"),
-    (MEMORY, b"memory.limit_in_bytes", b"memory.max"),
-    (MEMORY, b"memory.memsw.limit_in_bytes", b"memory.swap.max"),
-    (CPU, b"cpu.cfs_period_us", b""),
-    (CPU, b"cpu.cfs_quota_us", b"cpu.max"),
-    (CPU, b"cpu.shares", b"cpu.weight"),
-    (PIDS, b"pids.max", b"pids.max"),
-];
+/// Controller `c`'s name; "" past the last (N: the unified hierarchy).
+fn controller(c: usize) -> &'static [u8] {
+    &enable_token(c)[1..]
+}
+
+/// `+name`, to enable controller `c` in cgroup.subtree_control.
+fn enable_token(c: usize) -> &'static [u8] {
+    fields(NAMES, b' ').nth(c).unwrap_or(b"+")
+}
+
+/// The limit files, `v1-name v2-name` (v2: empty where it has none), and their controllers.
+const FILES: &[u8] = b"cpuset.cpus cpuset.cpus,cpuset.mems cpuset.mems,memory.limit_in_bytes memory.max,\
+memory.memsw.limit_in_bytes memory.swap.max,cpu.cfs_period_us ,cpu.cfs_quota_us cpu.max,cpu.shares cpu.weight,pids.max pids.max,\
+devices.deny ,devices.allow ";
+/// Each write's controller: FILES's entries, the last (devices.allow) once per rule after the
+/// first.
+const FILE_CTRL: [u8; 17] = {
+    let (s, m, c, p, d) = (CPUSET as u8, MEMORY as u8, CPU as u8, PIDS as u8, DEVICES as u8);
+    [s, s, m, m, c, c, c, p, d, d, d, d, d, d, d, d, d]
+};
 
 /// devices.deny all, then devices.allow what hardening.md lists: /dev/null zero full random
 /// urandom tty, ptmx and the pts.
-const DEVICE_RULES: [&[u8]; 9] =
-    [b"a", b"c 1:3 rwm", b"c 1:5 rwm", b"c 1:7 rwm", b"c 1:8 rwm", b"c 1:9 rwm", b"c 5:0 rwm", b"c 5:2 rwm", b"c 136:* rwm"];
+/// One string, not a table of slices: a third of the size.
+const DEVICE_RULES: &[u8] = b"a,c 1:3 rwm,c 1:5 rwm,c 1:7 rwm,c 1:8 rwm,c 1:9 rwm,c 5:0 rwm,c 5:2 rwm,c 136:* rwm";
 
-impl Limits<'_> {
+impl<'a> Limits<'a> {
     /// Limits that contradict each other (Docker's rules for --memory-swap). Values out of
-    /// the kernel's range are for the kernel to refuse (see `set`).
+    /// the kernel's range are for the kernel to refuse (see `write_file`).
     pub fn check(&self) -> Result<(), Error> {
         match (self.memory_swap, self.memory) {
             (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => Err(Error::msg("memory-swap limit below the memory limit", b"")),
             (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
             _ => Ok(()),
         }
+    }
+
+    /// What to write in write `i` (of FILE_CTRL) on v1 or v2; None: nothing given.
+    fn value<'b>(&self, i: usize, v2: bool, nb: &'b mut [u8; 48]) -> Option<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        // Text, or the number a (or "a b") in nb.
+        let (a, b) = match i {
+            0 => return self.cpuset_cpus,
+            1 => return self.cpuset_mems,
+            2 => (self.memory?, None),
+            // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
+            // swap alone.
+            3 => match self.memory_swap? {
+                -1 => return Some(if v2 { b"max" } else { b"-1" }),
+                s => (s as u64 - if v2 { self.memory.unwrap_or(0) } else { 0 }, None),
+            },
+            // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
+            4 | 5 => match self.cpus? {
+                (q, p) if v2 => (q, Some(p)),
+                (q, p) => (if i == 4 { p } else { q }, None),
+            },
+            6 => {
+                let s = self.cpu_shares?;
+                (if v2 { shares_to_weight(s) } else { s }, None)
+            }
+            7 => (self.pids?, None),
+            // v1 only (v2 has no such file): on v2 the caller attaches a BPF program
+            // (`devices_v2`).
+            _ => return fields(DEVICE_RULES, b',').nth(i - 8),
+        };
+        Some(nums(nb, a, b))
     }
 
     /// The controllers this run needs, one bit each.
@@ -100,14 +143,20 @@ impl Limits<'_> {
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
 pub fn parse_size(s: &[u8]) -> Option<u64> {
-    let s = s.strip_suffix(b"b").or(s.strip_suffix(b"B")).unwrap_or(s);
-    let shift = match s.last()?.to_ascii_lowercase() {
-        b'k' => 10,
-        b'm' => 20,
-        b'g' => 30,
-        _ => 0,
+    let s = match s {
+        [r @ .., b'b' | b'B'] => r,
+        _ => s,
     };
-    let v = num(&s[..s.len() - (shift != 0) as usize])?.checked_mul(1 << shift)?;
+    let (digits, shift) = match s {
+        [r @ .., u] => match u | 0x20 {
+            b'k' => (r, 10),
+            b'm' => (r, 20),
+            b'g' => (r, 30),
+            _ => (s, 0),
+        },
+        [] => return None,
+    };
+    let v = num(digits)?.checked_mul(1 << shift)?;
     (v > 0 && v <= i64::MAX as u64).then_some(v)
 }
 
@@ -120,17 +169,17 @@ pub fn parse_swap(s: &[u8]) -> Option<i64> {
 /// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
 /// 1 ms minimum quota).
 pub fn parse_cpus(s: &[u8]) -> Option<u64> {
-    let (int, frac) = match s.iter().position(|&c| c == b'.') {
-        Some(i) if i + 1 < s.len() && s.len() - i <= 6 => (&s[..i], &s[i + 1..]),
+    let (int, frac) = match cut(s, b'.') {
+        Some((i, f)) if !f.is_empty() && f.len() <= 5 => (i, f),
         Some(_) => return None,
         None => (s, &b""[..]),
     };
-    let mut q = num(int)?.checked_mul(CPU_PERIOD)?;
-    let mut unit = CPU_PERIOD;
-    for &d in frac {
-        unit /= 10;
-        q = q.checked_add(num(&[d])? * unit)?;
+    // The decimals in µs: "25" is 25000 (CPU_PERIOD is 10^5).
+    let mut us = if frac.is_empty() { 0 } else { num(frac)? };
+    for _ in frac.len()..5 {
+        us *= 10;
     }
+    let q = num(int)?.checked_mul(CPU_PERIOD)?.checked_add(us)?;
     (q >= 1000 && q <= i64::MAX as u64).then_some(q)
 }
 
@@ -138,13 +187,9 @@ pub fn parse_cpus(s: &[u8]) -> Option<u64> {
 /// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
 pub fn parse_cpu_list(s: &[u8]) -> bool {
     !s.is_empty()
-        && s.split(|&c| c == b',').all(|r| {
-            let mut it = r.splitn(2, |&c| c == b'-');
-            match (it.next().and_then(num), it.next().map(num)) {
-                (Some(_), None) => true,
-                (Some(a), Some(Some(b))) => a <= b,
-                _ => false,
-            }
+        && fields(s, b',').all(|r| match cut(r, b'-') {
+            None => num(r).is_some(),
+            Some((a, b)) => matches!((num(a), num(b)), (Some(a), Some(b)) if a <= b),
         })
 }
 
@@ -169,8 +214,8 @@ pub struct Layout {
     dirs: [Path; N + 1],
     lo: usize,
     n: usize,
-    /// Per controller, its index in dirs, or NONE.
-    at: [u8; N],
+    /// Per controller, its index in dirs, or NONE; at[N] is the unified hierarchy's (0).
+    at: [u8; N + 1],
     /// v2 controllers to enable in dirs[0]'s cgroup.subtree_control: needed, and optional
     /// (for `usage` only, so their failure is no error).
     enable: u8,
@@ -182,52 +227,47 @@ impl Layout {
     /// `parent` is a path inside each hierarchy (as in /proc/self/cgroup) that replaces
     /// runix's own cgroup. Nothing to limit reads nothing.
     pub fn find(limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
+        let mut l = Layout::new();
+        l.find_in(limits, parent, proc_cgroup, mountinfo)?;
+        Ok(l)
+    }
+
+    /// `find`, into a new layout (a Layout is large: no copies).
+    fn find_in(&mut self, limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
         limits.check()?;
         let opt = if limits.stats { 1 << MEMORY | 1 << CPUACCT } else { 0 };
-        Layout::discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
+        self.discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
     }
 
     /// Every mounted hierarchy runix could use, for `cleanup_stale`.
     pub fn all(parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        Layout::discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)
+        let mut l = Layout::new();
+        l.discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)?;
+        Ok(l)
     }
 
-    fn discover(need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        let mut l = Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N], enable: 0, extra: 0 };
+    /// No hierarchy yet (lo == n: no directory in use).
+    fn new() -> Layout {
+        Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 }
+    }
+
+    fn discover(&mut self, need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
+        let l = self;
         let want = need | opt;
         if want == 0 {
-            return Ok(l);
+            return Ok(());
         }
-        if let Some(p) = parent.filter(|p| p.split(|&c| c == b'/').any(|c| c == b"..")) {
+        if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {
             return Err(Error::msg("invalid cgroup parent", p));
         }
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;
-        let mut v2 = false;
-        for_each_line(mountinfo, &mut |line| {
-            // N stands for the unified hierarchy (controller name "").
-            for c in 0..=N {
-                let name = NAMES.get(c).copied().unwrap_or(b"");
-                let todo = if c == N { !v2 } else { want >> c & 1 != 0 && l.at[c] == NONE };
-                let Some((root, point)) = cgroup_mount(line, name).filter(|_| todo) else { continue };
-                let Some(own) = own_path(cg, name) else { continue };
-                let n = if c == N { 0 } else { l.n };
-                dir_of(&mut l.dirs[n], point, root, parent.unwrap_or(own))?;
-                if c == N {
-                    v2 = true;
-                } else {
-                    // Co-mounted controllers (cpu,cpuacct) share one directory.
-                    let i = (1..n).find(|&i| l.dirs[i].bytes() == l.dirs[n].bytes()).unwrap_or(n);
-                    l.n += (i == n) as usize;
-                    l.at[c] = i as u8;
-                }
-            }
-            Ok(true)
-        })?;
+        for_each_line(mountinfo, &mut |line| l.mount(line, want | 1 << N, cg, parent).map(|_| true))?;
+        let v2 = l.at[N] == 0;
         // The rest go to v2, if mounted. Whether the parent offers them (its cgroup.controllers)
         // the kernel says when they are enabled (ENOENT). v2 has no devices controller (BPF)
         // and gives cpuacct's numbers in every cgroup's cpu.stat.
-        for (c, &name) in NAMES.iter().enumerate() {
+        for c in 0..N {
             let bit = 1u8 << c;
             if want & bit == 0 || l.at[c] != NONE {
                 continue;
@@ -239,7 +279,7 @@ impl Layout {
                     *(if need & bit != 0 { &mut l.enable } else { &mut l.extra }) |= bit;
                 }
             } else if need & bit != 0 {
-                return Err(Error::msg("cgroup controller not available", name));
+                return Err(Error::msg("cgroup controller not available", controller(c)));
             }
         }
         // Optional controllers go along with needed ones only: alone, enabling them could fail
@@ -251,11 +291,32 @@ impl Layout {
         if opt == (1 << N) - 1 && v2 {
             l.lo = 0;
         }
-        Ok(l)
+        Ok(())
     }
 
-    fn dir(&self, c: usize) -> Option<&Path> {
-        self.dirs.get(self.at[c] as usize)
+    /// Take the hierarchies of one mountinfo line that `want` still lacks (and the unified
+    /// one, once).
+    fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>) -> Result<(), Error> {
+        // N stands for the unified hierarchy (controller name ""), whose directory is dirs[0].
+        for c in 0..=N {
+            if want >> c & 1 == 0 || self.at[c] != NONE {
+                continue;
+            }
+            let name = controller(c);
+            let Some((root, point)) = cgroup_mount(line, name) else { continue };
+            let Some(own) = own_path(cg, name) else { continue };
+            let n = if c == N { 0 } else { self.n };
+            dir_of(&mut self.dirs[n], point, root, parent.unwrap_or(own))?;
+            // Co-mounted controllers (cpu,cpuacct) share one directory.
+            let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
+            self.n += (i == self.n) as usize;
+            self.at[c] = i as u8;
+        }
+        Ok(())
+    }
+
+    fn dir(&self, c: usize) -> Option<&[u8]> {
+        self.dirs.get(self.at[c] as usize).map(|d| d.bytes())
     }
 
     fn is_v2(&self, c: usize) -> bool {
@@ -264,7 +325,7 @@ impl Layout {
 
     /// The directories in use (parents here; the container's own in `Cgroups`).
     pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
-        self.dirs[self.lo..self.n].iter().map(Path::as_cstr)
+        self.dirs[self.lo..self.n].iter().map(|d| d.as_cstr())
     }
 
     /// The v2 cgroup a device-filter BPF program must be attached to, when the device rules
@@ -286,7 +347,7 @@ impl Layout {
             let r = for_each_entry(d.as_cstr(), &mut |name| {
                 match name.strip_prefix(b"runix-") {
                     Some(pid) if num(pid).is_some() && !alive(pid, own) => {
-                        rmdir_kill(&join(d, b"/", name)?)?;
+                        rmdir_kill(&join(d.bytes(), b"/", name)?)?;
                         removed += 1;
                     }
                     _ => {}
@@ -360,19 +421,26 @@ impl Cgroups {
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
     /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
     pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<Cgroups, Error> {
-        let layout = Layout::find(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
-        Cgroups::create_in(layout, limits, pid)
+        let mut cg = Cgroups { l: Layout::new(), made: 0 };
+        cg.l.find_in(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
+        cg.make_or_undo(limits, pid)?;
+        Ok(cg)
     }
 
     /// Make the cgroups of `layout`; on failure, whatever was made is removed again.
     pub fn create_in(layout: Layout, limits: &Limits, pid: i32) -> Result<Cgroups, Error> {
         let mut cg = Cgroups { l: layout, made: 0 };
-        if let Err(e) = cg.make(limits, pid) {
-            // The first error is the one to report; a cleanup failure would only hide it.
-            let _ = cg.remove();
-            return Err(e);
-        }
+        cg.make_or_undo(limits, pid)?;
         Ok(cg)
+    }
+
+    fn make_or_undo(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
+        let r = self.make(lim, pid);
+        if r.is_err() {
+            // The first error is the one to report; a cleanup failure would only hide it.
+            let _ = self.remove();
+        }
+        r
     }
 
     fn make(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
@@ -382,35 +450,41 @@ impl Cgroups {
         for d in &mut l.dirs[l.lo..l.n] {
             let parent = d.len();
             d.push(b"/runix-")?.push(name)?;
-            mkdir_fresh(d).map_err(|e| if e.errno() == ENOENT { Error::msg("cgroup parent does not exist", &d.bytes()[..parent]) } else { e })?;
+            if let Err(e) = mkdir_fresh(d) {
+                if e.errno() != ENOENT {
+                    return Err(e);
+                }
+                // Not made, so not to be removed: the path can go back to the parent.
+                d.truncate(parent);
+                return Err(Error::msg("cgroup parent does not exist", d.bytes()));
+            }
             self.made += 1;
         }
         // The v2 parent hands the controllers down before its child's limits can be set; one at
         // a time, so an error names the controller.
         if l.enable != 0 {
             let v2 = l.dirs[0].bytes();
-            let parent = Path::from(&[&v2[..v2.len().saturating_sub(name.len() + 7)]])?;
-            for (c, &name) in NAMES[..DEVICES].iter().enumerate() {
+            let parent = &v2[..v2.len().saturating_sub(name.len() + 7)];
+            for c in 0..DEVICES {
+                let name = controller(c);
                 let bit = 1 << c;
                 if (l.enable | l.extra) & bit == 0 {
                     continue;
                 }
-                let mut tok = *b"+cpuset";
-                let n = name.len();
-                tok[1..=n].copy_from_slice(name);
-                let e = match write_file(&parent, b"cgroup.subtree_control", &tok[..=n]) {
+                let e = match write_file(parent, b"cgroup.subtree_control", enable_token(c), false) {
                     Err(e) if l.enable & bit != 0 => e,
                     _ => continue,
                 };
-                return Err(match e.errno() {
+                let (what, detail) = match e.errno() {
                     // The parent's cgroup.controllers lacks it (EINVAL: this kernel has no such).
-                    ENOENT | EINVAL => Error::msg("cgroup controller not available", name),
-                    EBUSY => Error::msg(
+                    ENOENT | EINVAL => ("cgroup controller not available", name),
+                    EBUSY => (
                         "cannot enable cgroup controllers: the parent cgroup has processes, and cgroup v2 gives controllers only to cgroups without (use --cgroup-parent to name an empty cgroup, or move those processes into a leaf cgroup)",
-                        parent.bytes(),
+                        parent,
                     ),
-                    _ => e,
-                });
+                    _ => return Err(e),
+                };
+                return Err(Error::msg(what, detail));
             }
         }
         self.set_limits(lim)
@@ -421,52 +495,31 @@ impl Cgroups {
         let need = lim.need();
         let mut nb = [0u8; 48];
         let mut parent = [0u8; 1024];
-        for (i, &(c, v1, v2)) in FILES.iter().enumerate() {
-            let Some(d) = l.dir(c).filter(|_| need >> c & 1 != 0) else { continue };
+        for (i, &c) in FILE_CTRL.iter().enumerate() {
+            // The devices.allow entry stands for all the rules after the first.
+            let Some((v1, v2)) = fields(FILES, b',').nth(i.min(9)).and_then(|n| cut(n, b' ')) else { continue };
+            let c = c as usize;
+            if need >> c & 1 == 0 {
+                continue;
+            }
+            let Some(d) = l.dir(c) else { continue };
             let (file, v2) = if l.is_v2(c) { (v2, true) } else { (v1, false) };
-            let v: &[u8] = match i {
-                0 | 1 => match if i == 0 { lim.cpuset_cpus } else { lim.cpuset_mems } {
-                    Some(v) => v,
-                    // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
-                    // parent's): copy the parent's.
-                    None if !v2 => {
-                        let p = join(d, b"/../", file)?;
-                        let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
-                        if v.is_empty() {
-                            return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
-                        }
-                        v
+            let v = match lim.value(i, v2, &mut nb) {
+                Some(v) => v,
+                // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
+                // parent's): copy the parent's.
+                None if i < 2 && !v2 => {
+                    let p = join(d, b"/../", file)?;
+                    let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
+                    if v.is_empty() {
+                        return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
                     }
-                    None => continue,
-                },
-                2 => nums(&mut nb, lim.memory.unwrap_or(0), None),
-                // v1 takes memory+swap (so memory goes first: memsw may not be below it), v2
-                // swap alone.
-                3 => match lim.memory_swap {
-                    Some(-1) => if v2 { b"max" } else { b"-1" },
-                    Some(s) => nums(&mut nb, s as u64 - if v2 { lim.memory.unwrap_or(0) } else { 0 }, None),
-                    None => continue,
-                },
-                // v1 cpu.cfs_period_us, cpu.cfs_quota_us; v2 cpu.max "quota period".
-                4 | 5 => match lim.cpus {
-                    Some((q, p)) if v2 => nums(&mut nb, q, Some(p)),
-                    Some((q, p)) => nums(&mut nb, if i == 4 { p } else { q }, None),
-                    None => continue,
-                },
-                6 => match lim.cpu_shares {
-                    Some(s) => nums(&mut nb, if v2 { shares_to_weight(s) } else { s }, None),
-                    None => continue,
-                },
-                _ => nums(&mut nb, lim.pids.unwrap_or(0), None),
+                    v
+                }
+                None => continue,
             };
             if !file.is_empty() {
-                set(d, file, v)?;
-            }
-        }
-        // v1 only: on v2 the caller attaches a BPF program (`devices_v2`).
-        if let Some(d) = l.dir(DEVICES).filter(|_| lim.devices && !l.is_v2(DEVICES)) {
-            for (i, r) in DEVICE_RULES.iter().enumerate() {
-                set(d, if i == 0 { b"devices.deny" } else { b"devices.allow" }, r)?;
+                write_file(d, file, v, true)?;
             }
         }
         Ok(())
@@ -476,7 +529,7 @@ impl Cgroups {
     pub fn add(&self, pid: i32) -> Result<(), Error> {
         let mut digits = [0u8; 20];
         let v = itoa(pid as u64, &mut digits);
-        self.made_dirs().iter().try_for_each(|d| write_file(d, b"cgroup.procs", v))
+        self.made_dirs().iter().try_for_each(|d| write_file(d.bytes(), b"cgroup.procs", v, false))
     }
 
     /// Whether the kernel's OOM killer killed a process of the container. Best effort: false
@@ -485,9 +538,9 @@ impl Cgroups {
         let l = &self.l;
         let Some(d) = l.dir(MEMORY) else { return false };
         if l.is_v2(MEMORY) {
-            return read_u64(d, b"memory.events", b"oom_kill").is_some_and(|n| n > 0);
+            return read_u64(d, b"memory.events", b"oom_kill ").is_some_and(|n| n > 0);
         }
-        match read_u64(d, b"memory.oom_control", b"oom_kill") {
+        match read_u64(d, b"memory.oom_control", b"oom_kill ") {
             Some(n) => n > 0,
             // Before Linux 4.13 there is no oom_kill count: the limit was hit (failcnt) and
             // usage peaked at it (within 1/16) is as close as those kernels tell.
@@ -506,10 +559,13 @@ impl Cgroups {
             memory_peak: l.dir(MEMORY).and_then(|d| read_u64(d, if l.is_v2(MEMORY) { b"memory.peak" } else { b"memory.max_usage_in_bytes" }, b"")),
             // v2 counts CPU time in every cgroup, controller or not; v1 in cpuacct's hierarchy,
             // its own or co-mounted with cpu.
-            cpu_ns: if l.lo == 0 {
-                read_u64(&l.dirs[0], b"cpu.stat", b"usage_usec").and_then(|u| u.checked_mul(1000))
-            } else {
-                [CPUACCT, CPU].iter().find_map(|&c| l.dir(c)).and_then(|d| read_u64(d, b"cpuacct.usage", b""))
+            cpu_ns: {
+                let (d, file, key, ns) = if l.lo == 0 {
+                    (Some(l.dirs[0].bytes()), &b"cpu.stat"[..], &b"usage_usec "[..], 1000)
+                } else {
+                    (l.dir(CPUACCT).or(l.dir(CPU)), &b"cpuacct.usage"[..], &b""[..], 1)
+                };
+                d.and_then(|d| read_u64(d, file, key)?.checked_mul(ns))
             },
         }
     }
@@ -521,7 +577,7 @@ impl Cgroups {
 
     /// The container's cgroup directories, for logging.
     pub fn dirs(&self) -> impl Iterator<Item = &CStr> {
-        self.made_dirs().iter().map(Path::as_cstr)
+        self.made_dirs().iter().map(|d| d.as_cstr())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -545,51 +601,53 @@ impl Cgroups {
     }
 }
 
-/// Write a limit; the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
-/// machine's), EACCES from the write (v1 cpuset: cpus/mems outside the parent's) and ENOENT (a
-/// file this kernel lacks) become messages naming file and value.
-fn set(dir: &Path, file: &[u8], v: &[u8]) -> Result<(), Error> {
-    write_file(dir, file, v).map_err(|e| {
-        let what = match e.errno() {
-            EINVAL | ERANGE | EACCES if e.what() == "write" => "cgroup refused the value (outside what the parent cgroup or the machine allows?)",
-            ENOENT => "cgroup file missing (not supported by this kernel?)",
-            _ => return e,
-        };
-        let mut d = join(dir, b"/", file).unwrap_or_default();
-        let _ = d.push(b"=").and_then(|d| d.push(v));
-        Error::msg(what, d.bytes())
-    })
-}
-
 /// Write `value` to `dir/file`: open, one write, close. Real kernels make the control files on
 /// mkdir; the tests' fake cgroupfs makes them too (`tests::fake_mkdir`), so no O_CREAT here.
-fn write_file(dir: &Path, file: &[u8], value: &[u8]) -> Result<(), Error> {
-    let path = join(dir, b"/", file)?;
-    #[cfg(test)]
-    tests::fake_write(&path, value)?;
-    let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
-    let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
-    let c = sys::close(fd);
-    r.and(c)
+/// For a `limit`, the kernel's EINVAL or ERANGE (a value out of range, cpus/mems outside the
+/// machine's), EACCES from the write (v1 cpuset: cpus/mems outside the parent's) and ENOENT (a
+/// file this kernel lacks) become messages naming file and value.
+fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
+    let mut path = join(dir, b"/", file)?;
+    let r = (|| {
+        #[cfg(test)]
+        tests::fake_write(&path, value)?;
+        let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
+        let r = sys::write_all(fd, value).map_err(|e| e.at(path.bytes()));
+        let c = sys::close(fd);
+        r.and(c)
+    })();
+    let what = match r {
+        // EACCES from the write itself: a v1 cpuset's cpus or mems outside the parent's.
+        Err(e) if limit && (e.errno() == EINVAL || e.errno() == ERANGE || e.errno() == EACCES && e.what() == "write") => {
+            "cgroup refused the value (outside what the parent cgroup or the machine allows?)"
+        }
+        Err(e) if limit && e.errno() == ENOENT => "cgroup file missing (not supported by this kernel?)",
+        r => return r,
+    };
+    let _ = path.push(b"=").and_then(|p| p.push(value));
+    Err(Error::msg(what, path.bytes()))
 }
 
-/// The number in `dir/file`: the whole file when `key` is empty, else from its `key N` line.
-fn read_u64(dir: &Path, file: &[u8], key: &[u8]) -> Option<u64> {
+/// The number in `dir/file`: the whole file when `key` is empty, else from its line that
+/// starts with `key` (`name `).
+fn read_u64(dir: &[u8], file: &[u8], key: &[u8]) -> Option<u64> {
     let mut buf = [0u8; 1024];
     let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
-    s.split(|&c| c == b'\n').find_map(|line| num(if key.is_empty() { line } else { line.strip_prefix(key)?.strip_prefix(b" ")? }))
+    fields(s, b'\n').find_map(|line| num(line.strip_prefix(key)?))
 }
 
 /// `dir`, `sep`, `name`: a control file's path.
-fn join(dir: &Path, sep: &[u8], name: &[u8]) -> Result<Path, Error> {
-    Path::from(&[dir.bytes(), sep, name])
+fn join(dir: &[u8], sep: &[u8], name: &[u8]) -> Result<Path, Error> {
+    Path::from(&[dir, sep, name])
 }
 
 fn mkdir(d: &Path) -> Result<(), Error> {
-    sys::mkdir(d.as_cstr(), 0o755)?;
+    let r = sys::mkdir(d.as_cstr(), 0o755);
     #[cfg(test)]
-    tests::fake_mkdir(d);
-    Ok(())
+    if r.is_ok() {
+        tests::fake_mkdir(d);
+    }
+    r
 }
 
 /// mkdir; a directory left by an earlier runix that had our pid (and was killed) is removed
@@ -617,7 +675,7 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
         match r {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
                 tries += 1;
-                if let Ok(p) = join(d, b"/", b"cgroup.procs") {
+                if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
                     // Errors here show up as the final EBUSY.
                     let _ = for_each_line(p.as_cstr(), &mut |pid| {
                         if let Some(pid) = num(pid) {
@@ -637,11 +695,9 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
 /// hierarchy (v1), or of the unified hierarchy (`0::PATH`, v2) when controller is empty.
 pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]> {
-    proc_cgroup.split(|&c| c == b'\n').find_map(|line| {
-        let mut f = line.splitn(3, |&c| c == b':');
-        let (_id, ctrls, path) = (f.next()?, f.next()?, f.next()?);
-        let hit = if controller.is_empty() { ctrls.is_empty() } else { ctrls.split(|&c| c == b',').any(|c| c == controller) };
-        hit.then_some(path)
+    fields(proc_cgroup, b'\n').find_map(|line| {
+        let (ctrls, path) = cut(cut(line, b':')?.1, b':')?;
+        (if controller.is_empty() { ctrls.is_empty() } else { has(ctrls, b',', controller) }).then_some(path)
     })
 }
 
@@ -649,32 +705,47 @@ pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]
 /// `cgroup` with the controller in its super options; v2: fstype `cgroup2` when controller is
 /// empty), its (root, mount point), still octal-escaped as the kernel writes them.
 pub fn cgroup_mount<'a>(line: &'a [u8], controller: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
-    let mut f = line.split(|&c| c == b' ');
-    let (_id, _parent, _dev, root, point) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+    let mut f = fields(line, b' ');
+    let (root, point) = (f.nth(3)?, f.next()?);
     // Optional fields end at "-"; then fstype, source, super options.
-    let mut rest = f.skip_while(|&x| x != b"-");
-    rest.next()?;
-    let (fstype, _src, opts) = (rest.next()?, rest.next()?, rest.next()?);
-    let hit = if controller.is_empty() {
-        fstype == b"cgroup2"
-    } else {
-        fstype == b"cgroup" && opts.split(|&c| c == b',').any(|o| o == controller)
-    };
-    hit.then_some((root, point))
+    f.find(|&x| x == b"-")?;
+    let (fstype, opts) = (f.next()?, f.nth(1)?);
+    let v2 = controller.is_empty();
+    (fstype == if v2 { &b"cgroup2"[..] } else { b"cgroup" } && (v2 || has(opts, b',', controller))).then_some((root, point))
+}
+
+/// The `sep`-separated fields of `s`, as `split` gives them; one closure type for all, so the
+/// iterator's code is there once.
+fn fields(s: &[u8], sep: u8) -> core::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+    s.split(move |&c| c == sep)
+}
+
+/// Whether `item` is one of the `sep`-separated fields of `list`.
+fn has(list: &[u8], sep: u8, item: &[u8]) -> bool {
+    fields(list, sep).any(|f| f == item)
+}
+
+/// `s` before its first `sep`, and after it; None without one.
+fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == sep)?;
+    let (a, b) = s.split_at(i);
+    Some((a, b.get(1..)?))
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
-pub fn push_unescaped<const N: usize>(out: &mut CBuf<N>, s: &[u8]) -> Result<(), Error> {
+pub fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\' && i + 3 < s.len() + 0 && s[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0');
-            out.push(&[v])?;
-            i += 4;
-        } else {
-            out.push(&s[i..i + 1])?;
-            i += 1;
-        }
+    while let Some(&c) = s.get(i) {
+        let oct = s.get(i + 1..i + 4).filter(|o| c == b'\\' && o.iter().all(|d| (b'0'..=b'7').contains(d)));
+        i += 1;
+        let v = match oct {
+            Some(o) => {
+                i += 3;
+                o.iter().fold(0u8, |v, d| v.wrapping_mul(8) | (d & 7))
+            }
+            None => c,
+        };
+        out.push(&[v])?;
     }
     Ok(())
 }
@@ -685,12 +756,14 @@ pub fn push_unescaped<const N: usize>(out: &mut CBuf<N>, s: &[u8]) -> Result<(),
 pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(), Error> {
     p.clear();
     push_unescaped(p, point)?;
-    let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or(Error::msg("cgroup outside its mount", own))? };
-    if !rel.is_empty() && rel != b"/" {
-        if !rel.starts_with(b"/") {
+    let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or_else(|| Error::msg("cgroup outside its mount", own))? };
+    if let [c, ..] = rel {
+        if *c != b'/' {
             p.push(b"/")?;
         }
-        p.push(rel)?;
+        if rel != b"/" {
+            p.push(rel)?;
+        }
     }
     Ok(())
 }
@@ -699,15 +772,17 @@ pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(),
 /// file that does not fit is an error.
 pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
     let mut len = 0;
-    for_each_line(path, &mut |line| {
+    let r = for_each_line(path, &mut |line| {
         let end = len + line.len();
-        let room = buf.get_mut(len..=end).ok_or(Error::sys("read", libc::EFBIG, path.to_bytes()))?;
-        room[..line.len()].copy_from_slice(line);
-        room[line.len()] = b'\n';
+        let Some((nl, text)) = buf.get_mut(len..=end).and_then(|r| r.split_last_mut()) else {
+            return Err(Error::sys("read", libc::EFBIG, path.to_bytes()));
+        };
+        text.copy_from_slice(line);
+        *nl = b'\n';
         len = end + 1;
         Ok(true)
-    })?;
-    Ok(&buf[..len])
+    });
+    r.map(|_| &buf[..len])
 }
 
 /// Call `f` with each line of a file of any length, read in pieces; a line longer than the
@@ -723,15 +798,21 @@ pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error
         };
         have += n;
         let mut start = 0;
-        while let Some(nl) = buf[start..have].iter().position(|&c| c == b'\n') {
-            match f(&buf[start..start + nl]) {
-                Ok(true) => {}
+        loop {
+            let rest = &buf[start..have];
+            // At the end of the file, what is left is the last line.
+            let (line, len) = match rest.iter().position(|&c| c == b'\n') {
+                Some(nl) => (&rest[..nl], nl + 1),
+                None if n == 0 && !rest.is_empty() => (rest, rest.len()),
+                None => break,
+            };
+            match f(line) {
+                Ok(true) => start += len,
                 other => break 'outer other.map(drop),
             }
-            start += nl + 1;
         }
         if n == 0 {
-            break if start < have { f(&buf[start..have]).map(drop) } else { Ok(()) };
+            break Ok(());
         }
         if start == 0 && have == buf.len() {
             break Err(Error::sys("read", libc::E2BIG, path.to_bytes()));
