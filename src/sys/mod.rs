@@ -579,8 +579,10 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
         let r = call(Sysno::recvmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [fd as usize, pm(&mut m.msghdr), flags, 0, 0, 0]);
         match r {
             Err(e) if e.into_raw() == libc::EINTR => {}
+            // The child died with something unread in its socket (killed during setup, by
+            // the OOM killer say): the same as EOF; its wait status says the rest.
+            Ok(0) | Err(Errno::ECONNRESET) => return Ok(Recv::Eof),
             Err(e) => return Err(Error::sys("recvmsg", e.into_raw(), b"")),
-            Ok(0) => return Ok(Recv::Eof),
             Ok(_) if m.msghdr.msg_controllen >= 20 => return Ok(Recv::Fd(m.cmsg[2] as u32 as Fd)),
             // SAFETY (of what `out` now holds): only our own forked process, running this
             // same binary, writes to this socket, and it writes whole values of exactly this
