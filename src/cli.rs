@@ -7,56 +7,81 @@ use crate::error::Error;
 use crate::caps::{self, CapList};
 use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
-use crate::buf::List;
+use crate::buf::{CBuf, List};
 use core::ffi::CStr;
 
-pub const USAGE: &str = "\
+/// The head and tail of --help; the options between come from OPTIONS (README has the long form).
+const USAGE_HEAD: &str = "\
 usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
        runix --help | --version
-
-Run COMMAND in new PID, mount, UTS, IPC, network and cgroup namespaces, with ROOTFS as its
-root, /proc, /sys (read-only) and a minimal /dev.
-
-Options of run (they stop at the first non-option, so COMMAND's own options pass through):
-  -r, --rootfs DIR       root filesystem directory for the container (required)
-      --hostname NAME    hostname inside the container (default: container)
-      --chroot           enter the root with chroot(2) instead of pivot_root(2), for
-                         initramfs hosts where pivot_root fails with EINVAL
-      --net host|none    share the host's network (default none: own namespace, lo up)
-  -b, --bind SRC:DST[:ro]  bind-mount host path SRC at DST (repeatable)
-      --tmpfs DST[:size=N] mount a tmpfs at DST (repeatable)
-      --read-only        mount the root read-only (binds and tmpfs keep their own mode)
-      --overlay          write to a tmpfs layer over ROOTFS; ROOTFS stays unchanged
-      --overlay-upper DIR  keep the overlay's changes in DIR/upper (DIR/work: scratch)
-  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY copies yours
-  -w, --workdir DIR      working directory inside (default /)
-  -u, --user USER[:GROUP]  run as USER (name or uid) and GROUP, from the root's
-                         /etc/passwd and /etc/group; no supplementary groups
-Limits (cgroup v1 or v2; nothing is created without one):
-  -p, --pids N           at most N processes
-  -m, --memory SIZE      memory limit, bytes with k, m or g
-      --memory-swap SIZE memory plus swap (-1: unlimited swap)
-      --cpus N.NN        CPU time, in CPUs (quota over a 100 ms period)
-      --cpu-shares N     relative CPU weight, 2 to 262144 (cpu.weight on v2)
-      --cpuset-cpus LIST CPUs allowed, e.g. 0-1,3
-      --cpuset-mems LIST memory nodes allowed
-      --cgroup-parent P  make the cgroup under P instead of runix's own cgroup
-Security (defaults as Docker's: 14 capabilities, no_new_privs, seccomp, device rules):
-      --cap-add CAP      add a capability (NAME or CAP_NAME, or ALL) (repeatable)
-      --cap-drop CAP     drop a capability, or ALL (repeatable)
-      --privileged       all capabilities, no seccomp filter, no masked paths
-      --seccomp P        unconfined, or a file holding a raw BPF program
-      --ulimit N=S[:H]   resource limit, e.g. nofile=1024:2048 (repeatable)
-Output:
-  -v, --verbose          log each step (-vv: more)
-      --trace            print every syscall runix makes, strace-style, on stderr
-      --dry-run          print the syscalls runix would make, and make none that
-                         changes anything (no root needed)
-  -h, --help             this help
-
-Exit status: the command's own; 128+N if it was killed by signal N; 125 when runix
-itself fails; 126 when the command cannot be executed; 127 when it is not found.
+Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in
+new PID, mount, UTS, IPC, network and cgroup namespaces. Options end at COMMAND.
+(+): repeatable.
 ";
+const USAGE_TAIL: &str = "\
+Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
+cannot be executed; 127 if it is not found.
+";
+
+/// The options of `run`, in the order of `O`, one a line: the short letter or a space, the
+/// long name, ` VALUE` when it takes one, a tab and its help. A line that starts with a
+/// capital is a heading of --help. Parsing and --help both read this one table.
+const OPTIONS: &str = "\
+rrootfs DIR\troot filesystem directory (required)
+ hostname NAME\thostname inside (default: container)
+ chroot\tchroot(2) in place of pivot_root(2), for initramfs hosts
+ net host|none\tthe host's network, or (default) its own with lo up
+bbind SRC:DST[:ro]\tbind-mount host path SRC at DST (+)
+ tmpfs DST[:size=N]\tmount a tmpfs at DST (+)
+ read-only\tread-only root (binds and tmpfs keep their own mode)
+ overlay\twrite to a tmpfs over ROOTFS, which stays unchanged
+ overlay-upper DIR\tkeep those changes in DIR/upper (DIR/work: scratch)
+eenv KEY[=VALUE]\tset a variable, or copy yours (+)
+wworkdir DIR\tworking directory inside (default /)
+uuser USER[:GROUP]\tname or id in the root's /etc/passwd, /etc/group
+Limits (cgroup v1 or v2; none is made without one):
+ppids N\tat most N processes
+mmemory SIZE\tmemory limit, bytes with k, m or g
+ memory-swap SIZE\tmemory plus swap (-1: unlimited swap)
+ cpus N.NN\tCPU time, in CPUs (quota per 100 ms)
+ cpu-shares N\trelative CPU weight, 2 to 262144
+ cpuset-cpus LIST\tCPUs allowed, e.g. 0-1,3
+ cpuset-mems LIST\tmemory nodes allowed
+ cgroup-parent P\tmake the cgroup under P, not runix's own
+Security (defaults as Docker's: 14 capabilities, seccomp, no_new_privs):
+ cap-add CAP\tadd a capability, or ALL (+)
+ cap-drop CAP\tdrop a capability, or ALL (+)
+ privileged\tall capabilities, no seccomp, no masked paths
+ seccomp P\tunconfined, or a file of raw BPF
+ ulimit N=S[:H]\tresource limit, e.g. nofile=1024:2048 (+)
+Output:
+vverbose\tlog each step (-vv: more)
+ trace\tprint runix's syscalls on stderr
+ dry-run\tprint them, and make none that changes anything
+hhelp\tthis help";
+
+/// --help, in `out`.
+pub fn usage(out: &mut CBuf<4096>) -> Result<(), Error> {
+    out.push(USAGE_HEAD.as_bytes())?;
+    for l in OPTIONS.as_bytes().split(|&c| c == b'\n') {
+        let Some(tab) = l.iter().position(|&c| c == b'\t') else {
+            out.push(l)?.push(b"\n")?;
+            continue;
+        };
+        let start = out.len();
+        if l[0] == b' ' {
+            out.push(b"      --")?;
+        } else {
+            out.push(b"  -")?.push(&l[..1])?.push(b", --")?;
+        }
+        out.push(&l[1..tab])?;
+        while out.len() < start + 28 {
+            out.push(b" ")?;
+        }
+        out.push(&l[tab + 1..])?.push(b"\n")?;
+    }
+    out.push(USAGE_TAIL.as_bytes()).map(drop)
+}
 
 pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
 
@@ -80,6 +105,7 @@ pub struct Output {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 enum O {
     Rootfs,
     Hostname,
@@ -112,37 +138,37 @@ enum O {
     Help,
 }
 
-/// (short, long, takes a value, option)
-const OPTIONS: &[(u8, &str, bool, O)] = &[
-    (b'r', "rootfs", true, O::Rootfs),
-    (0, "hostname", true, O::Hostname),
-    (0, "chroot", false, O::Chroot),
-    (0, "net", true, O::Net),
-    (b'b', "bind", true, O::Bind),
-    (0, "tmpfs", true, O::Tmpfs),
-    (0, "read-only", false, O::ReadOnly),
-    (0, "overlay", false, O::Overlay),
-    (0, "overlay-upper", true, O::OverlayUpper),
-    (b'e', "env", true, O::Env),
-    (b'w', "workdir", true, O::Workdir),
-    (b'u', "user", true, O::User),
-    (b'p', "pids", true, O::Pids),
-    (b'm', "memory", true, O::Memory),
-    (0, "memory-swap", true, O::MemorySwap),
-    (0, "cpus", true, O::Cpus),
-    (0, "cpu-shares", true, O::CpuShares),
-    (0, "cpuset-cpus", true, O::CpusetCpus),
-    (0, "cpuset-mems", true, O::CpusetMems),
-    (0, "cgroup-parent", true, O::CgroupParent),
-    (0, "cap-add", true, O::CapAdd),
-    (0, "cap-drop", true, O::CapDrop),
-    (0, "privileged", false, O::Privileged),
-    (0, "seccomp", true, O::Seccomp),
-    (0, "ulimit", true, O::Ulimit),
-    (b'v', "verbose", false, O::Verbose),
-    (0, "trace", false, O::Trace),
-    (0, "dry-run", false, O::DryRun),
-    (b'h', "help", false, O::Help),
+/// The options by their line in OPTIONS (headings left out).
+const ORDER: [O; 29] = [
+    O::Rootfs,
+    O::Hostname,
+    O::Chroot,
+    O::Net,
+    O::Bind,
+    O::Tmpfs,
+    O::ReadOnly,
+    O::Overlay,
+    O::OverlayUpper,
+    O::Env,
+    O::Workdir,
+    O::User,
+    O::Pids,
+    O::Memory,
+    O::MemorySwap,
+    O::Cpus,
+    O::CpuShares,
+    O::CpusetCpus,
+    O::CpusetMems,
+    O::CgroupParent,
+    O::CapAdd,
+    O::CapDrop,
+    O::Privileged,
+    O::Seccomp,
+    O::Ulimit,
+    O::Verbose,
+    O::Trace,
+    O::DryRun,
+    O::Help,
 ];
 
 /// Parse `runix ...` (args[0] is the program name). `env` is the caller's environment, read only
@@ -157,20 +183,15 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     }
 }
 
-/// Find an option: `-x`, `--name`, or `--name=value` (the value returned).
-fn lookup(a: &'static [u8]) -> Option<(bool, O, Option<&'static [u8]>)> {
-    let (name, inline) = match a.strip_prefix(b"--") {
-        Some(long) => match long.iter().position(|&c| c == b'=') {
-            Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-            None => (long, None),
-        },
-        None => (&a[1..], None),
-    };
-    let long = a.starts_with(b"--");
-    OPTIONS
-        .iter()
-        .find(|o| if long { o.1.as_bytes() == name } else { name.len() == 1 && name[0] == o.0 })
-        .map(|o| (o.2, o.3, inline))
+/// Find an option by its long name, or by its letter (`long` false): which, and whether it
+/// takes a value.
+fn lookup(name: &[u8], long: bool) -> Option<(O, bool)> {
+    let lines = OPTIONS.as_bytes().split(|&c| c == b'\n').filter(|l| !l[0].is_ascii_uppercase());
+    lines.zip(ORDER).find_map(|(l, o)| {
+        let end = 1 + l[1..].iter().position(|&c| c == b' ' || c == b'\t')?;
+        let hit = if long { l[1..end] == *name } else { l[0] != b' ' && l[..1] == *name };
+        hit.then_some((o, l[end] == b' '))
+    })
 }
 
 #[inline(never)]
@@ -217,21 +238,25 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
             out.verbosity = out.verbosity.saturating_add(a.len() as u8 - 1); // -vv, -vvv
             continue;
         }
-        let (takes, opt, inline) = lookup(a).ok_or(Error::msg("unknown option (try 'runix run --help')", a))?;
-        let value: &'static CStr = match (takes, inline) {
+        // `-x`, `--name` or `--name=value`.
+        let long = a[1] == b'-';
+        let name = if long { &a[2..] } else { &a[1..] };
+        let eq = if long { name.iter().position(|&c| c == b'=') } else { None };
+        let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
+            return Err(Error::msg("unknown option (try 'runix run --help')", a));
+        };
+        let value: &'static CStr = match (takes, eq) {
             (false, Some(_)) => return Err(Error::msg("option takes no value", a)),
             (false, None) => c"",
             // `--name=value`: the value is the tail of this argument, NUL-terminated with it.
-            (true, Some(v)) => CStr::from_bytes_with_nul(&arg.to_bytes_with_nul()[a.len() - v.len()..]).unwrap_or(c""),
+            (true, Some(eq)) => &arg[eq + 3..],
             (true, None) => {
-                let v = args.get(i).ok_or(Error::msg("option needs a value", a))?;
+                let Some(v) = args.get(i) else { return Err(Error::msg("option needs a value", a)) };
                 i += 1;
                 v
             }
         };
-        if opt == O::Rootfs {
-            have_root = true;
-        }
+        have_root |= opt == O::Rootfs;
         if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
             return Ok(Command::Help);
         }
@@ -282,11 +307,11 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             }
         }
         O::Bind => {
-            let m = parse_bind(v).ok_or(bad("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"))?;
+            let Some(m) = parse_bind(v) else { return Err(bad("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)")) };
             push_mount(spec, m, v)?;
         }
         O::Tmpfs => {
-            let m = parse_tmpfs(v).ok_or(bad("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"))?;
+            let Some(m) = parse_tmpfs(v) else { return Err(bad("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)")) };
             push_mount(spec, m, v)?;
         }
         O::ReadOnly => spec.read_only = true,
@@ -306,7 +331,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             let entry = if eq.is_some() { Some(value) } else { env.find_env(key) };
             if let Some(e) = entry {
                 if !spec.env.set(e) {
-                    return Err(Error::msg("too many --env (at most 60)", v));
+                    return Err(bad("too many --env (at most 60)"));
                 }
             }
         }
@@ -322,12 +347,25 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             }
             spec.user = Some(value);
         }
-        O::Pids => spec.limits.pids = Some(parse_count(v).ok_or(bad("invalid --pids (want a whole number from 1)"))?),
-        O::Memory => spec.limits.memory = Some(cgroup::parse_size(v).ok_or(bad("invalid --memory (want bytes with k, m or g, from 1)"))?),
-        O::MemorySwap => spec.limits.memory_swap = Some(cgroup::parse_swap(v).ok_or(bad("invalid --memory-swap (want bytes with k, m or g, or -1)"))?),
-        O::Cpus => spec.limits.cpus = Some((cgroup::parse_cpus(v).ok_or(bad("invalid --cpus (want a decimal from 0.01)"))?, CPU_PERIOD)),
+        O::Pids => {
+            let Some(n) = parse_count(v) else { return Err(bad("invalid --pids (want a whole number from 1)")) };
+            spec.limits.pids = Some(n);
+        }
+        O::Memory => {
+            let Some(n) = cgroup::parse_size(v) else { return Err(bad("invalid --memory (want bytes with k, m or g, from 1)")) };
+            spec.limits.memory = Some(n);
+        }
+        O::MemorySwap => {
+            let Some(n) = cgroup::parse_swap(v) else { return Err(bad("invalid --memory-swap (want bytes with k, m or g, or -1)")) };
+            spec.limits.memory_swap = Some(n);
+        }
+        O::Cpus => {
+            let Some(n) = cgroup::parse_cpus(v) else { return Err(bad("invalid --cpus (want a decimal from 0.01)")) };
+            spec.limits.cpus = Some((n, CPU_PERIOD));
+        }
         O::CpuShares => {
-            spec.limits.cpu_shares = Some(parse_count(v).filter(|&n| (2..=262144).contains(&n)).ok_or(bad("invalid --cpu-shares (2 to 262144)"))?)
+            let Some(n) = parse_count(v).filter(|&n| (2..=262144).contains(&n)) else { return Err(bad("invalid --cpu-shares (2 to 262144)")) };
+            spec.limits.cpu_shares = Some(n);
         }
         O::CpusetCpus => spec.limits.cpuset_cpus = Some(cpu_list(v)?),
         O::CpusetMems => spec.limits.cpuset_mems = Some(cpu_list(v)?),
@@ -342,9 +380,9 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         O::Privileged => spec.privileged = true,
         O::Seccomp => spec.seccomp = if v == b"unconfined" { Seccomp::Unconfined } else { Seccomp::File(path(value, "invalid --seccomp")?) },
         O::Ulimit => {
-            let u = parse_ulimit(v).ok_or(bad("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"))?;
+            let Some(u) = parse_ulimit(v) else { return Err(bad("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)")) };
             if !spec.ulimits.push(u) {
-                return Err(Error::msg("too many --ulimit (at most 16)", v));
+                return Err(bad("too many --ulimit (at most 16)"));
             }
         }
         O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
@@ -628,6 +666,38 @@ mod tests {
         assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
         assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
         assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+    }
+
+    #[test]
+    fn the_option_table_is_in_the_order_of_o() {
+        let lines: Vec<&str> = OPTIONS.lines().filter(|l| !l.starts_with(char::is_uppercase)).collect();
+        assert_eq!(lines.len(), ORDER.len());
+        for (l, o) in lines.iter().zip(ORDER) {
+            let name = l[1..].split([' ', '\t']).next().unwrap();
+            assert_eq!(name.replace('-', ""), std::format!("{o:?}").to_lowercase(), "{l}");
+            assert_eq!(lookup(name.as_bytes(), true).map(|x| x.0), Some(o));
+            if !l.starts_with(' ') {
+                assert_eq!(lookup(l[..1].as_bytes(), false).map(|x| x.0), Some(o));
+            }
+        }
+        assert_eq!(lookup(b" ", false), None);
+        assert_eq!(lookup(b"", true), None);
+        assert_eq!(lookup(b"rootfs", false), None);
+    }
+
+    #[test]
+    fn usage_documents_every_option_on_one_line() {
+        let mut b = CBuf::<4096>::new();
+        usage(&mut b).unwrap();
+        let u = std::str::from_utf8(b.bytes()).unwrap();
+        assert!(u.starts_with("usage: runix run -r ROOTFS"));
+        assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
+        assert!(u.contains("\n      --chroot              chroot(2)"), "{u}");
+        for l in OPTIONS.lines().filter(|l| !l.starts_with(char::is_uppercase)) {
+            let name = l[1..].split([' ', '\t']).next().unwrap();
+            assert_eq!(u.lines().filter(|x| x.trim_start().starts_with('-') && x.contains(&std::format!("--{name} "))).count(), 1, "{name}");
+        }
+        assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90), "{u}");
     }
 
     #[test]

@@ -22,7 +22,10 @@ use cli::Command;
 /// The program: parse, dispatch, report an error once, and return the exit status.
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
-        Ok(Command::Help) => sys::write_all(1, cli::USAGE.as_bytes()).map(|_| 0),
+        Ok(Command::Help) => {
+            let mut b = buf::CBuf::new();
+            cli::usage(&mut b).and_then(|()| sys::write_all(1, b.bytes())).map(|_| 0)
+        }
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
         Ok(Command::Run(spec, out)) => {
             log::set_level(out.verbosity);
