@@ -1,32 +1,24 @@
 //! The command line, turned into a Spec. Pure: no syscalls, so it is tested without root.
-//! Options are a table, parsed by one loop and applied by one match: each new option costs a
-//! table row and a match arm, not another copy of the parsing code.
+//! Options are a table (USAGE), parsed by one loop and applied by one match: each new option
+//! costs a line of the table and a match arm, not another copy of the parsing code.
 
+use crate::caps::{self, CapList};
 use crate::cgroup::{self, CPU_PERIOD, Limits};
 use crate::error::Error;
-use crate::caps::{self, CapList};
+use crate::buf::List;
 use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
-use crate::buf::{CBuf, List};
 use core::ffi::CStr;
 
-/// The head and tail of --help; the options between come from OPTIONS (README has the long form).
-const USAGE_HEAD: &str = "\
+/// --help, and the options of `run`. A line with a tab is an option, in the order of `O`:
+/// the short letter or a space, the long name, ` VALUE` when it takes one, a tab and its help
+/// (README has the long form).
+const USAGE: &str = "\
 usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
        runix --help | --version
 Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in
 new PID, mount, UTS, IPC, network and cgroup namespaces. Options end at COMMAND.
 (+): repeatable.
-";
-const USAGE_TAIL: &str = "\
-Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
-cannot be executed; 127 if it is not found.
-";
-
-/// The options of `run`, in the order of `O`, one a line: the short letter or a space, the
-/// long name, ` VALUE` when it takes one, a tab and its help. A line that starts with a
-/// capital is a heading of --help. Parsing and --help both read this one table.
-const OPTIONS: &str = "\
 rrootfs DIR\troot filesystem directory (required)
  hostname NAME\thostname inside (default: container)
  chroot\tchroot(2) in place of pivot_root(2), for initramfs hosts
@@ -58,29 +50,45 @@ Output:
 vverbose\tlog each step (-vv: more)
  trace\tprint runix's syscalls on stderr
  dry-run\tprint them, and make none that changes anything
-hhelp\tthis help";
+hhelp\tthis help
+Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
+cannot be executed; 127 if it is not found.
+";
 
-/// --help, in `out`.
-pub fn usage(out: &mut CBuf<4096>) -> Result<(), Error> {
-    out.push(USAGE_HEAD.as_bytes())?;
-    for l in OPTIONS.as_bytes().split(|&c| c == b'\n') {
-        let Some(tab) = l.iter().position(|&c| c == b'\t') else {
-            out.push(l)?.push(b"\n")?;
+/// The option lines of USAGE, in the order of `O`.
+fn option_lines() -> impl Iterator<Item = &'static [u8]> {
+    USAGE.as_bytes().split(|&c| c == b'\n').filter(|l| l.contains(&b'\t'))
+}
+
+/// --help into `out`: its length.
+#[inline(never)]
+pub fn usage(out: &mut [u8; 4096]) -> usize {
+    let mut n = 0;
+    for l in USAGE.as_bytes().split_inclusive(|&c| c == b'\n') {
+        let mut parts = l.split(|&c| c == b'\t');
+        let name = parts.next().unwrap_or(l);
+        let Some(help) = parts.next() else {
+            n = put(out, n, l);
             continue;
         };
-        let start = out.len();
-        if l[0] == b' ' {
-            out.push(b"      --")?;
-        } else {
-            out.push(b"  -")?.push(&l[..1])?.push(b", --")?;
+        // `  -r, --rootfs DIR`, the help from column 28.
+        let start = n;
+        n = put(out, n, if name[0] == b' ' { b"      --" } else { b"  -x, --" });
+        out[start + 3] = name[0];
+        n = put(out, n, &name[1..]);
+        while n < start + 28 {
+            n = put(out, n, b" ");
         }
-        out.push(&l[1..tab])?;
-        while out.len() < start + 28 {
-            out.push(b" ")?;
-        }
-        out.push(&l[tab + 1..])?.push(b"\n")?;
+        n = put(out, n, help.strip_suffix(b"\n").unwrap_or(help));
+        n = put(out, n, b"\n");
     }
-    out.push(USAGE_TAIL.as_bytes()).map(drop)
+    n
+}
+
+/// Copy `s` into `out` at `n`; the new length.
+fn put(out: &mut [u8], n: usize, s: &[u8]) -> usize {
+    out[n..n + s.len()].copy_from_slice(s);
+    n + s.len()
 }
 
 pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
@@ -138,7 +146,7 @@ enum O {
     Help,
 }
 
-/// The options by their line in OPTIONS (headings left out).
+/// The options by their line in USAGE.
 const ORDER: [O; 29] = [
     O::Rootfs,
     O::Hostname,
@@ -186,17 +194,17 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
 /// Find an option by its long name, or by its letter (`long` false): which, and whether it
 /// takes a value.
 fn lookup(name: &[u8], long: bool) -> Option<(O, bool)> {
-    let lines = OPTIONS.as_bytes().split(|&c| c == b'\n').filter(|l| !l[0].is_ascii_uppercase());
-    lines.zip(ORDER).find_map(|(l, o)| {
+    option_lines().zip(ORDER).find_map(|(l, o)| {
         let end = 1 + l[1..].iter().position(|&c| c == b' ' || c == b'\t')?;
         let hit = if long { l[1..end] == *name } else { l[0] != b' ' && l[..1] == *name };
         hit.then_some((o, l[end] == b' '))
     })
 }
 
+/// The Spec before any option.
 #[inline(never)]
-fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
-    let mut spec = Spec {
+fn new_spec(args: Args) -> Spec {
+    Spec {
         rootfs: c"",
         argv: args,
         env: CList::new(),
@@ -214,7 +222,12 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         privileged: false,
         seccomp: Seccomp::Default,
         ulimits: List::new(),
-    };
+    }
+}
+
+#[inline(never)]
+fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
+    let mut spec = new_spec(args);
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
     spec.env.push(DEFAULT_HOME);
@@ -240,7 +253,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         }
         // `-x`, `--name` or `--name=value`.
         let long = a[1] == b'-';
-        let name = if long { &a[2..] } else { &a[1..] };
+        let name = &a[1 + long as usize..];
         let eq = if long { name.iter().position(|&c| c == b'=') } else { None };
         let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
             return Err(Error::msg("unknown option (try 'runix run --help')", a));
@@ -289,124 +302,144 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
 #[inline(never)]
 fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
     let v = value.to_bytes();
-    let bad = |what: &'static str| Error::msg(what, v);
-    match opt {
-        O::Rootfs => spec.rootfs = path(value, "invalid --rootfs")?,
+    let l = &mut spec.limits;
+    // An invalid value: what it is told, and with what (the value, or what is wrong with a path).
+    let mut detail = v;
+    let wrong: Option<&'static str> = match opt {
+        O::Rootfs => {
+            spec.rootfs = value;
+            bad_path(&mut detail, "invalid --rootfs")
+        }
         O::Hostname => {
-            if v.is_empty() || v.len() > HOST_NAME_MAX {
-                return Err(bad("invalid --hostname (1 to 64 bytes)"));
-            }
             spec.hostname = value;
+            (v.is_empty() || v.len() > HOST_NAME_MAX).then_some("invalid --hostname (1 to 64 bytes)")
         }
-        O::Chroot => spec.root_mode = RootMode::Chroot,
+        O::Chroot => {
+            spec.root_mode = RootMode::Chroot;
+            None
+        }
         O::Net => {
-            spec.new_net = match v {
-                b"host" => false,
-                b"none" => true,
-                _ => return Err(bad("invalid --net (host or none)")),
-            }
+            spec.new_net = v == b"none";
+            (v != b"host" && v != b"none").then_some("invalid --net (host or none)")
         }
-        O::Bind => {
-            let Some(m) = parse_bind(v) else { return Err(bad("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)")) };
-            push_mount(spec, m, v)?;
+        O::Bind => match parse_bind(v) {
+            Some(m) => push_mount(spec, m),
+            None => Some("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"),
+        },
+        O::Tmpfs => match parse_tmpfs(v) {
+            Some(m) => push_mount(spec, m),
+            None => Some("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"),
+        },
+        O::ReadOnly => {
+            spec.read_only = true;
+            None
         }
-        O::Tmpfs => {
-            let Some(m) = parse_tmpfs(v) else { return Err(bad("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)")) };
-            push_mount(spec, m, v)?;
-        }
-        O::ReadOnly => spec.read_only = true,
         O::Overlay => {
             if spec.overlay == Overlay::Off {
                 spec.overlay = Overlay::Tmpfs;
             }
+            None
         }
-        O::OverlayUpper => spec.overlay = Overlay::Upper(path(value, "invalid --overlay-upper")?),
+        O::OverlayUpper => {
+            spec.overlay = Overlay::Upper(value);
+            bad_path(&mut detail, "invalid --overlay-upper")
+        }
         O::Env => {
             let eq = v.iter().position(|&c| c == b'=');
             let key = &v[..eq.unwrap_or(v.len())];
-            if key.is_empty() {
-                return Err(bad("invalid --env (want KEY=VALUE or KEY)"));
-            }
             // `-e KEY` copies the caller's KEY=VALUE; a KEY the caller has not set is skipped.
             let entry = if eq.is_some() { Some(value) } else { env.find_env(key) };
-            if let Some(e) = entry {
-                if !spec.env.set(e) {
-                    return Err(bad("too many --env (at most 60)"));
-                }
+            if key.is_empty() {
+                Some("invalid --env (want KEY=VALUE or KEY)")
+            } else {
+                entry.is_some_and(|e| !spec.env.set(e)).then_some("too many --env (at most 60)")
             }
         }
         O::Workdir => {
-            if !v.starts_with(b"/") {
-                return Err(bad("invalid --workdir (want an absolute path)"));
-            }
-            spec.workdir = Some(path(value, "invalid --workdir")?);
+            spec.workdir = Some(value);
+            if v.starts_with(b"/") { bad_path(&mut detail, "invalid --workdir") } else { Some("invalid --workdir (want an absolute path)") }
         }
         O::User => {
-            if v.is_empty() || v.starts_with(b":") || v.ends_with(b":") {
-                return Err(bad("invalid --user (want USER or USER:GROUP)"));
-            }
             spec.user = Some(value);
+            (v.is_empty() || v.starts_with(b":") || v.ends_with(b":")).then_some("invalid --user (want USER or USER:GROUP)")
         }
         O::Pids => {
-            let Some(n) = parse_count(v) else { return Err(bad("invalid --pids (want a whole number from 1)")) };
-            spec.limits.pids = Some(n);
+            l.pids = parse_count(v);
+            l.pids.is_none().then_some("invalid --pids (want a whole number from 1)")
         }
         O::Memory => {
-            let Some(n) = cgroup::parse_size(v) else { return Err(bad("invalid --memory (want bytes with k, m or g, from 1)")) };
-            spec.limits.memory = Some(n);
+            l.memory = cgroup::parse_size(v);
+            l.memory.is_none().then_some("invalid --memory (want bytes with k, m or g, from 1)")
         }
         O::MemorySwap => {
-            let Some(n) = cgroup::parse_swap(v) else { return Err(bad("invalid --memory-swap (want bytes with k, m or g, or -1)")) };
-            spec.limits.memory_swap = Some(n);
+            l.memory_swap = cgroup::parse_swap(v);
+            l.memory_swap.is_none().then_some("invalid --memory-swap (want bytes with k, m or g, or -1)")
         }
         O::Cpus => {
-            let Some(n) = cgroup::parse_cpus(v) else { return Err(bad("invalid --cpus (want a decimal from 0.01)")) };
-            spec.limits.cpus = Some((n, CPU_PERIOD));
+            l.cpus = cgroup::parse_cpus(v).map(|q| (q, CPU_PERIOD));
+            l.cpus.is_none().then_some("invalid --cpus (want a decimal from 0.01)")
         }
         O::CpuShares => {
-            let Some(n) = parse_count(v).filter(|&n| (2..=262144).contains(&n)) else { return Err(bad("invalid --cpu-shares (2 to 262144)")) };
-            spec.limits.cpu_shares = Some(n);
+            l.cpu_shares = parse_count(v).filter(|n| (2..=262144).contains(n));
+            l.cpu_shares.is_none().then_some("invalid --cpu-shares (2 to 262144)")
         }
-        O::CpusetCpus => spec.limits.cpuset_cpus = Some(cpu_list(v)?),
-        O::CpusetMems => spec.limits.cpuset_mems = Some(cpu_list(v)?),
+        O::CpusetCpus | O::CpusetMems => {
+            *if opt == O::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
+            (!cgroup::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
+        }
         O::CgroupParent => {
-            if v.is_empty() || v.split(|&c| c == b'/').any(|c| c == b"..") {
-                return Err(bad("invalid --cgroup-parent"));
-            }
             spec.cgroup_parent = Some(v);
+            (v.is_empty() || v.split(|&c| c == b'/').any(|c| c == b"..")).then_some("invalid --cgroup-parent")
         }
-        O::CapAdd => caps[0].push(v)?,
-        O::CapDrop => caps[1].push(v)?,
-        O::Privileged => spec.privileged = true,
-        O::Seccomp => spec.seccomp = if v == b"unconfined" { Seccomp::Unconfined } else { Seccomp::File(path(value, "invalid --seccomp")?) },
-        O::Ulimit => {
-            let Some(u) = parse_ulimit(v) else { return Err(bad("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)")) };
-            if !spec.ulimits.push(u) {
-                return Err(bad("too many --ulimit (at most 16)"));
-            }
+        O::CapAdd | O::CapDrop => {
+            caps[(opt == O::CapDrop) as usize].push(v)?;
+            None
         }
-        O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
-        O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
-        O::DryRun => out.trace = crate::sys::trace::DRY_RUN,
+        O::Privileged => {
+            spec.privileged = true;
+            None
+        }
+        O::Seccomp => {
+            let unconfined = v == b"unconfined";
+            spec.seccomp = if unconfined { Seccomp::Unconfined } else { Seccomp::File(value) };
+            if unconfined { None } else { bad_path(&mut detail, "invalid --seccomp") }
+        }
+        O::Ulimit => match parse_ulimit(v) {
+            Some(u) => (!spec.ulimits.push(u)).then_some("too many --ulimit (at most 16)"),
+            None => Some("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"),
+        },
+        O::Verbose => {
+            out.verbosity = out.verbosity.saturating_add(1);
+            None
+        }
+        O::Trace => {
+            out.trace = out.trace.max(crate::sys::trace::TRACE);
+            None
+        }
+        O::DryRun => {
+            out.trace = crate::sys::trace::DRY_RUN;
+            None
+        }
         O::Help => return Ok(true),
+    };
+    match wrong {
+        Some(what) => Err(Error::msg(what, detail)),
+        None => Ok(false),
     }
-    Ok(false)
 }
 
-fn push_mount(spec: &mut Spec, m: Mount, v: &[u8]) -> Result<(), Error> {
-    if spec.mounts.push(m) { Ok(()) } else { Err(Error::msg("too many mounts (at most 32)", v)) }
+fn push_mount(spec: &mut Spec, m: Mount) -> Option<&'static str> {
+    (!spec.mounts.push(m)).then_some("too many mounts (at most 32)")
 }
 
-fn cpu_list(v: &'static [u8]) -> Result<&'static [u8], Error> {
-    if cgroup::parse_cpu_list(v) { Ok(v) } else { Err(Error::msg("invalid cpu or memory-node list (want e.g. 0-1,3)", v)) }
-}
-
-fn path(v: &'static CStr, what: &'static str) -> Result<&'static CStr, Error> {
-    let n = v.to_bytes().len();
+/// `what`, when the path is empty or too long for any syscall; `detail` then says which.
+fn bad_path(detail: &mut &'static [u8], what: &'static str) -> Option<&'static str> {
+    let n = detail.len();
     if n == 0 || n >= PATH_MAX {
-        return Err(Error::msg(what, if n == 0 { b"empty path" } else { b"longer than PATH_MAX (4096)" }));
+        *detail = if n == 0 { b"empty path" } else { b"longer than PATH_MAX (4096)" };
+        return Some(what);
     }
-    Ok(v)
+    None
 }
 
 /// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
@@ -670,7 +703,7 @@ mod tests {
 
     #[test]
     fn the_option_table_is_in_the_order_of_o() {
-        let lines: Vec<&str> = OPTIONS.lines().filter(|l| !l.starts_with(char::is_uppercase)).collect();
+        let lines: Vec<&str> = USAGE.lines().filter(|l| l.contains('\t')).collect();
         assert_eq!(lines.len(), ORDER.len());
         for (l, o) in lines.iter().zip(ORDER) {
             let name = l[1..].split([' ', '\t']).next().unwrap();
@@ -683,21 +716,38 @@ mod tests {
         assert_eq!(lookup(b" ", false), None);
         assert_eq!(lookup(b"", true), None);
         assert_eq!(lookup(b"rootfs", false), None);
+        assert_eq!(lookup(b"r", true), None);
     }
 
     #[test]
     fn usage_documents_every_option_on_one_line() {
-        let mut b = CBuf::<4096>::new();
-        usage(&mut b).unwrap();
-        let u = std::str::from_utf8(b.bytes()).unwrap();
+        let mut b = [0; 4096];
+        let n = usage(&mut b);
+        let u = std::str::from_utf8(&b[..n]).unwrap();
         assert!(u.starts_with("usage: runix run -r ROOTFS"));
         assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
         assert!(u.contains("\n      --chroot              chroot(2)"), "{u}");
-        for l in OPTIONS.lines().filter(|l| !l.starts_with(char::is_uppercase)) {
+        assert!(u.ends_with(" is not found.\n"), "{u}");
+        assert!(!u.contains('\t'), "{u}");
+        for l in USAGE.lines().filter(|l| l.contains('\t')) {
             let name = l[1..].split([' ', '\t']).next().unwrap();
             assert_eq!(u.lines().filter(|x| x.trim_start().starts_with('-') && x.contains(&std::format!("--{name} "))).count(), 1, "{name}");
         }
         assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90), "{u}");
+    }
+
+    #[test]
+    fn a_bad_path_is_told_with_the_option_alone() {
+        let long = std::format!("/{}", "a".repeat(4096));
+        assert_eq!(err(&["runix", "run", "-r", "/", "-w", &long, "sh"]), "invalid --workdir");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--seccomp", "", "sh"]), "invalid --seccomp");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--overlay-upper", "", "sh"]), "invalid --overlay-upper");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid --rootfs: empty path");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "/", "-w", "x", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid --workdir (want an absolute path): x");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "/", "--cpuset-mems", "", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid cpu or memory-node list (want e.g. 0-1,3)");
     }
 
     #[test]

@@ -23,8 +23,9 @@ use cli::Command;
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => {
-            let mut b = buf::CBuf::new();
-            cli::usage(&mut b).and_then(|()| sys::write_all(1, b.bytes())).map(|_| 0)
+            let mut b = [0; 4096];
+            let n = cli::usage(&mut b);
+            sys::write_all(1, &b[..n]).map(|_| 0)
         }
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
         Ok(Command::Run(spec, out)) => {
