@@ -81,31 +81,30 @@ fn fd_path(fd: Fd) -> CBuf<64> {
 #[inline(never)]
 pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
     let root = spec.rootfs;
-    if spec.overlay == Overlay::Off {
-        sys::mount(Some(root), root, None, libc::MS_BIND | libc::MS_REC, None)?;
-    } else {
-        let base = match spec.overlay {
-            Overlay::Upper(_) => src.upper,
-            // The tmpfs goes over ROOTFS itself, in our mount namespace only: it needs no
-            // directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
-            _ => {
-                sys::mount(Some(c"tmpfs"), root, Some(c"tmpfs"), 0, Some(c"mode=755"))?;
-                sys::openat(sys::AT_FDCWD, root, DIR, 0)?
-            }
-        };
-        // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
-        let mut data = CBuf::<128>::from(&[b"lowerdir=", fd_path(src.root).bytes()])?;
-        for (opt, name) in [(&b",upperdir="[..], c"upper"), (b",workdir=", c"work")] {
-            match sys::mkdirat(base, name, 0o755) {
-                Err(e) if e.errno() != libc::EEXIST => return Err(e),
-                _ => {}
-            }
-            let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
-            data.push(opt)?.push(fd_path(fd).bytes())?;
+    let off = spec.overlay == Overlay::Off;
+    let mut base = src.upper;
+    if !matches!(spec.overlay, Overlay::Upper(_)) {
+        // For --overlay, the tmpfs goes over ROOTFS itself, in our mount namespace only: it needs
+        // no directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
+        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), 0, Some(c"mode=755")) };
+        sys::mount(Some(from), root, fstype, flags, data)?;
+        base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
+        if off {
+            return Ok(base);
         }
-        sys::mount(Some(c"overlay"), root, Some(c"overlay"), 0, Some(data.as_cstr()))
-            .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
     }
+    // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
+    let mut data = CBuf::<128>::from(&[b"lowerdir=", fd_path(src.root).bytes()])?;
+    for (opt, name) in [(&b",upperdir="[..], c"upper"), (b",workdir=", c"work")] {
+        match sys::mkdirat(base, name, 0o755) {
+            Err(e) if e.errno() != libc::EEXIST => return Err(e),
+            _ => {}
+        }
+        let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
+        data.push(opt)?.push(fd_path(fd).bytes())?;
+    }
+    sys::mount(Some(c"overlay"), root, Some(c"overlay"), 0, Some(data.as_cstr()))
+        .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
     sys::openat(sys::AT_FDCWD, root, DIR, 0)
 }
 
@@ -327,21 +326,24 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
 pub fn enter_root(spec: &Spec) -> Result<(), Error> {
     let root = spec.rootfs;
     sys::chdir(root)?;
-    let at_root = |e: Error| e.at(root.to_bytes());
-    match spec.root_mode {
-        RootMode::PivotRoot => {
-            // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
-            // detached, so no path inside the container leads back to the host (pivot_root(2)).
-            sys::pivot_root(c".", c".").map_err(|e| {
-                // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
-                if e.errno() == libc::EINVAL { at_root(e).hint(crate::error::HINT_CHROOT) } else { at_root(e) }
-            })?;
-            sys::umount2(c".", libc::MNT_DETACH)?;
-        }
+    let pivot = spec.root_mode == RootMode::PivotRoot;
+    let r = if pivot {
+        // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
+        // detached, so no path inside the container leads back to the host (pivot_root(2)).
+        sys::pivot_root(c".", c".")
+    } else {
         // switch_root(8)'s way, which works on initramfs: move the root onto / and chroot
         // into it. A plain chroot(2) is escaped with chroot+chdir(".."); with the mount
         // moved over /, ".." at the top stays on the container's root.
-        RootMode::Chroot => sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c".")).map_err(at_root)?,
+        sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c"."))
+    };
+    r.map_err(|e| {
+        let e = e.at(root.to_bytes());
+        // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
+        if pivot && e.errno() == libc::EINVAL { e.hint(crate::error::HINT_CHROOT) } else { e }
+    })?;
+    if pivot {
+        sys::umount2(c".", libc::MNT_DETACH)?;
     }
     sys::chdir(c"/")
 }
@@ -370,21 +372,19 @@ const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/
 /// lacks is skipped.
 #[inline(never)]
 pub fn mask_paths() -> Result<(), Error> {
-    for &p in MASKED.iter() {
-        match sys::mount(Some(c"/dev/null"), p, None, libc::MS_BIND, None) {
-            Err(e) if e.errno() == libc::ENOTDIR => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0"))?,
-            Err(e) if e.errno() == libc::ENOENT => {}
-            r => r?,
-        }
-    }
-    for &p in READ_ONLY.iter() {
-        match sys::mount(Some(p), p, None, libc::MS_BIND | libc::MS_REC, None) {
+    for (i, &p) in MASKED.iter().chain(READ_ONLY.iter()).enumerate() {
+        let masked = i < MASKED.len();
+        let (from, flags) = if masked { (c"/dev/null", libc::MS_BIND) } else { (p, libc::MS_BIND | libc::MS_REC) };
+        match sys::mount(Some(from), p, None, flags, None) {
             Err(e) if e.errno() == libc::ENOENT => continue,
+            Err(e) if masked && e.errno() == libc::ENOTDIR => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0"))?,
             r => r?,
         }
-        // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
-        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-        sys::mount(None, p, None, flags, None)?;
+        if !masked {
+            // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
+            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+            sys::mount(None, p, None, flags, None)?;
+        }
     }
     Ok(())
 }
