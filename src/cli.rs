@@ -52,34 +52,36 @@ vverbose\tlog each step (-vv: more)
  dry-run\tprint them, and make none that changes anything
 hhelp\tthis help
 Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
-cannot be executed; 127 if it is not found.
-";
+cannot be executed; 127 if it is not found.";
+
+/// The lines of USAGE.
+fn lines() -> core::slice::Split<'static, u8, fn(&u8) -> bool> {
+    USAGE.as_bytes().split(|&c| c == b'\n')
+}
 
 /// The option lines of USAGE, in the order of `O`.
 fn option_lines() -> impl Iterator<Item = &'static [u8]> {
-    USAGE.as_bytes().split(|&c| c == b'\n').filter(|l| l.contains(&b'\t'))
+    lines().filter(|l| l.contains(&b'\t'))
 }
 
 /// --help into `out`: its length.
 #[inline(never)]
 pub fn usage(out: &mut [u8; 4096]) -> usize {
     let mut n = 0;
-    for l in USAGE.as_bytes().split_inclusive(|&c| c == b'\n') {
-        let mut parts = l.split(|&c| c == b'\t');
-        let name = parts.next().unwrap_or(l);
-        let Some(help) = parts.next() else {
+    for l in lines() {
+        if let Some(tab) = l.iter().position(|&c| c == b'\t') {
+            // `  -r, --rootfs DIR`, the help from column 28.
+            let start = n;
+            n = put(out, n, if l[0] == b' ' { b"      --" } else { b"  -x, --" });
+            out[start + 3] = l[0];
+            n = put(out, n, &l[1..tab]);
+            while n < start + 28 {
+                n = put(out, n, b" ");
+            }
+            n = put(out, n, &l[tab + 1..]);
+        } else {
             n = put(out, n, l);
-            continue;
-        };
-        // `  -r, --rootfs DIR`, the help from column 28.
-        let start = n;
-        n = put(out, n, if name[0] == b' ' { b"      --" } else { b"  -x, --" });
-        out[start + 3] = name[0];
-        n = put(out, n, &name[1..]);
-        while n < start + 28 {
-            n = put(out, n, b" ");
         }
-        n = put(out, n, help.strip_suffix(b"\n").unwrap_or(help));
         n = put(out, n, b"\n");
     }
     n
