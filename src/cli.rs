@@ -391,7 +391,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         }
         O::CgroupParent => {
             spec.cgroup_parent = Some(v);
-            (v.is_empty() || v.split(|&c| c == b'/').any(|c| c == b"..")).then_some("invalid --cgroup-parent")
+            (v.is_empty() || has_dotdot(v)).then_some("invalid --cgroup-parent")
         }
         O::CapAdd | O::CapDrop => {
             caps[(opt == O::CapDrop) as usize].push(v)?;
@@ -447,12 +447,20 @@ fn bad_path(detail: &mut &'static [u8], what: &'static str) -> Option<&'static s
 /// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
 /// place outside the root, and no mount goes there).
 pub fn container_path(p: &[u8]) -> bool {
-    p.starts_with(b"/") && p.len() < PATH_MAX && !p.split(|&c| c == b'/').any(|c| c == b"..")
+    p.starts_with(b"/") && p.len() < PATH_MAX && !has_dotdot(p)
+}
+
+fn has_dotdot(p: &[u8]) -> bool {
+    p.split(|&c| c == b'/').any(|c| c == b"..")
+}
+
+fn is_colon(c: &u8) -> bool {
+    *c == b':'
 }
 
 /// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
 pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
-    let mut parts = v.splitn(3, |&c| c == b':');
+    let mut parts = v.splitn(3, is_colon);
     let (src, dst) = (parts.next()?, parts.next()?);
     let ro = match parts.next() {
         None | Some(b"rw") => false,
@@ -480,7 +488,7 @@ pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
     let resource = RLIMITS.split(' ').position(|n| n.as_bytes() == &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
-    let mut parts = v[eq + 1..].splitn(2, |&c| c == b':');
+    let mut parts = v[eq + 1..].splitn(2, is_colon);
     let soft = value(parts.next()?)?;
     let hard = match parts.next() {
         Some(h) => value(h)?,

@@ -124,10 +124,15 @@ fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<Fd, E
     }
 }
 
+/// The components of a path, without the empty ones.
+fn components(p: &[u8]) -> impl Iterator<Item = &[u8]> {
+    p.split(|&c| c == b'/').filter(|c| !c.is_empty())
+}
+
 /// The pre-5.6 way: one component at a time with O_NOFOLLOW; a symlink is an error.
 fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
     let mut cur = root;
-    let mut parts = path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".").peekable();
+    let mut parts = components(path).peekable();
     while let Some(part) = parts.next() {
         let name = CBuf::<256>::from(&[part])?;
         let f = if parts.peek().is_some() { libc::O_PATH } else { flags };
@@ -149,7 +154,7 @@ fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks: bo
     let path = path.to_bytes();
     let mut parent = root;
     let mut prefix = Path::new();
-    let mut parts = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).peekable();
+    let mut parts = components(path).peekable();
     while let Some(part) = parts.next() {
         prefix.push(b"/")?.push(part)?;
         match open_in(root, prefix.as_cstr(), libc::O_PATH, false) {
@@ -276,18 +281,23 @@ fn has_tty_group(root: Fd) -> bool {
         let end = have + n;
         let mut start = 0;
         while let Some(i) = buf[start..end].iter().position(|&c| c == b'\n') {
-            if buf[start..start + i].split(|&c| c == b':').nth(2) == Some(b"5") {
+            if gid_is_5(&buf[start..start + i]) {
                 return true;
             }
             start += i + 1;
         }
         if n == 0 || start == 0 && end == buf.len() {
             // The end, or a line longer than the buffer (no group file has those).
-            return n == 0 && buf[start..end].split(|&c| c == b':').nth(2) == Some(b"5");
+            return n == 0 && gid_is_5(&buf[start..end]);
         }
         buf.copy_within(start..end, 0);
         have = end - start;
     }
+}
+
+/// Whether a line of /etc/group is the group with gid 5.
+fn gid_is_5(line: &[u8]) -> bool {
+    line.split(|&c| c == b':').nth(2) == Some(b"5")
 }
 
 /// The user's `-b` and `--tmpfs` mounts, in the order given, after the kernel filesystems
