@@ -48,7 +48,8 @@ pub fn open_sources(spec: &Spec) -> Result<Sources, Error> {
     let mut s = Sources { root, image_dev: sys::fstat(root)?.dev, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1 };
     for (i, m) in spec.mounts.iter().enumerate() {
         if let MountKind::Bind { src, .. } = m.kind {
-            let fd = open_host("bind source", Path::from(&[src])?.as_cstr(), libc::O_PATH)?;
+            let mut p = Path::new();
+            let fd = open_host("bind source", p.push(src)?.as_cstr(), libc::O_PATH)?;
             s.binds[i] = fd;
             s.dirs[i] = sys::fstat(fd)?.mode & libc::S_IFMT == libc::S_IFDIR;
         }
@@ -94,7 +95,8 @@ pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
         }
     }
     // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
-    let mut data = CBuf::<128>::from(&[b"lowerdir=", fd_path(src.root).bytes()])?;
+    let mut data = CBuf::<128>::new();
+    data.push(b"lowerdir=")?.push(fd_path(src.root).bytes())?;
     for (opt, name) in [(&b",upperdir="[..], c"upper"), (b",workdir=", c"work")] {
         match sys::mkdirat(base, name, 0o755) {
             Err(e) if e.errno() != libc::EEXIST => return Err(e),
@@ -134,9 +136,9 @@ fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
     let mut cur = root;
     let mut parts = components(path).peekable();
     while let Some(part) = parts.next() {
-        let name = CBuf::<256>::from(&[part])?;
+        let mut name = CBuf::<256>::new();
         let f = if parts.peek().is_some() { libc::O_PATH } else { flags };
-        cur = sys::openat(cur, name.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
+        cur = sys::openat(cur, name.push(part)?.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
         if f & libc::O_PATH != 0 && sys::fstat(cur)?.mode & libc::S_IFMT == libc::S_IFLNK {
             return Err(Error::msg("refused: a symlink in the root filesystem (this kernel has no openat2) at", path));
         }
@@ -305,9 +307,11 @@ fn gid_is_5(line: &[u8]) -> bool {
 #[inline(never)]
 pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
     for (i, m) in spec.mounts.iter().enumerate() {
-        let dst = Path::from(&[m.dst])?;
+        let mut dst = Path::new();
+        dst.push(m.dst)?;
         let bind;
-        let mut data = CBuf::<64>::from(&[b"mode=1777"])?;
+        let mut data = CBuf::<64>::new();
+        data.push(b"mode=1777")?;
         let (from, fstype, flags, data, dir) = match m.kind {
             MountKind::Bind { .. } => {
                 bind = fd_path(src.binds[i]);
