@@ -183,31 +183,40 @@ fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks: bo
     Ok(parent)
 }
 
+/// What mount(2) takes besides the target: source, type, flags, data.
+#[derive(Clone, Copy)]
+struct Fs<'a> {
+    src: Option<&'a CStr>,
+    fstype: Option<&'a CStr>,
+    flags: u64,
+    data: Option<&'a CStr>,
+}
+
 /// Mount onto the open directory or file `target`, or onto `rel` under it, the
 /// /proc/self/fd/N way; an error names `shown`, the path in the container.
 #[inline(never)]
-fn mount_on(src: Option<&CStr>, target: Fd, rel: &[u8], fstype: Option<&CStr>, flags: u64, data: Option<&CStr>, shown: &[u8]) -> Result<(), Error> {
+fn mount_on(fs: &Fs, target: Fd, rel: &[u8], shown: &[u8]) -> Result<(), Error> {
     let mut p = fd_path(target);
     p.push(rel)?;
-    sys::mount(src, p.as_cstr(), fstype, flags, data).map_err(|e| e.at(shown))
+    sys::mount(fs.src, p.as_cstr(), fs.fstype, fs.flags, fs.data).map_err(|e| e.at(shown))
 }
 
 const NOSUID_NODEV_NOEXEC: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
 
 /// /proc of the container's own PID namespace (so ps sees only the container), sysfs
-/// read-only, and a fresh /dev: target, source and type, flags, data.
-const KERNEL_FS: [(&CStr, &CStr, u64, Option<&CStr>); 3] = [
-    (c"/proc", c"proc", NOSUID_NODEV_NOEXEC, None),
-    (c"/sys", c"sysfs", libc::MS_RDONLY | NOSUID_NODEV_NOEXEC, None),
-    (c"/dev", c"tmpfs", libc::MS_NOSUID | libc::MS_STRICTATIME, Some(c"mode=755,size=65536k")),
+/// read-only, and a fresh /dev.
+const KERNEL_FS: [(&CStr, Fs); 3] = [
+    (c"/proc", Fs { src: Some(c"proc"), fstype: Some(c"proc"), flags: NOSUID_NODEV_NOEXEC, data: None }),
+    (c"/sys", Fs { src: Some(c"sysfs"), fstype: Some(c"sysfs"), flags: libc::MS_RDONLY | NOSUID_NODEV_NOEXEC, data: None }),
+    (c"/dev", Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") }),
 ];
 
 /// /proc, /sys and /dev (mount_dev). A /proc, /sys or /dev that is a symlink is refused.
 #[inline(never)]
 pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
-    for &(path, fs, flags, data) in KERNEL_FS.iter() {
+    for (path, fs) in KERNEL_FS.iter() {
         let t = mount_point(root, path, true, src.image_dev, true)?;
-        mount_on(Some(fs), t, b"", Some(fs), flags, data, path.to_bytes())?;
+        mount_on(fs, t, b"", path.to_bytes())?;
     }
     mount_dev(root)
 }
@@ -216,13 +225,13 @@ pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
 const DEVICES: [(&CStr, u32, u32); 6] =
     [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
 
-/// The mounts inside /dev: path, mode of its directory, source, type, flags, data. devpts
+/// The mounts inside /dev: path, mode of its directory, filesystem. devpts
 /// gets its own instance, so the container sees only its own ptys (devpts(5), newinstance);
 /// `gid=5,` is cut off when the image has no tty group.
-const DEV_MOUNTS: [(&CStr, u32, &CStr, &CStr, u64, Option<&CStr>); 3] = [
-    (c"/dev/pts", 0o755, c"devpts", c"devpts", libc::MS_NOSUID | libc::MS_NOEXEC, Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620")),
-    (c"/dev/shm", 0o1777, c"shm", c"tmpfs", NOSUID_NODEV_NOEXEC, Some(c"mode=1777,size=65536k")),
-    (c"/dev/mqueue", 0o755, c"mqueue", c"mqueue", NOSUID_NODEV_NOEXEC, None),
+const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
+    (c"/dev/pts", 0o755, Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") }),
+    (c"/dev/shm", 0o1777, Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") }),
+    (c"/dev/mqueue", 0o755, Fs { src: Some(c"mqueue"), fstype: Some(c"mqueue"), flags: NOSUID_NODEV_NOEXEC, data: None }),
 ];
 
 /// The new /dev (a tmpfs already): only the harmless devices, devpts, /dev/shm, /dev/mqueue
@@ -235,12 +244,14 @@ fn mount_dev(root: Fd) -> Result<(), Error> {
     let r = make_devices(dev);
     sys::umask(mask);
     r?;
-    for (i, &(path, mode, src, fstype, flags, data)) in DEV_MOUNTS.iter().enumerate() {
+    for (i, &(path, mode, mut fs)) in DEV_MOUNTS.iter().enumerate() {
         sys::mkdirat(dev, &path[5..], mode)?;
         // gid=5 is the tty group of most distributions; only when the image has that group.
-        let data = if i == 0 && !has_tty_group(root) { data.map(|d| &d[6..]) } else { data };
+        if i == 0 && !has_tty_group(root) {
+            fs.data = fs.data.map(|d| &d[6..]);
+        }
         let p = path.to_bytes();
-        mount_on(Some(src), dev, &p[4..], Some(fstype), flags, data, p)?;
+        mount_on(&fs, dev, &p[4..], p)?;
         if i == 0 {
             sys::symlinkat(c"pts/ptmx", dev, c"ptmx")?;
         }
@@ -260,7 +271,7 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
         match sys::mknodat(dev, name, libc::S_IFCHR | 0o666, major, minor) {
             Err(e) if e.errno() == libc::EPERM => {
                 let f = sys::openat(dev, name, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, 0o666)?;
-                mount_on(Some(host), f, b"", None, libc::MS_BIND, None, host.to_bytes())?;
+                mount_on(&Fs { src: Some(host), fstype: None, flags: libc::MS_BIND, data: None }, f, b"", host.to_bytes())?;
                 sys::close(f)?;
             }
             r => r?,
@@ -312,24 +323,26 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
         let bind;
         let mut data = CBuf::<64>::new();
         data.push(b"mode=1777")?;
-        let (from, fstype, flags, data, dir) = match m.kind {
+        let (fs, dir) = match m.kind {
             MountKind::Bind { .. } => {
                 bind = fd_path(src.binds[i]);
-                (bind.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None, src.dirs[i])
+                (Fs { src: Some(bind.as_cstr()), fstype: None, flags: libc::MS_BIND | libc::MS_REC, data: None }, src.dirs[i])
             }
             MountKind::Tmpfs { size } => {
                 if let Some(n) = size {
                     data.push(b",size=")?.push(cgroup::itoa(n, &mut [0; 20]))?;
                 }
-                (c"tmpfs", Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(data.as_cstr()), true)
+                let flags = libc::MS_NOSUID | libc::MS_NODEV;
+                (Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags, data: Some(data.as_cstr()) }, true)
             }
         };
         let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, false)?;
-        mount_on(Some(from), t, b"", fstype, flags, data, m.dst)?;
+        mount_on(&fs, t, b"", m.dst)?;
         if let MountKind::Bind { ro: true, .. } = m.kind {
             // A bind's read-only flag takes a remount of the new mount: open it anew.
             let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
-            mount_on(None, top, b"", None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY, None, m.dst)?;
+            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
+            mount_on(&Fs { src: None, fstype: None, flags, data: None }, top, b"", m.dst)?;
         }
     }
     Ok(())
