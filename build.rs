@@ -18,6 +18,8 @@ fn main() {
         "-no-pie",
         // Drop every function and static nothing reaches.
         "-Wl,--gc-sections",
+        // Fold functions whose machine code is identical (monomorphised copies): lld's ICF.
+        "-Wl,--icf=all",
         // No .note.gnu.build-id: 36 bytes nobody reads on a minimal host.
         "-Wl,--build-id=none",
         // The stack is never executable.

@@ -46,6 +46,12 @@ Security (defaults as Docker's: 14 capabilities, seccomp, no_new_privs):
  privileged\tall capabilities, no seccomp, no masked paths
  seccomp P\tunconfined, or a file of raw BPF
  ulimit N=S[:H]\tresource limit, e.g. nofile=1024:2048 (+)
+Process:
+ttty\ta terminal of its own, relayed to yours (raw mode)
+ init\trunix stays as PID 1: reaps zombies, passes signals on
+ userns\ta user namespace also for root (always without root)
+ map-user UID\tyour uid inside the user namespace (default 0)
+ map-group GID\tyour gid inside the user namespace (default 0)
 Output:
 vverbose\tlog each step (-vv: more)
  trace\tprint runix's syscalls on stderr
@@ -142,6 +148,11 @@ enum O {
     Privileged,
     Seccomp,
     Ulimit,
+    Tty,
+    Init,
+    Userns,
+    MapUser,
+    MapGroup,
     Verbose,
     Trace,
     DryRun,
@@ -149,7 +160,7 @@ enum O {
 }
 
 /// The options by their line in USAGE.
-const ORDER: [O; 29] = [
+const ORDER: [O; 34] = [
     O::Rootfs,
     O::Hostname,
     O::Chroot,
@@ -175,6 +186,11 @@ const ORDER: [O; 29] = [
     O::Privileged,
     O::Seccomp,
     O::Ulimit,
+    O::Tty,
+    O::Init,
+    O::Userns,
+    O::MapUser,
+    O::MapGroup,
     O::Verbose,
     O::Trace,
     O::DryRun,
@@ -224,6 +240,11 @@ fn new_spec(args: Args) -> Spec {
         privileged: false,
         seccomp: Seccomp::Default,
         ulimits: List::new(),
+        tty: false,
+        init: false,
+        userns: false,
+        map_user: 0,
+        map_group: 0,
     }
 }
 
@@ -421,6 +442,23 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         O::DryRun => {
             out.trace = crate::sys::trace::DRY_RUN;
             None
+        }
+        O::Tty => {
+            spec.tty = true;
+            None
+        }
+        O::Init => {
+            spec.init = true;
+            None
+        }
+        O::Userns => {
+            spec.userns = true;
+            None
+        }
+        O::MapUser | O::MapGroup => {
+            let id = crate::user::number(v);
+            *if opt == O::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
+            id.is_none().then_some("invalid --map-user/--map-group (want a number)")
         }
         O::Help => return Ok(true),
     };

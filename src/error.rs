@@ -9,11 +9,15 @@ use ufmt::{uDisplay, uWrite, Formatter};
 pub const HINT_CHROOT: u8 = 1;
 pub const HINT_OVERLAY: u8 = 2;
 pub const HINT_RLIMIT: u8 = 3;
-const HINTS: [&str; 4] = [
+pub const HINT_USERNS: u8 = 4;
+pub const HINT_DELEGATE: u8 = 5;
+const HINTS: [&str; 6] = [
     "",
     "on an initramfs root, use --chroot",
     "the kernel has no overlay filesystem: modprobe overlay",
     "a hard limit above runix's own needs CAP_SYS_RESOURCE",
+    "user namespaces are off: check the sysctls user.max_user_namespaces, kernel.unprivileged_userns_clone and kernel.apparmor_restrict_unprivileged_userns",
+    "limits without root need a cgroup delegated to your user; use --cgroup-parent, or run without limits",
 ];
 
 const NO_DETAIL: u8 = 0xff;
@@ -125,7 +129,7 @@ impl uDisplay for Error {
         }
         if self.hint != 0 {
             f.write_str(" (")?;
-            f.write_str(HINTS[self.hint as usize & 3])?;
+            f.write_str(HINTS.get(self.hint as usize).copied().unwrap_or(""))?;
             f.write_str(")")?;
         }
         Ok(())

@@ -29,8 +29,10 @@ pub fn close_fds(keep: &[Fd]) -> Result<(), Error> {
     }
     keep_sorted.sort_unstable();
     for k in keep_sorted {
+        // u32::MAX stands for "no more to keep": close up to ~0U, all the rest.
+        let last = if k == u32::MAX { k } else { k - 1 };
         if k > from {
-            close_range(from, k - 1)?;
+            close_range(from, last)?;
         }
         if k == u32::MAX {
             break;

@@ -8,6 +8,7 @@ pub mod cgroup;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod init;
 #[macro_use]
 pub mod log;
 pub mod rootfs;
@@ -15,7 +16,9 @@ pub mod run;
 pub mod seccomp;
 pub mod spec;
 pub mod sys;
+pub mod tty;
 pub mod user;
+pub mod userns;
 
 use cli::Command;
 

@@ -212,13 +212,14 @@ const KERNEL_FS: [(&CStr, Fs); 3] = [
 ];
 
 /// /proc, /sys and /dev (mount_dev). A /proc, /sys or /dev that is a symlink is refused.
+/// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none).
 #[inline(never)]
-pub fn mount_kernel_fs(root: Fd, src: &Sources) -> Result<(), Error> {
+pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<(), Error> {
     for (path, fs) in KERNEL_FS.iter() {
         let t = mount_point(root, path, true, src.image_dev, true)?;
         mount_on(fs, t, b"", path.to_bytes())?;
     }
-    mount_dev(root)
+    mount_dev(root, tty_gid)
 }
 
 /// Character devices every container gets (hardening.md): path, major, minor.
@@ -227,7 +228,7 @@ const DEVICES: [(&CStr, u32, u32); 6] =
 
 /// The mounts inside /dev: path, mode of its directory, filesystem. devpts
 /// gets its own instance, so the container sees only its own ptys (devpts(5), newinstance);
-/// `gid=5,` is cut off when the image has no tty group.
+/// `gid=5,` is cut off when the image has no tty group, or gid 5 cannot be used.
 const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
     (c"/dev/pts", 0o755, Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") }),
     (c"/dev/shm", 0o1777, Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") }),
@@ -237,7 +238,7 @@ const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
 /// The new /dev (a tmpfs already): only the harmless devices, devpts, /dev/shm, /dev/mqueue
 /// and the links.
 #[inline(never)]
-fn mount_dev(root: Fd) -> Result<(), Error> {
+fn mount_dev(root: Fd, tty_gid: bool) -> Result<(), Error> {
     let dev = open_in(root, c"/dev", libc::O_PATH, true)?;
     // mknod's mode goes through the umask: 0666 must stay 0666.
     let mask = sys::umask(0);
@@ -247,7 +248,7 @@ fn mount_dev(root: Fd) -> Result<(), Error> {
     for (i, &(path, mode, mut fs)) in DEV_MOUNTS.iter().enumerate() {
         sys::mkdirat(dev, &path[5..], mode)?;
         // gid=5 is the tty group of most distributions; only when the image has that group.
-        if i == 0 && !has_tty_group(root) {
+        if i == 0 && !(tty_gid && has_tty_group(root)) {
             fs.data = fs.data.map(|d| &d[6..]);
         }
         let p = path.to_bytes();

@@ -20,9 +20,10 @@ use crate::cgroup::Cgroups;
 use crate::error::{Bytes, Error, Wire};
 use crate::rootfs;
 use crate::spec::Spec;
-use crate::sys::{self, Fd, trace};
+use crate::sys::{self, Fd, Recv, trace};
 use crate::spec::Seccomp;
-use crate::{caps, exec, seccomp, user};
+use crate::userns::{self, Map};
+use crate::{caps, exec, init, seccomp, tty, user};
 use core::convert::Infallible;
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
@@ -43,16 +44,33 @@ struct Child<'a> {
     /// The parent puts the child in its cgroups first: wait for "go", then make the cgroup
     /// namespace (so that its root is the container's cgroup).
     cgroups: bool,
+    /// The signal mask runix started with, for the command to get back.
+    old_mask: u64,
+    /// The user namespace's maps, when there is one.
+    map: Option<Map>,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
     rootfs::check_root(spec)?;
-    let mut cg = Cgroups::create(&spec.limits, spec.cgroup_parent, sys::getpid())?;
+    // Without root, a user namespace makes the caller root inside (and nothing more).
+    let (euid, egid) = (sys::geteuid(), sys::getegid());
+    let map = match spec.userns || euid != 0 {
+        true if !spec.new_net => return Err(Error::msg("--net host cannot be used in a user namespace (the host network's sysfs cannot be mounted there)", b"")),
+        true => Some(userns::plan(euid, egid)?),
+        false => None,
+    };
+    let mut limits = spec.limits;
+    // mknod of a real device is refused in a user namespace anyway: no device rules needed.
+    limits.devices &= map.is_none();
+    let mut cg = Cgroups::create(&limits, spec.cgroup_parent, sys::getpid()).map_err(|e| match e.errno() {
+        libc::EACCES | libc::EPERM | libc::EROFS if euid != 0 => e.hint(crate::error::HINT_DELEGATE),
+        _ => e,
+    })?;
     for d in cg.dirs() {
         info!("(parent) created cgroup {}", Bytes(d.to_bytes()));
     }
-    let r = start_and_wait(spec, &cg);
+    let r = start_and_wait(spec, &cg, map);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -64,9 +82,13 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
+fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>) -> Result<i32, Error> {
+    // The signals runix passes on are blocked from now on and read from a signalfd later, so
+    // none is lost while the container starts, and none kills runix before it cleans up.
+    // SIGPIPE too: a closed stdout is an error to runix, not its death.
+    let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty() };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -74,7 +96,14 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
     if !child.cgroups {
         flags |= NEWCGROUP; // its root is runix's cgroup, where the child stays
     }
-    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(flags, &stack, container_main, &child));
+    if map.is_some() {
+        // Made first by the kernel, so every other namespace of this clone belongs to it.
+        flags |= libc::CLONE_NEWUSER as u64;
+    }
+    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(flags, &stack, container_main, &child)).map_err(|e| {
+        // The usual reasons a user namespace is refused (user_namespaces(7)).
+        if map.is_some() && matches!(e.errno(), libc::EPERM | libc::ENOSPC | libc::EUSERS | libc::EINVAL) { e.hint(crate::error::HINT_USERNS) } else { e }
+    });
     let _ = sys::close(theirs);
     let pid = match pid {
         Ok(pid) => pid,
@@ -92,9 +121,12 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups) -> Result<i32, Error> {
 #[inline(never)]
 fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Error> {
     // Sync 1: the child joins its cgroups before it runs anything of the container's, so no
-    // process of the container ever escapes a limit.
-    if child.cgroups {
-        if let Err(e) = cg.add(pid).and_then(|_| sys::sync_wake(sock)) {
+    // process of the container ever escapes a limit; its user namespace gets its maps before
+    // it needs them.
+    if child.cgroups || child.map.is_some() {
+        let ids = (child.spec.map_user, child.spec.map_group);
+        let maps = |m| userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids);
+        if let Err(e) = cg.add(pid).and_then(|_| child.map.map_or(Ok(()), maps)).and_then(|_| sys::sync_wake(sock)) {
             let _ = sys::kill(pid, libc::SIGKILL);
             let _ = sys::wait4(pid);
             return Err(e);
@@ -109,22 +141,41 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         trace::set_child(false);
     }
-    // ^C and ^\ at the terminal reach the container (it shares our process group); runix
-    // outlives them to report its status and clean up, as system(3) does.
-    sys::signal(libc::SIGINT, true)?;
-    sys::signal(libc::SIGQUIT, true)?;
-    // Sync 2: a setup error from the child, or EOF once its execve closed the CLOEXEC socket.
+    let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
+    // Sync 2: with -t first the pty's master; then a setup error from the child, or EOF once
+    // its execve closed the CLOEXEC socket.
     let mut wire = Wire::new(Error::msg("", b""));
-    let failed = sys::recv(sock, &mut wire);
+    let mut master = -1;
+    let failed = loop {
+        match sys::recv(sock, &mut wire) {
+            Ok(Recv::Fd(fd)) => master = fd,
+            Ok(Recv::Eof) => break Ok(false),
+            Ok(Recv::Value) => break Ok(true),
+            Err(e) => break Err(e),
+        }
+    };
     info!("(parent) waiting for {}", pid);
-    let status = sys::wait4(pid)?;
+    let status = match failed {
+        // (--dry-run has no container to relay for.)
+        Ok(false) if !trace::dry_run() => {
+            let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
+            let r = tty::supervise(pid, sigfd, master);
+            // The caller's terminal as it was, on every way out of the relay.
+            if let Some(raw) = raw {
+                raw.restore();
+            }
+            r
+        }
+        _ => sys::wait4(pid),
+    };
     if failed? {
         return Err(wire.error());
     }
+    let status = status?;
     let code = exit_status(status);
     info!("(parent) container exited with status {}", code);
     if child.cgroups {
-        report_usage(cg, child.spec, code)?;
+        report_usage(cg, child.spec, status)?;
     }
     Ok(code)
 }
@@ -132,8 +183,8 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
 /// After the container: an OOM kill is said plainly (the status alone says only SIGKILL), and
 /// with -v the peak memory and CPU time it used.
 #[inline(never)]
-fn report_usage(cg: &Cgroups, spec: &Spec, code: i32) -> Result<(), Error> {
-    if code == 128 + libc::SIGKILL {
+fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
+    if status & 0x7f == libc::SIGKILL {
         if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
             let (n, unit) = match limit {
                 l if l % (1 << 20) == 0 => (l >> 20, "MiB"),
@@ -174,11 +225,23 @@ fn container_main(c: &Child) -> ! {
 
 #[inline(never)]
 fn container_init(c: &Child) -> Result<Infallible, Error> {
+    match setup(c) {
+        Ok(e) | Err(e) => Err(e),
+    }
+}
+
+/// Everything the child does, up to the command's execve; Ok holds the exec's failure.
+fn setup(c: &Child) -> Result<Error, Error> {
     let spec = c.spec;
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
-    if c.cgroups {
+    die_with_parent(c.sock)?;
+    // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
+    sys::setsid()?;
+    if c.cgroups || c.map.is_some() {
         sys::sync_wait(c.sock)?;
+    }
+    if c.cgroups {
         // Now, in its cgroups: the namespace's root is the container's cgroup, and
         // /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
         sys::unshare(NEWCGROUP)?;
@@ -197,7 +260,7 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
         _ => -1,
     };
     let root = rootfs::mount_root(spec, &src)?;
-    rootfs::mount_kernel_fs(root, &src)?;
+    rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
     rootfs::mount_user(spec, root, &src)?;
     rootfs::enter_root(spec)?;
     rootfs::mask_paths()?;
@@ -214,23 +277,60 @@ fn container_init(c: &Child) -> Result<Infallible, Error> {
     // bounding set, while CAP_SETPCAP is still there; the ids, with names from the container's
     // own /etc/passwd; then the remaining sets, then no_new_privs (prctl(2)) so that no
     // setuid binary or file capability can give any of it back.
-    caps::drop_bounding(spec.caps)?;
     let (uid, gid) = match spec.user {
         Some(u) => user::resolve(u.to_bytes())?,
         None => (0, 0),
     };
+    if spec.tty {
+        tty::make_console(c.sock, uid, gid)?;
+    }
+    caps::drop_bounding(spec.caps)?;
     if spec.user.is_some() {
-        user::switch(uid, gid)?;
+        // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
+        user::switch(uid, gid, c.map != Some(Map::Single))?;
+        // Changing the uid clears the parent-death signal (prctl(2)): set it again.
+        die_with_parent(c.sock)?;
     }
     let sets = caps::sets(spec.caps, uid);
     caps::apply(sets)?;
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;
-    exec::close_fds(&[c.sock, seccomp_file])?;
+    if spec.init && !trace::dry_run() {
+        init::run(command_main, &(c, sets.effective, seccomp_file), c.sock)?;
+    }
+    Ok(exec_command(c, sets.effective, seccomp_file))
+}
+
+/// --init's child: the command, reporting a failure to runix as the container's init would.
+fn command_main(a: &(&Child, u64, Fd)) -> ! {
+    let e = exec_command(a.0, a.1, a.2);
+    let _ = sys::send(a.0.sock, &Wire::new(e));
+    sys::exit_group(e.exit_code())
+}
+
+/// The last steps before the command: no fd of runix's left, the caller's signal mask back,
+/// the seccomp filter, execve. Returns only on failure.
+fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
+    let spec = c.spec;
+    if let Err(e) = exec::close_fds(&[c.sock, seccomp_file]).and_then(|_| sys::sigprocmask(libc::SIG_SETMASK, c.old_mask)) {
+        return e;
+    }
     // Last: the filter constrains the command, not runix's setup (nor its own error report).
-    seccomp::install(spec.seccomp, sets.effective, seccomp_file)?;
+    if let Err(e) = seccomp::install(spec.seccomp, caps_effective, seccomp_file) {
+        return e;
+    }
     info!("(child) executing {}", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
-    Err(exec::exec(spec.argv, &spec.env))
+    exec::exec(spec.argv, &spec.env)
+}
+
+/// The container dies with runix (PR_SET_PDEATHSIG), and runix did not die already: the check
+/// after the prctl closes the race (the socket's other end is runix's).
+fn die_with_parent(sock: Fd) -> Result<(), Error> {
+    sys::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as u64)?;
+    if !sys::peer_alive(sock) && !trace::dry_run() {
+        return Err(Error::msg("runix exited during setup", b""));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

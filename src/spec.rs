@@ -89,6 +89,15 @@ pub struct Spec {
     pub privileged: bool,
     pub seccomp: Seccomp,
     pub ulimits: List<Ulimit, 16>,
+    /// A pty of its own, relayed to the caller's terminal (`-t`).
+    pub tty: bool,
+    /// runix stays as PID 1, reaping and passing signals on (`--init`).
+    pub init: bool,
+    /// A user namespace even when runix runs as root (`--userns`); without root, always.
+    pub userns: bool,
+    /// The caller's uid and gid inside the user namespace (`--map-user`, `--map-group`).
+    pub map_user: u32,
+    pub map_group: u32,
 }
 
 /// The environment every container starts from; nothing else of the caller's leaks in.

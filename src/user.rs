@@ -32,9 +32,11 @@ pub fn resolve(spec: &[u8]) -> Result<(u32, u32), Error> {
     Ok((uid, gid))
 }
 
-/// Become uid:gid, with no supplementary groups.
-pub fn switch(uid: u32, gid: u32) -> Result<(), Error> {
-    sys::setgroups_none()?;
+/// Become uid:gid, with no supplementary groups (`setgroups`: false where it is denied).
+pub fn switch(uid: u32, gid: u32, setgroups: bool) -> Result<(), Error> {
+    if setgroups {
+        sys::setgroups_none()?;
+    }
     sys::setresgid(gid)?;
     sys::setresuid(uid)
 }

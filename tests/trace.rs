@@ -121,7 +121,8 @@ fn dry_run_makes_nothing_and_needs_no_root() {
     let o = run_cmd(Command::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(runix()).args(["run", "--dry-run", "-r", r.s(), "-p", "20", "--hostname", "dry", "/bin/sh"]), "", 20);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.stdout, "");
-    assert!(o.stderr.contains("[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|SIGCHLD, "), "{}", o.stderr);
+    // Without root, the container gets a user namespace too.
+    assert!(o.stderr.contains("[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET|SIGCHLD, "), "{}", o.stderr);
     assert!(o.stderr.contains("[child] sethostname(\"dry\", 3)\n"), "{}", o.stderr);
     assert!(o.stderr.contains("[child] execve(\"/bin/sh\", [\"/bin/sh\"], [/* 3 vars */])\n"));
     assert!(o.stderr.contains("[parent] unlinkat(AT_FDCWD, "));
@@ -137,24 +138,28 @@ fn dry_run_makes_nothing_and_needs_no_root() {
     assert!(!o.stderr.contains("clone("), "{}", o.stderr);
 }
 
-/// The pids cgroup of this test process (runix nests its cgroup here).
-fn own_pids_dir() -> String {
-    let own = fs::read_to_string("/proc/self/cgroup").unwrap().lines().find(|l| l.split(':').nth(1).unwrap().split(',').any(|c| c == "pids")).unwrap().splitn(3, ':').nth(2).unwrap().to_string();
-    let mount = cgroup_v1_mount("pids").unwrap();
+/// This test process's cgroup of a v1 controller (runix nests its cgroup there), and the
+/// name docs/sequence.md gives it.
+fn own_dir(controller: &str) -> (String, String) {
+    let own = fs::read_to_string("/proc/self/cgroup").unwrap().lines().find(|l| l.split(':').nth(1).unwrap().split(',').any(|c| c == controller)).unwrap().splitn(3, ':').nth(2).unwrap().to_string();
+    let mount = cgroup_v1_mount(controller).unwrap();
     let dir = mount.join(own.trim_start_matches('/'));
-    dir.to_str().unwrap().trim_end_matches('/').to_string()
+    (dir.to_str().unwrap().trim_end_matches('/').to_string(), format!("/sys/fs/cgroup/{controller}"))
 }
 
 /// --dry-run output made machine-independent: results, addresses, pids and paths replaced,
 /// repeated reads of one file folded into one line.
-fn normalize(out: &str, root: &str, cgroup_parent: &str) -> Vec<String> {
+fn normalize(out: &str, root: &str, cgroups: &[(String, String)]) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for l in out.lines().filter(|l| l.starts_with('[')) {
         let mut l = l.to_string();
         if let Some(i) = l.find(") = ") {
             l.truncate(i + 1);
         }
-        l = l.replace(&format!("\"{root}\""), "\"fs/busybox\"").replace(cgroup_parent, "/sys/fs/cgroup/pids");
+        l = l.replace(&format!("\"{root}\""), "\"fs/busybox\"");
+        for (dir, name) in cgroups {
+            l = l.replace(&format!("{dir}/runix-"), &format!("{name}/runix-"));
+        }
         let mut s = String::new();
         let mut rest = l.as_str();
         while let Some(i) = rest.find("0x").or_else(|| rest.find("runix-")) {
@@ -191,8 +196,8 @@ fn docs_sequence_is_what_dry_run_prints() {
         }
     }
     assert!(documented.len() > 20, "too few documented steps");
-    if cgroup_v1_mount("pids").is_none() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: needs the pids cgroup");
+    if cgroup_v1_mount("pids").is_none() || cgroup_v1_mount("devices").is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: needs the v1 pids and devices cgroups");
         return;
     }
     let r = Root::busybox();
@@ -200,7 +205,7 @@ fn docs_sequence_is_what_dry_run_prints() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = run(&args);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let printed = normalize(&o.stderr, r.s(), &own_pids_dir());
+    let printed = normalize(&o.stderr, r.s(), &[own_dir("pids"), own_dir("devices")]);
     if printed != documented {
         panic!("docs/sequence.md and `runix {cmd_line}` disagree. Printed now:\n{}", printed.join("\n"));
     }

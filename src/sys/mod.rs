@@ -20,75 +20,77 @@ use syscalls::{Errno, Sysno};
 pub type Fd = i32;
 pub const AT_FDCWD: Fd = libc::AT_FDCWD;
 
-/// One syscall argument, typed so `--trace` can print it the way strace does.
-#[derive(Clone, Copy)]
-pub enum Arg<'a> {
-    Int(isize),
-    /// A file descriptor, or AT_FDCWD.
-    Fd(i32),
-    /// A file mode, printed in octal.
-    Oct(u32),
-    Str(&'a CStr),
-    /// A pointer argument that may be NULL; printed as a string when set.
-    OptStr(Option<&'a CStr>),
-    /// Bytes passed to the kernel (write); printed as a quoted string.
-    Data(&'a [u8]),
-    /// A buffer the kernel fills (read); printed as its address.
-    Buf(*const u8, usize),
-    /// An argv array; printed as a list of strings.
-    Argv(Args),
-    /// An envp array: the number of entries and the pointer.
-    Env(usize, usize),
-    /// openat2's struct open_how, printed by its fields.
-    How(&'a OpenHow),
-    /// Bit flags, decoded with names: `names` has one space-separated word per bit, from
-    /// bit 0 up, "-" for a bit without a name (a packed table costs a few bytes per flag).
-    Flags(&'static str, u64),
-    /// One value out of a list of names, one word per value from 0 up (a signal, a family).
-    Named(&'static str, u64),
-    /// clone(2)/unshare(2) flags: CLONE_* bits and, in the low byte, the exit signal.
-    Clone(u64),
-    /// A socket type: SOCK_* value in the low bits, flags above.
-    Sock(u64),
-    /// An ioctl request number.
-    Ioctl(u64),
-    Ptr(usize),
+/// How `--trace` shows each argument: a kind per argument, 5 bits each, packed by `sig`
+/// into one constant per call site (an array of typed arguments cost twice the code).
+pub mod k {
+    pub const INT: u64 = 0;
+    pub const FD: u64 = 1; // a file descriptor, or AT_FDCWD
+    pub const OCT: u64 = 2; // a file mode
+    pub const STR: u64 = 3; // a C string
+    pub const OPTSTR: u64 = 4; // a C string or NULL
+    pub const DATA: u64 = 5; // bytes given to the kernel; the next argument is their length
+    pub const BUF: u64 = 6; // a buffer the kernel fills: its address
+    pub const PTR: u64 = 7; // an address, or NULL
+    pub const ARGV: u64 = 8; // a NULL-terminated list of C strings
+    pub const ENV: u64 = 9; // the same, shown by its length
+    pub const HOW: u64 = 10; // openat2's struct open_how
+    pub const CLONE: u64 = 11; // CLONE_* flags and the exit signal
+    pub const SOCK: u64 = 12; // SOCK_* type and flags
+    pub const IOCTL: u64 = 13; // an ioctl request
+    // From here on: names from the tables in trace.rs, flags (bits) or values.
+    pub const O: u64 = 14;
+    pub const AT: u64 = 15;
+    pub const MS: u64 = 16;
+    pub const MNT: u64 = 17;
+    pub const RESOLVE: u64 = 18;
+    pub const PROT: u64 = 19;
+    pub const MAP: u64 = 20;
+    pub const SIG: u64 = 21;
+    pub const AF: u64 = 22;
+    pub const PR: u64 = 23;
+    pub const SECCOMP: u64 = 24;
 }
 
-impl Arg<'_> {
-    fn raw(&self) -> usize {
-        match *self {
-            Arg::Int(v) => v as usize,
-            Arg::Fd(fd) => fd as isize as usize,
-            Arg::Oct(m) => m as usize,
-            Arg::Str(s) => s.as_ptr() as usize,
-            Arg::OptStr(s) => s.map_or(0, |s| s.as_ptr() as usize),
-            Arg::Data(d) => d.as_ptr() as usize,
-            Arg::Buf(p, _) => p as usize,
-            Arg::Argv(a) => a.ptrs.as_ptr() as usize,
-            Arg::Env(_, p) => p,
-            Arg::How(h) => h as *const OpenHow as usize,
-            Arg::Flags(_, v) | Arg::Named(_, v) | Arg::Clone(v) | Arg::Sock(v) | Arg::Ioctl(v) => v as usize,
-            Arg::Ptr(p) => p,
-        }
+/// The kinds of a call's arguments as one constant: 5 bits each, the count above bit 40.
+pub const fn sig(kinds: &[u64]) -> u64 {
+    let mut v = (kinds.len() as u64) << 40;
+    let mut i = 0;
+    while i < kinds.len() {
+        v |= kinds[i] << (5 * i);
+        i += 1;
     }
+    v
+}
+
+fn s(c: &CStr) -> usize {
+    c.as_ptr() as usize
+}
+
+fn os(c: Option<&CStr>) -> usize {
+    c.map_or(0, s)
+}
+
+fn p<T>(r: &T) -> usize {
+    r as *const T as usize
+}
+
+/// For a value the kernel writes into.
+fn pm<T>(r: &mut T) -> usize {
+    r as *mut T as usize
 }
 
 /// Issue one syscall. The single door to the kernel, and where --trace and --dry-run hook in.
+/// `sig` says how to show the arguments (see `k`); the wrappers below pass what each
+/// syscall's prototype takes: integers, or pointers to live values.
 #[inline(never)]
-pub fn call(nr: Sysno, args: &[Arg]) -> Result<usize, Errno> {
-    let mut a = [0usize; 6];
-    for (slot, arg) in a.iter_mut().zip(args) {
-        *slot = arg.raw();
-    }
-    // SAFETY: every Arg carries either a plain integer or a pointer derived from a live
-    // reference (CStr, slice, struct) that outlives this call; the wrappers below pick the
-    // argument kinds that match each syscall's prototype.
+pub fn call(nr: Sysno, sig: u64, a: [usize; 6]) -> Result<usize, Errno> {
+    // SAFETY: every argument is a plain integer or a pointer to a live value (C string,
+    // buffer, struct) of the kind the syscall's prototype takes, valid for the call.
     let issue = || unsafe { syscalls::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
     if trace::mode() == trace::OFF {
         return issue();
     }
-    trace::call(nr, args, &a, issue)
+    trace::call(nr, sig, &a, issue)
 }
 
 fn sys<T>(r: Result<T, Errno>, name: &'static str, path: &[u8]) -> Result<T, Error> {
@@ -227,7 +229,7 @@ impl<const N: usize> Default for CList<N> {
 
 /// ssize_t write(int fd, const void *buf, size_t count);
 pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Error> {
-    sys(call(Sysno::write, &[Arg::Fd(fd), Arg::Data(buf), Arg::Int(buf.len() as isize)]), "write", b"")
+    sys(call(Sysno::write, const { sig(&[k::FD, k::DATA, k::INT]) }, [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0]), "write", b"")
 }
 
 /// write(2) until the whole buffer is written.
@@ -257,20 +259,15 @@ pub fn write_diag(mut buf: &[u8]) {
 
 /// ssize_t read(int fd, void *buf, size_t count);
 pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::read, &[Arg::Fd(fd), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "read", b"")
+    sys(call(Sysno::read, const { sig(&[k::FD, k::BUF, k::INT]) }, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0]), "read", b"")
 }
-
-/// O_* bits 0 to 21 (O_RDONLY is "none of the access-mode bits").
-pub const O_FLAGS: &str = "O_WRONLY O_RDWR - - - - O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND O_NONBLOCK - - - - O_DIRECTORY O_NOFOLLOW - O_CLOEXEC - O_PATH";
-/// AT_* bits 0 to 12.
-const AT_FLAGS: &str = "- - - - - - - - AT_SYMLINK_NOFOLLOW AT_REMOVEDIR - - AT_EMPTY_PATH";
 
 /// int openat(int dirfd, const char *pathname, int flags, mode_t mode);
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
     sys(
-        call(Sysno::openat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Flags(O_FLAGS, flags), Arg::Oct(mode)]),
+        call(Sysno::openat, const { sig(&[k::FD, k::STR, k::O, k::OCT]) }, [dirfd as usize, s(path), flags as usize, mode as usize, 0, 0]),
         "open",
         path.to_bytes(),
     )
@@ -279,24 +276,22 @@ pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error
 
 /// int close(int fd);
 pub fn close(fd: Fd) -> Result<(), Error> {
-    unit(call(Sysno::close, &[Arg::Fd(fd)]), "close", b"")
+    unit(call(Sysno::close, const { sig(&[k::FD]) }, [fd as usize, 0, 0, 0, 0, 0]), "close", b"")
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
-    unit(call(Sysno::mkdirat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Oct(mode)]), "mkdir", path.to_bytes())
+    unit(call(Sysno::mkdirat, const { sig(&[k::FD, k::STR, k::OCT]) }, [AT_FDCWD as usize, s(path), mode as usize, 0, 0, 0]), "mkdir", path.to_bytes())
 }
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
     unit(
-        call(Sysno::unlinkat, &[Arg::Fd(AT_FDCWD), Arg::Str(path), Arg::Flags(AT_FLAGS, libc::AT_REMOVEDIR as u64)]),
+        call(Sysno::unlinkat, const { sig(&[k::FD, k::STR, k::AT]) }, [AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0, 0, 0]),
         "rmdir",
         path.to_bytes(),
     )
 }
-
-pub const RESOLVE_FLAGS: &str = "RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH RESOLVE_IN_ROOT";
 
 /// struct open_how of <linux/openat2.h> (libc's is non-exhaustive, so it cannot be built here).
 #[repr(C)]
@@ -312,12 +307,12 @@ pub struct OpenHow {
 pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, Error> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u64, mode: 0, resolve };
     let size = core::mem::size_of::<OpenHow>() as isize;
-    sys(call(Sysno::openat2, &[Arg::Fd(dirfd), Arg::Str(path), Arg::How(&how), Arg::Int(size)]), "openat2", path.to_bytes()).map(|fd| fd as Fd)
+    sys(call(Sysno::openat2, const { sig(&[k::FD, k::STR, k::HOW, k::INT]) }, [dirfd as usize, s(path), p(&how), size as usize, 0, 0]), "openat2", path.to_bytes()).map(|fd| fd as Fd)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdirat(dirfd: Fd, path: &CStr, mode: u32) -> Result<(), Error> {
-    unit(call(Sysno::mkdirat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Oct(mode)]), "mkdir", path.to_bytes())
+    unit(call(Sysno::mkdirat, const { sig(&[k::FD, k::STR, k::OCT]) }, [dirfd as usize, s(path), mode as usize, 0, 0, 0]), "mkdir", path.to_bytes())
 }
 
 /// int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);
@@ -325,7 +320,7 @@ pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Res
     // The kernel's new_encode_dev: minor's low byte, major, then minor's high bits.
     let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
     unit(
-        call(Sysno::mknodat, &[Arg::Fd(dirfd), Arg::Str(path), Arg::Oct(mode), Arg::Int(dev as isize)]),
+        call(Sysno::mknodat, const { sig(&[k::FD, k::STR, k::OCT, k::INT]) }, [dirfd as usize, s(path), mode as usize, dev as usize, 0, 0]),
         "mknod",
         path.to_bytes(),
     )
@@ -333,12 +328,12 @@ pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Res
 
 /// int symlinkat(const char *target, int newdirfd, const char *linkpath);
 pub fn symlinkat(target: &CStr, dirfd: Fd, path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::symlinkat, &[Arg::Str(target), Arg::Fd(dirfd), Arg::Str(path)]), "symlink", path.to_bytes())
+    unit(call(Sysno::symlinkat, const { sig(&[k::STR, k::FD, k::STR]) }, [s(target), dirfd as usize, s(path), 0, 0, 0]), "symlink", path.to_bytes())
 }
 
 /// mode_t umask(mode_t mask); returns the previous mask.
 pub fn umask(mask: u32) -> u32 {
-    call(Sysno::umask, &[Arg::Oct(mask)]).unwrap_or(0o022) as u32
+    call(Sysno::umask, const { sig(&[k::OCT]) }, [mask as usize, 0, 0, 0, 0, 0]).unwrap_or(0o022) as u32
 }
 
 /// The fields of fstat(2) runix looks at.
@@ -352,15 +347,12 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     // SAFETY: struct stat is plain data; all-zero is a valid value.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
-    unit(call(Sysno::newfstatat, &[Arg::Fd(fd), Arg::Str(c""), Arg::Ptr(&mut st as *mut _ as usize), Arg::Flags(AT_FLAGS, flags)]), "fstat", b"")?;
+    unit(call(Sysno::newfstatat, const { sig(&[k::FD, k::STR, k::PTR, k::AT]) }, [fd as usize, s(c""), pm(&mut st), flags as usize, 0, 0]), "fstat", b"")?;
     Ok(Stat { dev: st.st_dev, mode: st.st_mode })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Processes: clone(2), wait4(2), kill(2), execve(2), exit_group(2), getpid(2)
-
-/// CLONE_* bits 0 to 30 (the low byte of clone's flags is the exit signal).
-pub const CLONE_FLAGS: &str = "- - - - - - - - CLONE_VM CLONE_FS CLONE_FILES CLONE_SIGHAND CLONE_PIDFD CLONE_PTRACE CLONE_VFORK CLONE_PARENT CLONE_THREAD CLONE_NEWNS CLONE_SYSVSEM CLONE_SETTLS - - - - - CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET";
 
 /// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
 /// overflow faults instead of silently writing over other memory.
@@ -371,25 +363,17 @@ pub struct Stack {
 /// void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     const PAGE: usize = 4096;
-    const PROT: &str = "PROT_READ PROT_WRITE PROT_EXEC";
-    const MAP: &str = "MAP_SHARED MAP_PRIVATE - - MAP_FIXED MAP_ANONYMOUS - - - - - - - - - - - MAP_STACK";
     let base = sys(
         call(
             Sysno::mmap,
-            &[
-                Arg::Ptr(0),
-                Arg::Int((size + PAGE) as isize),
-                Arg::Flags(PROT, (libc::PROT_READ | libc::PROT_WRITE) as u64),
-                Arg::Flags(MAP, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as u64),
-                Arg::Int(-1),
-                Arg::Int(0),
-            ],
+            const { sig(&[k::PTR, k::INT, k::PROT, k::MAP, k::INT, k::INT]) },
+            [0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX, 0],
         ),
         "mmap",
         b"",
     )?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
-    unit(call(Sysno::mprotect, &[Arg::Ptr(base), Arg::Int(PAGE as isize), Arg::Flags(PROT, 0)]), "mprotect", b"")?;
+    unit(call(Sysno::mprotect, const { sig(&[k::PTR, k::INT, k::PROT]) }, [base, PAGE, 0, 0, 0, 0]), "mprotect", b"")?;
     Ok(Stack { top: base + PAGE + size })
 }
 
@@ -408,16 +392,24 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
         (s.child)(s.arg)
     }
     let start = Start { child, arg };
+    clone_raw(flags, stack, trampoline::<T>, &start as *const _ as usize)
+}
+
+/// The part of `clone` that does not depend on T (one copy in the binary, not one per T).
+#[inline(never)]
+fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize) -> Result<i32, Error> {
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
-    let args = [Arg::Clone(flags), Arg::Ptr(stack.top)];
+    const SIG: u64 = sig(&[k::CLONE, k::PTR]);
+    let args = [flags as usize, stack.top, 0, 0, 0, 0];
     if trace::dry_run() {
-        trace::show(Sysno::clone, &args, trace::Outcome::NotIssued);
+        trace::show(Sysno::clone, SIG, &args, trace::Outcome::NotIssued);
         return Ok(trace::FAKE_FD);
     }
-    // SAFETY: the stack mapping is live and unused; see the trampoline for `start`.
-    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, trampoline::<T>, &start as *const _ as usize) } as usize);
+    // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
+    // returning into our frames (see arch::runix_clone and `clone`).
+    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) } as usize);
     if trace::mode() != trace::OFF && r != Ok(0) {
-        trace::show(Sysno::clone, &args, trace::Outcome::Done(r));
+        trace::show(Sysno::clone, SIG, &args, trace::Outcome::Done(r));
     }
     sys(r, "clone", b"").map(|pid| pid as i32)
 }
@@ -425,47 +417,83 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
 /// pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *rusage);
 /// Retries on EINTR; returns the raw wait status.
 pub fn wait4(pid: i32) -> Result<i32, Error> {
+    wait(pid, 0).map(|(_, status)| status)
+}
+
+/// wait4(pid, &status, options, NULL): (pid, status); pid 0 when WNOHANG found nothing.
+pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
     let mut status: i32 = 0;
     loop {
-        let r = call(Sysno::wait4, &[Arg::Int(pid as isize), Arg::Ptr(&mut status as *mut i32 as usize), Arg::Int(0), Arg::Ptr(0)]);
+        let r = call(Sysno::wait4, const { sig(&[k::INT, k::PTR, k::INT, k::PTR]) }, [pid as usize, pm(&mut status), options as usize, 0, 0, 0]);
         match r {
             Err(e) if e.into_raw() == libc::EINTR => continue,
-            r => return sys(r, "wait4", b"").map(|_| status),
+            r => return sys(r, "wait4", b"").map(|p| (p as i32, status)),
         }
     }
 }
 
-/// Signal names for the trace.
-/// Address families by number.
-const AF: &str = "AF_UNSPEC AF_UNIX AF_INET";
-
-/// Signal names by number.
-pub const SIGNALS: &str = "0 SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH";
-
 /// int kill(pid_t pid, int sig);
-pub fn kill(pid: i32, sig: i32) -> Result<(), Error> {
-    unit(call(Sysno::kill, &[Arg::Int(pid as isize), Arg::Named(SIGNALS, sig as u64)]), "kill", b"")
+pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
+    unit(call(Sysno::kill, const { sig(&[k::INT, k::SIG]) }, [pid as usize, signal as usize, 0, 0, 0, 0]), "kill", b"")
 }
 
 /// int execve(const char *path, char *const argv[], char *const envp[]);
 /// Returns only on failure.
 pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
-    let r = call(Sysno::execve, &[Arg::Str(path), Arg::Argv(argv), Arg::Env(envp.len, envp.ptrs.as_ptr() as usize)]);
+    let r = call(Sysno::execve, const { sig(&[k::STR, k::ARGV, k::ENV]) }, [s(path), argv.ptrs.as_ptr() as usize, envp.ptrs.as_ptr() as usize, 0, 0, 0]);
     match r {
         Ok(_) => Error::sys("execve", 0, path.to_bytes()),
         Err(e) => Error::sys("execve", e.into_raw(), path.to_bytes()),
     }
 }
 
+/// Run the program `argv[0]` (an absolute path) with `argv` and an empty environment, and
+/// wait for it: fork (a clone on a stack of its own) and execve, as posix_spawn(3) does.
+/// Returns the wait status; 127 << 8 when it could not be executed.
+pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
+    let mut ptrs = [core::ptr::null::<c_char>(); 12];
+    for (slot, a) in ptrs.iter_mut().zip(argv.iter().take(11)) {
+        *slot = a.as_ptr();
+    }
+    fn child(ptrs: &[*const c_char; 12]) -> ! {
+        let env = [core::ptr::null::<c_char>()];
+        let _ = call(Sysno::execve, const { sig(&[k::STR, k::ARGV, k::ENV]) }, [ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0, 0, 0]);
+        exit_group(127)
+    }
+    let stack = mmap_stack(16 * 1024)?;
+    let pid = clone(libc::SIGCHLD as u64, &stack, child, &ptrs)?;
+    wait4(pid)
+}
+
+/// uid_t geteuid(void);
+pub fn geteuid() -> u32 {
+    call(Sysno::geteuid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+}
+
+/// gid_t getegid(void);
+pub fn getegid() -> u32 {
+    call(Sysno::getegid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+}
+
+/// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
+/// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
+/// them: they are locked (mount_namespaces(7)).
+pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
+    // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
+    let mut st = [0u64; 15];
+    unit(call(Sysno::statfs, const { sig(&[k::STR, k::PTR]) }, [s(path), pm(&mut st), 0, 0, 0, 0]), "statfs", path.to_bytes())?;
+    Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME))
+}
+
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
-    let _ = call(Sysno::exit_group, &[Arg::Int(code as isize)]);
+    let _ = call(Sysno::exit_group, const { sig(&[k::INT]) }, [code as usize, 0, 0, 0, 0, 0]);
     unreachable!()
 }
 
 /// pid_t getpid(void);
 pub fn getpid() -> i32 {
-    call(Sysno::getpid, &[]).unwrap_or(0) as i32
+    call(Sysno::getpid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as i32
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,7 +508,7 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
     }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
     unit(
-        call(Sysno::socketpair, &[Arg::Named(AF, libc::AF_UNIX as u64), Arg::Sock(ty), Arg::Int(0), Arg::Ptr(sv.as_mut_ptr() as usize)]),
+        call(Sysno::socketpair, const { sig(&[k::AF, k::SOCK, k::INT, k::PTR]) }, [libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize, 0, 0]),
         "socketpair",
         b"",
     )?;
@@ -531,20 +559,34 @@ pub fn send<T: Copy>(fd: Fd, v: &T) -> Result<(), Error> {
     write(fd, bytes).map(drop)
 }
 
-/// Receive a value sent by `send` from the other side of a fork of this same image.
-/// Ok(None) on EOF: the other side closed the channel (for the child, by a successful execve).
-pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<bool, Error> {
-    // SAFETY: only our own forked process, running this same binary, writes to this socket,
-    // and it writes whole values of exactly this type with `send` (SEQPACKET: all or nothing),
-    // so the bytes form a valid T, pointers to 'static data in our image included.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(out as *mut T as *mut u8, core::mem::size_of::<T>()) };
+/// What `recv` got.
+pub enum Recv {
+    /// EOF: the other side closed the channel (for the child, by a successful execve).
+    Eof,
+    /// A whole value, in `out`.
+    Value,
+    /// An fd passed with SCM_RIGHTS (the pty master).
+    Fd(Fd),
+}
+
+/// Receive what the other side of a fork of this same image sent with `send` or `send_fd`.
+pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
+    let mut m = msg();
+    msg_ptrs(&mut m);
+    m.iov = libc::iovec { iov_base: out as *mut T as *mut core::ffi::c_void, iov_len: core::mem::size_of::<T>() };
+    let flags = libc::MSG_CMSG_CLOEXEC as usize;
     loop {
-        match read(fd, bytes) {
-            Ok(0) => return Ok(false),
-            Ok(n) if n == bytes.len() => return Ok(true),
-            Ok(_) => return Err(Error::sys("read", libc::EPROTO, b"")),
-            Err(e) if e.errno() == libc::EINTR => {}
-            Err(e) => return Err(e),
+        let r = call(Sysno::recvmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [fd as usize, pm(&mut m.msghdr), flags, 0, 0, 0]);
+        match r {
+            Err(e) if e.into_raw() == libc::EINTR => {}
+            Err(e) => return Err(Error::sys("recvmsg", e.into_raw(), b"")),
+            Ok(0) => return Ok(Recv::Eof),
+            Ok(_) if m.msghdr.msg_controllen >= 20 => return Ok(Recv::Fd(m.cmsg[2] as u32 as Fd)),
+            // SAFETY (of what `out` now holds): only our own forked process, running this
+            // same binary, writes to this socket, and it writes whole values of exactly this
+            // type with `send` (SEQPACKET: all or nothing), so the bytes form a valid T.
+            Ok(n) if n == core::mem::size_of::<T>() => return Ok(Recv::Value),
+            Ok(_) => return Err(Error::sys("recvmsg", libc::EPROTO, b"")),
         }
     }
 }
@@ -552,14 +594,11 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<bool, Error> {
 // ---------------------------------------------------------------------------------------------
 // Mounts and roots: mount(2), umount2(2), pivot_root(2), chroot(2), chdir(2), sethostname(2)
 
-/// MS_* bits 0 to 24.
-pub const MS_FLAGS: &str = "MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC MS_SYNCHRONOUS MS_REMOUNT MS_MANDLOCK MS_DIRSYNC MS_NOSYMFOLLOW - MS_NOATIME MS_NODIRATIME MS_BIND MS_MOVE MS_REC MS_SILENT MS_POSIXACL MS_UNBINDABLE MS_PRIVATE MS_SLAVE MS_SHARED MS_RELATIME - - MS_STRICTATIME";
-
 /// int mount(const char *source, const char *target, const char *fstype,
 ///           unsigned long flags, const void *data);
 pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Error> {
     unit(
-        call(Sysno::mount, &[Arg::OptStr(src), Arg::Str(target), Arg::OptStr(fstype), Arg::Flags(MS_FLAGS, flags), Arg::OptStr(data)]),
+        call(Sysno::mount, const { sig(&[k::OPTSTR, k::STR, k::OPTSTR, k::MS, k::OPTSTR]) }, [os(src), s(target), os(fstype), flags as usize, os(data), 0]),
         "mount",
         target.to_bytes(),
     )
@@ -567,28 +606,28 @@ pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u6
 
 /// int umount2(const char *target, int flags);
 pub fn umount2(target: &CStr, flags: i32) -> Result<(), Error> {
-    unit(call(Sysno::umount2, &[Arg::Str(target), Arg::Flags("MNT_FORCE MNT_DETACH MNT_EXPIRE", flags as u64)]), "umount2", target.to_bytes())
+    unit(call(Sysno::umount2, const { sig(&[k::STR, k::MNT]) }, [s(target), flags as usize, 0, 0, 0, 0]), "umount2", target.to_bytes())
 }
 
 /// int pivot_root(const char *new_root, const char *put_old);
 pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::pivot_root, &[Arg::Str(new_root), Arg::Str(put_old)]), "pivot_root", new_root.to_bytes())
+    unit(call(Sysno::pivot_root, const { sig(&[k::STR, k::STR]) }, [s(new_root), s(put_old), 0, 0, 0, 0]), "pivot_root", new_root.to_bytes())
 }
 
 /// int chroot(const char *path);
 pub fn chroot(path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::chroot, &[Arg::Str(path)]), "chroot", path.to_bytes())
+    unit(call(Sysno::chroot, const { sig(&[k::STR]) }, [s(path), 0, 0, 0, 0, 0]), "chroot", path.to_bytes())
 }
 
 /// int chdir(const char *path);
 pub fn chdir(path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::chdir, &[Arg::Str(path)]), "chdir", path.to_bytes())
+    unit(call(Sysno::chdir, const { sig(&[k::STR]) }, [s(path), 0, 0, 0, 0, 0]), "chdir", path.to_bytes())
 }
 
 /// int sethostname(const char *name, size_t len);
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();
-    unit(call(Sysno::sethostname, &[Arg::Str(name), Arg::Int(b.len() as isize)]), "sethostname", b)
+    unit(call(Sysno::sethostname, const { sig(&[k::STR, k::INT]) }, [s(name), b.len(), 0, 0, 0, 0]), "sethostname", b)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +635,7 @@ pub fn sethostname(name: &CStr) -> Result<(), Error> {
 
 /// int unshare(int flags);
 pub fn unshare(flags: u64) -> Result<(), Error> {
-    unit(call(Sysno::unshare, &[Arg::Clone(flags)]), "unshare", b"")
+    unit(call(Sysno::unshare, const { sig(&[k::CLONE]) }, [flags as usize, 0, 0, 0, 0, 0]), "unshare", b"")
 }
 
 /// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
@@ -609,7 +648,7 @@ pub fn loopback_up() -> Result<(), Error> {
         _pad: [u8; 22],
     }
     let fd = sys(
-        call(Sysno::socket, &[Arg::Named(AF, libc::AF_INET as u64), Arg::Sock((libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as u64), Arg::Int(0)]),
+        call(Sysno::socket, const { sig(&[k::AF, k::SOCK, k::INT]) }, [libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0, 0, 0]),
         "socket",
         b"",
     )? as Fd;
@@ -617,34 +656,32 @@ pub fn loopback_up() -> Result<(), Error> {
     // socket is close-on-exec; it goes with the execve.
     let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
     ifr.name[..2].copy_from_slice(b"lo");
-    unit(call(Sysno::ioctl, &[Arg::Fd(fd), Arg::Ioctl(0x8914), Arg::Ptr(&mut ifr as *mut IfReq as usize)]), "ioctl(SIOCSIFFLAGS)", b"lo")
+    unit(call(Sysno::ioctl, const { sig(&[k::FD, k::IOCTL, k::PTR]) }, [fd as usize, 0x8914, p(&ifr), 0, 0, 0]), "ioctl(SIOCSIFFLAGS)", b"lo")
 }
 
 /// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.
 pub fn setgroups_none() -> Result<(), Error> {
-    unit(call(Sysno::setgroups, &[Arg::Int(0), Arg::Ptr(0)]), "setgroups", b"")
+    unit(call(Sysno::setgroups, const { sig(&[k::INT, k::PTR]) }, [0; 6]), "setgroups", b"")
 }
 
 /// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
 pub fn setresgid(gid: u32) -> Result<(), Error> {
-    let g = gid as isize;
-    unit(call(Sysno::setresgid, &[Arg::Int(g), Arg::Int(g), Arg::Int(g)]), "setresgid", b"")
+    let g = gid as usize;
+    unit(call(Sysno::setresgid, const { sig(&[k::INT, k::INT, k::INT]) }, [g, g, g, 0, 0, 0]), "setresgid", b"")
 }
 
 /// int setresuid(uid_t ruid, uid_t euid, uid_t suid);
 pub fn setresuid(uid: u32) -> Result<(), Error> {
-    let u = uid as isize;
-    unit(call(Sysno::setresuid, &[Arg::Int(u), Arg::Int(u), Arg::Int(u)]), "setresuid", b"")
+    let u = uid as usize;
+    unit(call(Sysno::setresuid, const { sig(&[k::INT, k::INT, k::INT]) }, [u, u, u, 0, 0, 0]), "setresuid", b"")
 }
 
 // ---------------------------------------------------------------------------------------------
 // Privileges: prctl(2), capset(2), seccomp(2), prlimit64(2); fds: close_range(2); getcwd(2)
 
-const PR_OPTIONS: &str = "0 PR_SET_PDEATHSIG - - PR_SET_DUMPABLE - - - PR_SET_KEEPCAPS - - - - - - - - - - - - - - - PR_CAPBSET_DROP - - - - - - - - - - - - - PR_SET_NO_NEW_PRIVS";
-
 /// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
 pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
-    unit(call(Sysno::prctl, &[Arg::Named(PR_OPTIONS, option as u64), Arg::Int(arg as isize), Arg::Int(0), Arg::Int(0), Arg::Int(0)]), "prctl", b"")
+    unit(call(Sysno::prctl, const { sig(&[k::PR, k::INT, k::INT, k::INT, k::INT]) }, [option as usize, arg as usize, 0, 0, 0, 0]), "prctl", b"")
 }
 
 /// int capset(cap_user_header_t hdr, const cap_user_data_t data): version 3, 64-bit sets.
@@ -654,14 +691,14 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Er
     let lo = |v: u64| v as u32;
     let hi = |v: u64| (v >> 32) as u32;
     let data: [u32; 6] = [lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)];
-    unit(call(Sysno::capset, &[Arg::Ptr(header.as_ptr() as usize), Arg::Ptr(data.as_ptr() as usize)]), "capset", b"")
+    unit(call(Sysno::capset, const { sig(&[k::PTR, k::PTR]) }, [p(&header), p(&data), 0, 0, 0, 0]), "capset", b"")
 }
 
 /// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
 pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
     unit(
-        call(Sysno::seccomp, &[Arg::Named("SECCOMP_SET_MODE_STRICT SECCOMP_SET_MODE_FILTER", 1), Arg::Int(0), Arg::Ptr(&fprog as *const _ as usize)]),
+        call(Sysno::seccomp, const { sig(&[k::SECCOMP, k::INT, k::PTR]) }, [1, 0, p(&fprog), 0, 0, 0]),
         "seccomp",
         b"",
     )
@@ -670,17 +707,136 @@ pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
 /// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.
 pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     let new = [soft, hard];
-    unit(call(Sysno::prlimit64, &[Arg::Int(0), Arg::Int(resource as isize), Arg::Ptr(new.as_ptr() as usize), Arg::Ptr(0)]), "prlimit64", b"")
+    unit(call(Sysno::prlimit64, const { sig(&[k::INT, k::INT, k::PTR, k::PTR]) }, [0, resource as usize, p(&new), 0, 0, 0]), "prlimit64", b"")
 }
 
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
-    unit(call(Sysno::close_range, &[Arg::Int(first as isize), Arg::Int(last as isize), Arg::Int(0)]), "close_range", b"")
+    unit(call(Sysno::close_range, const { sig(&[k::INT, k::INT, k::INT]) }, [first as usize, last as usize, 0, 0, 0, 0]), "close_range", b"")
 }
 
 /// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
 pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::getcwd, &[Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "getcwd", b"")
+    sys(call(Sysno::getcwd, const { sig(&[k::BUF, k::INT]) }, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0]), "getcwd", b"")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions and terminals: setsid(2), ioctl(2), dup3(2), sendmsg(2)/recvmsg(2) with SCM_RIGHTS
+
+/// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
+/// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
+pub fn setsid() -> Result<(), Error> {
+    unit(call(Sysno::setsid, const { sig(&[]) }, [0; 6]), "setsid", b"")
+}
+
+/// int ioctl(int fd, unsigned long request, arg): `arg` is a number or a pointer.
+pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
+    sys(call(Sysno::ioctl, const { sig(&[k::FD, k::IOCTL, k::PTR]) }, [fd as usize, request as usize, arg, 0, 0, 0]), "ioctl", b"")
+}
+
+/// ioctl(fd, request, &value): for requests that read or fill a struct.
+pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error> {
+    ioctl(fd, request, pm(value))
+}
+
+/// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.
+pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
+    unit(call(Sysno::dup3, const { sig(&[k::FD, k::FD, k::INT]) }, [old as usize, new as usize, 0, 0, 0, 0]), "dup3", b"")
+}
+
+/// sendmsg/recvmsg with one SCM_RIGHTS fd (unix(7)): the pty master, child to parent, as
+/// runc's console socket passes it.
+#[repr(C)]
+struct Msg {
+    msghdr: libc::msghdr,
+    iov: libc::iovec,
+    byte: u8,
+    // cmsghdr (len, level, type) and one int, aligned as CMSG_SPACE(sizeof(int)) wants.
+    cmsg: [u64; 3],
+}
+
+fn msg() -> Msg {
+    // SAFETY: msghdr and iovec are plain data; all-zero is valid (pointers set below).
+    let mut m: Msg = unsafe { core::mem::zeroed() };
+    m.cmsg[0] = 20; // CMSG_LEN(sizeof(int))
+    m.cmsg[1] = (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32;
+    m
+}
+
+fn msg_ptrs(m: &mut Msg) {
+    m.iov = libc::iovec { iov_base: &mut m.byte as *mut u8 as *mut core::ffi::c_void, iov_len: 1 };
+    m.msghdr.msg_iov = &mut m.iov;
+    m.msghdr.msg_iovlen = 1;
+    m.msghdr.msg_control = m.cmsg.as_mut_ptr() as *mut core::ffi::c_void;
+    m.msghdr.msg_controllen = 24;
+}
+
+pub fn send_fd(sock: Fd, fd: Fd) -> Result<(), Error> {
+    let mut m = msg();
+    m.cmsg[2] = fd as u32 as u64;
+    msg_ptrs(&mut m);
+    unit(call(Sysno::sendmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [sock as usize, pm(&mut m.msghdr), 0, 0, 0, 0]), "sendmsg", b"")
+}
+
+/// int fchown(int fd, uid_t owner, gid_t group);
+pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
+    unit(call(Sysno::fchown, const { sig(&[k::FD, k::INT, k::INT]) }, [fd as usize, uid as usize, gid as usize, 0, 0, 0]), "fchown", b"")
+}
+
+/// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
+/// 0 (EOF) once it is not, and takes nothing from the socket either way.
+pub fn peer_alive(sock: Fd) -> bool {
+    let mut b = [0u8; 1];
+    let flags = (libc::MSG_PEEK | libc::MSG_DONTWAIT) as usize;
+    call(Sysno::recvfrom, const { sig(&[k::FD, k::BUF, k::INT, k::INT, k::PTR, k::PTR]) }, [sock as usize, pm(&mut b), 1, flags, 0, 0]) != Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals as data: rt_sigprocmask(2), signalfd4(2), ppoll(2)
+
+/// The signals runix passes on to the container, and SIGCHLD, as a sigset.
+pub const FORWARDED: u64 = 1 << (libc::SIGHUP - 1)
+    | 1 << (libc::SIGINT - 1)
+    | 1 << (libc::SIGQUIT - 1)
+    | 1 << (libc::SIGUSR1 - 1)
+    | 1 << (libc::SIGUSR2 - 1)
+    | 1 << (libc::SIGTERM - 1)
+    | 1 << (libc::SIGWINCH - 1);
+pub const SIGCHLD_SET: u64 = 1 << (libc::SIGCHLD - 1);
+pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
+
+/// int rt_sigprocmask(int how, const sigset_t *set, sigset_t *old, 8); returns the old mask.
+pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
+    let mut old = 0u64;
+    let r = call(Sysno::rt_sigprocmask, const { sig(&[k::INT, k::PTR, k::PTR, k::INT]) }, [how as usize, p(&set), pm(&mut old), 8, 0, 0]);
+    unit(r, "rt_sigprocmask", b"").map(|_| old)
+}
+
+/// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
+/// to be read as data, so none is lost between fork and exec, and none interrupts runix.
+pub fn signalfd(set: u64) -> Result<Fd, Error> {
+    let r = call(Sysno::signalfd4, const { sig(&[k::INT, k::PTR, k::INT, k::INT]) }, [usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize, 0, 0]);
+    sys(r, "signalfd4", b"").map(|fd| fd as Fd)
+}
+
+/// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
+pub fn read_signal(fd: Fd) -> Result<i32, Error> {
+    let mut info = [0u32; 32];
+    // SAFETY: a [u32; 32] viewed as its 128 bytes, the size of struct signalfd_siginfo.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(info.as_mut_ptr() as *mut u8, 128) };
+    read(fd, bytes)?;
+    Ok(info[0] as i32)
+}
+
+/// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
+pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize, Error> {
+    loop {
+        let r = call(Sysno::ppoll, const { sig(&[k::PTR, k::INT, k::PTR, k::PTR, k::INT]) }, [fds.as_mut_ptr() as usize, fds.len(), 0, 0, 0, 0]);
+        match r {
+            Err(e) if e.into_raw() == libc::EINTR => continue,
+            r => return sys(r, "ppoll", b""),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,10 +852,10 @@ struct KernelSigaction {
 }
 
 /// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
-pub fn signal(sig: i32, ignore: bool) -> Result<(), Error> {
+pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
     let act = KernelSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
     unit(
-        call(Sysno::rt_sigaction, &[Arg::Named(SIGNALS, sig as u64), Arg::Ptr(&act as *const _ as usize), Arg::Ptr(0), Arg::Int(8)]),
+        call(Sysno::rt_sigaction, const { sig(&[k::SIG, k::PTR, k::PTR, k::INT]) }, [signal as usize, p(&act), 0, 8, 0, 0]),
         "rt_sigaction",
         b"",
     )
@@ -711,7 +867,7 @@ pub fn signal(sig: i32, ignore: bool) -> Result<(), Error> {
 /// int nanosleep(const struct timespec *req, struct timespec *rem);
 pub fn sleep_ms(ms: u64) {
     let ts = libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
-    let _ = call(Sysno::nanosleep, &[Arg::Ptr(&ts as *const _ as usize), Arg::Ptr(0)]);
+    let _ = call(Sysno::nanosleep, const { sig(&[k::PTR, k::PTR]) }, [p(&ts), 0, 0, 0, 0, 0]);
 }
 
 /// int clock_gettime(CLOCK_REALTIME, struct timespec *tp); seconds since the epoch.
@@ -728,5 +884,5 @@ pub fn realtime_secs() -> u64 {
 
 /// ssize_t getdents64(int fd, void *dirp, size_t count);
 pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::getdents64, &[Arg::Fd(fd), Arg::Buf(buf.as_mut_ptr(), buf.len()), Arg::Int(buf.len() as isize)]), "getdents64", b"")
+    sys(call(Sysno::getdents64, const { sig(&[k::FD, k::BUF, k::INT]) }, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0]), "getdents64", b"")
 }

@@ -8,7 +8,8 @@
 //! getpid) reach the kernel; every other call is printed and answered with a harmless fake,
 //! so the whole sequence shows without creating anything.
 
-use super::{Arg, Args};
+use super::{OpenHow, k};
+use core::ffi::{CStr, c_char};
 use crate::error::{errno_name, strerror};
 use crate::log::Line;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -52,10 +53,10 @@ pub enum Outcome {
 }
 
 /// Trace or fake one syscall; `issue` really makes it.
-pub fn call(nr: Sysno, args: &[Arg], raw: &[usize; 6], issue: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+pub fn call(nr: Sysno, sig: u64, raw: &[usize; 6], issue: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
     let no_return = matches!(nr, Sysno::execve | Sysno::exit_group);
     if dry_run() && !observes(nr, raw) {
-        show(nr, args, Outcome::NotIssued);
+        show(nr, sig, raw, Outcome::NotIssued);
         return Ok(match nr {
             Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as usize,
             Sysno::write => raw[2],
@@ -63,11 +64,11 @@ pub fn call(nr: Sysno, args: &[Arg], raw: &[usize; 6], issue: impl FnOnce() -> R
         });
     }
     if no_return {
-        show(nr, args, Outcome::Unknown);
+        show(nr, sig, raw, Outcome::Unknown);
     }
     let r = issue();
     if !no_return {
-        show(nr, args, Outcome::Done(r));
+        show(nr, sig, raw, Outcome::Done(r));
     } else if let Err(e) = r {
         // strace's notation for the end of a call whose start was printed before.
         let mut l = line_start();
@@ -84,7 +85,7 @@ pub fn call(nr: Sysno, args: &[Arg], raw: &[usize; 6], issue: impl FnOnce() -> R
 /// its reading of /proc/self. The child's calls would look at a root it has not entered.
 fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
     let writes = (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC) as usize;
-    if nr == Sysno::exit_group {
+    if nr == Sysno::exit_group || nr == Sysno::getcwd {
         return true;
     }
     if CHILD.load(Ordering::Relaxed) != 0 {
@@ -93,7 +94,7 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
     match nr {
         Sysno::openat => a[2] & writes == 0,
         Sysno::read | Sysno::close | Sysno::newfstatat => (a[0] as i32) < FAKE_FD,
-        Sysno::getpid | Sysno::clock_gettime => true,
+        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::clock_gettime | Sysno::statfs => true,
         _ => false,
     }
 }
@@ -105,15 +106,15 @@ fn line_start() -> Line {
 }
 
 /// Print one call: `[side] name(arg, arg) = result`.
-pub fn show(nr: Sysno, args: &[Arg], outcome: Outcome) {
+pub fn show(nr: Sysno, sig: u64, a: &[usize; 6], outcome: Outcome) {
     let mut l = line_start();
     name(&mut l, nr);
     let _ = l.write_char('(');
-    for (i, a) in args.iter().enumerate() {
+    for i in 0..(sig >> 40) as usize {
         if i > 0 {
             let _ = l.write_str(", ");
         }
-        arg(&mut l, a);
+        arg(&mut l, sig >> (5 * i) & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
     }
     let _ = l.write_char(')');
     match outcome {
@@ -142,18 +143,49 @@ fn result(l: &mut Line, r: Result<usize, Errno>, nr: Sysno) {
     }
 }
 
-fn arg(l: &mut Line, a: &Arg) {
-    match *a {
-        Arg::Int(v) => {
-            let _ = ufmt::uwrite!(l, "{}", v);
-        }
-        Arg::Fd(fd) if fd == libc::AT_FDCWD => {
+/// Names for the flag and value kinds, from k::O on: one word per bit (flags) or per value,
+/// "-" where there is none (a packed string costs a few bytes per name).
+const NAMES: [&str; 11] = [
+    "O_WRONLY O_RDWR - - - - O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND O_NONBLOCK - - - - O_DIRECTORY O_NOFOLLOW - O_CLOEXEC - O_PATH",
+    "- - - - - - - - AT_SYMLINK_NOFOLLOW AT_REMOVEDIR - - AT_EMPTY_PATH",
+    "MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC MS_SYNCHRONOUS MS_REMOUNT MS_MANDLOCK MS_DIRSYNC MS_NOSYMFOLLOW - MS_NOATIME MS_NODIRATIME MS_BIND MS_MOVE MS_REC MS_SILENT MS_POSIXACL MS_UNBINDABLE MS_PRIVATE MS_SLAVE MS_SHARED MS_RELATIME - - MS_STRICTATIME",
+    "MNT_FORCE MNT_DETACH MNT_EXPIRE",
+    "RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH RESOLVE_IN_ROOT",
+    "PROT_READ PROT_WRITE PROT_EXEC",
+    "MAP_SHARED MAP_PRIVATE - - MAP_FIXED MAP_ANONYMOUS - - - - - - - - - - - MAP_STACK",
+    SIGNALS,
+    "AF_UNSPEC AF_UNIX AF_INET",
+    "0 PR_SET_PDEATHSIG - - PR_SET_DUMPABLE - - - PR_SET_KEEPCAPS - - - - - - - - - - - - - - - PR_CAPBSET_DROP - - - - - - - - - - - - - PR_SET_NO_NEW_PRIVS",
+    "SECCOMP_SET_MODE_STRICT SECCOMP_SET_MODE_FILTER",
+];
+/// Which NAMES entries are values, not flags (bit per entry, from k::O).
+const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
+const SIGNALS: &str = "0 SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH";
+const CLONE_FLAGS: &str = "- - - - - - - - CLONE_VM CLONE_FS CLONE_FILES CLONE_SIGHAND CLONE_PIDFD CLONE_PTRACE CLONE_VFORK CLONE_PARENT CLONE_THREAD CLONE_NEWNS CLONE_SYSVSEM CLONE_SETTLS - - - - - CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET";
+
+/// The C string at `p` (a wrapper passed a live one).
+fn cstr<'a>(p: usize) -> &'a [u8] {
+    // SAFETY: the wrappers in sys pass, for k::STR, k::OPTSTR (non-zero) and the entries of
+    // k::ARGV and k::ENV, pointers to NUL-terminated strings alive for the whole call.
+    unsafe { CStr::from_ptr(p as *const c_char) }.to_bytes()
+}
+
+/// The entries of the NULL-terminated list at `p`.
+fn list_at(p: usize) -> impl Iterator<Item = usize> {
+    // SAFETY: k::ARGV and k::ENV arguments point to NULL-terminated arrays of pointers.
+    (0..).map(move |i| unsafe { *(p as *const usize).add(i) }).take_while(|&e| e != 0)
+}
+
+/// One argument `v` of kind `kind`; `next` is the argument after it (a length for k::DATA).
+fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
+    match kind {
+        k::FD if v as i32 == libc::AT_FDCWD => {
             let _ = l.write_str("AT_FDCWD");
         }
-        Arg::Fd(fd) => {
-            let _ = ufmt::uwrite!(l, "{}", fd);
+        k::FD => {
+            let _ = ufmt::uwrite!(l, "{}", v as i32);
         }
-        Arg::Oct(v) => {
+        k::OCT => {
             let _ = l.write_char('0');
             let mut d = [0u8; 12];
             let mut i = d.len();
@@ -168,66 +200,78 @@ fn arg(l: &mut Line, a: &Arg) {
             }
             let _ = l.write_str(core::str::from_utf8(&d[i..]).unwrap_or("?"));
         }
-        Arg::Str(s) => quote(l, s.to_bytes(), usize::MAX),
-        Arg::OptStr(Some(s)) => quote(l, s.to_bytes(), usize::MAX),
-        Arg::OptStr(None) | Arg::Ptr(0) => {
+        k::STR | k::OPTSTR if v != 0 => quote(l, cstr(v), usize::MAX),
+        k::OPTSTR | k::PTR if v == 0 => {
             let _ = l.write_str("NULL");
         }
-        Arg::Data(d) => quote(l, d, 32),
-        Arg::Buf(p, _) => hex(l, p as usize),
-        Arg::Ptr(p) => hex(l, p),
-        Arg::Flags(names, v) => flags(l, names, v),
-        Arg::Named(names, v) => named(l, names, v),
-        Arg::Clone(v) => {
-            flags(l, super::CLONE_FLAGS, v & !0xff);
+        k::DATA => {
+            // SAFETY: k::DATA is a live buffer of `next` bytes (write(2)'s buf and count).
+            quote(l, unsafe { core::slice::from_raw_parts(v as *const u8, next) }, 32)
+        }
+        k::BUF | k::PTR => hex(l, v),
+        k::ARGV => {
+            let _ = l.write_char('[');
+            for (i, e) in list_at(v).enumerate() {
+                if i > 0 {
+                    let _ = l.write_str(", ");
+                }
+                quote(l, cstr(e), 32);
+            }
+            let _ = l.write_char(']');
+        }
+        k::ENV => {
+            let _ = ufmt::uwrite!(l, "[/* {} vars */]", list_at(v).count());
+        }
+        k::HOW => {
+            // SAFETY: k::HOW points to the caller's live struct open_how.
+            let h = unsafe { &*(v as *const OpenHow) };
+            let _ = l.write_str("{flags=");
+            flags(l, NAMES[0], h.flags);
+            let _ = l.write_str(", resolve=");
+            flags(l, NAMES[4], h.resolve);
+            let _ = l.write_char('}');
+        }
+        k::CLONE => {
+            flags(l, CLONE_FLAGS, v as u64 & !0xff);
             if v & 0xff != 0 {
                 let _ = l.write_char('|');
-                named(l, super::SIGNALS, v & 0xff);
+                named(l, SIGNALS, v as u64 & 0xff);
             }
         }
-        Arg::Sock(v) => {
-            named(l, "0 SOCK_STREAM SOCK_DGRAM SOCK_RAW SOCK_RDM SOCK_SEQPACKET", v & 0xf);
+        k::SOCK => {
+            named(l, "0 SOCK_STREAM SOCK_DGRAM SOCK_RAW SOCK_RDM SOCK_SEQPACKET", v as u64 & 0xf);
             if v & !0xf != 0 {
                 let _ = l.write_char('|');
-                flags(l, "- - - - - - - - - - - SOCK_NONBLOCK - - - - - - - SOCK_CLOEXEC", v & !0xf);
+                flags(l, "- - - - - - - - - - - SOCK_NONBLOCK - - - - - - - SOCK_CLOEXEC", v as u64 & !0xf);
             }
         }
-        Arg::Ioctl(v) => {
+        k::IOCTL => {
             let name = match v {
                 0x8914 => "SIOCSIFFLAGS",
-                _ => return hex(l, v as usize),
+                0x5401 => "TCGETS",
+                0x5402 => "TCSETS",
+                0x540E => "TIOCSCTTY",
+                0x5413 => "TIOCGWINSZ",
+                0x5414 => "TIOCSWINSZ",
+                0x5441 => "TIOCGPTPEER",
+                0x80045430 => "TIOCGPTN",
+                0x40045431 => "TIOCSPTLCK",
+                _ => return hex(l, v),
             };
             let _ = l.write_str(name);
         }
-        Arg::Argv(argv) => list(l, argv),
-        Arg::How(h) => {
-            let _ = l.write_str("{flags=");
-            flags(l, super::O_FLAGS, h.flags);
-            let _ = l.write_str(", resolve=");
-            flags(l, super::RESOLVE_FLAGS, h.resolve);
-            let _ = l.write_char('}');
+        k::O..=k::SECCOMP => {
+            let i = (kind - k::O) as usize;
+            if VALUES >> i & 1 != 0 { named(l, NAMES[i], v as u64) } else { flags(l, NAMES[i], v as u64) }
         }
-        Arg::Env(n, _) => {
-            let _ = ufmt::uwrite!(l, "[/* {} vars */]", n);
+        _ => {
+            let _ = ufmt::uwrite!(l, "{}", v as isize);
         }
     }
-}
-
-fn list(l: &mut Line, argv: Args) {
-    let _ = l.write_char('[');
-    for i in 0..argv.len() {
-        if i > 0 {
-            let _ = l.write_str(", ");
-        }
-        quote(l, argv.get(i).map_or(&b""[..], |s| s.to_bytes()), 32);
-    }
-    let _ = l.write_char(']');
 }
 
 /// Word `i` of a space-separated list of names, unless it is "-".
-fn word(names: &str, i: u64) -> Option<&str> {
-    names.split(' ').nth(i as usize).filter(|w| *w != "-")
-}
+use crate::buf::word;
 
 /// The name of value `v`, or the number.
 fn named(l: &mut Line, names: &str, v: u64) {
@@ -253,7 +297,7 @@ fn flags(l: &mut Line, names: &str, v: u64) {
         let _ = l.write_str(w);
         first = false;
     };
-    if names.as_ptr() == super::O_FLAGS.as_ptr() && v & 3 == 0 {
+    if names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0 {
         put(l, "O_RDONLY");
     }
     for bit in 0..64 {
@@ -312,56 +356,18 @@ fn quote(l: &mut Line, s: &[u8], max: usize) {
     }
 }
 
-/// Names of the syscalls runix makes (a table of all ~450 would cost kilobytes); any other
-/// shows as `syscall_NNN`, strace's notation for unknown numbers.
+/// The syscalls runix makes, by name; any other shows as `syscall_NNN`, strace's notation
+/// for unknown numbers. Two parallel lists, not a table of all ~450 names (kilobytes).
+const NRS: [Sysno; 54] = [Sysno::read, Sysno::write, Sysno::openat, Sysno::close, Sysno::mkdirat, Sysno::unlinkat, Sysno::mmap, Sysno::mprotect, Sysno::clone, Sysno::wait4, Sysno::kill, Sysno::execve, Sysno::exit_group, Sysno::getpid, Sysno::socketpair, Sysno::mount, Sysno::umount2, Sysno::pivot_root, Sysno::chroot, Sysno::chdir, Sysno::sethostname, Sysno::rt_sigaction, Sysno::clock_gettime, Sysno::nanosleep, Sysno::openat2, Sysno::setsid, Sysno::geteuid, Sysno::getegid, Sysno::statfs, Sysno::dup3, Sysno::sendmsg, Sysno::recvmsg, Sysno::recvfrom, Sysno::rt_sigprocmask, Sysno::signalfd4, Sysno::ppoll, Sysno::fchown, Sysno::prctl, Sysno::capset, Sysno::seccomp, Sysno::prlimit64, Sysno::close_range, Sysno::getcwd, Sysno::umask, Sysno::getdents64, Sysno::mknodat, Sysno::symlinkat, Sysno::newfstatat, Sysno::unshare, Sysno::socket, Sysno::ioctl, Sysno::setgroups, Sysno::setresgid, Sysno::setresuid];
+const SYSCALL_NAMES: &str = "read write openat close mkdirat unlinkat mmap mprotect clone wait4 kill execve exit_group getpid socketpair mount umount2 pivot_root chroot chdir sethostname rt_sigaction clock_gettime nanosleep openat2 setsid geteuid getegid statfs dup3 sendmsg recvmsg recvfrom rt_sigprocmask signalfd4 ppoll fchown prctl capset seccomp prlimit64 close_range getcwd umask getdents64 mknodat symlinkat newfstatat unshare socket ioctl setgroups setresgid setresuid";
+
 fn name(l: &mut Line, nr: Sysno) {
-    let s = match nr {
-        Sysno::read => "read",
-        Sysno::write => "write",
-        Sysno::openat => "openat",
-        Sysno::close => "close",
-        Sysno::mkdirat => "mkdirat",
-        Sysno::unlinkat => "unlinkat",
-        Sysno::mmap => "mmap",
-        Sysno::mprotect => "mprotect",
-        Sysno::clone => "clone",
-        Sysno::wait4 => "wait4",
-        Sysno::kill => "kill",
-        Sysno::execve => "execve",
-        Sysno::exit_group => "exit_group",
-        Sysno::getpid => "getpid",
-        Sysno::socketpair => "socketpair",
-        Sysno::mount => "mount",
-        Sysno::umount2 => "umount2",
-        Sysno::pivot_root => "pivot_root",
-        Sysno::chroot => "chroot",
-        Sysno::chdir => "chdir",
-        Sysno::sethostname => "sethostname",
-        Sysno::rt_sigaction => "rt_sigaction",
-        Sysno::clock_gettime => "clock_gettime",
-        Sysno::nanosleep => "nanosleep",
-        Sysno::openat2 => "openat2",
-        Sysno::prctl => "prctl",
-        Sysno::capset => "capset",
-        Sysno::seccomp => "seccomp",
-        Sysno::prlimit64 => "prlimit64",
-        Sysno::close_range => "close_range",
-        Sysno::getcwd => "getcwd",
-        Sysno::umask => "umask",
-        Sysno::getdents64 => "getdents64",
-        Sysno::mknodat => "mknodat",
-        Sysno::symlinkat => "symlinkat",
-        Sysno::newfstatat => "newfstatat",
-        Sysno::unshare => "unshare",
-        Sysno::socket => "socket",
-        Sysno::ioctl => "ioctl",
-        Sysno::setgroups => "setgroups",
-        Sysno::setresgid => "setresgid",
-        Sysno::setresuid => "setresuid",
-        _ => {
-            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
-            return;
+    match NRS.iter().position(|&n| n == nr) {
+        Some(i) => {
+            let _ = l.write_str(word(SYSCALL_NAMES, i as u64).unwrap_or("?"));
         }
-    };
-    let _ = l.write_str(s);
+        None => {
+            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
+        }
+    }
 }

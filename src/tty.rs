@@ -1,0 +1,131 @@
+//! `-t`: the container's own terminal. A new pty from the container's devpts instance: its
+//! slave is the controlling terminal, fds 0-2 and /dev/console inside; its master goes to
+//! runix (SCM_RIGHTS, as runc's console socket), which puts the caller's terminal in raw mode
+//! and relays both ways. Without `-t`, runix only passes signals on.
+
+use crate::error::Error;
+use crate::sys::{self, Fd};
+use libc::pollfd;
+
+const TCGETS: u32 = 0x5401;
+const TCSETS: u32 = 0x5402;
+const TIOCSCTTY: u32 = 0x540E;
+const TIOCGWINSZ: u32 = 0x5413;
+const TIOCSWINSZ: u32 = 0x5414;
+const TIOCGPTPEER: u32 = 0x5441;
+const TIOCGPTN: u32 = 0x8004_5430;
+const TIOCSPTLCK: u32 = 0x4004_5431;
+
+/// Child, in its new session, after the switch into the root: make the pty, take its slave
+/// as controlling terminal and stdio, show it as /dev/console, and send the master to runix.
+pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
+    let rw = libc::O_RDWR | libc::O_NOCTTY;
+    let master = sys::openat(sys::AT_FDCWD, c"/dev/ptmx", rw, 0)?;
+    let (mut unlock, mut n) = (0i32, 0u32);
+    sys::ioctl_with(master, TIOCSPTLCK, &mut unlock)?;
+    sys::ioctl_with(master, TIOCGPTN, &mut n)?;
+    let mut path = crate::buf::CBuf::<24>::from(&[b"/dev/pts/"])?;
+    let mut digits = [0u8; 10];
+    path.push(crate::cgroup::itoa(n as u64, &mut digits))?;
+    // TIOCGPTPEER (Linux 4.13) opens the slave of this master, not whatever has its name.
+    let slave = match sys::ioctl(master, TIOCGPTPEER, (rw | libc::O_CLOEXEC) as usize) {
+        Ok(fd) => fd as Fd,
+        Err(_) => sys::openat(sys::AT_FDCWD, path.as_cstr(), rw, 0)?,
+    };
+    if uid != 0 {
+        sys::fchown(slave, uid, gid)?;
+    }
+    copy_winsize(0, slave);
+    sys::ioctl(slave, TIOCSCTTY, 0)?;
+    for fd in 0..3 {
+        sys::dup3(slave, fd)?;
+    }
+    let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
+    sys::close(f)?;
+    sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
+    sys::send_fd(sock, master)?;
+    sys::close(master)?;
+    sys::close(slave)
+}
+
+/// The window size of terminal `from`, given to `to`; nothing when `from` is no terminal.
+pub fn copy_winsize(from: Fd, to: Fd) {
+    let mut ws = [0u16; 4];
+    if sys::ioctl_with(from, TIOCGWINSZ, &mut ws).is_ok() {
+        let _ = sys::ioctl_with(to, TIOCSWINSZ, &mut ws);
+    }
+}
+
+/// The caller's terminal in raw mode (cfmakeraw(3)), for as long as this lives.
+pub struct Raw {
+    fd: Fd,
+    saved: [u32; 15],
+}
+
+impl Raw {
+    /// Raw mode on `fd`, if it is a terminal. struct termios: iflag, oflag, cflag, lflag, then
+    /// c_line and c_cc bytes.
+    pub fn enter(fd: Fd) -> Option<Raw> {
+        let mut t = [0u32; 15];
+        sys::ioctl_with(fd, TCGETS, &mut t).ok()?;
+        let saved = t;
+        t[0] &= !(libc::IGNBRK | libc::BRKINT | libc::PARMRK | libc::ISTRIP | libc::INLCR | libc::IGNCR | libc::ICRNL | libc::IXON);
+        t[1] &= !libc::OPOST;
+        t[3] &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG | libc::IEXTEN);
+        t[2] = t[2] & !(libc::CSIZE | libc::PARENB) | libc::CS8;
+        // c_cc starts at byte 17: VTIME (5) = 0, VMIN (6) = 1.
+        t[5] = t[5] & !0xff00_0000 | 0x0100_0000;
+        t[5] &= !0x00ff_0000;
+        sys::ioctl_with(fd, TCSETS, &mut t).ok()?;
+        Some(Raw { fd, saved })
+    }
+
+    pub fn restore(mut self) {
+        let _ = sys::ioctl_with(self.fd, TCSETS, &mut self.saved);
+    }
+}
+
+/// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a
+/// pty, a resize is copied to it instead: the kernel then tells the container), relay stdin
+/// to the pty and the pty to stdout, until the container's first process exits. Returns its
+/// wait status.
+pub fn supervise(pid: i32, sigfd: Fd, master: Fd) -> Result<i32, Error> {
+    let ev = libc::POLLIN;
+    let mut fds = [pollfd { fd: sigfd, events: ev, revents: 0 }, pollfd { fd: 0, events: ev, revents: 0 }, pollfd { fd: master, events: ev, revents: 0 }];
+    let n = if master < 0 { 1 } else { 3 };
+    let mut buf = [0u8; 4096];
+    loop {
+        sys::poll(&mut fds[..n])?;
+        if fds[0].revents != 0 {
+            match sys::read_signal(sigfd)? {
+                libc::SIGCHLD => {
+                    let (p, status) = sys::wait(pid, libc::WNOHANG)?;
+                    if p == pid {
+                        if master >= 0 {
+                            // What the container wrote last is still in the pty.
+                            while let Ok(k @ 1..) = sys::read(master, &mut buf) {
+                                let _ = sys::write_all(1, &buf[..k]);
+                            }
+                        }
+                        return Ok(status);
+                    }
+                }
+                libc::SIGWINCH if master >= 0 => copy_winsize(0, master),
+                s => {
+                    let _ = sys::kill(pid, s);
+                }
+            }
+        }
+        for (from, to) in [(1, master), (2, 1)] {
+            if n > 1 && fds[from].revents != 0 {
+                match sys::read(fds[from].fd, &mut buf) {
+                    Ok(k @ 1..) => {
+                        let _ = sys::write_all(to, &buf[..k]);
+                    }
+                    // EOF or EIO (no slave open any more): stop watching this one.
+                    _ => fds[from].fd = -1,
+                }
+            }
+        }
+    }
+}
