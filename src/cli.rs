@@ -1,68 +1,103 @@
 //! The command line, turned into a Spec. Pure: no syscalls, so it is tested without root.
-//! Options are a table, parsed by one loop and applied by one match: each new option costs a
-//! table row and a match arm, not another copy of the parsing code.
+//! Options are a table (USAGE), parsed by one loop and applied by one match: each new option
+//! costs a line of the table and a match arm, not another copy of the parsing code.
 
+use crate::caps::{self, CapList};
 use crate::cgroup::{self, CPU_PERIOD, Limits};
 use crate::error::Error;
-use crate::caps::{self, CapList};
+use crate::buf::List;
 use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
-use crate::buf::List;
 use core::ffi::CStr;
 
-pub const USAGE: &str = "\
+/// --help, and the options of `run`. A line with a tab is an option, in the order of `O`:
+/// the short letter or a space, the long name, ` VALUE` when it takes one, a tab and its help
+/// (README has the long form).
+const USAGE: &str = "\
 usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
        runix --help | --version
-
-Run COMMAND in new PID, mount, UTS, IPC, network and cgroup namespaces, with ROOTFS as its
-root, /proc, /sys (read-only) and a minimal /dev.
-
-Options of run (they stop at the first non-option, so COMMAND's own options pass through):
-  -r, --rootfs DIR       root filesystem directory for the container (required)
-      --hostname NAME    hostname inside the container (default: container)
-      --chroot           enter the root with chroot(2) instead of pivot_root(2), for
-                         initramfs hosts where pivot_root fails with EINVAL
-      --net host|none    share the host's network (default none: own namespace, lo up)
-  -b, --bind SRC:DST[:ro]  bind-mount host path SRC at DST (repeatable)
-      --tmpfs DST[:size=N] mount a tmpfs at DST (repeatable)
-      --read-only        mount the root read-only (binds and tmpfs keep their own mode)
-      --overlay          write to a tmpfs layer over ROOTFS; ROOTFS stays unchanged
-      --overlay-upper DIR  keep the overlay's changes in DIR/upper (DIR/work: scratch)
-  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY copies yours
-  -w, --workdir DIR      working directory inside (default /)
-  -u, --user USER[:GROUP]  run as USER (name or uid) and GROUP, from the root's
-                         /etc/passwd and /etc/group; no supplementary groups
-Limits (cgroup v1 or v2; nothing is created without one):
-  -p, --pids N           at most N processes
-  -m, --memory SIZE      memory limit, bytes with k, m or g
-      --memory-swap SIZE memory plus swap (-1: unlimited swap)
-      --cpus N.NN        CPU time, in CPUs (quota over a 100 ms period)
-      --cpu-shares N     relative CPU weight, 2 to 262144 (cpu.weight on v2)
-      --cpuset-cpus LIST CPUs allowed, e.g. 0-1,3
-      --cpuset-mems LIST memory nodes allowed
-      --cgroup-parent P  make the cgroup under P instead of runix's own cgroup
-Security (defaults as Docker's: 14 capabilities, no_new_privs, seccomp, device rules):
-      --cap-add CAP      add a capability (NAME or CAP_NAME, or ALL) (repeatable)
-      --cap-drop CAP     drop a capability, or ALL (repeatable)
-      --privileged       all capabilities, no seccomp filter, no masked paths
-      --seccomp P        unconfined, or a file holding a raw BPF program
-      --ulimit N=S[:H]   resource limit, e.g. nofile=1024:2048 (repeatable)
+Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in
+new PID, mount, UTS, IPC, network and cgroup namespaces. Options end at COMMAND.
+(+): repeatable.
+rrootfs DIR\troot filesystem directory (required)
+ hostname NAME\thostname inside (default: container)
+ chroot\tchroot(2) in place of pivot_root(2), for initramfs hosts
+ net host|none\tthe host's network, or (default) its own with lo up
+bbind SRC:DST[:ro]\tbind-mount host path SRC at DST (+)
+ tmpfs DST[:size=N]\tmount a tmpfs at DST (+)
+ read-only\tread-only root (binds and tmpfs keep their own mode)
+ overlay\twrite to a tmpfs over ROOTFS, which stays unchanged
+ overlay-upper DIR\tkeep those changes in DIR/upper (DIR/work: scratch)
+eenv KEY[=VALUE]\tset a variable, or copy yours (+)
+wworkdir DIR\tworking directory inside (default /)
+uuser USER[:GROUP]\tname or id in the root's /etc/passwd, /etc/group
+Limits (cgroup v1 or v2; none is made without one):
+ppids N\tat most N processes
+mmemory SIZE\tmemory limit, bytes with k, m or g
+ memory-swap SIZE\tmemory plus swap (-1: unlimited swap)
+ cpus N.NN\tCPU time, in CPUs (quota per 100 ms)
+ cpu-shares N\trelative CPU weight, 2 to 262144
+ cpuset-cpus LIST\tCPUs allowed, e.g. 0-1,3
+ cpuset-mems LIST\tmemory nodes allowed
+ cgroup-parent P\tmake the cgroup under P, not runix's own
+Security (defaults as Docker's: 14 capabilities, seccomp, no_new_privs):
+ cap-add CAP\tadd a capability, or ALL (+)
+ cap-drop CAP\tdrop a capability, or ALL (+)
+ privileged\tall capabilities, no seccomp, no masked paths
+ seccomp P\tunconfined, or a file of raw BPF
+ ulimit N=S[:H]\tresource limit, e.g. nofile=1024:2048 (+)
 Process:
-  -t, --tty              a terminal of its own, relayed to yours (raw mode)
-      --init             runix stays as PID 1: reaps zombies, passes signals on
-      --userns           a user namespace also for root (always without root)
-      --map-user UID     your uid inside the user namespace (default 0)
-      --map-group GID    your gid inside the user namespace (default 0)
+ttty\ta terminal of its own, relayed to yours (raw mode)
+ init\trunix stays as PID 1: reaps zombies, passes signals on
+ userns\ta user namespace also for root (always without root)
+ map-user UID\tyour uid inside the user namespace (default 0)
+ map-group GID\tyour gid inside the user namespace (default 0)
 Output:
-  -v, --verbose          log each step (-vv: more)
-      --trace            print every syscall runix makes, strace-style, on stderr
-      --dry-run          print the syscalls runix would make, and make none that
-                         changes anything (no root needed)
-  -h, --help             this help
+vverbose\tlog each step (-vv: more)
+ trace\tprint runix's syscalls on stderr
+ dry-run\tprint them, and make none that changes anything
+hhelp\tthis help
+Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
+cannot be executed; 127 if it is not found.";
 
-Exit status: the command's own; 128+N if it was killed by signal N; 125 when runix
-itself fails; 126 when the command cannot be executed; 127 when it is not found.
-";
+/// The lines of USAGE.
+fn lines() -> core::slice::Split<'static, u8, fn(&u8) -> bool> {
+    USAGE.as_bytes().split(|&c| c == b'\n')
+}
+
+/// The option lines of USAGE, in the order of `O`.
+fn option_lines() -> impl Iterator<Item = &'static [u8]> {
+    lines().filter(|l| l.contains(&b'\t'))
+}
+
+/// --help into `out`: its length.
+#[inline(never)]
+pub fn usage(out: &mut [u8; 4096]) -> usize {
+    let mut n = 0;
+    for l in lines() {
+        if let Some(tab) = l.iter().position(|&c| c == b'\t') {
+            // `  -r, --rootfs DIR`, the help from column 28.
+            let start = n;
+            n = put(out, n, if l[0] == b' ' { b"      --" } else { b"  -x, --" });
+            out[start + 3] = l[0];
+            n = put(out, n, &l[1..tab]);
+            while n < start + 28 {
+                n = put(out, n, b" ");
+            }
+            n = put(out, n, &l[tab + 1..]);
+        } else {
+            n = put(out, n, l);
+        }
+        n = put(out, n, b"\n");
+    }
+    n
+}
+
+/// Copy `s` into `out` at `n`; the new length.
+fn put(out: &mut [u8], n: usize, s: &[u8]) -> usize {
+    out[n..n + s.len()].copy_from_slice(s);
+    n + s.len()
+}
 
 pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
 
@@ -86,6 +121,7 @@ pub struct Output {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 enum O {
     Rootfs,
     Hostname,
@@ -123,42 +159,42 @@ enum O {
     Help,
 }
 
-/// (short, long, takes a value, option)
-const OPTIONS: &[(u8, &str, bool, O)] = &[
-    (b'r', "rootfs", true, O::Rootfs),
-    (0, "hostname", true, O::Hostname),
-    (0, "chroot", false, O::Chroot),
-    (0, "net", true, O::Net),
-    (b'b', "bind", true, O::Bind),
-    (0, "tmpfs", true, O::Tmpfs),
-    (0, "read-only", false, O::ReadOnly),
-    (0, "overlay", false, O::Overlay),
-    (0, "overlay-upper", true, O::OverlayUpper),
-    (b'e', "env", true, O::Env),
-    (b'w', "workdir", true, O::Workdir),
-    (b'u', "user", true, O::User),
-    (b'p', "pids", true, O::Pids),
-    (b'm', "memory", true, O::Memory),
-    (0, "memory-swap", true, O::MemorySwap),
-    (0, "cpus", true, O::Cpus),
-    (0, "cpu-shares", true, O::CpuShares),
-    (0, "cpuset-cpus", true, O::CpusetCpus),
-    (0, "cpuset-mems", true, O::CpusetMems),
-    (0, "cgroup-parent", true, O::CgroupParent),
-    (0, "cap-add", true, O::CapAdd),
-    (0, "cap-drop", true, O::CapDrop),
-    (0, "privileged", false, O::Privileged),
-    (0, "seccomp", true, O::Seccomp),
-    (0, "ulimit", true, O::Ulimit),
-    (b't', "tty", false, O::Tty),
-    (0, "init", false, O::Init),
-    (0, "userns", false, O::Userns),
-    (0, "map-user", true, O::MapUser),
-    (0, "map-group", true, O::MapGroup),
-    (b'v', "verbose", false, O::Verbose),
-    (0, "trace", false, O::Trace),
-    (0, "dry-run", false, O::DryRun),
-    (b'h', "help", false, O::Help),
+/// The options by their line in USAGE.
+const ORDER: [O; 34] = [
+    O::Rootfs,
+    O::Hostname,
+    O::Chroot,
+    O::Net,
+    O::Bind,
+    O::Tmpfs,
+    O::ReadOnly,
+    O::Overlay,
+    O::OverlayUpper,
+    O::Env,
+    O::Workdir,
+    O::User,
+    O::Pids,
+    O::Memory,
+    O::MemorySwap,
+    O::Cpus,
+    O::CpuShares,
+    O::CpusetCpus,
+    O::CpusetMems,
+    O::CgroupParent,
+    O::CapAdd,
+    O::CapDrop,
+    O::Privileged,
+    O::Seccomp,
+    O::Ulimit,
+    O::Tty,
+    O::Init,
+    O::Userns,
+    O::MapUser,
+    O::MapGroup,
+    O::Verbose,
+    O::Trace,
+    O::DryRun,
+    O::Help,
 ];
 
 /// Parse `runix ...` (args[0] is the program name). `env` is the caller's environment, read only
@@ -173,25 +209,20 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     }
 }
 
-/// Find an option: `-x`, `--name`, or `--name=value` (the value returned).
-fn lookup(a: &'static [u8]) -> Option<(bool, O, Option<&'static [u8]>)> {
-    let (name, inline) = match a.strip_prefix(b"--") {
-        Some(long) => match long.iter().position(|&c| c == b'=') {
-            Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-            None => (long, None),
-        },
-        None => (&a[1..], None),
-    };
-    let long = a.starts_with(b"--");
-    OPTIONS
-        .iter()
-        .find(|o| if long { o.1.as_bytes() == name } else { name.len() == 1 && name[0] == o.0 })
-        .map(|o| (o.2, o.3, inline))
+/// Find an option by its long name, or by its letter (`long` false): which, and whether it
+/// takes a value.
+fn lookup(name: &[u8], long: bool) -> Option<(O, bool)> {
+    option_lines().zip(ORDER).find_map(|(l, o)| {
+        let end = 1 + l[1..].iter().position(|&c| c == b' ' || c == b'\t')?;
+        let hit = if long { l[1..end] == *name } else { l[0] != b' ' && l[..1] == *name };
+        hit.then_some((o, l[end] == b' '))
+    })
 }
 
+/// The Spec before any option.
 #[inline(never)]
-fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
-    let mut spec = Spec {
+fn new_spec(args: Args) -> Spec {
+    Spec {
         rootfs: c"",
         argv: args,
         env: CList::new(),
@@ -214,7 +245,12 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         userns: false,
         map_user: 0,
         map_group: 0,
-    };
+    }
+}
+
+#[inline(never)]
+fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
+    let mut spec = new_spec(args);
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
     spec.env.push(DEFAULT_HOME);
@@ -238,21 +274,25 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
             out.verbosity = out.verbosity.saturating_add(a.len() as u8 - 1); // -vv, -vvv
             continue;
         }
-        let (takes, opt, inline) = lookup(a).ok_or(Error::msg("unknown option (try 'runix run --help')", a))?;
-        let value: &'static CStr = match (takes, inline) {
+        // `-x`, `--name` or `--name=value`.
+        let long = a[1] == b'-';
+        let name = &a[1 + long as usize..];
+        let eq = if long { name.iter().position(|&c| c == b'=') } else { None };
+        let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
+            return Err(Error::msg("unknown option (try 'runix run --help')", a));
+        };
+        let value: &'static CStr = match (takes, eq) {
             (false, Some(_)) => return Err(Error::msg("option takes no value", a)),
             (false, None) => c"",
             // `--name=value`: the value is the tail of this argument, NUL-terminated with it.
-            (true, Some(v)) => CStr::from_bytes_with_nul(&arg.to_bytes_with_nul()[a.len() - v.len()..]).unwrap_or(c""),
+            (true, Some(eq)) => &arg[eq + 3..],
             (true, None) => {
-                let v = args.get(i).ok_or(Error::msg("option needs a value", a))?;
+                let Some(v) = args.get(i) else { return Err(Error::msg("option needs a value", a)) };
                 i += 1;
                 v
             }
         };
-        if opt == O::Rootfs {
-            have_root = true;
-        }
+        have_root |= opt == O::Rootfs;
         if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
             return Ok(Command::Help);
         }
@@ -285,129 +325,180 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
 #[inline(never)]
 fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
     let v = value.to_bytes();
-    let bad = |what: &'static str| Error::msg(what, v);
-    match opt {
-        O::Rootfs => spec.rootfs = path(value, "invalid --rootfs")?,
+    let l = &mut spec.limits;
+    // An invalid value: what it is told, and with what (the value, or what is wrong with a path).
+    let mut detail = v;
+    let wrong: Option<&'static str> = match opt {
+        O::Rootfs => {
+            spec.rootfs = value;
+            bad_path(&mut detail, "invalid --rootfs")
+        }
         O::Hostname => {
-            if v.is_empty() || v.len() > HOST_NAME_MAX {
-                return Err(bad("invalid --hostname (1 to 64 bytes)"));
-            }
             spec.hostname = value;
+            (v.is_empty() || v.len() > HOST_NAME_MAX).then_some("invalid --hostname (1 to 64 bytes)")
         }
-        O::Chroot => spec.root_mode = RootMode::Chroot,
+        O::Chroot => {
+            spec.root_mode = RootMode::Chroot;
+            None
+        }
         O::Net => {
-            spec.new_net = match v {
-                b"host" => false,
-                b"none" => true,
-                _ => return Err(bad("invalid --net (host or none)")),
-            }
+            spec.new_net = v == b"none";
+            (v != b"host" && v != b"none").then_some("invalid --net (host or none)")
         }
-        O::Bind => {
-            let m = parse_bind(v).ok_or(bad("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"))?;
-            push_mount(spec, m, v)?;
+        O::Bind => match parse_bind(v) {
+            Some(m) => push_mount(spec, m),
+            None => Some("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"),
+        },
+        O::Tmpfs => match parse_tmpfs(v) {
+            Some(m) => push_mount(spec, m),
+            None => Some("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"),
+        },
+        O::ReadOnly => {
+            spec.read_only = true;
+            None
         }
-        O::Tmpfs => {
-            let m = parse_tmpfs(v).ok_or(bad("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"))?;
-            push_mount(spec, m, v)?;
-        }
-        O::ReadOnly => spec.read_only = true,
         O::Overlay => {
             if spec.overlay == Overlay::Off {
                 spec.overlay = Overlay::Tmpfs;
             }
+            None
         }
-        O::OverlayUpper => spec.overlay = Overlay::Upper(path(value, "invalid --overlay-upper")?),
+        O::OverlayUpper => {
+            spec.overlay = Overlay::Upper(value);
+            bad_path(&mut detail, "invalid --overlay-upper")
+        }
         O::Env => {
             let eq = v.iter().position(|&c| c == b'=');
             let key = &v[..eq.unwrap_or(v.len())];
-            if key.is_empty() {
-                return Err(bad("invalid --env (want KEY=VALUE or KEY)"));
-            }
             // `-e KEY` copies the caller's KEY=VALUE; a KEY the caller has not set is skipped.
             let entry = if eq.is_some() { Some(value) } else { env.find_env(key) };
-            if let Some(e) = entry {
-                if !spec.env.set(e) {
-                    return Err(Error::msg("too many --env (at most 60)", v));
-                }
+            if key.is_empty() {
+                Some("invalid --env (want KEY=VALUE or KEY)")
+            } else {
+                entry.is_some_and(|e| !spec.env.set(e)).then_some("too many --env (at most 60)")
             }
         }
         O::Workdir => {
-            if !v.starts_with(b"/") {
-                return Err(bad("invalid --workdir (want an absolute path)"));
-            }
-            spec.workdir = Some(path(value, "invalid --workdir")?);
+            spec.workdir = Some(value);
+            if v.starts_with(b"/") { bad_path(&mut detail, "invalid --workdir") } else { Some("invalid --workdir (want an absolute path)") }
         }
         O::User => {
-            if v.is_empty() || v.starts_with(b":") || v.ends_with(b":") {
-                return Err(bad("invalid --user (want USER or USER:GROUP)"));
-            }
             spec.user = Some(value);
+            (v.is_empty() || v.starts_with(b":") || v.ends_with(b":")).then_some("invalid --user (want USER or USER:GROUP)")
         }
-        O::Pids => spec.limits.pids = Some(parse_count(v).ok_or(bad("invalid --pids (want a whole number from 1)"))?),
-        O::Memory => spec.limits.memory = Some(cgroup::parse_size(v).ok_or(bad("invalid --memory (want bytes with k, m or g, from 1)"))?),
-        O::MemorySwap => spec.limits.memory_swap = Some(cgroup::parse_swap(v).ok_or(bad("invalid --memory-swap (want bytes with k, m or g, or -1)"))?),
-        O::Cpus => spec.limits.cpus = Some((cgroup::parse_cpus(v).ok_or(bad("invalid --cpus (want a decimal from 0.01)"))?, CPU_PERIOD)),
+        O::Pids => {
+            l.pids = parse_count(v);
+            l.pids.is_none().then_some("invalid --pids (want a whole number from 1)")
+        }
+        O::Memory => {
+            l.memory = cgroup::parse_size(v);
+            l.memory.is_none().then_some("invalid --memory (want bytes with k, m or g, from 1)")
+        }
+        O::MemorySwap => {
+            l.memory_swap = cgroup::parse_swap(v);
+            l.memory_swap.is_none().then_some("invalid --memory-swap (want bytes with k, m or g, or -1)")
+        }
+        O::Cpus => {
+            l.cpus = cgroup::parse_cpus(v).map(|q| (q, CPU_PERIOD));
+            l.cpus.is_none().then_some("invalid --cpus (want a decimal from 0.01)")
+        }
         O::CpuShares => {
-            spec.limits.cpu_shares = Some(parse_count(v).filter(|&n| (2..=262144).contains(&n)).ok_or(bad("invalid --cpu-shares (2 to 262144)"))?)
+            l.cpu_shares = parse_count(v).filter(|n| (2..=262144).contains(n));
+            l.cpu_shares.is_none().then_some("invalid --cpu-shares (2 to 262144)")
         }
-        O::CpusetCpus => spec.limits.cpuset_cpus = Some(cpu_list(v)?),
-        O::CpusetMems => spec.limits.cpuset_mems = Some(cpu_list(v)?),
+        O::CpusetCpus | O::CpusetMems => {
+            *if opt == O::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
+            (!cgroup::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
+        }
         O::CgroupParent => {
-            if v.is_empty() || v.split(|&c| c == b'/').any(|c| c == b"..") {
-                return Err(bad("invalid --cgroup-parent"));
-            }
             spec.cgroup_parent = Some(v);
+            (v.is_empty() || has_dotdot(v)).then_some("invalid --cgroup-parent")
         }
-        O::CapAdd => caps[0].push(v)?,
-        O::CapDrop => caps[1].push(v)?,
-        O::Privileged => spec.privileged = true,
-        O::Seccomp => spec.seccomp = if v == b"unconfined" { Seccomp::Unconfined } else { Seccomp::File(path(value, "invalid --seccomp")?) },
-        O::Ulimit => {
-            let u = parse_ulimit(v).ok_or(bad("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"))?;
-            if !spec.ulimits.push(u) {
-                return Err(Error::msg("too many --ulimit (at most 16)", v));
-            }
+        O::CapAdd | O::CapDrop => {
+            caps[(opt == O::CapDrop) as usize].push(v)?;
+            None
         }
-        O::Tty => spec.tty = true,
-        O::Init => spec.init = true,
-        O::Userns => spec.userns = true,
+        O::Privileged => {
+            spec.privileged = true;
+            None
+        }
+        O::Seccomp => {
+            let unconfined = v == b"unconfined";
+            spec.seccomp = if unconfined { Seccomp::Unconfined } else { Seccomp::File(value) };
+            if unconfined { None } else { bad_path(&mut detail, "invalid --seccomp") }
+        }
+        O::Ulimit => match parse_ulimit(v) {
+            Some(u) => (!spec.ulimits.push(u)).then_some("too many --ulimit (at most 16)"),
+            None => Some("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"),
+        },
+        O::Verbose => {
+            out.verbosity = out.verbosity.saturating_add(1);
+            None
+        }
+        O::Trace => {
+            out.trace = out.trace.max(crate::sys::trace::TRACE);
+            None
+        }
+        O::DryRun => {
+            out.trace = crate::sys::trace::DRY_RUN;
+            None
+        }
+        O::Tty => {
+            spec.tty = true;
+            None
+        }
+        O::Init => {
+            spec.init = true;
+            None
+        }
+        O::Userns => {
+            spec.userns = true;
+            None
+        }
         O::MapUser | O::MapGroup => {
-            let id = crate::user::number(v).ok_or(bad("invalid --map-user/--map-group (want a number)"))?;
-            if opt == O::MapUser { spec.map_user = id } else { spec.map_group = id }
+            let id = crate::user::number(v);
+            *if opt == O::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
+            id.is_none().then_some("invalid --map-user/--map-group (want a number)")
         }
-        O::Verbose => out.verbosity = out.verbosity.saturating_add(1),
-        O::Trace => out.trace = out.trace.max(crate::sys::trace::TRACE),
-        O::DryRun => out.trace = crate::sys::trace::DRY_RUN,
         O::Help => return Ok(true),
+    };
+    match wrong {
+        Some(what) => Err(Error::msg(what, detail)),
+        None => Ok(false),
     }
-    Ok(false)
 }
 
-fn push_mount(spec: &mut Spec, m: Mount, v: &[u8]) -> Result<(), Error> {
-    if spec.mounts.push(m) { Ok(()) } else { Err(Error::msg("too many mounts (at most 32)", v)) }
+fn push_mount(spec: &mut Spec, m: Mount) -> Option<&'static str> {
+    (!spec.mounts.push(m)).then_some("too many mounts (at most 32)")
 }
 
-fn cpu_list(v: &'static [u8]) -> Result<&'static [u8], Error> {
-    if cgroup::parse_cpu_list(v) { Ok(v) } else { Err(Error::msg("invalid cpu or memory-node list (want e.g. 0-1,3)", v)) }
-}
-
-fn path(v: &'static CStr, what: &'static str) -> Result<&'static CStr, Error> {
-    let n = v.to_bytes().len();
+/// `what`, when the path is empty or too long for any syscall; `detail` then says which.
+fn bad_path(detail: &mut &'static [u8], what: &'static str) -> Option<&'static str> {
+    let n = detail.len();
     if n == 0 || n >= PATH_MAX {
-        return Err(Error::msg(what, if n == 0 { b"empty path" } else { b"longer than PATH_MAX (4096)" }));
+        *detail = if n == 0 { b"empty path" } else { b"longer than PATH_MAX (4096)" };
+        return Some(what);
     }
-    Ok(v)
+    None
 }
 
 /// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
 /// place outside the root, and no mount goes there).
 pub fn container_path(p: &[u8]) -> bool {
-    p.starts_with(b"/") && p.len() < PATH_MAX && !p.split(|&c| c == b'/').any(|c| c == b"..")
+    p.starts_with(b"/") && p.len() < PATH_MAX && !has_dotdot(p)
+}
+
+fn has_dotdot(p: &[u8]) -> bool {
+    p.split(|&c| c == b'/').any(|c| c == b"..")
+}
+
+fn is_colon(c: &u8) -> bool {
+    *c == b':'
 }
 
 /// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
 pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
-    let mut parts = v.splitn(3, |&c| c == b':');
+    let mut parts = v.splitn(3, is_colon);
     let (src, dst) = (parts.next()?, parts.next()?);
     let ro = match parts.next() {
         None | Some(b"rw") => false,
@@ -435,7 +526,7 @@ pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
     let resource = RLIMITS.split(' ').position(|n| n.as_bytes() == &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
-    let mut parts = v[eq + 1..].splitn(2, |&c| c == b':');
+    let mut parts = v[eq + 1..].splitn(2, is_colon);
     let soft = value(parts.next()?)?;
     let hard = match parts.next() {
         Some(h) => value(h)?,
@@ -656,6 +747,55 @@ mod tests {
         assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
         assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
         assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
+    }
+
+    #[test]
+    fn the_option_table_is_in_the_order_of_o() {
+        let lines: Vec<&str> = USAGE.lines().filter(|l| l.contains('\t')).collect();
+        assert_eq!(lines.len(), ORDER.len());
+        for (l, o) in lines.iter().zip(ORDER) {
+            let name = l[1..].split([' ', '\t']).next().unwrap();
+            assert_eq!(name.replace('-', ""), std::format!("{o:?}").to_lowercase(), "{l}");
+            assert_eq!(lookup(name.as_bytes(), true).map(|x| x.0), Some(o));
+            if !l.starts_with(' ') {
+                assert_eq!(lookup(l[..1].as_bytes(), false).map(|x| x.0), Some(o));
+            }
+        }
+        assert_eq!(lookup(b" ", false), None);
+        assert_eq!(lookup(b"", true), None);
+        assert_eq!(lookup(b"rootfs", false), None);
+        assert_eq!(lookup(b"r", true), None);
+    }
+
+    #[test]
+    fn usage_documents_every_option_on_one_line() {
+        let mut b = [0; 4096];
+        let n = usage(&mut b);
+        let u = std::str::from_utf8(&b[..n]).unwrap();
+        assert!(u.starts_with("usage: runix run -r ROOTFS"));
+        assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
+        assert!(u.contains("\n      --chroot              chroot(2)"), "{u}");
+        assert!(u.ends_with(" is not found.\n"), "{u}");
+        assert!(!u.contains('\t'), "{u}");
+        for l in USAGE.lines().filter(|l| l.contains('\t')) {
+            let name = l[1..].split([' ', '\t']).next().unwrap();
+            assert_eq!(u.lines().filter(|x| x.trim_start().starts_with('-') && x.contains(&std::format!("--{name} "))).count(), 1, "{name}");
+        }
+        assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90), "{u}");
+    }
+
+    #[test]
+    fn a_bad_path_is_told_with_the_option_alone() {
+        let long = std::format!("/{}", "a".repeat(4096));
+        assert_eq!(err(&["runix", "run", "-r", "/", "-w", &long, "sh"]), "invalid --workdir");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--seccomp", "", "sh"]), "invalid --seccomp");
+        assert_eq!(err(&["runix", "run", "-r", "/", "--overlay-upper", "", "sh"]), "invalid --overlay-upper");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid --rootfs: empty path");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "/", "-w", "x", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid --workdir (want an absolute path): x");
+        let e = parse(Args::from_strs(&["runix", "run", "-r", "/", "--cpuset-mems", "", "sh"]), Args::from_strs(&[])).err().unwrap();
+        assert_eq!(crate::error::tests::show(&e), "invalid cpu or memory-node list (want e.g. 0-1,3)");
     }
 
     #[test]

@@ -25,7 +25,11 @@ use cli::Command;
 /// The program: parse, dispatch, report an error once, and return the exit status.
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
-        Ok(Command::Help) => sys::write_all(1, cli::USAGE.as_bytes()).map(|_| 0),
+        Ok(Command::Help) => {
+            let mut b = [0; 4096];
+            let n = cli::usage(&mut b);
+            sys::write_all(1, &b[..n]).map(|_| 0)
+        }
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
         Ok(Command::Run(spec, out)) => {
             log::set_level(out.verbosity);

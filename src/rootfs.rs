@@ -15,6 +15,7 @@ use crate::sys::{self, Fd};
 use core::ffi::CStr;
 
 type Path = CBuf<4096>;
+const DIR: i32 = libc::O_PATH | libc::O_DIRECTORY;
 
 /// The root directory and each bind source, opened (O_PATH) before anything is mounted.
 pub struct Sources {
@@ -27,10 +28,15 @@ pub struct Sources {
     upper: Fd,
 }
 
+/// Open a host path; a failure is `what` (rootfs, bind source) on that path.
+#[inline(never)]
+fn open_host(what: &'static str, p: &CStr, flags: i32) -> Result<Fd, Error> {
+    sys::openat(sys::AT_FDCWD, p, flags, 0).map_err(|e| Error::sys(what, e.errno(), p.to_bytes()))
+}
+
 /// Parent, before anything exists: the root must be a directory we can reach.
 pub fn check_root(spec: &Spec) -> Result<(), Error> {
-    let fd = sys::openat(sys::AT_FDCWD, spec.rootfs, libc::O_PATH | libc::O_DIRECTORY, 0).map_err(|e| Error::sys("rootfs", e.errno(), spec.rootfs.to_bytes()))?;
-    sys::close(fd)
+    sys::close(open_host("rootfs", spec.rootfs, DIR)?)
 }
 
 /// Child, in its new mount namespace but still seeing the host's files: open the root and
@@ -38,19 +44,18 @@ pub fn check_root(spec: &Spec) -> Result<(), Error> {
 /// mount of the caller's own namespace (mount(2), EINVAL).
 #[inline(never)]
 pub fn open_sources(spec: &Spec) -> Result<Sources, Error> {
-    let dir = libc::O_PATH | libc::O_DIRECTORY;
-    let root = sys::openat(sys::AT_FDCWD, spec.rootfs, dir, 0).map_err(|e| Error::sys("rootfs", e.errno(), spec.rootfs.to_bytes()))?;
+    let root = open_host("rootfs", spec.rootfs, DIR)?;
     let mut s = Sources { root, image_dev: sys::fstat(root)?.dev, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1 };
     for (i, m) in spec.mounts.iter().enumerate() {
         if let MountKind::Bind { src, .. } = m.kind {
-            let p = Path::from(&[src])?;
-            let fd = sys::openat(sys::AT_FDCWD, p.as_cstr(), libc::O_PATH, 0).map_err(|e| Error::sys("bind source", e.errno(), src))?;
+            let mut p = Path::new();
+            let fd = open_host("bind source", p.push(src)?.as_cstr(), libc::O_PATH)?;
             s.binds[i] = fd;
             s.dirs[i] = sys::fstat(fd)?.mode & libc::S_IFMT == libc::S_IFDIR;
         }
     }
     if let Overlay::Upper(d) = spec.overlay {
-        s.upper = sys::openat(sys::AT_FDCWD, d, dir, 0).map_err(|e| Error::sys("overlay upper", e.errno(), d.to_bytes()))?;
+        s.upper = open_host("overlay upper", d, DIR)?;
     }
     Ok(s)
 }
@@ -63,11 +68,11 @@ pub fn make_private() -> Result<(), Error> {
 }
 
 /// "/proc/self/fd/N": a path to what fd N is, for syscalls that take paths (mount(2)).
-fn fd_path(fd: Fd) -> CBuf<32> {
+#[inline(never)]
+fn fd_path(fd: Fd) -> CBuf<64> {
     let mut p = CBuf::new();
-    let mut digits = [0u8; 12];
     // Cannot overflow: 14 + 10 digits.
-    let _ = p.push(b"/proc/self/fd/").and_then(|p| p.push(cgroup::itoa(fd as u64, &mut digits)));
+    let _ = p.push(b"/proc/self/fd/").and_then(|p| p.push(cgroup::itoa(fd as u64, &mut [0; 10])));
     p
 }
 
@@ -77,61 +82,63 @@ fn fd_path(fd: Fd) -> CBuf<32> {
 #[inline(never)]
 pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
     let root = spec.rootfs;
-    let dir = libc::O_PATH | libc::O_DIRECTORY;
-    let base = match spec.overlay {
-        Overlay::Off => {
-            sys::mount(Some(root), root, None, libc::MS_BIND | libc::MS_REC, None)?;
-            return sys::openat(sys::AT_FDCWD, root, dir, 0);
+    let off = spec.overlay == Overlay::Off;
+    let mut base = src.upper;
+    if !matches!(spec.overlay, Overlay::Upper(_)) {
+        // For --overlay, the tmpfs goes over ROOTFS itself, in our mount namespace only: it needs
+        // no directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
+        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), 0, Some(c"mode=755")) };
+        sys::mount(Some(from), root, fstype, flags, data)?;
+        base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
+        if off {
+            return Ok(base);
         }
-        // The tmpfs goes over ROOTFS itself, in our mount namespace only: it needs no
-        // directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
-        Overlay::Tmpfs => {
-            sys::mount(Some(c"tmpfs"), root, Some(c"tmpfs"), 0, Some(c"mode=755"))?;
-            sys::openat(sys::AT_FDCWD, root, dir, 0)?
-        }
-        Overlay::Upper(_) => src.upper,
-    };
-    let mut fds = [0; 2];
-    for (i, name) in [c"upper", c"work"].into_iter().enumerate() {
+    }
+    // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
+    let mut data = CBuf::<128>::new();
+    data.push(b"lowerdir=")?.push(fd_path(src.root).bytes())?;
+    for (opt, name) in [(&b",upperdir="[..], c"upper"), (b",workdir=", c"work")] {
         match sys::mkdirat(base, name, 0o755) {
             Err(e) if e.errno() != libc::EEXIST => return Err(e),
             _ => {}
         }
-        fds[i] = sys::openat(base, name, dir | libc::O_NOFOLLOW, 0)?;
+        let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
+        data.push(opt)?.push(fd_path(fd).bytes())?;
     }
-    // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
-    let mut data = CBuf::<128>::from(&[b"lowerdir="])?;
-    data.push(fd_path(src.root).bytes())?.push(b",upperdir=")?.push(fd_path(fds[0]).bytes())?;
-    data.push(b",workdir=")?.push(fd_path(fds[1]).bytes())?;
     sys::mount(Some(c"overlay"), root, Some(c"overlay"), 0, Some(data.as_cstr()))
         .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
-    sys::openat(sys::AT_FDCWD, root, dir, 0)
+    sys::openat(sys::AT_FDCWD, root, DIR, 0)
 }
 
 /// Open `path` inside the root without ever leaving it: openat2(2) with RESOLVE_IN_ROOT
 /// (Linux 5.6); `no_symlinks` refuses a symlink anywhere on the way. Older kernels get a
 /// walk that refuses every symlink.
-fn open_in(root: Fd, path: &[u8], flags: i32, no_symlinks: bool) -> Result<Fd, Error> {
-    let p = Path::from(&[path])?;
+fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<Fd, Error> {
     let mut resolve = libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS;
     if no_symlinks {
         resolve |= libc::RESOLVE_NO_SYMLINKS;
     }
-    match sys::openat2(root, p.as_cstr(), flags, resolve) {
-        Err(e) if e.errno() == libc::ENOSYS => walk_nofollow(root, path, flags),
-        Err(e) if e.errno() == libc::ELOOP && no_symlinks => Err(Error::msg("refused: a symlink in the root filesystem at", path)),
+    let p = path.to_bytes();
+    match sys::openat2(root, path, flags, resolve) {
+        Err(e) if e.errno() == libc::ENOSYS => walk_nofollow(root, p, flags),
+        Err(e) if e.errno() == libc::ELOOP && no_symlinks => Err(Error::msg("refused: a symlink in the root filesystem at", p)),
         r => r,
     }
+}
+
+/// The components of a path, without the empty ones.
+fn components(p: &[u8]) -> impl Iterator<Item = &[u8]> {
+    p.split(|&c| c == b'/').filter(|c| !c.is_empty())
 }
 
 /// The pre-5.6 way: one component at a time with O_NOFOLLOW; a symlink is an error.
 fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
     let mut cur = root;
-    let mut parts = path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".").peekable();
+    let mut parts = components(path).peekable();
     while let Some(part) = parts.next() {
-        let name = CBuf::<256>::from(&[part])?;
+        let mut name = CBuf::<256>::new();
         let f = if parts.peek().is_some() { libc::O_PATH } else { flags };
-        cur = sys::openat(cur, name.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
+        cur = sys::openat(cur, name.push(part)?.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
         if f & libc::O_PATH != 0 && sys::fstat(cur)?.mode & libc::S_IFMT == libc::S_IFLNK {
             return Err(Error::msg("refused: a symlink in the root filesystem (this kernel has no openat2) at", path));
         }
@@ -141,32 +148,34 @@ fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
 
 /// The mount point `path` inside the root, made when missing — but never in the image itself:
 /// only on a filesystem runix put there (the overlay, a tmpfs) or a bind.
-fn mount_point(root: Fd, path: &[u8], dir: bool, image_dev: u64, no_symlinks: bool) -> Result<Fd, Error> {
+fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks: bool) -> Result<Fd, Error> {
     match open_in(root, path, libc::O_PATH, no_symlinks) {
         Err(e) if e.errno() == libc::ENOENT => {}
         r => return r,
     }
+    let path = path.to_bytes();
     let mut parent = root;
     let mut prefix = Path::new();
-    let n = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).count();
-    for (k, part) in path.split(|&c| c == b'/').filter(|c| !c.is_empty()).enumerate() {
+    let mut parts = components(path).peekable();
+    while let Some(part) = parts.next() {
         prefix.push(b"/")?.push(part)?;
-        match open_in(root, prefix.bytes(), libc::O_PATH, false) {
+        match open_in(root, prefix.as_cstr(), libc::O_PATH, false) {
             Ok(fd) => parent = fd,
             Err(e) if e.errno() == libc::ENOENT => {
                 if sys::fstat(parent)?.dev == image_dev {
                     return Err(Error::msg("mount point missing, and runix does not change the image (create it, or use --overlay)", path));
                 }
-                let name = CBuf::<256>::from(&[part])?;
-                let made = if k + 1 < n || dir {
-                    sys::mkdirat(parent, name.as_cstr(), 0o755)
+                // The last component of the prefix, NUL-terminated already.
+                let name = &prefix.as_cstr()[prefix.len() - part.len()..];
+                let made = if parts.peek().is_some() || dir {
+                    sys::mkdirat(parent, name, 0o755)
                 } else {
                     let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
-                    sys::openat(parent, name.as_cstr(), flags, 0o644).and_then(sys::close)
+                    sys::openat(parent, name, flags, 0o644).and_then(sys::close)
                 };
                 // It exists, yet could not be opened: a symlink to nowhere (in the root).
                 made.map_err(|e| if e.errno() == libc::EEXIST { Error::msg("refused: a dangling symlink in the root filesystem at", path) } else { e })?;
-                parent = open_in(root, prefix.bytes(), libc::O_PATH, false)?;
+                parent = open_in(root, prefix.as_cstr(), libc::O_PATH, false)?;
             }
             Err(e) => return Err(e),
         }
@@ -174,52 +183,81 @@ fn mount_point(root: Fd, path: &[u8], dir: bool, image_dev: u64, no_symlinks: bo
     Ok(parent)
 }
 
-/// Mount onto the open directory or file `target` (the /proc/self/fd/N way).
-fn mount_on(src: Option<&CStr>, target: Fd, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>, shown: &[u8]) -> Result<(), Error> {
-    sys::mount(src, fd_path(target).as_cstr(), fstype, flags, data).map_err(|e| e.at(shown))
+/// What mount(2) takes besides the target: source, type, flags, data.
+#[derive(Clone, Copy)]
+struct Fs<'a> {
+    src: Option<&'a CStr>,
+    fstype: Option<&'a CStr>,
+    flags: u64,
+    data: Option<&'a CStr>,
 }
+
+/// Mount onto the open directory or file `target`, or onto `rel` under it, the
+/// /proc/self/fd/N way; an error names `shown`, the path in the container.
+#[inline(never)]
+fn mount_on(fs: &Fs, target: Fd, rel: &[u8], shown: &[u8]) -> Result<(), Error> {
+    let mut p = fd_path(target);
+    p.push(rel)?;
+    sys::mount(fs.src, p.as_cstr(), fs.fstype, fs.flags, fs.data).map_err(|e| e.at(shown))
+}
+
+const NOSUID_NODEV_NOEXEC: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
 
 /// /proc of the container's own PID namespace (so ps sees only the container), sysfs
-/// read-only, and a fresh /dev. A /proc, /sys or /dev that is a symlink is refused.
-#[inline(never)]
+/// read-only, and a fresh /dev.
+const KERNEL_FS: [(&CStr, Fs); 3] = [
+    (c"/proc", Fs { src: Some(c"proc"), fstype: Some(c"proc"), flags: NOSUID_NODEV_NOEXEC, data: None }),
+    (c"/sys", Fs { src: Some(c"sysfs"), fstype: Some(c"sysfs"), flags: libc::MS_RDONLY | NOSUID_NODEV_NOEXEC, data: None }),
+    (c"/dev", Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") }),
+];
+
+/// /proc, /sys and /dev (mount_dev). A /proc, /sys or /dev that is a symlink is refused.
 /// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none).
+#[inline(never)]
 pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<(), Error> {
-    let image_dev = src.image_dev;
-    let nosuid_nodev_noexec = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-    let t = mount_point(root, b"/proc", true, image_dev, true)?;
-    mount_on(Some(c"proc"), t, Some(c"proc"), nosuid_nodev_noexec, None, b"/proc")?;
-    let t = mount_point(root, b"/sys", true, image_dev, true)?;
-    mount_on(Some(c"sysfs"), t, Some(c"sysfs"), libc::MS_RDONLY | nosuid_nodev_noexec, None, b"/sys")?;
-    let t = mount_point(root, b"/dev", true, image_dev, true)?;
-    mount_dev(root, t, tty_gid)
+    for (path, fs) in KERNEL_FS.iter() {
+        let t = mount_point(root, path, true, src.image_dev, true)?;
+        mount_on(fs, t, b"", path.to_bytes())?;
+    }
+    mount_dev(root, tty_gid)
 }
 
-/// Character devices every container gets (hardening.md): name, major, minor.
-const DEVICES: [(&CStr, u32, u32); 6] = [(c"null", 1, 3), (c"zero", 1, 5), (c"full", 1, 7), (c"random", 1, 8), (c"urandom", 1, 9), (c"tty", 5, 0)];
+/// Character devices every container gets (hardening.md): path, major, minor.
+const DEVICES: [(&CStr, u32, u32); 6] =
+    [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
 
-/// A tmpfs /dev with only the harmless devices, its own devpts instance (so the container
-/// sees only its own ptys: devpts(5), newinstance), /dev/shm, /dev/mqueue and the fd links.
+/// The mounts inside /dev: path, mode of its directory, filesystem. devpts
+/// gets its own instance, so the container sees only its own ptys (devpts(5), newinstance);
+/// `gid=5,` is cut off when the image has no tty group, or gid 5 cannot be used.
+const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
+    (c"/dev/pts", 0o755, Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") }),
+    (c"/dev/shm", 0o1777, Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") }),
+    (c"/dev/mqueue", 0o755, Fs { src: Some(c"mqueue"), fstype: Some(c"mqueue"), flags: NOSUID_NODEV_NOEXEC, data: None }),
+];
+
+/// The new /dev (a tmpfs already): only the harmless devices, devpts, /dev/shm, /dev/mqueue
+/// and the links.
 #[inline(never)]
-fn mount_dev(root: Fd, t: Fd, tty_gid: bool) -> Result<(), Error> {
-    mount_on(Some(c"tmpfs"), t, Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_STRICTATIME, Some(c"mode=755,size=65536k"), b"/dev")?;
-    let dev = open_in(root, b"/dev", libc::O_PATH, true)?;
+fn mount_dev(root: Fd, tty_gid: bool) -> Result<(), Error> {
+    let dev = open_in(root, c"/dev", libc::O_PATH, true)?;
     // mknod's mode goes through the umask: 0666 must stay 0666.
     let mask = sys::umask(0);
     let r = make_devices(dev);
     sys::umask(mask);
     r?;
-    let at = |name: &[u8]| Path::from(&[fd_path(dev).bytes(), b"/", name]);
-    sys::mkdirat(dev, c"pts", 0o755)?;
-    // gid=5 is the tty group of most distributions; only when the image has that group.
-    let opts = if tty_gid && has_tty_group(root) { c"newinstance,ptmxmode=0666,mode=0620,gid=5" } else { c"newinstance,ptmxmode=0666,mode=0620" };
-    sys::mount(Some(c"devpts"), at(b"pts")?.as_cstr(), Some(c"devpts"), libc::MS_NOSUID | libc::MS_NOEXEC, Some(opts)).map_err(|e| e.at(b"/dev/pts"))?;
-    sys::symlinkat(c"pts/ptmx", dev, c"ptmx")?;
-    sys::mkdirat(dev, c"shm", 0o1777)?;
-    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-    sys::mount(Some(c"shm"), at(b"shm")?.as_cstr(), Some(c"tmpfs"), flags, Some(c"mode=1777,size=65536k")).map_err(|e| e.at(b"/dev/shm"))?;
-    sys::mkdirat(dev, c"mqueue", 0o755)?;
-    sys::mount(Some(c"mqueue"), at(b"mqueue")?.as_cstr(), Some(c"mqueue"), flags, None).map_err(|e| e.at(b"/dev/mqueue"))?;
-    for (target, name) in [(c"/proc/self/fd", c"fd"), (c"/proc/self/fd/0", c"stdin"), (c"/proc/self/fd/1", c"stdout"), (c"/proc/self/fd/2", c"stderr")] {
+    for (i, &(path, mode, mut fs)) in DEV_MOUNTS.iter().enumerate() {
+        sys::mkdirat(dev, &path[5..], mode)?;
+        // gid=5 is the tty group of most distributions; only when the image has that group.
+        if i == 0 && !(tty_gid && has_tty_group(root)) {
+            fs.data = fs.data.map(|d| &d[6..]);
+        }
+        let p = path.to_bytes();
+        mount_on(&fs, dev, &p[4..], p)?;
+        if i == 0 {
+            sys::symlinkat(c"pts/ptmx", dev, c"ptmx")?;
+        }
+    }
+    for &(target, name) in [(c"/proc/self/fd", c"fd"), (c"/proc/self/fd/0", c"stdin"), (c"/proc/self/fd/1", c"stdout"), (c"/proc/self/fd/2", c"stderr")].iter() {
         sys::symlinkat(target, dev, name)?;
     }
     Ok(())
@@ -229,12 +267,12 @@ fn mount_dev(root: Fd, t: Fd, tty_gid: bool) -> Result<(), Error> {
 /// rules), bind-mount the host's node onto an empty file instead.
 #[inline(never)]
 fn make_devices(dev: Fd) -> Result<(), Error> {
-    for (name, major, minor) in DEVICES {
+    for &(host, major, minor) in DEVICES.iter() {
+        let name = &host[5..];
         match sys::mknodat(dev, name, libc::S_IFCHR | 0o666, major, minor) {
             Err(e) if e.errno() == libc::EPERM => {
                 let f = sys::openat(dev, name, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, 0o666)?;
-                let host = Path::from(&[b"/dev/", name.to_bytes()])?;
-                mount_on(Some(host.as_cstr()), f, None, libc::MS_BIND, None, host.bytes())?;
+                mount_on(&Fs { src: Some(host), fstype: None, flags: libc::MS_BIND, data: None }, f, b"", host.to_bytes())?;
                 sys::close(f)?;
             }
             r => r?,
@@ -246,7 +284,7 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
 /// Whether the image's /etc/group has gid 5: read straight from the fd openat2 gave, in 4 KiB
 /// pieces (a line cut between two pieces is joined); the fd is close-on-exec, so it is left.
 fn has_tty_group(root: Fd) -> bool {
-    let Ok(fd) = open_in(root, b"/etc/group", libc::O_RDONLY, false) else { return false };
+    let Ok(fd) = open_in(root, c"/etc/group", libc::O_RDONLY, false) else { return false };
     let mut buf = [0u8; 4096];
     let mut have = 0;
     loop {
@@ -257,47 +295,55 @@ fn has_tty_group(root: Fd) -> bool {
         let end = have + n;
         let mut start = 0;
         while let Some(i) = buf[start..end].iter().position(|&c| c == b'\n') {
-            if buf[start..start + i].split(|&c| c == b':').nth(2) == Some(b"5") {
+            if gid_is_5(&buf[start..start + i]) {
                 return true;
             }
             start += i + 1;
         }
         if n == 0 || start == 0 && end == buf.len() {
             // The end, or a line longer than the buffer (no group file has those).
-            return n == 0 && buf[start..end].split(|&c| c == b':').nth(2) == Some(b"5");
+            return n == 0 && gid_is_5(&buf[start..end]);
         }
         buf.copy_within(start..end, 0);
         have = end - start;
     }
 }
 
+/// Whether a line of /etc/group is the group with gid 5.
+fn gid_is_5(line: &[u8]) -> bool {
+    line.split(|&c| c == b':').nth(2) == Some(b"5")
+}
+
 /// The user's `-b` and `--tmpfs` mounts, in the order given, after the kernel filesystems
-/// (so they can cover parts of /dev). `image_dev`: the root image's device, where runix makes
-/// no mount point.
+/// (so they can cover parts of /dev).
 #[inline(never)]
 pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
-    let image_dev = src.image_dev;
     for (i, m) in spec.mounts.iter().enumerate() {
-        match m.kind {
-            MountKind::Bind { ro, .. } => {
-                let t = mount_point(root, m.dst, src.dirs[i], image_dev, false)?;
-                mount_on(Some(fd_path(src.binds[i]).as_cstr()), t, None, libc::MS_BIND | libc::MS_REC, None, m.dst)?;
-                if ro {
-                    // A bind's read-only flag takes a remount of the new mount: open it anew.
-                    let top = open_in(root, m.dst, libc::O_PATH, false)?;
-                    let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
-                    mount_on(None, top, None, flags, None, m.dst)?;
-                }
+        let mut dst = Path::new();
+        dst.push(m.dst)?;
+        let bind;
+        let mut data = CBuf::<64>::new();
+        data.push(b"mode=1777")?;
+        let (fs, dir) = match m.kind {
+            MountKind::Bind { .. } => {
+                bind = fd_path(src.binds[i]);
+                (Fs { src: Some(bind.as_cstr()), fstype: None, flags: libc::MS_BIND | libc::MS_REC, data: None }, src.dirs[i])
             }
             MountKind::Tmpfs { size } => {
-                let t = mount_point(root, m.dst, true, image_dev, false)?;
-                let mut data = CBuf::<64>::from(&[b"mode=1777"])?;
                 if let Some(n) = size {
-                    let mut d = [0u8; 20];
-                    data.push(b",size=")?.push(cgroup::itoa(n, &mut d))?;
+                    data.push(b",size=")?.push(cgroup::itoa(n, &mut [0; 20]))?;
                 }
-                mount_on(Some(c"tmpfs"), t, Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(data.as_cstr()), m.dst)?;
+                let flags = libc::MS_NOSUID | libc::MS_NODEV;
+                (Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags, data: Some(data.as_cstr()) }, true)
             }
+        };
+        let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, false)?;
+        mount_on(&fs, t, b"", m.dst)?;
+        if let MountKind::Bind { ro: true, .. } = m.kind {
+            // A bind's read-only flag takes a remount of the new mount: open it anew.
+            let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
+            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
+            mount_on(&Fs { src: None, fstype: None, flags, data: None }, top, b"", m.dst)?;
         }
     }
     Ok(())
@@ -308,24 +354,24 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
 pub fn enter_root(spec: &Spec) -> Result<(), Error> {
     let root = spec.rootfs;
     sys::chdir(root)?;
-    match spec.root_mode {
-        RootMode::PivotRoot => {
-            // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
-            // detached, so no path inside the container leads back to the host (pivot_root(2)).
-            sys::pivot_root(c".", c".").map_err(|e| {
-                let e = e.at(root.to_bytes());
-                // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
-                if e.errno() == libc::EINVAL { e.hint(crate::error::HINT_CHROOT) } else { e }
-            })?;
-            sys::umount2(c".", libc::MNT_DETACH)?;
-        }
-        RootMode::Chroot => {
-            // switch_root(8)'s way, which works on initramfs: move the root onto / and chroot
-            // into it. A plain chroot(2) is escaped with chroot+chdir(".."); with the mount
-            // moved over /, ".." at the top stays on the container's root.
-            sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).map_err(|e| e.at(root.to_bytes()))?;
-            sys::chroot(c".").map_err(|e| e.at(root.to_bytes()))?;
-        }
+    let pivot = spec.root_mode == RootMode::PivotRoot;
+    let r = if pivot {
+        // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
+        // detached, so no path inside the container leads back to the host (pivot_root(2)).
+        sys::pivot_root(c".", c".")
+    } else {
+        // switch_root(8)'s way, which works on initramfs: move the root onto / and chroot
+        // into it. A plain chroot(2) is escaped with chroot+chdir(".."); with the mount
+        // moved over /, ".." at the top stays on the container's root.
+        sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c"."))
+    };
+    r.map_err(|e| {
+        let e = e.at(root.to_bytes());
+        // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
+        if pivot && e.errno() == libc::EINVAL { e.hint(crate::error::HINT_CHROOT) } else { e }
+    })?;
+    if pivot {
+        sys::umount2(c".", libc::MNT_DETACH)?;
     }
     sys::chdir(c"/")
 }
@@ -354,21 +400,19 @@ const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/
 /// lacks is skipped.
 #[inline(never)]
 pub fn mask_paths() -> Result<(), Error> {
-    for p in MASKED {
-        match sys::mount(Some(c"/dev/null"), p, None, libc::MS_BIND, None) {
-            Err(e) if e.errno() == libc::ENOTDIR => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0"))?,
-            Err(e) if e.errno() == libc::ENOENT => {}
-            r => r?,
-        }
-    }
-    for p in READ_ONLY {
-        match sys::mount(Some(p), p, None, libc::MS_BIND | libc::MS_REC, None) {
+    for (i, &p) in MASKED.iter().chain(READ_ONLY.iter()).enumerate() {
+        let masked = i < MASKED.len();
+        let (from, flags) = if masked { (c"/dev/null", libc::MS_BIND) } else { (p, libc::MS_BIND | libc::MS_REC) };
+        match sys::mount(Some(from), p, None, flags, None) {
             Err(e) if e.errno() == libc::ENOENT => continue,
+            Err(e) if masked && e.errno() == libc::ENOTDIR => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0"))?,
             r => r?,
         }
-        // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
-        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-        sys::mount(None, p, None, flags, None)?;
+        if !masked {
+            // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
+            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+            sys::mount(None, p, None, flags, None)?;
+        }
     }
     Ok(())
 }
