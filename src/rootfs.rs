@@ -342,8 +342,7 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
         if let MountKind::Bind { ro: true, .. } = m.kind {
             // A bind's read-only flag takes a remount of the new mount: open it anew.
             let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
-            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
-            mount_on(&Fs { src: None, fstype: None, flags, data: None }, top, b"", m.dst)?;
+            remount_read_only(fd_path(top).as_cstr()).map_err(|e| e.at(m.dst))?;
         }
     }
     Ok(())
@@ -419,5 +418,12 @@ pub fn mask_paths() -> Result<(), Error> {
 
 /// --read-only: the root mount only; binds and tmpfs on it keep their own mode.
 pub fn remount_root_read_only() -> Result<(), Error> {
-    sys::mount(None, c"/", None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY, None)
+    remount_read_only(c"/")
+}
+
+/// The bind mount at `path` made read-only. Its nosuid, nodev and noexec (from the mount it was
+/// bound from) are kept: in a user namespace they are locked, and a remount that clears them
+/// fails with EPERM (mount_namespaces(7)).
+fn remount_read_only(path: &CStr) -> Result<(), Error> {
+    sys::mount(None, path, None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | sys::mount_flags(path)?, None)
 }

@@ -241,6 +241,13 @@ fn setup(c: &Child) -> Result<Error, Error> {
     if c.cgroups || c.map.is_some() {
         sys::sync_wait(c.sock)?;
     }
+    if let Some(Map::Root { .. }) = c.map {
+        // Root's own ids are not in its range: until it takes the namespace's 0 (mapped now),
+        // whatever it creates has no owner there, and mknod and mkdir fail with EOVERFLOW.
+        user::switch(0, 0, true)?;
+        // Changing the uid clears the parent-death signal (prctl(2)): set it again.
+        die_with_parent(c.sock)?;
+    }
     if c.cgroups {
         // Now, in its cgroups: the namespace's root is the container's cgroup, and
         // /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
