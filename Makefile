@@ -5,7 +5,7 @@ CARGO   ?= cargo
 BIN     := target/release/runix
 BUDGET  := 65536
 # What the tests and the demo need from Debian.
-PKGS    := busybox-static strace
+PKGS    := busybox-static strace uidmap
 FS      := fs/busybox
 
 .PHONY: all build size check-binary deps demo test unit integration bench clean
