@@ -96,15 +96,26 @@ macro_rules! debug {
     ($($arg:tt)*) => { $crate::log_at!($crate::log::DEBUG, $($arg)*) };
 }
 
+/// `info!("text ", value)` or `info!("text ", value, " unit")`: a message is text, one value
+/// and an optional tail, so every log statement is one call to one of a few functions.
 #[macro_export]
 macro_rules! log_at {
-    ($level:expr, $($arg:tt)*) => {
-        if $crate::log::enabled($level) {
-            let mut l = $crate::log::header($level, file!(), line!());
-            let _ = ufmt::uwrite!(l, $($arg)*);
-            l.flush();
-        }
+    ($level:expr, $text:expr, $value:expr) => {
+        $crate::log::emit($level, file!(), line!(), $text, &$value, "")
     };
+    ($level:expr, $text:expr, $value:expr, $tail:expr) => {
+        $crate::log::emit($level, file!(), line!(), $text, &$value, $tail)
+    };
+}
+
+/// One log line, when its level is on.
+#[inline(never)]
+pub fn emit<T: ufmt::uDisplay + ?Sized>(level: u8, file: &str, line: u32, text: &str, value: &T, tail: &str) {
+    if enabled(level) {
+        let mut l = header(level, file, line);
+        let _ = ufmt::uwrite!(l, "{}{}{}", text, value, tail);
+        l.flush();
+    }
 }
 
 /// Print an error the one time it is printed: `runix: <error>`.

@@ -68,7 +68,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         _ => e,
     })?;
     for d in cg.dirs() {
-        info!("(parent) created cgroup {}", Bytes(d.to_bytes()));
+        info!("(parent) created cgroup ", Bytes(d.to_bytes()));
     }
     let r = start_and_wait(spec, &cg, map);
     // The cgroups go on every path: after the command, and after any failure.
@@ -112,7 +112,7 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>) -> Result<i32, Er
             return Err(e);
         }
     };
-    info!("(parent) container is pid {}", pid);
+    info!("(parent) container is pid ", pid);
     let r = supervise(pid, ours, cg, &child);
     let _ = sys::close(ours);
     r
@@ -154,7 +154,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             Err(e) => break Err(e),
         }
     };
-    info!("(parent) waiting for {}", pid);
+    info!("(parent) waiting for ", pid);
     let status = match failed {
         // (--dry-run has no container to relay for.)
         Ok(false) if !trace::dry_run() => {
@@ -173,7 +173,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     }
     let status = status?;
     let code = exit_status(status);
-    info!("(parent) container exited with status {}", code);
+    info!("(parent) container exited with status ", code);
     if child.cgroups {
         report_usage(cg, child.spec, status)?;
     }
@@ -198,10 +198,10 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     }
     let u = cg.usage();
     if let Some(m) = u.memory_peak {
-        info!("(parent) peak memory {} KiB", m >> 10);
+        info!("(parent) peak memory ", m >> 10, " KiB");
     }
     if let Some(ns) = u.cpu_ns {
-        info!("(parent) cpu time {} ms", ns / 1_000_000);
+        info!("(parent) cpu time ", ns / 1_000_000, " ms");
     }
     Ok(())
 }
@@ -326,7 +326,7 @@ fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
     if let Err(e) = seccomp::install(spec.seccomp, caps_effective, seccomp_file) {
         return e;
     }
-    info!("(child) executing {}", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
+    info!("(child) executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
     exec::exec(spec.argv, &spec.env)
 }
 
