@@ -176,7 +176,7 @@ pub fn drop_bounding(keep: u64) -> Result<(), Error> {
             break;
         }
         if keep & bit(cap) == 0 {
-            match crate::sys::prctl(libc::PR_CAPBSET_DROP, cap as u64) {
+            match crate::sys::capbset_drop(cap) {
                 Err(e) if e.errno() == libc::EINVAL => return Ok(()),
                 r => r?,
             }

@@ -49,6 +49,7 @@ pub mod k {
     pub const AF: u64 = 22;
     pub const PR: u64 = 23;
     pub const SECCOMP: u64 = 24;
+    pub const CAP: u64 = 25; // a capability number
 }
 
 /// The kinds of a call's arguments as one constant: 5 bits each, the count above bit 40.
@@ -684,6 +685,12 @@ pub fn setresuid(uid: u32) -> Result<(), Error> {
 /// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
 pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
     unit(call(Sysno::prctl, const { sig(&[k::PR, k::INT, k::INT, k::INT, k::INT]) }, [option as usize, arg as usize, 0, 0, 0, 0]), "prctl", b"")
+}
+
+/// prctl(PR_CAPBSET_DROP, cap): the capability leaves the bounding set.
+pub fn capbset_drop(cap: u8) -> Result<(), Error> {
+    let r = call(Sysno::prctl, const { sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]) }, [libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0, 0, 0]);
+    unit(r, "prctl", b"")
 }
 
 /// int capset(cap_user_header_t hdr, const cap_user_data_t data): version 3, 64-bit sets.

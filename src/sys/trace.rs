@@ -145,23 +145,25 @@ fn result(l: &mut Line, r: Result<usize, Errno>, nr: Sysno) {
 
 /// Names for the flag and value kinds, from k::O on: one word per bit (flags) or per value,
 /// "-" where there is none (a packed string costs a few bytes per name).
-const NAMES: [&str; 11] = [
-    "O_WRONLY O_RDWR - - - - O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND O_NONBLOCK - - - - O_DIRECTORY O_NOFOLLOW - O_CLOEXEC - O_PATH",
-    "- - - - - - - - AT_SYMLINK_NOFOLLOW AT_REMOVEDIR - - AT_EMPTY_PATH",
-    "MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC MS_SYNCHRONOUS MS_REMOUNT MS_MANDLOCK MS_DIRSYNC MS_NOSYMFOLLOW - MS_NOATIME MS_NODIRATIME MS_BIND MS_MOVE MS_REC MS_SILENT MS_POSIXACL MS_UNBINDABLE MS_PRIVATE MS_SLAVE MS_SHARED MS_RELATIME - - MS_STRICTATIME",
-    "MNT_FORCE MNT_DETACH MNT_EXPIRE",
-    "RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH RESOLVE_IN_ROOT",
-    "PROT_READ PROT_WRITE PROT_EXEC",
-    "MAP_SHARED MAP_PRIVATE - - MAP_FIXED MAP_ANONYMOUS - - - - - - - - - - - MAP_STACK",
+const NAMES: [&str; 12] = [
+    "O_|WRONLY RDWR - - - - CREAT EXCL NOCTTY - - - - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH",
+    "AT_|- - - - - - - - SYMLINK_NOFOLLOW REMOVEDIR - - EMPTY_PATH",
+    "MS_|RDONLY NOSUID NODEV NOEXEC - REMOUNT - - - - NOATIME NODIRATIME BIND MOVE REC - - - PRIVATE SLAVE SHARED RELATIME - - STRICTATIME",
+    "MNT_|FORCE DETACH",
+    "RESOLVE_|NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT",
+    "PROT_|READ WRITE",
+    "MAP_|SHARED PRIVATE - - - ANONYMOUS - - - - - - - - - - - STACK",
     SIGNALS,
-    "AF_UNSPEC AF_UNIX AF_INET",
-    "0 PR_SET_PDEATHSIG - - PR_SET_DUMPABLE - - - PR_SET_KEEPCAPS - - - - - - - - - - - - - - - PR_CAPBSET_DROP - - - - - - - - - - - - - PR_SET_NO_NEW_PRIVS",
-    "SECCOMP_SET_MODE_STRICT SECCOMP_SET_MODE_FILTER",
+    "AF_|UNSPEC UNIX INET",
+    "PR_|- SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - - - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS",
+    "SECCOMP_SET_MODE_|STRICT FILTER",
+    "",
 ];
 /// Which NAMES entries are values, not flags (bit per entry, from k::O).
 const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
-const SIGNALS: &str = "0 SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGBUS SIGFPE SIGKILL SIGUSR1 SIGSEGV SIGUSR2 SIGPIPE SIGALRM SIGTERM SIGSTKFLT SIGCHLD SIGCONT SIGSTOP SIGTSTP SIGTTIN SIGTTOU SIGURG SIGXCPU SIGXFSZ SIGVTALRM SIGPROF SIGWINCH";
-const CLONE_FLAGS: &str = "- - - - - - - - CLONE_VM CLONE_FS CLONE_FILES CLONE_SIGHAND CLONE_PIDFD CLONE_PTRACE CLONE_VFORK CLONE_PARENT CLONE_THREAD CLONE_NEWNS CLONE_SYSVSEM CLONE_SETTLS - - - - - CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET";
+/// The signals runix passes on or sends, by number (the others show as numbers).
+const SIGNALS: &str = "SIG|- HUP INT QUIT - - - - - KILL USR1 - USR2 PIPE - TERM - CHLD - - - - - - - - - - WINCH";
+const CLONE_FLAGS: &str = "CLONE_|- - - - - - - - - - - - - - - - - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET";
 
 /// The C string at `p` (a wrapper passed a live one).
 fn cstr<'a>(p: usize) -> &'a [u8] {
@@ -239,10 +241,10 @@ fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
             }
         }
         k::SOCK => {
-            named(l, "0 SOCK_STREAM SOCK_DGRAM SOCK_RAW SOCK_RDM SOCK_SEQPACKET", v as u64 & 0xf);
+            named(l, "SOCK_|- STREAM DGRAM - - SEQPACKET", v as u64 & 0xf);
             if v & !0xf != 0 {
                 let _ = l.write_char('|');
-                flags(l, "- - - - - - - - - - - SOCK_NONBLOCK - - - - - - - SOCK_CLOEXEC", v as u64 & !0xf);
+                flags(l, "SOCK_|- - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC", v as u64 & !0xf);
             }
         }
         k::IOCTL => {
@@ -260,6 +262,10 @@ fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
             };
             let _ = l.write_str(name);
         }
+        k::CAP => {
+            let _ = l.write_str("CAP_");
+            let _ = l.write_str(crate::caps::name(v as u8));
+        }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;
             if VALUES >> i & 1 != 0 { named(l, NAMES[i], v as u64) } else { flags(l, NAMES[i], v as u64) }
@@ -273,10 +279,20 @@ fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
 /// Word `i` of a space-separated list of names, unless it is "-".
 use crate::buf::word;
 
+/// A list of names as "PREFIX|word word - word": (prefix, words).
+fn parts(names: &str) -> (&str, &str) {
+    match names.bytes().position(|c| c == b'|') {
+        Some(i) => (&names[..i], &names[i + 1..]),
+        None => ("", names),
+    }
+}
+
 /// The name of value `v`, or the number.
 fn named(l: &mut Line, names: &str, v: u64) {
-    match word(names, v) {
+    let (prefix, words) = parts(names);
+    match word(words, v) {
         Some(w) => {
+            let _ = l.write_str(prefix);
             let _ = l.write_str(w);
         }
         None => {
@@ -288,21 +304,23 @@ fn named(l: &mut Line, names: &str, v: u64) {
 /// `A|B|0x40`: the named bits, then whatever is left in hex; "0" when no bit is set.
 /// For open flags, O_RDONLY stands for "none of the access-mode bits".
 fn flags(l: &mut Line, names: &str, v: u64) {
+    let (prefix, words) = parts(names);
     let mut rest = v;
     let mut first = true;
     let mut put = |l: &mut Line, w: &str| {
         if !first {
             let _ = l.write_char('|');
         }
+        let _ = l.write_str(prefix);
         let _ = l.write_str(w);
         first = false;
     };
     if names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0 {
-        put(l, "O_RDONLY");
+        put(l, "RDONLY");
     }
     for bit in 0..64 {
         if rest & 1 << bit != 0 {
-            if let Some(w) = word(names, bit) {
+            if let Some(w) = word(words, bit) {
                 put(l, w);
                 rest &= !(1 << bit);
             }
