@@ -789,13 +789,17 @@ pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> 
 /// buffer is an error rather than a line silently cut in two.
 pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
     let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
+    let r = each_line(fd, path.to_bytes(), f);
+    sys::close(fd)?;
+    r
+}
+
+/// `for_each_line` on an open file; `name` is for errors.
+pub fn each_line(fd: sys::Fd, name: &[u8], f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
     let mut buf = [0u8; 4096];
     let mut have = 0;
-    let r = 'outer: loop {
-        let n = match sys::read(fd, &mut buf[have..]) {
-            Ok(n) => n,
-            Err(e) => break Err(e.at(path.to_bytes())),
-        };
+    'outer: loop {
+        let n = sys::read(fd, &mut buf[have..]).map_err(|e| e.at(name))?;
         have += n;
         let mut start = 0;
         loop {
@@ -815,13 +819,11 @@ pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error
             break Ok(());
         }
         if start == 0 && have == buf.len() {
-            break Err(Error::sys("read", libc::E2BIG, path.to_bytes()));
+            break Err(Error::sys("read", libc::E2BIG, name));
         }
         buf.copy_within(start..have, 0);
         have -= start;
-    };
-    sys::close(fd)?;
-    r
+    }
 }
 
 /// `a`, or `a b`, in decimal.

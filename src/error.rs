@@ -245,7 +245,7 @@ EOVERFLOW Value too large for defined data type\n\
 \n\
 \n\
 \n\
-ENOTSOCK Socket operation on non-socket\n\
+\n\
 \n\
 \n\
 \n\
@@ -254,9 +254,6 @@ ENOTSOCK Socket operation on non-socket\n\
 \n\
 EOPNOTSUPP Operation not supported\n\
 \n\
-EAFNOSUPPORT Address family not supported by protocol\n\
-EADDRINUSE Address already in use\n\
-EADDRNOTAVAIL Cannot assign requested address\n\
 \n\
 \n\
 \n\
@@ -267,8 +264,11 @@ EADDRNOTAVAIL Cannot assign requested address\n\
 \n\
 \n\
 \n\
-ETIMEDOUT Connection timed out\n\
-ECONNREFUSED Connection refused\n\
+\n\
+\n\
+\n\
+\n\
+\n\
 \n\
 \n\
 \n\
@@ -373,5 +373,9 @@ pub mod tests {
         assert_eq!(strerror(libc::ENOTTY), "Inappropriate ioctl for device");
         assert_eq!(errno_name(libc::EPERM), "EPERM");
         assert_eq!(strerror(4000), "Unknown error");
+        assert_eq!(strerror(libc::ENOTEMPTY), "Directory not empty");
+        assert_eq!(strerror(libc::EOVERFLOW), "Value too large for defined data type");
+        assert_eq!(strerror(libc::ESTALE), "Stale file handle");
+        assert_eq!(errno_name(libc::EDQUOT), "EDQUOT");
     }
 }

@@ -19,8 +19,8 @@ pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
 
 /// Close every fd from 3 up except those in `keep` (each close-on-exec, gone at the execve):
 /// nothing runix or its caller had open reaches the container (CVE-2024-21626 was a leaked
-/// fd of a host directory). close_range(2) needs Linux 5.9; before it, each open fd is closed
-/// as /proc/self/fd lists it.
+/// fd of a host directory). close_range(2) needs Linux 5.9; before it, every fd number up to
+/// the limit is closed one by one.
 pub fn close_fds(keep: &[Fd]) -> Result<(), Error> {
     let mut from = 3;
     let mut keep_sorted = [u32::MAX; 2];
@@ -47,28 +47,16 @@ fn close_range(first: u32, last: u32) -> Result<(), Error> {
         Err(e) if e.errno() == libc::ENOSYS => {}
         r => return r,
     }
-    let dir = sys::openat(sys::AT_FDCWD, c"/proc/self/fd", libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
-    let mut buf = [0u8; 2048];
-    loop {
-        let n = sys::getdents64(dir, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name (NUL-terminated).
-        let mut at = 0;
-        while at + 19 < n {
-            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
-            let name = &buf[at + 19..at + reclen];
-            let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
-            if let Some(fd) = crate::user::number(name) {
-                if (first..=last).contains(&fd) && fd as Fd != dir {
-                    sys::close(fd as Fd)?;
-                }
-            }
-            at += reclen.max(1);
+    // No fd is at or above the soft RLIMIT_NOFILE but one opened before it was lowered,
+    // which runix does not do.
+    let max = sys::nofile_limit()?.min(last as u64 + 1) as u32;
+    for fd in first..max {
+        match sys::close(fd as Fd) {
+            Err(e) if e.errno() != libc::EBADF => return Err(e),
+            _ => {}
         }
     }
-    sys::close(dir)
+    Ok(())
 }
 
 /// The working directory must be inside the container: a directory outside the root shows as

@@ -281,32 +281,16 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the image's /etc/group has gid 5: read straight from the fd openat2 gave, in 4 KiB
-/// pieces (a line cut between two pieces is joined); the fd is close-on-exec, so it is left.
+/// Whether the image's /etc/group has gid 5, read from the fd openat2 gave (close-on-exec,
+/// so it is left open).
 fn has_tty_group(root: Fd) -> bool {
     let Ok(fd) = open_in(root, c"/etc/group", libc::O_RDONLY, false) else { return false };
-    let mut buf = [0u8; 4096];
-    let mut have = 0;
-    loop {
-        let n = match sys::read(fd, &mut buf[have..]) {
-            Ok(n) => n,
-            Err(_) => return false,
-        };
-        let end = have + n;
-        let mut start = 0;
-        while let Some(i) = buf[start..end].iter().position(|&c| c == b'\n') {
-            if gid_is_5(&buf[start..start + i]) {
-                return true;
-            }
-            start += i + 1;
-        }
-        if n == 0 || start == 0 && end == buf.len() {
-            // The end, or a line longer than the buffer (no group file has those).
-            return n == 0 && gid_is_5(&buf[start..end]);
-        }
-        buf.copy_within(start..end, 0);
-        have = end - start;
-    }
+    let mut found = false;
+    let _ = cgroup::each_line(fd, b"/etc/group", &mut |line| {
+        found = gid_is_5(line);
+        Ok(!found)
+    });
+    found
 }
 
 /// Whether a line of /etc/group is the group with gid 5.

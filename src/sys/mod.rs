@@ -719,6 +719,13 @@ pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     unit(call(Sysno::prlimit64, const { sig(&[k::INT, k::INT, k::PTR, k::PTR]) }, [0, resource as usize, p(&new), 0, 0, 0]), "prlimit64", b"")
 }
 
+/// prlimit64(0, RLIMIT_NOFILE, NULL, &old): the soft limit on open files.
+pub fn nofile_limit() -> Result<u64, Error> {
+    let mut old = [0u64; 2];
+    let r = call(Sysno::prlimit64, const { sig(&[k::INT, k::INT, k::PTR, k::PTR]) }, [0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old), 0, 0]);
+    unit(r, "prlimit64", b"").map(|_| old[0])
+}
+
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
     unit(call(Sysno::close_range, const { sig(&[k::INT, k::INT, k::INT]) }, [first as usize, last as usize, 0, 0, 0, 0]), "close_range", b"")
