@@ -8,7 +8,7 @@ BUDGET  := 65536
 PKGS    := busybox-static strace uidmap
 FS      := fs/busybox
 
-.PHONY: all build size check-binary deps demo test unit integration bench clean
+.PHONY: all build size check-binary deps debian-deps debian-root demo test unit integration bench clean
 
 all: build
 
@@ -39,6 +39,34 @@ $(FS): | deps
 	for a in $$($@.tmp/bin/busybox --list); do [ "$$a" = busybox ] || ln -s busybox $@.tmp/bin/$$a; done
 	mv $@.tmp $@
 
+# A real distribution root for tests/debian.rs: Debian minbase (plus procps, for ps) from the
+# machine's own apt mirror, made once under target/ (so `make clean` removes it). The marker is
+# written only after debootstrap succeeded: a half-made root is made again, never used.
+# debootstrap runs in a mount namespace of its own, so a killed run leaves no /proc mounted in
+# the root. Another release: make debian-root DEBIAN_MIRROR=URI DEBIAN_SUITE=NAME.
+DEBIAN_PKGS    := debootstrap debian-archive-keyring
+DEBIAN_SOURCE  := $(shell tests/debian/mirror.sh 2>/dev/null)
+DEBIAN_MIRROR  := $(word 1,$(DEBIAN_SOURCE))
+DEBIAN_SUITE   := $(word 2,$(DEBIAN_SOURCE))
+DEBIAN_ROOT    := target/debian-$(DEBIAN_SUITE)
+DEBIAN_DONE    := $(DEBIAN_ROOT)/.runix-complete
+DEBIAN_TIMEOUT := 600
+
+debian-deps:
+	@$(MAKE) --no-print-directory deps PKGS="$(DEBIAN_PKGS)"
+
+debian-root: $(DEBIAN_DONE)
+
+$(DEBIAN_DONE): | debian-deps
+	@[ -n "$(DEBIAN_SUITE)" ] || { tests/debian/mirror.sh; exit 1; }
+	rm -rf --one-file-system $(DEBIAN_ROOT) && mkdir -p target
+	@echo "debootstrap $(DEBIAN_SUITE) from $(DEBIAN_MIRROR) into $(DEBIAN_ROOT) (log: $(DEBIAN_ROOT).log)"
+	@timeout -k 30 $(DEBIAN_TIMEOUT) unshare --mount --propagation private \
+		debootstrap --variant=minbase --include=procps $(DEBIAN_SUITE) $(DEBIAN_ROOT) $(DEBIAN_MIRROR) \
+		>$(DEBIAN_ROOT).log 2>&1 || { rc=$$?; tail -n 20 $(DEBIAN_ROOT).log >&2; \
+		[ $$rc != 124 ] && [ $$rc != 137 ] || echo "debootstrap: stopped after $(DEBIAN_TIMEOUT)s" >&2; exit 1; }
+	echo "$(DEBIAN_MIRROR) $(DEBIAN_SUITE)" >$@
+
 demo: build $(FS)
 	$(BIN) run -r $(FS) /bin/sh -c 'echo "I am PID $$$$ on host \"$$(hostname)\""; echo "processes I can see:"; ps'
 
@@ -49,8 +77,8 @@ unit:
 
 # Root is needed for real containers; one test at a time, since each checks the host is left
 # as it was. The whole run is bounded, on top of each test's own timeouts.
-integration: build
-	timeout 1200 $(CARGO) test --test '*' -- --test-threads=1
+integration: build debian-root
+	RUNIX_DEBIAN_ROOT=$(DEBIAN_ROOT) timeout 1200 $(CARGO) test --test '*' -- --test-threads=1
 
 clean:
 	$(CARGO) clean
