@@ -78,7 +78,7 @@ unit:
 # Root is needed for real containers; one test at a time, since each checks the host is left
 # as it was. The whole run is bounded, on top of each test's own timeouts.
 integration: build debian-root
-	RUNIX_DEBIAN_ROOT=$(DEBIAN_ROOT) timeout 1200 $(CARGO) test --test '*' -- --test-threads=1
+	RUNIX_DEBIAN_ROOT=$(DEBIAN_ROOT) timeout 1800 $(CARGO) test --no-fail-fast --test '*' -- --test-threads=1
 
 clean:
 	$(CARGO) clean
