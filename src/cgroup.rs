@@ -38,8 +38,8 @@ pub struct Limits<'a> {
     /// cpuset.cpus and cpuset.mems lists, as `0-1,3`.
     pub cpuset_cpus: Option<&'a [u8]>,
     pub cpuset_mems: Option<&'a [u8]>,
-    /// The device allow-list of hardening.md: v1 devices.deny/allow here; on v2 it takes a BPF
-    /// program that the caller attaches to `Cgroups::devices_v2()`.
+    /// The device allow-list of hardening.md, on a v1 devices hierarchy when there is one
+    /// (`Cgroups::device_rules` says whether it was set).
     pub devices: bool,
     /// Also account memory and CPU time where that costs no new failure, for `usage`.
     pub stats: bool,
@@ -123,8 +123,7 @@ impl<'a> Limits<'a> {
                 (if v2 { shares_to_weight(s) } else { s }, None)
             }
             7 => (self.pids?, None),
-            // v1 only (v2 has no such file): on v2 the caller attaches a BPF program
-            // (`devices_v2`).
+            // v1 only: v2 has no devices controller (`device_rules`).
             _ => return fields(DEVICE_RULES, b',').nth(i - 8),
         };
         Some(nums(nb, a, b))
@@ -236,7 +235,10 @@ impl Layout {
     fn find_in(&mut self, limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
         limits.check()?;
         let opt = if limits.stats { 1 << MEMORY | 1 << CPUACCT } else { 0 };
-        self.discover(limits.need(), opt, parent, proc_cgroup, mountinfo)
+        // The device rules need a v1 devices hierarchy; without one the caller does without
+        // them (and drops CAP_MKNOD instead), so they never fail a run.
+        let devices = (limits.devices as u8) << DEVICES;
+        self.discover(limits.need() & !devices, opt | devices, parent, proc_cgroup, mountinfo)
     }
 
     /// Every mounted hierarchy runix could use, for `cleanup_stale`.
@@ -269,7 +271,7 @@ impl Layout {
         // and gives cpuacct's numbers in every cgroup's cpu.stat.
         for c in 0..N {
             let bit = 1u8 << c;
-            if want & bit == 0 || l.at[c] != NONE {
+            if want & bit == 0 || l.at[c] != NONE || c == DEVICES {
                 continue;
             }
             if v2 {
@@ -328,10 +330,9 @@ impl Layout {
         self.dirs[self.lo..self.n].iter().map(|d| d.as_cstr())
     }
 
-    /// The v2 cgroup a device-filter BPF program must be attached to, when the device rules
-    /// cannot be written to a v1 devices controller.
-    pub fn devices_v2(&self) -> Option<&CStr> {
-        self.is_v2(DEVICES).then(|| self.dirs[0].as_cstr())
+    /// Whether the device rules have a v1 devices hierarchy to go to.
+    pub fn device_rules(&self) -> bool {
+        self.at[DEVICES] != NONE
     }
 
     /// Remove the `runix-<pid>` cgroups in these parents whose runix is gone (killed before it
@@ -570,9 +571,10 @@ impl Cgroups {
         }
     }
 
-    /// The v2 cgroup to attach a device-filter BPF program to (see `Layout::devices_v2`).
-    pub fn devices_v2(&self) -> Option<&CStr> {
-        self.l.devices_v2()
+    /// Whether the device rules were set (there is no v1 devices hierarchy on cgroup v2 hosts:
+    /// the caller then drops CAP_MKNOD instead).
+    pub fn device_rules(&self) -> bool {
+        self.made > 0 && self.l.device_rules()
     }
 
     /// The container's cgroup directories, for logging.
@@ -1249,7 +1251,7 @@ mod tests {
         assert_eq!(log(), want);
         assert_eq!(f.read(&d("memory", "memory.limit_in_bytes")), "33554432");
         assert_eq!(f.read(&d("cpuset", "cpuset.mems")), "0");
-        assert_eq!(cg.devices_v2(), None);
+        assert!(cg.device_rules());
         let dirs: Vec<_> = cg.dirs().map(|d| rel(d.to_bytes())).collect();
         assert_eq!(dirs, ALL_V1.map(|h| format!("{h}/user/runix-42")));
 
@@ -1358,7 +1360,8 @@ mod tests {
             "write unified/user/runix-42/pids.max 100",
         ];
         assert_eq!(log(), want);
-        assert_eq!(cg.devices_v2().map(|d| rel(d.to_bytes())).as_deref(), Some("unified/user/runix-42"));
+        // v2 has no devices controller: no rules, and no cgroup made for them alone.
+        assert!(!cg.device_rules());
         cg.add(NOPID).unwrap();
         assert_eq!(log(), [format!("write unified/user/runix-42/cgroup.procs {NOPID}")]);
         cg.remove().unwrap();
@@ -1412,18 +1415,17 @@ mod tests {
         f.files("unified", &[("cgroup.procs", ""), ("cgroup.controllers", ""), ("cgroup.subtree_control", ""), ("cpu.stat", "")]);
         let before = f.tree();
         let mut cg = f.create(&Limits { pids: Some(3), memory: Some(4096), devices: true, ..Limits::default() }, None).unwrap();
-        // Devices have no v1 hierarchy here: the v2 cgroup is made for the caller's BPF filter.
+        // Devices have no v1 hierarchy here: no rules, and nothing made on v2 for them.
         assert_eq!(
             log(),
             [
-                "mkdir unified/user/runix-42",
                 "mkdir pids/user/runix-42",
                 "mkdir memory/user/runix-42",
                 "write memory/user/runix-42/memory.limit_in_bytes 4096",
                 "write pids/user/runix-42/pids.max 3"
             ]
         );
-        assert_eq!(cg.devices_v2().map(|d| rel(d.to_bytes())).as_deref(), Some("unified/user/runix-42"));
+        assert!(!cg.device_rules());
         cg.remove().unwrap();
         assert_eq!(f.tree(), before);
 

@@ -48,6 +48,8 @@ struct Child<'a> {
     old_mask: u64,
     /// The user namespace's maps, when there is one.
     map: Option<Map>,
+    /// The container's bounding set (spec.caps, less CAP_MKNOD without device rules).
+    caps: u64,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
@@ -70,7 +72,14 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     for d in cg.dirs() {
         info!("(parent) created cgroup ", Bytes(d.to_bytes()));
     }
-    let r = start_and_wait(spec, &cg, map);
+    let mut caps = spec.caps;
+    if limits.devices && !cg.device_rules() {
+        // Without device rules (no v1 devices hierarchy), CAP_MKNOD would let root inside make
+        // and open a node for a host disk: it goes instead.
+        caps &= !caps::bit(caps::CAP_MKNOD);
+        info!("(parent) no devices cgroup: dropping ", "CAP_MKNOD");
+    }
+    let r = start_and_wait(spec, &cg, map, caps);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -82,13 +91,13 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>) -> Result<i32, Error> {
+fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64) -> Result<i32, Error> {
     // The signals runix passes on are blocked from now on and read from a signalfd later, so
     // none is lost while the container starts, and none kills runix before it cleans up.
     // SIGPIPE too: a closed stdout is an error to runix, not its death.
     let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map, caps };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -291,14 +300,14 @@ fn setup(c: &Child) -> Result<Error, Error> {
     if spec.tty {
         tty::make_console(c.sock, uid, gid)?;
     }
-    caps::drop_bounding(spec.caps)?;
+    caps::drop_bounding(c.caps)?;
     if spec.user.is_some() {
         // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
         user::switch(uid, gid, c.map != Some(Map::Single))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
     }
-    let sets = caps::sets(spec.caps, uid);
+    let sets = caps::sets(c.caps, uid);
     caps::apply(sets)?;
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;
