@@ -20,28 +20,30 @@ const HINTS: [&str; 6] = [
     "limits without root need a cgroup delegated to your user; use --cgroup-parent, or run without limits",
 ];
 
-const NO_DETAIL: u8 = 0xff;
+const NO_DETAIL: u8 = 0xf;
 
-/// 16 bytes, returned in registers: passing it up through every `?` costs little code. The
-/// path it is about waits in a slot of sys::slots.
+/// 8 bytes, so any `Result<_, Error>` is returned in registers: passing it up through every
+/// `?` costs little code. The path it is about waits in a slot of sys::slots.
 #[derive(Clone, Copy)]
 #[cfg_attr(test, derive(Debug))]
 pub struct Error {
-    /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`).
+    /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`);
+    /// its tag holds a HINT_* (low 4 bits) and the slot of the path (high 4 bits, 15: none),
+    /// and its errno the errno (below 4096; 0 for errors that are not a failed syscall).
     what: Name,
-    /// errno (below 4096), or 0 for errors that are not a failed syscall.
-    errno: i16,
-    /// One of the HINT_* advice texts, 0 for none.
-    hint: u8,
-    /// The slot holding the path or value, NO_DETAIL for none.
-    slot: u8,
 }
+
+#[cfg(not(test))]
+const _: () = assert!(core::mem::size_of::<Error>() == 8);
 
 impl Error {
     /// A failed syscall, with the path (or value) it was about.
     #[inline(never)]
     pub fn sys(what: &'static str, errno: i32, path: &[u8]) -> Error {
-        Error { what: Name::new(what), errno: errno as i16, hint: 0, slot: NO_DETAIL }.at(path)
+        let mut what = Name::new(what);
+        what.tag = NO_DETAIL << 4;
+        what.errno = errno as i16;
+        Error { what }.at(path)
     }
 
     /// Bad input or a failed check: `what: detail`.
@@ -52,20 +54,26 @@ impl Error {
     /// The same error about another path (the caller knows better what the call was about).
     #[inline(never)]
     pub fn at(mut self, path: &[u8]) -> Error {
-        if !path.is_empty() || self.slot != NO_DETAIL {
-            self.slot = slots::put((self.slot != NO_DETAIL).then_some(self.slot), path);
+        let slot = self.slot();
+        if !path.is_empty() || slot != NO_DETAIL {
+            let slot = slots::put((slot != NO_DETAIL).then_some(slot), path);
+            self.what.tag = self.what.tag & 0xf | slot << 4;
         }
         self
     }
 
+    fn slot(&self) -> u8 {
+        self.what.tag >> 4
+    }
+
     /// The same error with advice for the user (HINT_*).
     pub fn hint(mut self, hint: u8) -> Error {
-        self.hint = hint;
+        self.what.tag = self.what.tag & 0xf0 | hint;
         self
     }
 
     pub fn errno(&self) -> i32 {
-        self.errno as i32
+        self.what.errno as i32
     }
 
     pub fn what(&self) -> &'static str {
@@ -75,7 +83,7 @@ impl Error {
     /// The path or value, copied out of its slot: (buffer, length).
     pub fn detail(&self) -> ([u8; slots::LEN], usize) {
         let mut b = [0; slots::LEN];
-        let n = if self.slot == NO_DETAIL { 0 } else { slots::get(self.slot, &mut b) };
+        let n = if self.slot() == NO_DETAIL { 0 } else { slots::get(self.slot(), &mut b) };
         (b, n)
     }
 
@@ -106,7 +114,9 @@ impl Wire {
 
     /// The error again, its path in a slot of this process.
     pub fn error(&self) -> Error {
-        Error { slot: NO_DETAIL, ..self.err }.at(&self.detail[..self.len as usize])
+        let mut e = self.err;
+        e.what.tag |= NO_DETAIL << 4;
+        e.at(&self.detail[..self.len as usize])
     }
 }
 
@@ -115,7 +125,7 @@ impl uDisplay for Error {
         f.write_str(self.what())?;
         let (buf, n) = self.detail();
         let detail = &buf[..n];
-        if self.errno != 0 {
+        if self.what.errno != 0 {
             if !detail.is_empty() {
                 f.write_str("(")?;
                 write_bytes(f, detail)?;
@@ -127,9 +137,9 @@ impl uDisplay for Error {
             f.write_str(": ")?;
             write_bytes(f, detail)?;
         }
-        if self.hint != 0 {
+        if self.what.tag & 0xf != 0 {
             f.write_str(" (")?;
-            f.write_str(HINTS.get(self.hint as usize).copied().unwrap_or(""))?;
+            f.write_str(HINTS.get(self.what.tag as usize & 0xf).copied().unwrap_or(""))?;
             f.write_str(")")?;
         }
         Ok(())
@@ -349,13 +359,6 @@ pub mod tests {
         assert_eq!(show(&b), "rmdir(/second): Device or resource busy");
         let w = Wire::new(a2);
         assert_eq!(show(&w.error()), "mount(/moved): Operation not permitted");
-    }
-
-    #[test]
-    fn small_enough_for_registers() {
-        assert_eq!(core::mem::size_of::<Error>(), 16);
-        assert_eq!(core::mem::size_of::<Result<(), Error>>(), 16);
-        assert_eq!(core::mem::size_of::<Result<i32, Error>>(), 16);
     }
 
     #[test]

@@ -64,7 +64,9 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     };
     let mut limits = spec.limits;
     // mknod of a real device is refused in a user namespace anyway: no device rules needed.
-    limits.devices &= map.is_none();
+    // Under --cgroup-parent (a place in the hierarchies of the limits asked for) the devices
+    // hierarchy may have no such parent: there CAP_MKNOD goes instead, as on cgroup v2.
+    limits.devices &= map.is_none() && spec.cgroup_parent.is_none();
     let mut cg = Cgroups::create(&limits, spec.cgroup_parent, sys::getpid()).map_err(|e| match e.errno() {
         libc::EACCES | libc::EPERM | libc::EROFS if euid != 0 => e.hint(crate::error::HINT_DELEGATE),
         _ => e,
@@ -73,7 +75,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         info!("(parent) created cgroup ", Bytes(d.to_bytes()));
     }
     let mut caps = spec.caps;
-    if limits.devices && !cg.device_rules() {
+    if spec.limits.devices && !cg.device_rules() {
         // Without device rules (no v1 devices hierarchy), CAP_MKNOD would let root inside make
         // and open a node for a host disk: it goes instead.
         caps &= !caps::bit(caps::CAP_MKNOD);
