@@ -185,9 +185,12 @@ pub fn drop_bounding(keep: u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Permitted, effective and inheritable as `s` says (inheritable empty also empties ambient).
+/// Permitted, effective and inheritable as `s` says (inheritable empty also empties ambient),
+/// less what runix itself does not hold: no process can give itself more (capabilities(7)),
+/// so `--privileged` means all that runix has.
 pub fn apply(s: Sets) -> Result<(), Error> {
-    crate::sys::capset(s.effective, s.permitted, s.inheritable)
+    let held = crate::sys::capget_permitted()?;
+    crate::sys::capset(s.effective & held, s.permitted & held, s.inheritable)
 }
 
 #[cfg(test)]
