@@ -291,14 +291,17 @@ fn setup(c: &Child) -> Result<Error, Error> {
     if spec.tty {
         tty::make_console(c.sock, uid, gid)?;
     }
-    caps::drop_bounding(spec.caps)?;
+    // --privileged is every capability runix holds (containerd's WithAllCurrentCapabilities):
+    // inside another container it may lack some, and capset(2) cannot grant those.
+    let keep = if spec.privileged { spec.caps & sys::capget_permitted()? } else { spec.caps };
+    caps::drop_bounding(keep)?;
     if spec.user.is_some() {
         // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
         user::switch(uid, gid, c.map != Some(Map::Single))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
     }
-    let sets = caps::sets(spec.caps, uid);
+    let sets = caps::sets(keep, uid);
     caps::apply(sets)?;
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;

@@ -703,6 +703,15 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Er
     unit(call(Sysno::capset, const { sig(&[k::PTR, k::PTR]) }, [p(&header), p(&data), 0, 0, 0, 0]), "capset", b"")
 }
 
+/// int capget(cap_user_header_t hdr, cap_user_data_t data): the permitted set of runix itself.
+pub fn capget_permitted() -> Result<u64, Error> {
+    let header: [u32; 2] = [0x2008_0522, 0];
+    // All ones: what --dry-run (which does not issue the call) sees, so it shows no change.
+    let mut data = [u32::MAX; 6];
+    unit(call(Sysno::capget, const { sig(&[k::PTR, k::PTR]) }, [p(&header), pm(&mut data), 0, 0, 0, 0]), "capget", b"")?;
+    Ok(data[1] as u64 | (data[4] as u64) << 32)
+}
+
 /// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
 pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
