@@ -4,8 +4,8 @@
 CARGO   ?= cargo
 BIN     := target/release/runix
 BUDGET  := 65536
-# What the tests and the demo need from Debian.
-PKGS    := busybox-static strace uidmap
+# What the tests and the demo need from Debian (gcc and libc6-dev: tests/probe.c, built static).
+PKGS    := busybox-static strace uidmap gcc libc6-dev
 FS      := fs/busybox
 
 .PHONY: all build size check-binary deps debian-deps debian-root demo test unit integration bench clean
