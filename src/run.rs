@@ -79,7 +79,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         // Without device rules (no v1 devices hierarchy), CAP_MKNOD would let root inside make
         // and open a node for a host disk: it goes instead.
         caps &= !caps::bit(caps::CAP_MKNOD);
-        info!("(parent) no devices cgroup: dropping ", "CAP_MKNOD");
+        info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
     let r = start_and_wait(spec, &cg, map, caps);
     // The cgroups go on every path: after the command, and after any failure.
@@ -123,7 +123,7 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64) -> Res
             return Err(e);
         }
     };
-    info!("(parent) container is pid ", pid);
+    info!("(parent) container is pid ", pid as u64);
     let r = supervise(pid, ours, cg, &child);
     let _ = sys::close(ours);
     r
@@ -165,7 +165,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             Err(e) => break Err(e),
         }
     };
-    info!("(parent) waiting for ", pid);
+    info!("(parent) waiting for ", pid as u64);
     let status = match failed {
         // (--dry-run has no container to relay for.)
         Ok(false) if !trace::dry_run() => {
@@ -184,7 +184,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     }
     let status = status?;
     let code = exit_status(status);
-    info!("(parent) container exited with status ", code);
+    info!("(parent) container exited with status ", code as u64);
     if child.cgroups {
         report_usage(cg, child.spec, status)?;
     }
