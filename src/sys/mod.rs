@@ -3,7 +3,7 @@
 //! Each wrapper is named after its syscall, documents the C prototype and man page, and returns
 //! `Result<_, Error>` carrying the syscall name, errno and the path it was about. Every call
 //! passes through [`call`], which is where `--trace` and `--dry-run` hook in, so nothing can
-//! bypass them.
+//! bypass them, and where a failure becomes an Error (named and shown by trace.rs's table).
 
 pub mod arch;
 #[cfg(not(test))]
@@ -15,53 +15,10 @@ pub mod trace;
 
 use crate::error::Error;
 use core::ffi::{CStr, c_char};
-use syscalls::{Errno, Sysno};
+use syscalls::Sysno;
 
 pub type Fd = i32;
 pub const AT_FDCWD: Fd = libc::AT_FDCWD;
-
-/// How `--trace` shows each argument: a kind per argument, 5 bits each, packed by `sig`
-/// into one constant per call site (an array of typed arguments cost twice the code).
-pub mod k {
-    pub const INT: u64 = 0;
-    pub const FD: u64 = 1; // a file descriptor, or AT_FDCWD
-    pub const OCT: u64 = 2; // a file mode
-    pub const STR: u64 = 3; // a C string
-    pub const OPTSTR: u64 = 4; // a C string or NULL
-    pub const DATA: u64 = 5; // bytes given to the kernel; the next argument is their length
-    pub const BUF: u64 = 6; // a buffer the kernel fills: its address
-    pub const PTR: u64 = 7; // an address, or NULL
-    pub const ARGV: u64 = 8; // a NULL-terminated list of C strings
-    pub const ENV: u64 = 9; // the same, shown by its length
-    pub const HOW: u64 = 10; // openat2's struct open_how
-    pub const CLONE: u64 = 11; // CLONE_* flags and the exit signal
-    pub const SOCK: u64 = 12; // SOCK_* type and flags
-    pub const IOCTL: u64 = 13; // an ioctl request
-    // From here on: names from the tables in trace.rs, flags (bits) or values.
-    pub const O: u64 = 14;
-    pub const AT: u64 = 15;
-    pub const MS: u64 = 16;
-    pub const MNT: u64 = 17;
-    pub const RESOLVE: u64 = 18;
-    pub const PROT: u64 = 19;
-    pub const MAP: u64 = 20;
-    pub const SIG: u64 = 21;
-    pub const AF: u64 = 22;
-    pub const PR: u64 = 23;
-    pub const SECCOMP: u64 = 24;
-    pub const CAP: u64 = 25; // a capability number
-}
-
-/// The kinds of a call's arguments as one constant: 5 bits each, the count above bit 40.
-pub const fn sig(kinds: &[u64]) -> u64 {
-    let mut v = (kinds.len() as u64) << 40;
-    let mut i = 0;
-    while i < kinds.len() {
-        v |= kinds[i] << (5 * i);
-        i += 1;
-    }
-    v
-}
 
 fn s(c: &CStr) -> usize {
     c.as_ptr() as usize
@@ -80,26 +37,32 @@ fn pm<T>(r: &mut T) -> usize {
     r as *mut T as usize
 }
 
-/// Issue one syscall. The single door to the kernel, and where --trace and --dry-run hook in.
-/// `sig` says how to show the arguments (see `k`); the wrappers below pass what each
-/// syscall's prototype takes: integers, or pointers to live values.
+/// Issue one syscall: the single door to the kernel, and where --trace and --dry-run hook in.
+/// The wrappers below pass what each syscall's prototype takes: integers, or pointers to live
+/// values (trace.rs has the table of how each one shows). A failure comes back as an Error
+/// named after the call, about its path argument, if it has one.
 #[inline(never)]
-pub fn call(nr: Sysno, sig: u64, a: [usize; 6]) -> Result<usize, Errno> {
+pub fn call5(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> Result<usize, Error> {
+    let a = [a0, a1, a2, a3, a4, 0];
+    let r = if trace::mode() == trace::OFF { raw(nr, &a) } else { trace::call(nr, &a) };
+    if trace::failed(r) {
+        return Err(trace::error(nr, &a, r));
+    }
+    Ok(r as usize)
+}
+
+/// `call5` for the syscalls of up to four arguments (all but mount and mmap): the fifth would
+/// be passed on the stack.
+#[inline(never)]
+pub fn call(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<usize, Error> {
+    call5(nr, a0, a1, a2, a3, 0)
+}
+
+/// The syscall itself: the kernel's return value, -errno on failure.
+fn raw(nr: Sysno, a: &[usize; 6]) -> isize {
     // SAFETY: every argument is a plain integer or a pointer to a live value (C string,
     // buffer, struct) of the kind the syscall's prototype takes, valid for the call.
-    let issue = || unsafe { syscalls::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
-    if trace::mode() == trace::OFF {
-        return issue();
-    }
-    trace::call(nr, sig, &a, issue)
-}
-
-fn sys<T>(r: Result<T, Errno>, name: &'static str, path: &[u8]) -> Result<T, Error> {
-    r.map_err(|e| Error::sys(name, e.into_raw(), path))
-}
-
-fn unit(r: Result<usize, Errno>, name: &'static str, path: &[u8]) -> Result<(), Error> {
-    sys(r, name, path).map(drop)
+    unsafe { syscalls::raw::syscall6(nr as usize, a[0], a[1], a[2], a[3], a[4], a[5]) as isize }
 }
 
 /// A `&'static str` in 5 bytes (its address and length) and 3 bytes for its owner: all of
@@ -259,7 +222,7 @@ impl<const N: usize> Default for CList<N> {
 
 /// ssize_t write(int fd, const void *buf, size_t count);
 pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Error> {
-    sys(call(Sysno::write, const { sig(&[k::FD, k::DATA, k::INT]) }, [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0]), "write", b"")
+    call(Sysno::write, fd as usize, buf.as_ptr() as usize, buf.len(), 0)
 }
 
 /// write(2) until the whole buffer is written.
@@ -289,38 +252,29 @@ pub fn write_diag(mut buf: &[u8]) {
 
 /// ssize_t read(int fd, void *buf, size_t count);
 pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::read, const { sig(&[k::FD, k::BUF, k::INT]) }, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0]), "read", b"")
+    call(Sysno::read, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
 }
 
 /// int openat(int dirfd, const char *pathname, int flags, mode_t mode);
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
-    sys(
-        call(Sysno::openat, const { sig(&[k::FD, k::STR, k::O, k::OCT]) }, [dirfd as usize, s(path), flags as usize, mode as usize, 0, 0]),
-        "open",
-        path.to_bytes(),
-    )
-    .map(|fd| fd as Fd)
+    call(Sysno::openat, dirfd as usize, s(path), flags as usize, mode as usize).map(|fd| fd as Fd)
 }
 
 /// int close(int fd);
 pub fn close(fd: Fd) -> Result<(), Error> {
-    unit(call(Sysno::close, const { sig(&[k::FD]) }, [fd as usize, 0, 0, 0, 0, 0]), "close", b"")
+    call(Sysno::close, fd as usize, 0, 0, 0).map(drop)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
-    unit(call(Sysno::mkdirat, const { sig(&[k::FD, k::STR, k::OCT]) }, [AT_FDCWD as usize, s(path), mode as usize, 0, 0, 0]), "mkdir", path.to_bytes())
+    call(Sysno::mkdirat, AT_FDCWD as usize, s(path), mode as usize, 0).map(drop)
 }
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
-    unit(
-        call(Sysno::unlinkat, const { sig(&[k::FD, k::STR, k::AT]) }, [AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0, 0, 0]),
-        "rmdir",
-        path.to_bytes(),
-    )
+    call(Sysno::unlinkat, AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0).map(drop)
 }
 
 /// struct open_how of <linux/openat2.h> (libc's is non-exhaustive, so it cannot be built here).
@@ -337,33 +291,29 @@ pub struct OpenHow {
 pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, Error> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u64, mode: 0, resolve };
     let size = core::mem::size_of::<OpenHow>() as isize;
-    sys(call(Sysno::openat2, const { sig(&[k::FD, k::STR, k::HOW, k::INT]) }, [dirfd as usize, s(path), p(&how), size as usize, 0, 0]), "openat2", path.to_bytes()).map(|fd| fd as Fd)
+    call(Sysno::openat2, dirfd as usize, s(path), p(&how), size as usize).map(|fd| fd as Fd)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdirat(dirfd: Fd, path: &CStr, mode: u32) -> Result<(), Error> {
-    unit(call(Sysno::mkdirat, const { sig(&[k::FD, k::STR, k::OCT]) }, [dirfd as usize, s(path), mode as usize, 0, 0, 0]), "mkdir", path.to_bytes())
+    call(Sysno::mkdirat, dirfd as usize, s(path), mode as usize, 0).map(drop)
 }
 
 /// int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);
 pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Result<(), Error> {
     // The kernel's new_encode_dev: minor's low byte, major, then minor's high bits.
     let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
-    unit(
-        call(Sysno::mknodat, const { sig(&[k::FD, k::STR, k::OCT, k::INT]) }, [dirfd as usize, s(path), mode as usize, dev as usize, 0, 0]),
-        "mknod",
-        path.to_bytes(),
-    )
+    call(Sysno::mknodat, dirfd as usize, s(path), mode as usize, dev as usize).map(drop)
 }
 
 /// int symlinkat(const char *target, int newdirfd, const char *linkpath);
 pub fn symlinkat(target: &CStr, dirfd: Fd, path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::symlinkat, const { sig(&[k::STR, k::FD, k::STR]) }, [s(target), dirfd as usize, s(path), 0, 0, 0]), "symlink", path.to_bytes())
+    call(Sysno::symlinkat, s(target), dirfd as usize, s(path), 0).map(drop)
 }
 
 /// mode_t umask(mode_t mask); returns the previous mask.
 pub fn umask(mask: u32) -> u32 {
-    call(Sysno::umask, const { sig(&[k::OCT]) }, [mask as usize, 0, 0, 0, 0, 0]).unwrap_or(0o022) as u32
+    call(Sysno::umask, mask as usize, 0, 0, 0).unwrap_or(0o022) as u32
 }
 
 /// The fields of fstat(2) runix looks at.
@@ -377,7 +327,7 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     // SAFETY: struct stat is plain data; all-zero is a valid value.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
-    unit(call(Sysno::newfstatat, const { sig(&[k::FD, k::STR, k::PTR, k::AT]) }, [fd as usize, s(c""), pm(&mut st), flags as usize, 0, 0]), "fstat", b"")?;
+    call(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize).map(drop)?;
     Ok(Stat { dev: st.st_dev, mode: st.st_mode })
 }
 
@@ -393,17 +343,9 @@ pub struct Stack {
 /// void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     const PAGE: usize = 4096;
-    let base = sys(
-        call(
-            Sysno::mmap,
-            const { sig(&[k::PTR, k::INT, k::PROT, k::MAP, k::INT, k::INT]) },
-            [0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX, 0],
-        ),
-        "mmap",
-        b"",
-    )?;
+    let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
-    unit(call(Sysno::mprotect, const { sig(&[k::PTR, k::INT, k::PROT]) }, [base, PAGE, 0, 0, 0, 0]), "mprotect", b"")?;
+    call(Sysno::mprotect, base, PAGE, 0, 0).map(drop)?;
     Ok(Stack { top: base + PAGE + size })
 }
 
@@ -429,19 +371,21 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
 #[inline(never)]
 fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize) -> Result<i32, Error> {
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
-    const SIG: u64 = sig(&[k::CLONE, k::PTR]);
     let args = [flags as usize, stack.top, 0, 0, 0, 0];
     if trace::dry_run() {
-        trace::show(Sysno::clone, SIG, &args, trace::Outcome::NotIssued);
+        trace::show(Sysno::clone, &args, trace::NOT_ISSUED);
         return Ok(trace::FAKE_FD);
     }
     // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
     // returning into our frames (see arch::runix_clone and `clone`).
-    let r = Errno::from_ret(unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) } as usize);
-    if trace::mode() != trace::OFF && r != Ok(0) {
-        trace::show(Sysno::clone, SIG, &args, trace::Outcome::Done(r));
+    let r = unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) };
+    if trace::mode() != trace::OFF && r != 0 {
+        trace::show(Sysno::clone, &args, r);
     }
-    sys(r, "clone", b"").map(|pid| pid as i32)
+    if trace::failed(r) {
+        return Err(trace::error(Sysno::clone, &args, r));
+    }
+    Ok(r as i32)
 }
 
 /// pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *rusage);
@@ -454,26 +398,26 @@ pub fn wait4(pid: i32) -> Result<i32, Error> {
 pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
     let mut status: i32 = 0;
     loop {
-        let r = call(Sysno::wait4, const { sig(&[k::INT, k::PTR, k::INT, k::PTR]) }, [pid as usize, pm(&mut status), options as usize, 0, 0, 0]);
+        let r = call(Sysno::wait4, pid as usize, pm(&mut status), options as usize, 0);
         match r {
-            Err(e) if e.into_raw() == libc::EINTR => continue,
-            r => return sys(r, "wait4", b"").map(|p| (p as i32, status)),
+            Err(e) if e.errno() == libc::EINTR => continue,
+            r => return r.map(|p| (p as i32, status)),
         }
     }
 }
 
 /// int kill(pid_t pid, int sig);
 pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
-    unit(call(Sysno::kill, const { sig(&[k::INT, k::SIG]) }, [pid as usize, signal as usize, 0, 0, 0, 0]), "kill", b"")
+    call(Sysno::kill, pid as usize, signal as usize, 0, 0).map(drop)
 }
 
 /// int execve(const char *path, char *const argv[], char *const envp[]);
 /// Returns only on failure.
 pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
-    let r = call(Sysno::execve, const { sig(&[k::STR, k::ARGV, k::ENV]) }, [s(path), argv.ptrs.as_ptr() as usize, envp.ptrs.as_ptr() as usize, 0, 0, 0]);
+    let r = call(Sysno::execve, s(path), argv.ptrs.as_ptr() as usize, envp.ptrs.as_ptr() as usize, 0);
     match r {
         Ok(_) => Error::sys("execve", 0, path.to_bytes()),
-        Err(e) => Error::sys("execve", e.into_raw(), path.to_bytes()),
+        Err(e) => e,
     }
 }
 
@@ -487,7 +431,7 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
     }
     fn child(ptrs: &[*const c_char; 12]) -> ! {
         let env = [core::ptr::null::<c_char>()];
-        let _ = call(Sysno::execve, const { sig(&[k::STR, k::ARGV, k::ENV]) }, [ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0, 0, 0]);
+        let _ = call(Sysno::execve, ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0);
         exit_group(127)
     }
     let stack = mmap_stack(16 * 1024)?;
@@ -497,12 +441,12 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
 
 /// uid_t geteuid(void);
 pub fn geteuid() -> u32 {
-    call(Sysno::geteuid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+    call(Sysno::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32
 }
 
 /// gid_t getegid(void);
 pub fn getegid() -> u32 {
-    call(Sysno::getegid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as u32
+    call(Sysno::getegid, 0, 0, 0, 0).unwrap_or(0) as u32
 }
 
 /// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
@@ -511,19 +455,19 @@ pub fn getegid() -> u32 {
 pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
     // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
     let mut st = [0u64; 15];
-    unit(call(Sysno::statfs, const { sig(&[k::STR, k::PTR]) }, [s(path), pm(&mut st), 0, 0, 0, 0]), "statfs", path.to_bytes())?;
+    call(Sysno::statfs, s(path), pm(&mut st), 0, 0).map(drop)?;
     Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME))
 }
 
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
-    let _ = call(Sysno::exit_group, const { sig(&[k::INT]) }, [code as usize, 0, 0, 0, 0, 0]);
+    let _ = call(Sysno::exit_group, code as usize, 0, 0, 0);
     unreachable!()
 }
 
 /// pid_t getpid(void);
 pub fn getpid() -> i32 {
-    call(Sysno::getpid, const { sig(&[]) }, [0; 6]).unwrap_or(0) as i32
+    call(Sysno::getpid, 0, 0, 0, 0).unwrap_or(0) as i32
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,11 +481,7 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
         sv = [trace::FAKE_FD, trace::FAKE_FD + 1];
     }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
-    unit(
-        call(Sysno::socketpair, const { sig(&[k::AF, k::SOCK, k::INT, k::PTR]) }, [libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize, 0, 0]),
-        "socketpair",
-        b"",
-    )?;
+    call(Sysno::socketpair, libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize).map(drop)?;
     Ok(sv)
 }
 
@@ -606,13 +546,14 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
     m.iov = libc::iovec { iov_base: out as *mut T as *mut core::ffi::c_void, iov_len: core::mem::size_of::<T>() };
     let flags = libc::MSG_CMSG_CLOEXEC as usize;
     loop {
-        let r = call(Sysno::recvmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [fd as usize, pm(&mut m.msghdr), flags, 0, 0, 0]);
+        let r = call(Sysno::recvmsg, fd as usize, pm(&mut m.msghdr), flags, 0);
         match r {
-            Err(e) if e.into_raw() == libc::EINTR => {}
+            Err(e) if e.errno() == libc::EINTR => {}
             // The child died with something unread in its socket (killed during setup, by
             // the OOM killer say): the same as EOF; its wait status says the rest.
-            Ok(0) | Err(Errno::ECONNRESET) => return Ok(Recv::Eof),
-            Err(e) => return Err(Error::sys("recvmsg", e.into_raw(), b"")),
+            Ok(0) => return Ok(Recv::Eof),
+            Err(e) if e.errno() == libc::ECONNRESET => return Ok(Recv::Eof),
+            Err(e) => return Err(e),
             Ok(_) if m.msghdr.msg_controllen >= 20 => return Ok(Recv::Fd(m.cmsg[2] as u32 as Fd)),
             // SAFETY (of what `out` now holds): only our own forked process, running this
             // same binary, writes to this socket, and it writes whole values of exactly this
@@ -629,37 +570,33 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
 /// int mount(const char *source, const char *target, const char *fstype,
 ///           unsigned long flags, const void *data);
 pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Error> {
-    unit(
-        call(Sysno::mount, const { sig(&[k::OPTSTR, k::STR, k::OPTSTR, k::MS, k::OPTSTR]) }, [os(src), s(target), os(fstype), flags as usize, os(data), 0]),
-        "mount",
-        target.to_bytes(),
-    )
+    call5(Sysno::mount, os(src), s(target), os(fstype), flags as usize, os(data)).map(drop)
 }
 
 /// int umount2(const char *target, int flags);
 pub fn umount2(target: &CStr, flags: i32) -> Result<(), Error> {
-    unit(call(Sysno::umount2, const { sig(&[k::STR, k::MNT]) }, [s(target), flags as usize, 0, 0, 0, 0]), "umount2", target.to_bytes())
+    call(Sysno::umount2, s(target), flags as usize, 0, 0).map(drop)
 }
 
 /// int pivot_root(const char *new_root, const char *put_old);
 pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::pivot_root, const { sig(&[k::STR, k::STR]) }, [s(new_root), s(put_old), 0, 0, 0, 0]), "pivot_root", new_root.to_bytes())
+    call(Sysno::pivot_root, s(new_root), s(put_old), 0, 0).map(drop)
 }
 
 /// int chroot(const char *path);
 pub fn chroot(path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::chroot, const { sig(&[k::STR]) }, [s(path), 0, 0, 0, 0, 0]), "chroot", path.to_bytes())
+    call(Sysno::chroot, s(path), 0, 0, 0).map(drop)
 }
 
 /// int chdir(const char *path);
 pub fn chdir(path: &CStr) -> Result<(), Error> {
-    unit(call(Sysno::chdir, const { sig(&[k::STR]) }, [s(path), 0, 0, 0, 0, 0]), "chdir", path.to_bytes())
+    call(Sysno::chdir, s(path), 0, 0, 0).map(drop)
 }
 
 /// int sethostname(const char *name, size_t len);
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();
-    unit(call(Sysno::sethostname, const { sig(&[k::STR, k::INT]) }, [s(name), b.len(), 0, 0, 0, 0]), "sethostname", b)
+    call(Sysno::sethostname, s(name), b.len(), 0, 0).map(drop)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,7 +604,7 @@ pub fn sethostname(name: &CStr) -> Result<(), Error> {
 
 /// int unshare(int flags);
 pub fn unshare(flags: u64) -> Result<(), Error> {
-    unit(call(Sysno::unshare, const { sig(&[k::CLONE]) }, [flags as usize, 0, 0, 0, 0, 0]), "unshare", b"")
+    call(Sysno::unshare, flags as usize, 0, 0, 0).map(drop)
 }
 
 /// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
@@ -679,33 +616,29 @@ pub fn loopback_up() -> Result<(), Error> {
         flags: i16,
         _pad: [u8; 22],
     }
-    let fd = sys(
-        call(Sysno::socket, const { sig(&[k::AF, k::SOCK, k::INT]) }, [libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0, 0, 0]),
-        "socket",
-        b"",
-    )? as Fd;
+    let fd = call(Sysno::socket, libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0)? as Fd;
     // Nothing else about a new namespace's lo needs keeping: set its flags outright. The
     // socket is close-on-exec; it goes with the execve.
     let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
     ifr.name[..2].copy_from_slice(b"lo");
-    unit(call(Sysno::ioctl, const { sig(&[k::FD, k::IOCTL, k::PTR]) }, [fd as usize, 0x8914, p(&ifr), 0, 0, 0]), "ioctl(SIOCSIFFLAGS)", b"lo")
+    call(Sysno::ioctl, fd as usize, 0x8914, p(&ifr), 0).map(drop).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
 }
 
 /// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.
 pub fn setgroups_none() -> Result<(), Error> {
-    unit(call(Sysno::setgroups, const { sig(&[k::INT, k::PTR]) }, [0; 6]), "setgroups", b"")
+    call(Sysno::setgroups, 0, 0, 0, 0).map(drop)
 }
 
 /// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
 pub fn setresgid(gid: u32) -> Result<(), Error> {
     let g = gid as usize;
-    unit(call(Sysno::setresgid, const { sig(&[k::INT, k::INT, k::INT]) }, [g, g, g, 0, 0, 0]), "setresgid", b"")
+    call(Sysno::setresgid, g, g, g, 0).map(drop)
 }
 
 /// int setresuid(uid_t ruid, uid_t euid, uid_t suid);
 pub fn setresuid(uid: u32) -> Result<(), Error> {
     let u = uid as usize;
-    unit(call(Sysno::setresuid, const { sig(&[k::INT, k::INT, k::INT]) }, [u, u, u, 0, 0, 0]), "setresuid", b"")
+    call(Sysno::setresuid, u, u, u, 0).map(drop)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -713,13 +646,13 @@ pub fn setresuid(uid: u32) -> Result<(), Error> {
 
 /// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
 pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
-    unit(call(Sysno::prctl, const { sig(&[k::PR, k::INT, k::INT, k::INT, k::INT]) }, [option as usize, arg as usize, 0, 0, 0, 0]), "prctl", b"")
+    call(Sysno::prctl, option as usize, arg as usize, 0, 0).map(drop)
 }
 
 /// prctl(PR_CAPBSET_DROP, cap): the capability leaves the bounding set.
 pub fn capbset_drop(cap: u8) -> Result<(), Error> {
-    let r = call(Sysno::prctl, const { sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]) }, [libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0, 0, 0]);
-    unit(r, "prctl", b"")
+    let r = call(Sysno::prctl, libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0);
+    r.map(drop)
 }
 
 /// int capset(cap_user_header_t hdr, const cap_user_data_t data): version 3, 64-bit sets.
@@ -729,48 +662,44 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Er
     let lo = |v: u64| v as u32;
     let hi = |v: u64| (v >> 32) as u32;
     let data: [u32; 6] = [lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)];
-    unit(call(Sysno::capset, const { sig(&[k::PTR, k::PTR]) }, [p(&header), p(&data), 0, 0, 0, 0]), "capset", b"")
+    call(Sysno::capset, p(&header), p(&data), 0, 0).map(drop)
 }
 
 /// int capget(cap_user_header_t hdr, cap_user_data_t data): this process's permitted set.
 pub fn capget_permitted() -> Result<u64, Error> {
     let header: [u32; 2] = [0x2008_0522, 0];
     let mut data = [0u32; 6];
-    unit(call(Sysno::capget, const { sig(&[k::PTR, k::PTR]) }, [p(&header), pm(&mut data), 0, 0, 0, 0]), "capget", b"")?;
+    call(Sysno::capget, p(&header), pm(&mut data), 0, 0)?;
     Ok(data[1] as u64 | (data[4] as u64) << 32)
 }
 
 /// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
 pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-    unit(
-        call(Sysno::seccomp, const { sig(&[k::SECCOMP, k::INT, k::PTR]) }, [1, 0, p(&fprog), 0, 0, 0]),
-        "seccomp",
-        b"",
-    )
+    call(Sysno::seccomp, 1, 0, p(&fprog), 0).map(drop)
 }
 
 /// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.
 pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     let new = [soft, hard];
-    unit(call(Sysno::prlimit64, const { sig(&[k::INT, k::INT, k::PTR, k::PTR]) }, [0, resource as usize, p(&new), 0, 0, 0]), "prlimit64", b"")
+    call(Sysno::prlimit64, 0, resource as usize, p(&new), 0).map(drop)
 }
 
 /// prlimit64(0, RLIMIT_NOFILE, NULL, &old): the soft limit on open files.
 pub fn nofile_limit() -> Result<u64, Error> {
     let mut old = [0u64; 2];
-    let r = call(Sysno::prlimit64, const { sig(&[k::INT, k::INT, k::PTR, k::PTR]) }, [0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old), 0, 0]);
-    unit(r, "prlimit64", b"").map(|_| old[0])
+    let r = call(Sysno::prlimit64, 0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old));
+    r.map(drop).map(|_| old[0])
 }
 
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
-    unit(call(Sysno::close_range, const { sig(&[k::INT, k::INT, k::INT]) }, [first as usize, last as usize, 0, 0, 0, 0]), "close_range", b"")
+    call(Sysno::close_range, first as usize, last as usize, 0, 0).map(drop)
 }
 
 /// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
 pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::getcwd, const { sig(&[k::BUF, k::INT]) }, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0]), "getcwd", b"")
+    call(Sysno::getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -779,12 +708,12 @@ pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
 /// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
 /// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
 pub fn setsid() -> Result<(), Error> {
-    unit(call(Sysno::setsid, const { sig(&[]) }, [0; 6]), "setsid", b"")
+    call(Sysno::setsid, 0, 0, 0, 0).map(drop)
 }
 
 /// int ioctl(int fd, unsigned long request, arg): `arg` is a number or a pointer.
 pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
-    sys(call(Sysno::ioctl, const { sig(&[k::FD, k::IOCTL, k::PTR]) }, [fd as usize, request as usize, arg, 0, 0, 0]), "ioctl", b"")
+    call(Sysno::ioctl, fd as usize, request as usize, arg, 0)
 }
 
 /// ioctl(fd, request, &value): for requests that read or fill a struct.
@@ -794,7 +723,7 @@ pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error
 
 /// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.
 pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
-    unit(call(Sysno::dup3, const { sig(&[k::FD, k::FD, k::INT]) }, [old as usize, new as usize, 0, 0, 0, 0]), "dup3", b"")
+    call(Sysno::dup3, old as usize, new as usize, 0, 0).map(drop)
 }
 
 /// sendmsg/recvmsg with one SCM_RIGHTS fd (unix(7)): the pty master, child to parent, as
@@ -828,12 +757,12 @@ pub fn send_fd(sock: Fd, fd: Fd) -> Result<(), Error> {
     let mut m = msg();
     m.cmsg[2] = fd as u32 as u64;
     msg_ptrs(&mut m);
-    unit(call(Sysno::sendmsg, const { sig(&[k::FD, k::PTR, k::INT]) }, [sock as usize, pm(&mut m.msghdr), 0, 0, 0, 0]), "sendmsg", b"")
+    call(Sysno::sendmsg, sock as usize, pm(&mut m.msghdr), 0, 0).map(drop)
 }
 
 /// int fchown(int fd, uid_t owner, gid_t group);
 pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
-    unit(call(Sysno::fchown, const { sig(&[k::FD, k::INT, k::INT]) }, [fd as usize, uid as usize, gid as usize, 0, 0, 0]), "fchown", b"")
+    call(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0).map(drop)
 }
 
 /// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
@@ -841,7 +770,7 @@ pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
 pub fn peer_alive(sock: Fd) -> bool {
     let mut b = [0u8; 1];
     let flags = (libc::MSG_PEEK | libc::MSG_DONTWAIT) as usize;
-    call(Sysno::recvfrom, const { sig(&[k::FD, k::BUF, k::INT, k::INT, k::PTR, k::PTR]) }, [sock as usize, pm(&mut b), 1, flags, 0, 0]) != Ok(0)
+    !matches!(call(Sysno::recvfrom, sock as usize, pm(&mut b), 1, flags), Ok(0))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,15 +790,15 @@ pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
 /// int rt_sigprocmask(int how, const sigset_t *set, sigset_t *old, 8); returns the old mask.
 pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
     let mut old = 0u64;
-    let r = call(Sysno::rt_sigprocmask, const { sig(&[k::INT, k::PTR, k::PTR, k::INT]) }, [how as usize, p(&set), pm(&mut old), 8, 0, 0]);
-    unit(r, "rt_sigprocmask", b"").map(|_| old)
+    let r = call(Sysno::rt_sigprocmask, how as usize, p(&set), pm(&mut old), 8);
+    r.map(drop).map(|_| old)
 }
 
 /// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
 /// to be read as data, so none is lost between fork and exec, and none interrupts runix.
 pub fn signalfd(set: u64) -> Result<Fd, Error> {
-    let r = call(Sysno::signalfd4, const { sig(&[k::INT, k::PTR, k::INT, k::INT]) }, [usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize, 0, 0]);
-    sys(r, "signalfd4", b"").map(|fd| fd as Fd)
+    let r = call(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize);
+    r.map(|fd| fd as Fd)
 }
 
 /// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
@@ -884,10 +813,10 @@ pub fn read_signal(fd: Fd) -> Result<i32, Error> {
 /// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
 pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize, Error> {
     loop {
-        let r = call(Sysno::ppoll, const { sig(&[k::PTR, k::INT, k::PTR, k::PTR, k::INT]) }, [fds.as_mut_ptr() as usize, fds.len(), 0, 0, 0, 0]);
+        let r = call(Sysno::ppoll, fds.as_mut_ptr() as usize, fds.len(), 0, 0);
         match r {
-            Err(e) if e.into_raw() == libc::EINTR => continue,
-            r => return sys(r, "ppoll", b""),
+            Err(e) if e.errno() == libc::EINTR => continue,
+            r => return r,
         }
     }
 }
@@ -907,11 +836,7 @@ struct KernelSigaction {
 /// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
 pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
     let act = KernelSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
-    unit(
-        call(Sysno::rt_sigaction, const { sig(&[k::SIG, k::PTR, k::PTR, k::INT]) }, [signal as usize, p(&act), 0, 8, 0, 0]),
-        "rt_sigaction",
-        b"",
-    )
+    call(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8).map(drop)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -920,7 +845,7 @@ pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
 /// int nanosleep(const struct timespec *req, struct timespec *rem);
 pub fn sleep_ms(ms: u64) {
     let ts = libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
-    let _ = call(Sysno::nanosleep, const { sig(&[k::PTR, k::PTR]) }, [p(&ts), 0, 0, 0, 0, 0]);
+    let _ = call(Sysno::nanosleep, p(&ts), 0, 0, 0);
 }
 
 /// int clock_gettime(CLOCK_REALTIME, struct timespec *tp); seconds since the epoch.
@@ -937,5 +862,5 @@ pub fn realtime_secs() -> u64 {
 
 /// ssize_t getdents64(int fd, void *dirp, size_t count);
 pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    sys(call(Sysno::getdents64, const { sig(&[k::FD, k::BUF, k::INT]) }, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0]), "getdents64", b"")
+    call(Sysno::getdents64, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
 }

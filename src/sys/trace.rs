@@ -7,13 +7,17 @@
 //! Under `--dry-run` only calls that observe (open for reading, read, close of such fds,
 //! getpid) reach the kernel; every other call is printed and answered with a harmless fake,
 //! so the whole sequence shows without creating anything.
+//!
+//! How each syscall's arguments show is in one table here (`calls!`), not at the call sites: a
+//! call site passes only the number and the arguments.
 
-use super::{OpenHow, k};
-use core::ffi::{CStr, c_char};
-use crate::error::{errno_name, strerror};
+use super::OpenHow;
+use crate::buf::word;
+use crate::error::{Error, errno_name, strerror};
 use crate::log::Line;
+use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicU8, Ordering};
-use syscalls::{Errno, Sysno};
+use syscalls::Sysno;
 use ufmt::uWrite;
 
 pub const OFF: u8 = 0;
@@ -43,40 +47,42 @@ pub fn set_child(child: bool) {
     CHILD.store(child as u8, Ordering::Relaxed);
 }
 
-/// What is known of a call's result when its line is printed.
-pub enum Outcome {
-    Done(Result<usize, Errno>),
-    /// Printed before a call that does not return when it succeeds (execve, exit_group).
-    Unknown,
-    /// --dry-run: not issued.
-    NotIssued,
+fn child() -> bool {
+    CHILD.load(Ordering::Relaxed) != 0
 }
 
-/// Trace or fake one syscall; `issue` really makes it.
-pub fn call(nr: Sysno, sig: u64, raw: &[usize; 6], issue: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+/// What is known of a call's result when its line is printed, besides the kernel's own
+/// return value (a result, or -errno).
+/// Printed before a call that does not return when it succeeds (execve, exit_group).
+const UNKNOWN: isize = isize::MIN;
+/// --dry-run: not issued.
+pub const NOT_ISSUED: isize = isize::MIN + 1;
+
+/// The kernel's return value `r` is an error: -4095..=-1.
+pub fn failed(r: isize) -> bool {
+    r as usize > -4096isize as usize
+}
+
+/// Trace or fake one syscall; returns what the kernel (or --dry-run) answered.
+pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
     let no_return = matches!(nr, Sysno::execve | Sysno::exit_group);
-    if dry_run() && !observes(nr, raw) {
-        show(nr, sig, raw, Outcome::NotIssued);
-        return Ok(match nr {
-            Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as usize,
-            Sysno::write => raw[2],
+    if dry_run() && !observes(nr, a) {
+        show(nr, a, NOT_ISSUED);
+        return match nr {
+            Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as isize,
+            Sysno::write => a[2] as isize,
             _ => 0,
-        });
+        };
     }
     if no_return {
-        show(nr, sig, raw, Outcome::Unknown);
+        show(nr, a, UNKNOWN);
     }
-    let r = issue();
+    let r = super::raw(nr, a);
     if !no_return {
-        show(nr, sig, raw, Outcome::Done(r));
-    } else if let Err(e) = r {
+        show(nr, a, r);
+    } else if failed(r) {
         // strace's notation for the end of a call whose start was printed before.
-        let mut l = line_start();
-        let _ = l.write_str("<... ");
-        name(&mut l, nr);
-        let _ = l.write_str(" resumed>");
-        result(&mut l, Err(e), nr);
-        l.flush();
+        line(nr, a, r, true);
     }
     r
 }
@@ -88,82 +94,225 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
     if nr == Sysno::exit_group || nr == Sysno::getcwd {
         return true;
     }
-    if CHILD.load(Ordering::Relaxed) != 0 {
+    if child() {
         return false;
     }
     match nr {
         Sysno::openat => a[2] & writes == 0,
         Sysno::read | Sysno::close | Sysno::newfstatat => (a[0] as i32) < FAKE_FD,
-        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::clock_gettime | Sysno::statfs => true,
+        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::statfs => true,
         _ => false,
     }
 }
 
-fn line_start() -> Line {
-    let mut l = Line::new();
-    let _ = l.write_str(if CHILD.load(Ordering::Relaxed) != 0 { "[child] " } else { "[parent] " });
-    l
+/// Print one call: `[side] name(arg, arg) = result`.
+pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
+    line(nr, a, r, false)
 }
 
-/// Print one call: `[side] name(arg, arg) = result`.
-pub fn show(nr: Sysno, sig: u64, a: &[usize; 6], outcome: Outcome) {
-    let mut l = line_start();
-    name(&mut l, nr);
-    let _ = l.write_char('(');
-    for i in 0..(sig >> 40) as usize {
-        if i > 0 {
-            let _ = l.write_str(", ");
-        }
-        arg(&mut l, sig >> (5 * i) & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
+fn line(nr: Sysno, a: &[usize; 6], r: isize, resumed: bool) {
+    let mut l = Line::new();
+    put(&mut l, if child() { "[child] " } else { "[parent] " });
+    if resumed {
+        put(&mut l, "<... ");
     }
-    let _ = l.write_char(')');
-    match outcome {
-        Outcome::Done(r) => result(&mut l, r, nr),
-        Outcome::Unknown => {
-            let _ = l.write_str(" = ?");
+    let i = find(nr);
+    match word(SYSCALL_NAMES, i as u64) {
+        Some(w) => put(&mut l, w),
+        None => {
+            put(&mut l, "syscall_");
+            dec(&mut l, nr as isize);
         }
-        Outcome::NotIssued => {}
+    }
+    if resumed {
+        put(&mut l, " resumed>");
+    } else {
+        put(&mut l, "(");
+        let mut kinds = SIGS.get(i).copied().unwrap_or(0);
+        if nr == Sysno::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
+            kinds = sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]);
+        }
+        let mut i = 0;
+        while kinds & 31 != 0 {
+            if i > 0 {
+                put(&mut l, ", ");
+            }
+            arg(&mut l, kinds & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
+            kinds >>= 5;
+            i += 1;
+        }
+        put(&mut l, ")");
+    }
+    if r == NOT_ISSUED {
+    } else if r == UNKNOWN {
+        put(&mut l, " = ?");
+    } else if failed(r) {
+        let n = -r as i32;
+        put(&mut l, " = -1 ");
+        put(&mut l, errno_name(n));
+        put(&mut l, " (");
+        put(&mut l, strerror(n));
+        put(&mut l, ")");
+    } else {
+        put(&mut l, " = ");
+        if nr == Sysno::mmap { hex(&mut l, r as usize) } else { dec(&mut l, r) }
     }
     l.flush();
 }
 
-fn result(l: &mut Line, r: Result<usize, Errno>, nr: Sysno) {
-    match r {
-        Ok(v) if nr == Sysno::mmap => {
-            let _ = l.write_str(" = ");
-            hex(l, v);
+/// The error for a failed call: named after it (a few by what runix meant: `open`, `mkdir`),
+/// about its last path argument.
+#[inline(never)]
+pub fn error(nr: Sysno, a: &[usize; 6], r: isize) -> Error {
+    let i = find(nr);
+    let name = if i < 6 { word(ERR_NAMES, i as u64) } else { word(SYSCALL_NAMES, i as u64) };
+    let mut kinds = SIGS.get(i).copied().unwrap_or(0);
+    let mut path: &[u8] = b"";
+    for &v in a {
+        if kinds & 31 == k::STR {
+            path = cstr(v);
         }
-        Ok(v) => {
-            let _ = ufmt::uwrite!(l, " = {}", v as isize);
-        }
-        Err(e) => {
-            let n = e.into_raw();
-            let _ = ufmt::uwrite!(l, " = -1 {} ({})", errno_name(n), strerror(n));
-        }
+        kinds >>= 5;
     }
+    Error::sys(name.unwrap_or("?"), -r as i32, path)
+}
+
+fn find(nr: Sysno) -> usize {
+    NRS.iter().position(|&n| n == nr as u16).unwrap_or(NRS.len())
+}
+
+/// How `--trace` shows each argument: a kind per argument, 5 bits each, packed by `sig`
+/// into one word per syscall; 0 ends the list.
+mod k {
+    pub const INT: u32 = 1;
+    pub const FD: u32 = 2; // a file descriptor, or AT_FDCWD
+    pub const OCT: u32 = 3; // a file mode
+    pub const STR: u32 = 4; // a C string (the path an error is about)
+    pub const OPTSTR: u32 = 5; // a C string or NULL
+    pub const DATA: u32 = 6; // bytes given to the kernel; the next argument is their length
+    pub const PTR: u32 = 7; // an address (a buffer's, or a struct's), or NULL
+    pub const ARGV: u32 = 8; // a NULL-terminated list of C strings
+    pub const ENV: u32 = 9; // the same, shown by its length
+    pub const HOW: u32 = 10; // openat2's struct open_how
+    pub const CLONE: u32 = 11; // CLONE_* flags and the exit signal
+    pub const SOCK: u32 = 12; // SOCK_* type and flags
+    pub const IOCTL: u32 = 13; // an ioctl request
+    pub const CAP: u32 = 14; // a capability number
+    // From here on: names from NAMES, flags (bits) or values.
+    pub const O: u32 = 15;
+    pub const AT: u32 = 16;
+    pub const MS: u32 = 17;
+    pub const MNT: u32 = 18;
+    pub const PROT: u32 = 19;
+    pub const MAP: u32 = 20;
+    pub const SIG: u32 = 21;
+    pub const AF: u32 = 22;
+    pub const PR: u32 = 23;
+    pub const SECCOMP: u32 = 24;
+}
+
+/// The kinds of a call's arguments as one word: 5 bits each, first argument lowest.
+const fn sig(kinds: &[u32]) -> u32 {
+    let mut v = 0;
+    let mut i = kinds.len();
+    while i > 0 {
+        i -= 1;
+        v = v << 5 | kinds[i];
+    }
+    v
+}
+
+/// The syscalls runix makes: numbers, argument kinds and names, in parallel tables. Any other
+/// shows as `syscall_NNN`, strace's notation for unknown numbers. The first six fail under
+/// another name (ERR_NAMES).
+macro_rules! calls {
+    ($($name:ident($($k:ident),*))*) => {
+        static NRS: [u16; [$(Sysno::$name),*].len()] = [$(Sysno::$name as u16),*];
+        static SIGS: [u32; [$(Sysno::$name),*].len()] = [$(sig(&[$(k::$k),*])),*];
+        const SYSCALL_NAMES: &str = concat!($(stringify!($name), " "),*).trim_ascii_end();
+    };
+}
+const ERR_NAMES: &str = "open mkdir rmdir mknod symlink fstat";
+calls! {
+    openat(FD, STR, O, OCT)
+    mkdirat(FD, STR, OCT)
+    unlinkat(FD, STR, AT)
+    mknodat(FD, STR, OCT, INT)
+    symlinkat(STR, FD, STR)
+    newfstatat(FD, STR, PTR, AT)
+    read(FD, PTR, INT)
+    write(FD, DATA, INT)
+    close(FD)
+    mmap(PTR, INT, PROT, MAP, INT, INT)
+    mprotect(PTR, INT, PROT)
+    clone(CLONE, PTR)
+    wait4(INT, PTR, INT, PTR)
+    kill(INT, SIG)
+    execve(STR, ARGV, ENV)
+    exit_group(INT)
+    getpid()
+    socketpair(AF, SOCK, INT, PTR)
+    mount(OPTSTR, STR, OPTSTR, MS, OPTSTR)
+    umount2(STR, MNT)
+    pivot_root(STR, STR)
+    chroot(STR)
+    chdir(STR)
+    sethostname(STR, INT)
+    rt_sigaction(SIG, PTR, PTR, INT)
+    nanosleep(PTR, PTR)
+    openat2(FD, STR, HOW, INT)
+    setsid()
+    geteuid()
+    getegid()
+    statfs(STR, PTR)
+    dup3(FD, FD, INT)
+    sendmsg(FD, PTR, INT)
+    recvmsg(FD, PTR, INT)
+    recvfrom(FD, PTR, INT, INT, PTR, PTR)
+    rt_sigprocmask(INT, PTR, PTR, INT)
+    signalfd4(INT, PTR, INT, INT)
+    ppoll(PTR, INT, PTR, PTR, INT)
+    fchown(FD, INT, INT)
+    prctl(PR, INT, INT, INT, INT)
+    capset(PTR, PTR)
+    capget(PTR, PTR)
+    seccomp(SECCOMP, INT, PTR)
+    prlimit64(INT, INT, PTR, PTR)
+    close_range(INT, INT, INT)
+    getcwd(PTR, INT)
+    umask(OCT)
+    getdents64(FD, PTR, INT)
+    unshare(CLONE)
+    socket(AF, SOCK, INT)
+    ioctl(FD, IOCTL, PTR)
+    setgroups(INT, PTR)
+    setresgid(INT, INT, INT)
+    setresuid(INT, INT, INT)
 }
 
 /// Names for the flag and value kinds, from k::O on: one word per bit (flags) or per value,
 /// "-" where there is none (a packed string costs a few bytes per name).
-const NAMES: [&str; 12] = [
+static NAMES: [&str; 11] = [
     "O_|WRONLY RDWR - - - - CREAT EXCL NOCTTY - - - - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH",
     "AT_|- - - - - - - - SYMLINK_NOFOLLOW REMOVEDIR - - EMPTY_PATH",
     "MS_|RDONLY NOSUID NODEV NOEXEC - REMOUNT - - - - NOATIME NODIRATIME BIND MOVE REC - - - PRIVATE SLAVE SHARED RELATIME - - STRICTATIME",
     "MNT_|FORCE DETACH",
-    "RESOLVE_|NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT",
     "PROT_|READ WRITE",
     "MAP_|SHARED PRIVATE - - - ANONYMOUS - - - - - - - - - - - STACK",
     SIGNALS,
     "AF_|UNSPEC UNIX INET",
     "PR_|- SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - - - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS",
     "SECCOMP_SET_MODE_|STRICT FILTER",
-    "",
+    "RESOLVE_|NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT",
 ];
 /// Which NAMES entries are values, not flags (bit per entry, from k::O).
 const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
 /// The signals runix passes on or sends, by number (the others show as numbers).
 const SIGNALS: &str = "SIG|- HUP INT QUIT - - - - - KILL USR1 - USR2 PIPE - TERM - CHLD - - - - - - - - - - WINCH";
 const CLONE_FLAGS: &str = "CLONE_|- - - - - - - - - - - - - - - - - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET";
+/// ioctl requests by number, and their names.
+const IOCTLS: [u32; 9] = [0x8914, 0x5401, 0x5402, 0x540E, 0x5413, 0x5414, 0x5441, 0x80045430, 0x40045431];
+const IOCTL_NAMES: &str = "SIOCSIFFLAGS TCGETS TCSETS TIOCSCTTY TIOCGWINSZ TIOCSWINSZ TIOCGPTPEER TIOCGPTN TIOCSPTLCK";
 
 /// The C string at `p` (a wrapper passed a live one).
 fn cstr<'a>(p: usize) -> &'a [u8] {
@@ -178,106 +327,78 @@ fn list_at(p: usize) -> impl Iterator<Item = usize> {
     (0..).map(move |i| unsafe { *(p as *const usize).add(i) }).take_while(|&e| e != 0)
 }
 
+fn put(l: &mut Line, s: &str) {
+    let _ = l.write_str(s);
+}
+
 /// One argument `v` of kind `kind`; `next` is the argument after it (a length for k::DATA).
-fn arg(l: &mut Line, kind: u64, v: usize, next: usize) {
+fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
     match kind {
-        k::FD if v as i32 == libc::AT_FDCWD => {
-            let _ = l.write_str("AT_FDCWD");
-        }
-        k::FD => {
-            let _ = ufmt::uwrite!(l, "{}", v as i32);
-        }
+        k::FD if v as i32 == libc::AT_FDCWD => put(l, "AT_FDCWD"),
         k::OCT => {
-            let _ = l.write_char('0');
-            let mut d = [0u8; 12];
-            let mut i = d.len();
-            let mut v = v;
-            loop {
-                i -= 1;
-                d[i] = b'0' + (v & 7) as u8;
-                v >>= 3;
-                if v == 0 {
-                    break;
-                }
-            }
-            let _ = l.write_str(core::str::from_utf8(&d[i..]).unwrap_or("?"));
+            put(l, "0");
+            digits(l, v, 3);
         }
         k::STR | k::OPTSTR if v != 0 => quote(l, cstr(v), usize::MAX),
-        k::OPTSTR | k::PTR if v == 0 => {
-            let _ = l.write_str("NULL");
-        }
+        k::OPTSTR | k::PTR if v == 0 => put(l, "NULL"),
         k::DATA => {
             // SAFETY: k::DATA is a live buffer of `next` bytes (write(2)'s buf and count).
             quote(l, unsafe { core::slice::from_raw_parts(v as *const u8, next) }, 32)
         }
-        k::BUF | k::PTR => hex(l, v),
+        k::PTR => hex(l, v),
         k::ARGV => {
-            let _ = l.write_char('[');
+            put(l, "[");
             for (i, e) in list_at(v).enumerate() {
                 if i > 0 {
-                    let _ = l.write_str(", ");
+                    put(l, ", ");
                 }
                 quote(l, cstr(e), 32);
             }
-            let _ = l.write_char(']');
+            put(l, "]");
         }
         k::ENV => {
-            let _ = ufmt::uwrite!(l, "[/* {} vars */]", list_at(v).count());
+            put(l, "[/* ");
+            dec(l, list_at(v).count() as isize);
+            put(l, " vars */]");
         }
         k::HOW => {
             // SAFETY: k::HOW points to the caller's live struct open_how.
             let h = unsafe { &*(v as *const OpenHow) };
-            let _ = l.write_str("{flags=");
-            flags(l, NAMES[0], h.flags);
-            let _ = l.write_str(", resolve=");
-            flags(l, NAMES[4], h.resolve);
-            let _ = l.write_char('}');
+            put(l, "{flags=");
+            flags(l, NAMES[0], h.flags as usize);
+            put(l, ", resolve=");
+            flags(l, NAMES[10], h.resolve as usize);
+            put(l, "}");
         }
         k::CLONE => {
-            flags(l, CLONE_FLAGS, v as u64 & !0xff);
+            flags(l, CLONE_FLAGS, v & !0xff);
             if v & 0xff != 0 {
-                let _ = l.write_char('|');
-                named(l, SIGNALS, v as u64 & 0xff);
+                put(l, "|");
+                named(l, SIGNALS, v & 0xff);
             }
         }
         k::SOCK => {
-            named(l, "SOCK_|- STREAM DGRAM - - SEQPACKET", v as u64 & 0xf);
+            named(l, "SOCK_|- STREAM DGRAM - - SEQPACKET", v & 0xf);
             if v & !0xf != 0 {
-                let _ = l.write_char('|');
-                flags(l, "SOCK_|- - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC", v as u64 & !0xf);
+                put(l, "|");
+                flags(l, "SOCK_|- - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC", v & !0xf);
             }
         }
-        k::IOCTL => {
-            let name = match v {
-                0x8914 => "SIOCSIFFLAGS",
-                0x5401 => "TCGETS",
-                0x5402 => "TCSETS",
-                0x540E => "TIOCSCTTY",
-                0x5413 => "TIOCGWINSZ",
-                0x5414 => "TIOCSWINSZ",
-                0x5441 => "TIOCGPTPEER",
-                0x80045430 => "TIOCGPTN",
-                0x40045431 => "TIOCSPTLCK",
-                _ => return hex(l, v),
-            };
-            let _ = l.write_str(name);
-        }
+        k::IOCTL => match IOCTLS.iter().position(|&r| r as usize == v) {
+            Some(i) => put(l, word(IOCTL_NAMES, i as u64).unwrap_or("")),
+            None => hex(l, v),
+        },
         k::CAP => {
-            let _ = l.write_str("CAP_");
-            let _ = l.write_str(crate::caps::name(v as u8));
+            put(l, "CAP_");
+            put(l, crate::caps::name(v as u8));
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;
-            if VALUES >> i & 1 != 0 { named(l, NAMES[i], v as u64) } else { flags(l, NAMES[i], v as u64) }
+            if VALUES >> i & 1 != 0 { named(l, NAMES[i], v) } else { flags(l, NAMES[i], v) }
         }
-        _ => {
-            let _ = ufmt::uwrite!(l, "{}", v as isize);
-        }
+        _ => dec(l, v as isize),
     }
 }
-
-/// Word `i` of a space-separated list of names, unless it is "-".
-use crate::buf::word;
 
 /// A list of names as "PREFIX|word word - word": (prefix, words).
 fn parts(names: &str) -> (&str, &str) {
@@ -288,104 +409,98 @@ fn parts(names: &str) -> (&str, &str) {
 }
 
 /// The name of value `v`, or the number.
-fn named(l: &mut Line, names: &str, v: u64) {
+fn named(l: &mut Line, names: &str, v: usize) {
     let (prefix, words) = parts(names);
-    match word(words, v) {
+    match word(words, v as u64) {
         Some(w) => {
-            let _ = l.write_str(prefix);
-            let _ = l.write_str(w);
+            put(l, prefix);
+            put(l, w);
         }
-        None => {
-            let _ = ufmt::uwrite!(l, "{}", v);
-        }
+        None => dec(l, v as isize),
     }
 }
 
 /// `A|B|0x40`: the named bits, then whatever is left in hex; "0" when no bit is set.
 /// For open flags, O_RDONLY stands for "none of the access-mode bits".
-fn flags(l: &mut Line, names: &str, v: u64) {
+fn flags(l: &mut Line, names: &str, v: usize) {
     let (prefix, words) = parts(names);
     let mut rest = v;
     let mut first = true;
-    let mut put = |l: &mut Line, w: &str| {
-        if !first {
-            let _ = l.write_char('|');
-        }
-        let _ = l.write_str(prefix);
-        let _ = l.write_str(w);
-        first = false;
-    };
-    if names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0 {
-        put(l, "RDONLY");
-    }
-    for bit in 0..64 {
-        if rest & 1 << bit != 0 {
-            if let Some(w) = word(words, bit) {
-                put(l, w);
-                rest &= !(1 << bit);
+    // b - 1 is the bit; b == 0 is O_RDONLY's turn.
+    for b in 0..=64u64 {
+        let w = match b {
+            0 => (names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0).then_some("RDONLY"),
+            _ if rest >> (b - 1) & 1 != 0 => word(words, b - 1),
+            _ => None,
+        };
+        if let Some(w) = w {
+            if !first {
+                put(l, "|");
             }
+            put(l, prefix);
+            put(l, w);
+            first = false;
+            rest &= !(1 << b >> 1);
         }
     }
     if rest != 0 || first {
         if !first {
-            let _ = l.write_char('|');
+            put(l, "|");
         }
-        hex(l, rest as usize);
+        hex(l, rest);
     }
 }
 
-fn hex(l: &mut Line, v: usize) {
-    if v == 0 {
-        let _ = l.write_char('0');
-        return;
-    }
-    let _ = l.write_str("0x");
-    let mut started = false;
-    for shift in (0..16).rev() {
-        let d = (v >> (shift * 4)) & 0xf;
-        if d != 0 || started {
-            started = true;
-            let _ = l.write_char(b"0123456789abcdef"[d] as char);
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `v` in base 1 << `shift` (8 or 16), no prefix.
+fn digits(l: &mut Line, mut v: usize, shift: u32) {
+    let mut d = [0u8; 22];
+    let mut i = d.len();
+    loop {
+        i -= 1;
+        d[i] = HEX[v & ((1 << shift) - 1)];
+        v >>= shift;
+        if v == 0 {
+            break;
         }
     }
+    // SAFETY: ASCII digits.
+    put(l, unsafe { core::str::from_utf8_unchecked(&d[i..]) });
+}
+
+fn hex(l: &mut Line, v: usize) {
+    if v != 0 {
+        put(l, "0x");
+    }
+    digits(l, v, 4);
+}
+
+fn dec(l: &mut Line, v: isize) {
+    let _ = ufmt::uwrite!(l, "{}", v);
 }
 
 /// A C string as strace shows it: quoted, escaped, cut at `max` bytes with "...".
 fn quote(l: &mut Line, s: &[u8], max: usize) {
-    let _ = l.write_char('"');
+    put(l, "\"");
     for &c in s.iter().take(max) {
-        let _ = match c {
-            b'"' => l.write_str("\\\""),
-            b'\\' => l.write_str("\\\\"),
-            b'\n' => l.write_str("\\n"),
-            b'\t' => l.write_str("\\t"),
-            0x20..=0x7e => l.write_char(c as char),
-            _ => {
-                let h = b"0123456789abcdef";
-                let _ = l.write_str("\\x");
-                let _ = l.write_char(h[(c >> 4) as usize] as char);
-                l.write_char(h[(c & 15) as usize] as char)
+        match c {
+            b'"' => put(l, "\\\""),
+            b'\\' => put(l, "\\\\"),
+            b'\n' => put(l, "\\n"),
+            b'\t' => put(l, "\\t"),
+            0x20..=0x7e => {
+                let _ = l.write_char(c as char);
             }
-        };
+            _ => {
+                put(l, "\\x");
+                digits(l, c as usize >> 4, 4);
+                digits(l, c as usize & 15, 4);
+            }
+        }
     }
-    let _ = l.write_char('"');
+    put(l, "\"");
     if s.len() > max {
-        let _ = l.write_str("...");
-    }
-}
-
-/// The syscalls runix makes, by name; any other shows as `syscall_NNN`, strace's notation
-/// for unknown numbers. Two parallel lists, not a table of all ~450 names (kilobytes).
-const NRS: [Sysno; 55] = [Sysno::read, Sysno::write, Sysno::openat, Sysno::close, Sysno::mkdirat, Sysno::unlinkat, Sysno::mmap, Sysno::mprotect, Sysno::clone, Sysno::wait4, Sysno::kill, Sysno::execve, Sysno::exit_group, Sysno::getpid, Sysno::socketpair, Sysno::mount, Sysno::umount2, Sysno::pivot_root, Sysno::chroot, Sysno::chdir, Sysno::sethostname, Sysno::rt_sigaction, Sysno::clock_gettime, Sysno::nanosleep, Sysno::openat2, Sysno::setsid, Sysno::geteuid, Sysno::getegid, Sysno::statfs, Sysno::dup3, Sysno::sendmsg, Sysno::recvmsg, Sysno::recvfrom, Sysno::rt_sigprocmask, Sysno::signalfd4, Sysno::ppoll, Sysno::fchown, Sysno::prctl, Sysno::capset, Sysno::capget, Sysno::seccomp, Sysno::prlimit64, Sysno::close_range, Sysno::getcwd, Sysno::umask, Sysno::getdents64, Sysno::mknodat, Sysno::symlinkat, Sysno::newfstatat, Sysno::unshare, Sysno::socket, Sysno::ioctl, Sysno::setgroups, Sysno::setresgid, Sysno::setresuid];
-const SYSCALL_NAMES: &str = "read write openat close mkdirat unlinkat mmap mprotect clone wait4 kill execve exit_group getpid socketpair mount umount2 pivot_root chroot chdir sethostname rt_sigaction clock_gettime nanosleep openat2 setsid geteuid getegid statfs dup3 sendmsg recvmsg recvfrom rt_sigprocmask signalfd4 ppoll fchown prctl capset capget seccomp prlimit64 close_range getcwd umask getdents64 mknodat symlinkat newfstatat unshare socket ioctl setgroups setresgid setresuid";
-
-fn name(l: &mut Line, nr: Sysno) {
-    match NRS.iter().position(|&n| n == nr) {
-        Some(i) => {
-            let _ = l.write_str(word(SYSCALL_NAMES, i as u64).unwrap_or("?"));
-        }
-        None => {
-            let _ = ufmt::uwrite!(l, "syscall_{}", nr.id());
-        }
+        put(l, "...");
     }
 }
