@@ -65,7 +65,6 @@ pub fn failed(r: isize) -> bool {
 
 /// Trace or fake one syscall; returns what the kernel (or --dry-run) answered.
 pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
-    let no_return = matches!(nr, Sysno::execve | Sysno::exit_group);
     if dry_run() && !observes(nr, a) {
         show(nr, a, NOT_ISSUED);
         return match nr {
@@ -74,17 +73,18 @@ pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
             _ => 0,
         };
     }
-    if no_return {
+    if no_return(nr) {
         show(nr, a, UNKNOWN);
     }
     let r = super::raw(nr, a);
-    if !no_return {
-        show(nr, a, r);
-    } else if failed(r) {
-        // strace's notation for the end of a call whose start was printed before.
-        line(nr, a, r, true);
-    }
+    show(nr, a, r);
     r
+}
+
+/// Calls that do not return when they succeed: their line is printed before, and if they
+/// fail, strace's `<... execve resumed> = -1 ...` after.
+fn no_return(nr: Sysno) -> bool {
+    matches!(nr, Sysno::execve | Sysno::exit_group)
 }
 
 /// Calls that only look, made for real under --dry-run: the parent's checks of its input and
@@ -107,10 +107,7 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
 
 /// Print one call: `[side] name(arg, arg) = result`.
 pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
-    line(nr, a, r, false)
-}
-
-fn line(nr: Sysno, a: &[usize; 6], r: isize, resumed: bool) {
+    let resumed = no_return(nr) && r != UNKNOWN && r != NOT_ISSUED;
     let mut l = Line::new();
     put(&mut l, if child() { "[child] " } else { "[parent] " });
     if resumed {
@@ -127,7 +124,7 @@ fn line(nr: Sysno, a: &[usize; 6], r: isize, resumed: bool) {
     if resumed {
         put(&mut l, " resumed>");
     } else {
-        put(&mut l, "(");
+        putc(&mut l, b'(');
         let mut kinds = SIGS.get(i).copied().unwrap_or(0);
         if nr == Sysno::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
             kinds = sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]);
@@ -141,7 +138,7 @@ fn line(nr: Sysno, a: &[usize; 6], r: isize, resumed: bool) {
             kinds >>= 5;
             i += 1;
         }
-        put(&mut l, ")");
+        putc(&mut l, b')');
     }
     if r == NOT_ISSUED {
     } else if r == UNKNOWN {
@@ -152,7 +149,7 @@ fn line(nr: Sysno, a: &[usize; 6], r: isize, resumed: bool) {
         put(&mut l, errno_name(n));
         put(&mut l, " (");
         put(&mut l, strerror(n));
-        put(&mut l, ")");
+        putc(&mut l, b')');
     } else {
         put(&mut l, " = ");
         if nr == Sysno::mmap { hex(&mut l, r as usize) } else { dec(&mut l, r) }
@@ -331,12 +328,18 @@ fn put(l: &mut Line, s: &str) {
     let _ = l.write_str(s);
 }
 
+/// One ASCII character.
+fn putc(l: &mut Line, c: u8) {
+    // SAFETY: only ASCII is passed.
+    put(l, unsafe { core::str::from_utf8_unchecked(core::slice::from_ref(&c)) });
+}
+
 /// One argument `v` of kind `kind`; `next` is the argument after it (a length for k::DATA).
 fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
     match kind {
         k::FD if v as i32 == libc::AT_FDCWD => put(l, "AT_FDCWD"),
         k::OCT => {
-            put(l, "0");
+            putc(l, b'0');
             digits(l, v, 3);
         }
         k::STR | k::OPTSTR if v != 0 => quote(l, cstr(v), usize::MAX),
@@ -347,14 +350,14 @@ fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
         }
         k::PTR => hex(l, v),
         k::ARGV => {
-            put(l, "[");
+            putc(l, b'[');
             for (i, e) in list_at(v).enumerate() {
                 if i > 0 {
                     put(l, ", ");
                 }
                 quote(l, cstr(e), 32);
             }
-            put(l, "]");
+            putc(l, b']');
         }
         k::ENV => {
             put(l, "[/* ");
@@ -368,19 +371,19 @@ fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
             flags(l, NAMES[0], h.flags as usize);
             put(l, ", resolve=");
             flags(l, NAMES[10], h.resolve as usize);
-            put(l, "}");
+            putc(l, b'}');
         }
         k::CLONE => {
             flags(l, CLONE_FLAGS, v & !0xff);
             if v & 0xff != 0 {
-                put(l, "|");
+                putc(l, b'|');
                 named(l, SIGNALS, v & 0xff);
             }
         }
         k::SOCK => {
             named(l, "SOCK_|- STREAM DGRAM - - SEQPACKET", v & 0xf);
             if v & !0xf != 0 {
-                put(l, "|");
+                putc(l, b'|');
                 flags(l, "SOCK_|- - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC", v & !0xf);
             }
         }
@@ -425,28 +428,26 @@ fn named(l: &mut Line, names: &str, v: usize) {
 fn flags(l: &mut Line, names: &str, v: usize) {
     let (prefix, words) = parts(names);
     let mut rest = v;
-    let mut first = true;
-    // b - 1 is the bit; b == 0 is O_RDONLY's turn.
-    for b in 0..=64u64 {
-        let w = match b {
-            0 => (names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0).then_some("RDONLY"),
-            _ if rest >> (b - 1) & 1 != 0 => word(words, b - 1),
-            _ => None,
-        };
-        if let Some(w) = w {
-            if !first {
-                put(l, "|");
+    let mut sep = "";
+    let mut name = |l: &mut Line, w: &str| {
+        put(l, sep);
+        put(l, prefix);
+        put(l, w);
+        sep = "|";
+    };
+    if names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0 {
+        name(l, "RDONLY");
+    }
+    for bit in 0..64 {
+        if rest >> bit & 1 != 0 {
+            if let Some(w) = word(words, bit) {
+                name(l, w);
+                rest ^= 1 << bit;
             }
-            put(l, prefix);
-            put(l, w);
-            first = false;
-            rest &= !(1 << b >> 1);
         }
     }
-    if rest != 0 || first {
-        if !first {
-            put(l, "|");
-        }
+    if rest != 0 || sep.is_empty() {
+        put(l, sep);
         hex(l, rest);
     }
 }
@@ -482,24 +483,27 @@ fn dec(l: &mut Line, v: isize) {
 
 /// A C string as strace shows it: quoted, escaped, cut at `max` bytes with "...".
 fn quote(l: &mut Line, s: &[u8], max: usize) {
-    put(l, "\"");
+    putc(l, b'"');
     for &c in s.iter().take(max) {
-        match c {
-            b'"' => put(l, "\\\""),
-            b'\\' => put(l, "\\\\"),
-            b'\n' => put(l, "\\n"),
-            b'\t' => put(l, "\\t"),
-            0x20..=0x7e => {
-                let _ = l.write_char(c as char);
-            }
-            _ => {
-                put(l, "\\x");
-                digits(l, c as usize >> 4, 4);
-                digits(l, c as usize & 15, 4);
-            }
+        let esc = match c {
+            b'"' | b'\\' => c,
+            b'\n' => b'n',
+            b'\t' => b't',
+            0x20..=0x7e => 0,
+            _ => b'x',
+        };
+        if esc == 0 {
+            putc(l, c);
+        } else {
+            putc(l, b'\\');
+            putc(l, esc);
+        }
+        if esc == b'x' {
+            putc(l, HEX[c as usize >> 4]);
+            putc(l, HEX[c as usize & 15]);
         }
     }
-    put(l, "\"");
+    putc(l, b'"');
     if s.len() > max {
         put(l, "...");
     }
