@@ -287,26 +287,37 @@ calls! {
     setresuid(INT, INT, INT)
 }
 
-/// Names for the flag and value kinds, from k::O on: one word per bit (flags) or per value,
-/// "-" where there is none (a packed string costs a few bytes per name).
-static NAMES: [&str; 11] = [
-    "O_|WRONLY RDWR - - - - CREAT EXCL NOCTTY - - - - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH",
-    "AT_|- - - - - - - - SYMLINK_NOFOLLOW REMOVEDIR - - EMPTY_PATH",
-    "MS_|RDONLY NOSUID NODEV NOEXEC - REMOUNT - - - - NOATIME NODIRATIME BIND MOVE REC - - - PRIVATE SLAVE SHARED RELATIME - - STRICTATIME",
-    "MNT_|FORCE DETACH",
-    "PROT_|READ WRITE",
-    "MAP_|SHARED PRIVATE - - - ANONYMOUS - - - - - - - - - - - STACK",
-    SIGNALS,
-    "AF_|UNSPEC UNIX INET",
-    "PR_|- SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - - - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS",
-    "SECCOMP_SET_MODE_|STRICT FILTER",
-    "RESOLVE_|NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT",
-];
-/// Which NAMES entries are values, not flags (bit per entry, from k::O).
+/// Lists of names, one a line: a prefix, then one word per bit (flags) or per value, "-"
+/// where there is none (a packed string costs a few bytes per name). Line `kind - k::O` is for
+/// the kinds from k::O on; the last four are parts of k::HOW, k::CLONE and k::SOCK.
+const LISTS: &str = "\
+O_ WRONLY RDWR - - - - CREAT EXCL NOCTTY - - - - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH
+AT_ - - - - - - - - SYMLINK_NOFOLLOW REMOVEDIR - - EMPTY_PATH
+MS_ RDONLY NOSUID NODEV NOEXEC - REMOUNT - - - - NOATIME NODIRATIME BIND MOVE REC - - - PRIVATE SLAVE SHARED RELATIME - - STRICTATIME
+MNT_ FORCE DETACH
+PROT_ READ WRITE
+MAP_ SHARED PRIVATE - - - ANONYMOUS - - - - - - - - - - - STACK
+SIG - HUP INT QUIT - - - - - KILL USR1 - USR2 PIPE - TERM - CHLD - - - - - - - - - - WINCH
+AF_ UNSPEC UNIX INET
+PR_ - SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - - - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS
+SECCOMP_SET_MODE_ STRICT FILTER
+RESOLVE_ NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT
+CLONE_ - - - - - - - - - - - - - - - - - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET
+SOCK_ - STREAM DGRAM - - SEQPACKET
+SOCK_ - - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC";
+const L_O: usize = 0;
+const L_SIG: usize = (k::SIG - k::O) as usize;
+const L_RESOLVE: usize = 10;
+const L_CLONE: usize = 11;
+const L_SOCK_TYPE: usize = 12;
+const L_SOCK_FLAGS: usize = 13;
+/// Which lists are values, not flags (bit per line).
 const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
-/// The signals runix passes on or sends, by number (the others show as numbers).
-const SIGNALS: &str = "SIG|- HUP INT QUIT - - - - - KILL USR1 - USR2 PIPE - TERM - CHLD - - - - - - - - - - WINCH";
-const CLONE_FLAGS: &str = "CLONE_|- - - - - - - - - - - - - - - - - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET";
+
+fn list(i: usize) -> &'static str {
+    LISTS.split('\n').nth(i).unwrap_or("")
+}
+
 /// ioctl requests by number, and their names.
 const IOCTLS: [u32; 9] = [0x8914, 0x5401, 0x5402, 0x540E, 0x5413, 0x5414, 0x5441, 0x80045430, 0x40045431];
 const IOCTL_NAMES: &str = "SIOCSIFFLAGS TCGETS TCSETS TIOCSCTTY TIOCGWINSZ TIOCSWINSZ TIOCGPTPEER TIOCGPTN TIOCSPTLCK";
@@ -368,23 +379,23 @@ fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
             // SAFETY: k::HOW points to the caller's live struct open_how.
             let h = unsafe { &*(v as *const OpenHow) };
             put(l, "{flags=");
-            flags(l, NAMES[0], h.flags as usize);
+            flags(l, L_O, h.flags as usize);
             put(l, ", resolve=");
-            flags(l, NAMES[10], h.resolve as usize);
+            flags(l, L_RESOLVE, h.resolve as usize);
             putc(l, b'}');
         }
         k::CLONE => {
-            flags(l, CLONE_FLAGS, v & !0xff);
+            flags(l, L_CLONE, v & !0xff);
             if v & 0xff != 0 {
                 putc(l, b'|');
-                named(l, SIGNALS, v & 0xff);
+                named(l, L_SIG, v & 0xff);
             }
         }
         k::SOCK => {
-            named(l, "SOCK_|- STREAM DGRAM - - SEQPACKET", v & 0xf);
+            named(l, L_SOCK_TYPE, v & 0xf);
             if v & !0xf != 0 {
                 putc(l, b'|');
-                flags(l, "SOCK_|- - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC", v & !0xf);
+                flags(l, L_SOCK_FLAGS, v & !0xf);
             }
         }
         k::IOCTL => match IOCTLS.iter().position(|&r| r as usize == v) {
@@ -397,36 +408,29 @@ fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;
-            if VALUES >> i & 1 != 0 { named(l, NAMES[i], v) } else { flags(l, NAMES[i], v) }
+            if VALUES >> i & 1 != 0 { named(l, i, v) } else { flags(l, i, v) }
         }
         _ => dec(l, v as isize),
     }
 }
 
-/// A list of names as "PREFIX|word word - word": (prefix, words).
-fn parts(names: &str) -> (&str, &str) {
-    match names.bytes().position(|c| c == b'|') {
-        Some(i) => (&names[..i], &names[i + 1..]),
-        None => ("", names),
-    }
-}
-
-/// The name of value `v`, or the number.
-fn named(l: &mut Line, names: &str, v: usize) {
-    let (prefix, words) = parts(names);
-    match word(words, v as u64) {
+/// The name of value `v` in list `i`, or the number.
+fn named(l: &mut Line, i: usize, v: usize) {
+    let names = list(i);
+    match word(names, v as u64 + 1) {
         Some(w) => {
-            put(l, prefix);
+            put(l, word(names, 0).unwrap_or(""));
             put(l, w);
         }
         None => dec(l, v as isize),
     }
 }
 
-/// `A|B|0x40`: the named bits, then whatever is left in hex; "0" when no bit is set.
-/// For open flags, O_RDONLY stands for "none of the access-mode bits".
-fn flags(l: &mut Line, names: &str, v: usize) {
-    let (prefix, words) = parts(names);
+/// `A|B|0x40`: the named bits of list `i`, then whatever is left in hex; "0" when no bit is
+/// set. For open flags, O_RDONLY stands for "none of the access-mode bits".
+fn flags(l: &mut Line, i: usize, v: usize) {
+    let names = list(i);
+    let prefix = word(names, 0).unwrap_or("");
     let mut rest = v;
     let mut sep = "";
     let mut name = |l: &mut Line, w: &str| {
@@ -435,12 +439,12 @@ fn flags(l: &mut Line, names: &str, v: usize) {
         put(l, w);
         sep = "|";
     };
-    if names.as_ptr() == NAMES[0].as_ptr() && v & 3 == 0 {
+    if i == L_O && v & 3 == 0 {
         name(l, "RDONLY");
     }
     for bit in 0..64 {
         if rest >> bit & 1 != 0 {
-            if let Some(w) = word(words, bit) {
+            if let Some(w) = word(names, bit + 1) {
                 name(l, w);
                 rest ^= 1 << bit;
             }
