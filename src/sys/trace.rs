@@ -108,23 +108,23 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
 /// Print one call: `[side] name(arg, arg) = result`.
 pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
     let resumed = no_return(nr) && r != UNKNOWN && r != NOT_ISSUED;
-    let mut l = Line::new();
-    put(&mut l, if child() { "[child] " } else { "[parent] " });
+    *out() = Line::new();
+    put(if child() { "[child] " } else { "[parent] " });
     if resumed {
-        put(&mut l, "<... ");
+        put("<... ");
     }
     let i = find(nr);
     match word(SYSCALL_NAMES, i as u64) {
-        Some(w) => put(&mut l, w),
+        Some(w) => put(w),
         None => {
-            put(&mut l, "syscall_");
-            dec(&mut l, nr as isize);
+            put("syscall_");
+            dec(nr as isize);
         }
     }
     if resumed {
-        put(&mut l, " resumed>");
+        put(" resumed>");
     } else {
-        putc(&mut l, b'(');
+        putc(b'(');
         let mut kinds = SIGS.get(i).copied().unwrap_or(0);
         if nr == Sysno::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
             kinds = sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]);
@@ -132,29 +132,29 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
         let mut i = 0;
         while kinds & 31 != 0 {
             if i > 0 {
-                put(&mut l, ", ");
+                put(", ");
             }
-            arg(&mut l, kinds & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
+            arg(kinds & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
             kinds >>= 5;
             i += 1;
         }
-        putc(&mut l, b')');
+        putc(b')');
     }
     if r == NOT_ISSUED {
     } else if r == UNKNOWN {
-        put(&mut l, " = ?");
+        put(" = ?");
     } else if failed(r) {
         let n = -r as i32;
-        put(&mut l, " = -1 ");
-        put(&mut l, errno_name(n));
-        put(&mut l, " (");
-        put(&mut l, strerror(n));
-        putc(&mut l, b')');
+        put(" = -1 ");
+        put(errno_name(n));
+        put(" (");
+        put(strerror(n));
+        putc(b')');
     } else {
-        put(&mut l, " = ");
-        if nr == Sysno::mmap { hex(&mut l, r as usize) } else { dec(&mut l, r) }
+        put(" = ");
+        if nr == Sysno::mmap { hex(r as usize) } else { dec(r) }
     }
-    l.flush();
+    core::mem::take(out()).flush();
 }
 
 /// The error for a failed call: named after it (a few by what runix meant: `open`, `mkdir`),
@@ -335,131 +335,143 @@ fn list_at(p: usize) -> impl Iterator<Item = usize> {
     (0..).map(move |i| unsafe { *(p as *const usize).add(i) }).take_while(|&e| e != 0)
 }
 
-fn put(l: &mut Line, s: &str) {
-    let _ = l.write_str(s);
+/// The line being written: one at a time, as runix has one thread and printing a line makes
+/// no traced call.
+fn out() -> &'static mut Line {
+    struct Out(core::cell::UnsafeCell<Line>);
+    // SAFETY: runix never starts a thread.
+    unsafe impl Sync for Out {}
+    static OUT: Out = Out(core::cell::UnsafeCell::new(Line::new()));
+    // SAFETY: single-threaded (above), and no caller keeps the reference across another call
+    // of out(), so it is the only one while it lives.
+    unsafe { &mut *OUT.0.get() }
+}
+
+fn put(s: &str) {
+    let _ = out().write_str(s);
 }
 
 /// One ASCII character.
-fn putc(l: &mut Line, c: u8) {
+fn putc(c: u8) {
     // SAFETY: only ASCII is passed.
-    put(l, unsafe { core::str::from_utf8_unchecked(core::slice::from_ref(&c)) });
+    put(unsafe { core::str::from_utf8_unchecked(core::slice::from_ref(&c)) });
 }
 
 /// One argument `v` of kind `kind`; `next` is the argument after it (a length for k::DATA).
-fn arg(l: &mut Line, kind: u32, v: usize, next: usize) {
+fn arg(kind: u32, v: usize, next: usize) {
     match kind {
-        k::FD if v as i32 == libc::AT_FDCWD => put(l, "AT_FDCWD"),
+        k::FD if v as i32 == libc::AT_FDCWD => put("AT_FDCWD"),
         k::OCT => {
-            putc(l, b'0');
-            digits(l, v, 3);
+            putc(b'0');
+            digits(v, 3);
         }
-        k::STR | k::OPTSTR if v != 0 => quote(l, cstr(v), usize::MAX),
-        k::OPTSTR | k::PTR if v == 0 => put(l, "NULL"),
+        k::STR | k::OPTSTR if v != 0 => quote(cstr(v), usize::MAX),
+        k::OPTSTR | k::PTR if v == 0 => put("NULL"),
         k::DATA => {
             // SAFETY: k::DATA is a live buffer of `next` bytes (write(2)'s buf and count).
-            quote(l, unsafe { core::slice::from_raw_parts(v as *const u8, next) }, 32)
+            quote(unsafe { core::slice::from_raw_parts(v as *const u8, next) }, 32)
         }
-        k::PTR => hex(l, v),
+        k::PTR => hex(v),
         k::ARGV => {
-            putc(l, b'[');
+            putc(b'[');
             for (i, e) in list_at(v).enumerate() {
                 if i > 0 {
-                    put(l, ", ");
+                    put(", ");
                 }
-                quote(l, cstr(e), 32);
+                quote(cstr(e), 32);
             }
-            putc(l, b']');
+            putc(b']');
         }
         k::ENV => {
-            put(l, "[/* ");
-            dec(l, list_at(v).count() as isize);
-            put(l, " vars */]");
+            put("[/* ");
+            dec(list_at(v).count() as isize);
+            put(" vars */]");
         }
         k::HOW => {
             // SAFETY: k::HOW points to the caller's live struct open_how.
             let h = unsafe { &*(v as *const OpenHow) };
-            put(l, "{flags=");
-            flags(l, L_O, h.flags as usize);
-            put(l, ", resolve=");
-            flags(l, L_RESOLVE, h.resolve as usize);
-            putc(l, b'}');
+            put("{flags=");
+            flags(L_O, h.flags as usize);
+            put(", resolve=");
+            flags(L_RESOLVE, h.resolve as usize);
+            putc(b'}');
         }
         k::CLONE => {
-            flags(l, L_CLONE, v & !0xff);
+            flags(L_CLONE, v & !0xff);
             if v & 0xff != 0 {
-                putc(l, b'|');
-                named(l, L_SIG, v & 0xff);
+                putc(b'|');
+                named(L_SIG, v & 0xff);
             }
         }
         k::SOCK => {
-            named(l, L_SOCK_TYPE, v & 0xf);
+            named(L_SOCK_TYPE, v & 0xf);
             if v & !0xf != 0 {
-                putc(l, b'|');
-                flags(l, L_SOCK_FLAGS, v & !0xf);
+                putc(b'|');
+                flags(L_SOCK_FLAGS, v & !0xf);
             }
         }
         k::IOCTL => match IOCTLS.iter().position(|&r| r as usize == v) {
-            Some(i) => put(l, word(IOCTL_NAMES, i as u64).unwrap_or("")),
-            None => hex(l, v),
+            Some(i) => put(word(IOCTL_NAMES, i as u64).unwrap_or("")),
+            None => hex(v),
         },
         k::CAP => {
-            put(l, "CAP_");
-            put(l, crate::caps::name(v as u8));
+            put("CAP_");
+            put(crate::caps::name(v as u8));
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;
-            if VALUES >> i & 1 != 0 { named(l, i, v) } else { flags(l, i, v) }
+            if VALUES >> i & 1 != 0 { named(i, v) } else { flags(i, v) }
         }
-        _ => dec(l, v as isize),
+        _ => dec(v as isize),
     }
 }
 
 /// The name of value `v` in list `i`, or the number.
-fn named(l: &mut Line, i: usize, v: usize) {
+fn named(i: usize, v: usize) {
     let names = list(i);
     match word(names, v as u64 + 1) {
         Some(w) => {
-            put(l, word(names, 0).unwrap_or(""));
-            put(l, w);
+            put(word(names, 0).unwrap_or(""));
+            put(w);
         }
-        None => dec(l, v as isize),
+        None => dec(v as isize),
     }
 }
 
 /// `A|B|0x40`: the named bits of list `i`, then whatever is left in hex; "0" when no bit is
 /// set. For open flags, O_RDONLY stands for "none of the access-mode bits".
-fn flags(l: &mut Line, i: usize, v: usize) {
+fn flags(i: usize, v: usize) {
     let names = list(i);
     let prefix = word(names, 0).unwrap_or("");
     let mut rest = v;
     let mut sep = "";
-    let mut name = |l: &mut Line, w: &str| {
-        put(l, sep);
-        put(l, prefix);
-        put(l, w);
+    let mut name = |w: &str| {
+        put(sep);
+        put(prefix);
+        put(w);
         sep = "|";
     };
     if i == L_O && v & 3 == 0 {
-        name(l, "RDONLY");
+        name("RDONLY");
     }
     for bit in 0..64 {
         if rest >> bit & 1 != 0 {
             if let Some(w) = word(names, bit + 1) {
-                name(l, w);
+                name(w);
                 rest ^= 1 << bit;
             }
         }
     }
     if rest != 0 || sep.is_empty() {
-        put(l, sep);
-        hex(l, rest);
+        put(sep);
+        hex(rest);
     }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// `v` in base 1 << `shift` (8 or 16), no prefix.
-fn digits(l: &mut Line, mut v: usize, shift: u32) {
+fn digits(mut v: usize, shift: u32) {
     let mut d = [0u8; 22];
     let mut i = d.len();
     loop {
@@ -471,23 +483,23 @@ fn digits(l: &mut Line, mut v: usize, shift: u32) {
         }
     }
     // SAFETY: ASCII digits.
-    put(l, unsafe { core::str::from_utf8_unchecked(&d[i..]) });
+    put(unsafe { core::str::from_utf8_unchecked(&d[i..]) });
 }
 
-fn hex(l: &mut Line, v: usize) {
+fn hex(v: usize) {
     if v != 0 {
-        put(l, "0x");
+        put("0x");
     }
-    digits(l, v, 4);
+    digits(v, 4);
 }
 
-fn dec(l: &mut Line, v: isize) {
-    let _ = ufmt::uwrite!(l, "{}", v);
+fn dec(v: isize) {
+    let _ = ufmt::uwrite!(out(), "{}", v);
 }
 
 /// A C string as strace shows it: quoted, escaped, cut at `max` bytes with "...".
-fn quote(l: &mut Line, s: &[u8], max: usize) {
-    putc(l, b'"');
+fn quote(s: &[u8], max: usize) {
+    putc(b'"');
     for &c in s.iter().take(max) {
         let esc = match c {
             b'"' | b'\\' => c,
@@ -497,18 +509,18 @@ fn quote(l: &mut Line, s: &[u8], max: usize) {
             _ => b'x',
         };
         if esc == 0 {
-            putc(l, c);
+            putc(c);
         } else {
-            putc(l, b'\\');
-            putc(l, esc);
+            putc(b'\\');
+            putc(esc);
         }
         if esc == b'x' {
-            putc(l, HEX[c as usize >> 4]);
-            putc(l, HEX[c as usize & 15]);
+            putc(HEX[c as usize >> 4]);
+            putc(HEX[c as usize & 15]);
         }
     }
-    putc(l, b'"');
+    putc(b'"');
     if s.len() > max {
-        put(l, "...");
+        put("...");
     }
 }
