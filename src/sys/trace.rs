@@ -113,8 +113,8 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
     if resumed {
         put("<... ");
     }
-    let i = find(nr);
-    match word(SYSCALL_NAMES, i as u64) {
+    let (i, mut kinds) = find(nr);
+    match word(SYSCALL_NAMES, i) {
         Some(w) => put(w),
         None => {
             put("syscall_");
@@ -125,18 +125,18 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
         put(" resumed>");
     } else {
         putc(b'(');
-        let mut kinds = SIGS.get(i).copied().unwrap_or(0);
         if nr == Sysno::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
             kinds = sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]);
         }
-        let mut i = 0;
-        while kinds & 31 != 0 {
+        for (i, &v) in a.iter().enumerate() {
+            if kinds & 31 == 0 {
+                break;
+            }
             if i > 0 {
                 put(", ");
             }
-            arg(kinds & 31, a[i], a.get(i + 1).copied().unwrap_or(0));
+            arg(kinds & 31, v, a[(i + 1).min(5)]);
             kinds >>= 5;
-            i += 1;
         }
         putc(b')');
     }
@@ -161,9 +161,8 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
 /// about its last path argument.
 #[inline(never)]
 pub fn error(nr: Sysno, a: &[usize; 6], r: isize) -> Error {
-    let i = find(nr);
-    let name = if i < 6 { word(ERR_NAMES, i as u64) } else { word(SYSCALL_NAMES, i as u64) };
-    let mut kinds = SIGS.get(i).copied().unwrap_or(0);
+    let (i, mut kinds) = find(nr);
+    let name = if i < 6 { word(ERR_NAMES, i) } else { word(SYSCALL_NAMES, i) };
     let mut path: &[u8] = b"";
     for &v in a {
         if kinds & 31 == k::STR {
@@ -174,8 +173,12 @@ pub fn error(nr: Sysno, a: &[usize; 6], r: isize) -> Error {
     Error::sys(name.unwrap_or("?"), -r as i32, path)
 }
 
-fn find(nr: Sysno) -> usize {
-    NRS.iter().position(|&n| n == nr as u16).unwrap_or(NRS.len())
+/// The syscall's place in the tables (past their end if it is not there), and its kinds.
+fn find(nr: Sysno) -> (u64, u32) {
+    match NRS.iter().position(|&n| n == nr as u16) {
+        Some(i) => (i as u64, SIGS[i]),
+        None => (NRS.len() as u64, 0),
+    }
 }
 
 /// How `--trace` shows each argument: a kind per argument, 5 bits each, packed by `sig`
@@ -455,11 +458,11 @@ fn flags(i: usize, v: usize) {
         name("RDONLY");
     }
     for bit in 0..64 {
-        if rest >> bit & 1 != 0 {
-            if let Some(w) = word(names, bit + 1) {
-                name(w);
-                rest ^= 1 << bit;
-            }
+        if rest >> bit & 1 != 0
+            && let Some(w) = word(names, bit + 1)
+        {
+            name(w);
+            rest ^= 1 << bit;
         }
     }
     if rest != 0 || sep.is_empty() {
