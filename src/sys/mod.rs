@@ -58,6 +58,18 @@ pub fn call(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<usi
     call5(nr, a0, a1, a2, a3, 0)
 }
 
+/// `call` for the syscalls whose result is only success or failure.
+#[inline(never)]
+pub fn call0(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<(), Error> {
+    call5(nr, a0, a1, a2, a3, 0).map(drop)
+}
+
+/// `call` for the syscalls that return a file descriptor.
+#[inline(never)]
+pub fn call_fd(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<Fd, Error> {
+    call5(nr, a0, a1, a2, a3, 0).map(|fd| fd as Fd)
+}
+
 /// The syscall itself: the kernel's return value, -errno on failure.
 fn raw(nr: Sysno, a: &[usize; 6]) -> isize {
     // SAFETY: every argument is a plain integer or a pointer to a live value (C string,
@@ -259,22 +271,22 @@ pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
-    call(Sysno::openat, dirfd as usize, s(path), flags as usize, mode as usize).map(|fd| fd as Fd)
+    call_fd(Sysno::openat, dirfd as usize, s(path), flags as usize, mode as usize)
 }
 
 /// int close(int fd);
 pub fn close(fd: Fd) -> Result<(), Error> {
-    call(Sysno::close, fd as usize, 0, 0, 0).map(drop)
+    call0(Sysno::close, fd as usize, 0, 0, 0)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
-    call(Sysno::mkdirat, AT_FDCWD as usize, s(path), mode as usize, 0).map(drop)
+    call0(Sysno::mkdirat, AT_FDCWD as usize, s(path), mode as usize, 0)
 }
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
-    call(Sysno::unlinkat, AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0).map(drop)
+    call0(Sysno::unlinkat, AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0)
 }
 
 /// struct open_how of <linux/openat2.h> (libc's is non-exhaustive, so it cannot be built here).
@@ -291,24 +303,24 @@ pub struct OpenHow {
 pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, Error> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u64, mode: 0, resolve };
     let size = core::mem::size_of::<OpenHow>() as isize;
-    call(Sysno::openat2, dirfd as usize, s(path), p(&how), size as usize).map(|fd| fd as Fd)
+    call_fd(Sysno::openat2, dirfd as usize, s(path), p(&how), size as usize)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdirat(dirfd: Fd, path: &CStr, mode: u32) -> Result<(), Error> {
-    call(Sysno::mkdirat, dirfd as usize, s(path), mode as usize, 0).map(drop)
+    call0(Sysno::mkdirat, dirfd as usize, s(path), mode as usize, 0)
 }
 
 /// int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);
 pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Result<(), Error> {
     // The kernel's new_encode_dev: minor's low byte, major, then minor's high bits.
     let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
-    call(Sysno::mknodat, dirfd as usize, s(path), mode as usize, dev as usize).map(drop)
+    call0(Sysno::mknodat, dirfd as usize, s(path), mode as usize, dev as usize)
 }
 
 /// int symlinkat(const char *target, int newdirfd, const char *linkpath);
 pub fn symlinkat(target: &CStr, dirfd: Fd, path: &CStr) -> Result<(), Error> {
-    call(Sysno::symlinkat, s(target), dirfd as usize, s(path), 0).map(drop)
+    call0(Sysno::symlinkat, s(target), dirfd as usize, s(path), 0)
 }
 
 /// mode_t umask(mode_t mask); returns the previous mask.
@@ -327,7 +339,7 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     // SAFETY: struct stat is plain data; all-zero is a valid value.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
-    call(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize).map(drop)?;
+    call0(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize)?;
     Ok(Stat { dev: st.st_dev, mode: st.st_mode })
 }
 
@@ -345,7 +357,7 @@ pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     const PAGE: usize = 4096;
     let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
-    call(Sysno::mprotect, base, PAGE, 0, 0).map(drop)?;
+    call0(Sysno::mprotect, base, PAGE, 0, 0)?;
     Ok(Stack { top: base + PAGE + size })
 }
 
@@ -408,7 +420,7 @@ pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
 
 /// int kill(pid_t pid, int sig);
 pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
-    call(Sysno::kill, pid as usize, signal as usize, 0, 0).map(drop)
+    call0(Sysno::kill, pid as usize, signal as usize, 0, 0)
 }
 
 /// int execve(const char *path, char *const argv[], char *const envp[]);
@@ -455,7 +467,7 @@ pub fn getegid() -> u32 {
 pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
     // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
     let mut st = [0u64; 15];
-    call(Sysno::statfs, s(path), pm(&mut st), 0, 0).map(drop)?;
+    call0(Sysno::statfs, s(path), pm(&mut st), 0, 0)?;
     Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME))
 }
 
@@ -481,7 +493,7 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
         sv = [trace::FAKE_FD, trace::FAKE_FD + 1];
     }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
-    call(Sysno::socketpair, libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize).map(drop)?;
+    call0(Sysno::socketpair, libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize)?;
     Ok(sv)
 }
 
@@ -575,28 +587,28 @@ pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u6
 
 /// int umount2(const char *target, int flags);
 pub fn umount2(target: &CStr, flags: i32) -> Result<(), Error> {
-    call(Sysno::umount2, s(target), flags as usize, 0, 0).map(drop)
+    call0(Sysno::umount2, s(target), flags as usize, 0, 0)
 }
 
 /// int pivot_root(const char *new_root, const char *put_old);
 pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Error> {
-    call(Sysno::pivot_root, s(new_root), s(put_old), 0, 0).map(drop)
+    call0(Sysno::pivot_root, s(new_root), s(put_old), 0, 0)
 }
 
 /// int chroot(const char *path);
 pub fn chroot(path: &CStr) -> Result<(), Error> {
-    call(Sysno::chroot, s(path), 0, 0, 0).map(drop)
+    call0(Sysno::chroot, s(path), 0, 0, 0)
 }
 
 /// int chdir(const char *path);
 pub fn chdir(path: &CStr) -> Result<(), Error> {
-    call(Sysno::chdir, s(path), 0, 0, 0).map(drop)
+    call0(Sysno::chdir, s(path), 0, 0, 0)
 }
 
 /// int sethostname(const char *name, size_t len);
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();
-    call(Sysno::sethostname, s(name), b.len(), 0, 0).map(drop)
+    call0(Sysno::sethostname, s(name), b.len(), 0, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -604,7 +616,7 @@ pub fn sethostname(name: &CStr) -> Result<(), Error> {
 
 /// int unshare(int flags);
 pub fn unshare(flags: u64) -> Result<(), Error> {
-    call(Sysno::unshare, flags as usize, 0, 0, 0).map(drop)
+    call0(Sysno::unshare, flags as usize, 0, 0, 0)
 }
 
 /// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
@@ -616,29 +628,29 @@ pub fn loopback_up() -> Result<(), Error> {
         flags: i16,
         _pad: [u8; 22],
     }
-    let fd = call(Sysno::socket, libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0)? as Fd;
+    let fd = call(Sysno::socket, libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
     // Nothing else about a new namespace's lo needs keeping: set its flags outright. The
     // socket is close-on-exec; it goes with the execve.
     let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
     ifr.name[..2].copy_from_slice(b"lo");
-    call(Sysno::ioctl, fd as usize, 0x8914, p(&ifr), 0).map(drop).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
+    call0(Sysno::ioctl, fd, 0x8914, p(&ifr), 0).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
 }
 
 /// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.
 pub fn setgroups_none() -> Result<(), Error> {
-    call(Sysno::setgroups, 0, 0, 0, 0).map(drop)
+    call0(Sysno::setgroups, 0, 0, 0, 0)
 }
 
 /// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
 pub fn setresgid(gid: u32) -> Result<(), Error> {
     let g = gid as usize;
-    call(Sysno::setresgid, g, g, g, 0).map(drop)
+    call0(Sysno::setresgid, g, g, g, 0)
 }
 
 /// int setresuid(uid_t ruid, uid_t euid, uid_t suid);
 pub fn setresuid(uid: u32) -> Result<(), Error> {
     let u = uid as usize;
-    call(Sysno::setresuid, u, u, u, 0).map(drop)
+    call0(Sysno::setresuid, u, u, u, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,7 +658,7 @@ pub fn setresuid(uid: u32) -> Result<(), Error> {
 
 /// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
 pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
-    call(Sysno::prctl, option as usize, arg as usize, 0, 0).map(drop)
+    call0(Sysno::prctl, option as usize, arg as usize, 0, 0)
 }
 
 /// prctl(PR_CAPBSET_DROP, cap): the capability leaves the bounding set.
@@ -662,7 +674,7 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Er
     let lo = |v: u64| v as u32;
     let hi = |v: u64| (v >> 32) as u32;
     let data: [u32; 6] = [lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)];
-    call(Sysno::capset, p(&header), p(&data), 0, 0).map(drop)
+    call0(Sysno::capset, p(&header), p(&data), 0, 0)
 }
 
 /// int capget(cap_user_header_t hdr, cap_user_data_t data): this process's permitted set.
@@ -676,25 +688,25 @@ pub fn capget_permitted() -> Result<u64, Error> {
 /// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
 pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-    call(Sysno::seccomp, 1, 0, p(&fprog), 0).map(drop)
+    call0(Sysno::seccomp, 1, 0, p(&fprog), 0)
 }
 
 /// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.
 pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     let new = [soft, hard];
-    call(Sysno::prlimit64, 0, resource as usize, p(&new), 0).map(drop)
+    call0(Sysno::prlimit64, 0, resource as usize, p(&new), 0)
 }
 
 /// prlimit64(0, RLIMIT_NOFILE, NULL, &old): the soft limit on open files.
 pub fn nofile_limit() -> Result<u64, Error> {
     let mut old = [0u64; 2];
     let r = call(Sysno::prlimit64, 0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old));
-    r.map(drop).map(|_| old[0])
+    r.map(|_| old[0])
 }
 
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
-    call(Sysno::close_range, first as usize, last as usize, 0, 0).map(drop)
+    call0(Sysno::close_range, first as usize, last as usize, 0, 0)
 }
 
 /// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
@@ -708,7 +720,7 @@ pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
 /// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
 /// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
 pub fn setsid() -> Result<(), Error> {
-    call(Sysno::setsid, 0, 0, 0, 0).map(drop)
+    call0(Sysno::setsid, 0, 0, 0, 0)
 }
 
 /// int ioctl(int fd, unsigned long request, arg): `arg` is a number or a pointer.
@@ -723,7 +735,7 @@ pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error
 
 /// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.
 pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
-    call(Sysno::dup3, old as usize, new as usize, 0, 0).map(drop)
+    call0(Sysno::dup3, old as usize, new as usize, 0, 0)
 }
 
 /// sendmsg/recvmsg with one SCM_RIGHTS fd (unix(7)): the pty master, child to parent, as
@@ -757,12 +769,12 @@ pub fn send_fd(sock: Fd, fd: Fd) -> Result<(), Error> {
     let mut m = msg();
     m.cmsg[2] = fd as u32 as u64;
     msg_ptrs(&mut m);
-    call(Sysno::sendmsg, sock as usize, pm(&mut m.msghdr), 0, 0).map(drop)
+    call0(Sysno::sendmsg, sock as usize, pm(&mut m.msghdr), 0, 0)
 }
 
 /// int fchown(int fd, uid_t owner, gid_t group);
 pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
-    call(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0).map(drop)
+    call0(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0)
 }
 
 /// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
@@ -791,14 +803,13 @@ pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
 pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
     let mut old = 0u64;
     let r = call(Sysno::rt_sigprocmask, how as usize, p(&set), pm(&mut old), 8);
-    r.map(drop).map(|_| old)
+    r.map(|_| old)
 }
 
 /// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
 /// to be read as data, so none is lost between fork and exec, and none interrupts runix.
 pub fn signalfd(set: u64) -> Result<Fd, Error> {
-    let r = call(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize);
-    r.map(|fd| fd as Fd)
+    call_fd(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize)
 }
 
 /// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
@@ -836,7 +847,7 @@ struct KernelSigaction {
 /// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
 pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
     let act = KernelSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
-    call(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8).map(drop)
+    call0(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8)
 }
 
 // ---------------------------------------------------------------------------------------------
