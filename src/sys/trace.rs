@@ -51,11 +51,10 @@ fn child() -> bool {
     CHILD.load(Ordering::Relaxed) != 0
 }
 
-/// What is known of a call's result when its line is printed, besides the kernel's own
-/// return value (a result, or -errno).
-/// Printed before a call that does not return when it succeeds (execve, exit_group).
+/// What a line says of a call's result, besides the kernel's own return value (a result, or
+/// -errno): nothing yet, before a call that does not return when it succeeds (` = ?`)...
 const UNKNOWN: isize = isize::MIN;
-/// --dry-run: not issued.
+/// ...or that --dry-run did not issue it (no result at all).
 pub const NOT_ISSUED: isize = isize::MIN + 1;
 
 /// The kernel's return value `r` is an error: -4095..=-1.
@@ -140,19 +139,21 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
         }
         putc(b')');
     }
-    if r == NOT_ISSUED {
-    } else if r == UNKNOWN {
-        put(" = ?");
-    } else if failed(r) {
-        let n = -r as i32;
-        put(" = -1 ");
-        put(errno_name(n));
-        put(" (");
-        put(strerror(n));
-        putc(b')');
-    } else {
-        put(" = ");
-        if nr == Sysno::mmap { hex(r as usize) } else { dec(r) }
+    match r {
+        NOT_ISSUED => {}
+        UNKNOWN => put(" = ?"),
+        r if failed(r) => {
+            let n = -r as i32;
+            put(" = -1 ");
+            put(errno_name(n));
+            put(" (");
+            put(strerror(n));
+            putc(b')');
+        }
+        r => {
+            put(" = ");
+            if nr == Sysno::mmap { hex(r as usize) } else { dec(r) }
+        }
     }
     core::mem::take(out()).flush();
 }
