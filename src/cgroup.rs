@@ -496,6 +496,7 @@ impl Cgroups {
         let need = lim.need();
         let mut nb = [0u8; 48];
         let mut parent = [0u8; 1024];
+        let mut allow: sys::Fd = -1;
         for (i, &c) in FILE_CTRL.iter().enumerate() {
             // The devices.allow entry stands for all the rules after the first.
             let Some((v1, v2)) = fields(FILES, b',').nth(i.min(9)).and_then(|n| cut(n, b' ')) else { continue };
@@ -519,9 +520,24 @@ impl Cgroups {
                 }
                 None => continue,
             };
-            if !file.is_empty() {
-                write_file(d, file, v, true)?;
+            if file.is_empty() {
+                continue;
             }
+            if i < 9 {
+                write_file(d, file, v, true)?;
+                continue;
+            }
+            // The allow rules: one write each, as the kernel takes them, through one open
+            // file (a fifth of the syscalls of one open/write/close each).
+            if allow < 0 {
+                allow = sys::openat(sys::AT_FDCWD, join(d, b"/", file)?.as_cstr(), libc::O_WRONLY, 0)?;
+            }
+            #[cfg(test)]
+            tests::fake_write(&join(d, b"/", file)?, v)?;
+            sys::write_all(allow, v)?;
+        }
+        if allow >= 0 {
+            sys::close(allow)?;
         }
         Ok(())
     }
