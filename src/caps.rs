@@ -189,8 +189,13 @@ pub fn drop_bounding(keep: u64) -> Result<(), Error> {
 /// less what runix itself does not hold: no process can give itself more (capabilities(7)),
 /// so `--privileged` means all that runix has.
 pub fn apply(s: Sets) -> Result<(), Error> {
-    let held = crate::sys::capget_permitted()?;
-    crate::sys::capset(s.effective & held, s.permitted & held, s.inheritable)
+    match crate::sys::capset(s.effective, s.permitted, s.inheritable) {
+        Err(e) if e.errno() == libc::EPERM => {
+            let held = crate::sys::capget_permitted()?;
+            crate::sys::capset(s.effective & held, s.permitted & held, s.inheritable)
+        }
+        r => r,
+    }
 }
 
 #[cfg(test)]

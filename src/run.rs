@@ -56,10 +56,10 @@ struct Child<'a> {
 pub fn run(spec: &Spec) -> Result<i32, Error> {
     rootfs::check_root(spec)?;
     // Without root, a user namespace makes the caller root inside (and nothing more).
-    let (euid, egid) = (sys::geteuid(), sys::getegid());
+    let euid = sys::geteuid();
     let map = match spec.userns || euid != 0 {
         true if !spec.new_net => return Err(Error::msg("--net host cannot be used in a user namespace (the host network's sysfs cannot be mounted there)", b"")),
-        true => Some(userns::plan(euid, egid)?),
+        true => Some(userns::plan(euid, sys::getegid())?),
         false => None,
     };
     let mut limits = spec.limits;
