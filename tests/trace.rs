@@ -80,7 +80,7 @@ fn trace_lists_what_strace_sees() {
         "[child] pivot_root(\".\", \".\") = 0",
         "[child] umount2(\".\", MNT_DETACH) = 0",
         "[parent] clone(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|SIGCHLD, 0x",
-        "[parent] write(3, \"9\", 1) = 1",
+        "[parent] write(4, \"9\", 1) = 1",
     ] {
         assert!(o.stderr.contains(want), "missing {want:?} in\n{}", o.stderr);
     }
