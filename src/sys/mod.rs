@@ -738,12 +738,14 @@ pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     unit(call(Sysno::fchown, const { sig(&[k::FD, k::INT, k::INT]) }, [fd as usize, uid as usize, gid as usize, 0, 0, 0]), "fchown", b"")
 }
 
-/// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
-/// 0 (EOF) once it is not, and takes nothing from the socket either way.
+/// Whether the other end of a socket pair is still open: ppoll with a zero timeout reports
+/// POLLHUP once it is closed, even while a message it sent ("go") waits unread, where a peek
+/// would see that message and not the EOF behind it. Takes nothing from the socket.
 pub fn peer_alive(sock: Fd) -> bool {
-    let mut b = [0u8; 1];
-    let flags = (libc::MSG_PEEK | libc::MSG_DONTWAIT) as usize;
-    call(Sysno::recvfrom, const { sig(&[k::FD, k::BUF, k::INT, k::INT, k::PTR, k::PTR]) }, [sock as usize, pm(&mut b), 1, flags, 0, 0]) != Ok(0)
+    let mut fds = [libc::pollfd { fd: sock, events: 0, revents: 0 }];
+    let zero = [0u64; 2];
+    let r = call(Sysno::ppoll, const { sig(&[k::PTR, k::INT, k::PTR, k::PTR, k::INT]) }, [pm(&mut fds), 1, p(&zero), 0, 0, 0]);
+    r.is_err() || fds[0].revents & libc::POLLHUP == 0
 }
 
 // ---------------------------------------------------------------------------------------------
