@@ -776,13 +776,14 @@ pub fn signalfd(set: u64) -> Result<Fd, Error> {
     sys(r, "signalfd4", b"").map(|fd| fd as Fd)
 }
 
-/// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
-pub fn read_signal(fd: Fd) -> Result<i32, Error> {
+/// Read one signal from a signalfd: its number and how it was sent (struct signalfd_siginfo's
+/// ssi_signo and ssi_code: SI_USER from kill(2), SI_KERNEL from a terminal).
+pub fn read_signal(fd: Fd) -> Result<(i32, i32), Error> {
     let mut info = [0u32; 32];
     // SAFETY: a [u32; 32] viewed as its 128 bytes, the size of struct signalfd_siginfo.
     let bytes = unsafe { core::slice::from_raw_parts_mut(info.as_mut_ptr() as *mut u8, 128) };
     read(fd, bytes)?;
-    Ok(info[0] as i32)
+    Ok((info[0] as i32, info[2] as i32))
 }
 
 /// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
