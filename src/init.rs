@@ -19,7 +19,7 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
     sys::close(sock)?;
     loop {
         match sys::read_signal(sigfd)? {
-            libc::SIGCHLD => {
+            (libc::SIGCHLD, _) => {
                 // Reap all that have ended: the command, and orphans reparented to PID 1.
                 while let Ok((p @ 1.., status)) = sys::wait(-1, libc::WNOHANG) {
                     if p == pid {
@@ -27,7 +27,10 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
                     }
                 }
             }
-            s => {
+            // What a terminal sends (^C, a resize) goes to its whole foreground process group,
+            // the command with init: passed on, it would reach the command twice.
+            (_, libc::SI_KERNEL) => {}
+            (s, _) => {
                 let _ = sys::kill(pid, s);
             }
         }

@@ -97,7 +97,7 @@ pub fn supervise(pid: i32, sigfd: Fd, master: Fd) -> Result<i32, Error> {
     loop {
         sys::poll(&mut fds[..n])?;
         if fds[0].revents != 0 {
-            match sys::read_signal(sigfd)? {
+            match sys::read_signal(sigfd)?.0 {
                 libc::SIGCHLD => {
                     let (p, status) = sys::wait(pid, libc::WNOHANG)?;
                     if p == pid {

@@ -777,12 +777,14 @@ pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     call0(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0)
 }
 
-/// Whether the other end of a socket pair is still open: recvfrom(MSG_PEEK|MSG_DONTWAIT) says
-/// 0 (EOF) once it is not, and takes nothing from the socket either way.
+/// Whether the other end of a socket pair is still open: ppoll with a zero timeout reports
+/// POLLHUP once it is closed, even while a message it sent ("go") waits unread, where a peek
+/// would see that message and not the EOF behind it. Takes nothing from the socket.
 pub fn peer_alive(sock: Fd) -> bool {
-    let mut b = [0u8; 1];
-    let flags = (libc::MSG_PEEK | libc::MSG_DONTWAIT) as usize;
-    !matches!(call(Sysno::recvfrom, sock as usize, pm(&mut b), 1, flags), Ok(0))
+    let mut fds = [libc::pollfd { fd: sock, events: 0, revents: 0 }];
+    let zero = [0u64; 2];
+    let r = call(Sysno::ppoll, pm(&mut fds), 1, p(&zero), 0);
+    r.is_err() || fds[0].revents & libc::POLLHUP == 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,13 +814,14 @@ pub fn signalfd(set: u64) -> Result<Fd, Error> {
     call_fd(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize)
 }
 
-/// Read one signal from a signalfd: its number (struct signalfd_siginfo's ssi_signo).
-pub fn read_signal(fd: Fd) -> Result<i32, Error> {
+/// Read one signal from a signalfd: its number and how it was sent (struct signalfd_siginfo's
+/// ssi_signo and ssi_code: SI_USER from kill(2), SI_KERNEL from a terminal).
+pub fn read_signal(fd: Fd) -> Result<(i32, i32), Error> {
     let mut info = [0u32; 32];
     // SAFETY: a [u32; 32] viewed as its 128 bytes, the size of struct signalfd_siginfo.
     let bytes = unsafe { core::slice::from_raw_parts_mut(info.as_mut_ptr() as *mut u8, 128) };
     read(fd, bytes)?;
-    Ok(info[0] as i32)
+    Ok((info[0] as i32, info[2] as i32))
 }
 
 /// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
