@@ -4,29 +4,10 @@
 
 mod common;
 use common::*;
-use std::collections::BTreeMap;
-use std::fs;
-use std::os::unix::fs::{symlink, MetadataExt};
-use std::path::Path;
 
-/// Every file under `dir` with its size, mode and mtime: to prove runix wrote nothing there.
-fn tree(dir: &Path) -> BTreeMap<String, (u64, u32, i64)> {
-    fn walk(d: &Path, base: &Path, out: &mut BTreeMap<String, (u64, u32, i64)>) {
-        for e in fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            let m = fs::symlink_metadata(&p).unwrap();
-            out.insert(p.strip_prefix(base).unwrap().display().to_string(), (m.size(), m.mode(), m.mtime()));
-            if m.is_dir() {
-                walk(&p, base, out);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    let m = fs::symlink_metadata(dir).unwrap();
-    out.insert(".".into(), (m.size(), m.mode(), m.mtime()));
-    walk(dir, dir, &mut out);
-    out
-}
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);

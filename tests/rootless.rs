@@ -9,7 +9,7 @@
 
 mod common;
 use common::*;
-use std::collections::BTreeMap;
+
 use std::ffi::CString;
 use std::fs;
 use std::io::{Read, Write};
@@ -186,25 +186,6 @@ fn have_helpers() -> bool {
         eprintln!("skipped the full-range part: no newuidmap/newgidmap (apt-get install uidmap)");
     }
     have
-}
-
-/// Every file under `dir` with its size, mode and mtime: to prove runix wrote nothing there.
-fn tree(dir: &Path) -> BTreeMap<String, (u64, u32, i64)> {
-    fn walk(d: &Path, base: &Path, out: &mut BTreeMap<String, (u64, u32, i64)>) {
-        for e in fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            let m = fs::symlink_metadata(&p).unwrap();
-            out.insert(p.strip_prefix(base).unwrap().display().to_string(), (m.size(), m.mode(), m.mtime()));
-            if m.is_dir() {
-                walk(&p, base, out);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    let m = fs::symlink_metadata(dir).unwrap();
-    out.insert(".".into(), (m.size(), m.mode(), m.mtime()));
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The line of /proc/mounts for mount point `p`.

@@ -2,7 +2,9 @@
 //! themselves, bounded runs, and snapshots of the host to prove nothing was left behind.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::io::Read;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -197,4 +199,23 @@ pub fn host() -> Host {
         .map(|l| l.split(' ').skip(3).collect::<Vec<_>>().join(" "))
         .collect();
     Host { mounts, hostname: fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), cgroups: runix_cgroups() }
+}
+
+/// Every file under `dir` with its size, mode and mtime: to prove runix wrote nothing there.
+pub fn tree(dir: &Path) -> BTreeMap<String, (u64, u32, i64)> {
+    fn walk(d: &Path, base: &Path, out: &mut BTreeMap<String, (u64, u32, i64)>) {
+        for e in fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            out.insert(p.strip_prefix(base).unwrap().display().to_string(), (m.size(), m.mode(), m.mtime()));
+            if m.is_dir() {
+                walk(&p, base, out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    let m = fs::symlink_metadata(dir).unwrap();
+    out.insert(".".into(), (m.size(), m.mode(), m.mtime()));
+    walk(dir, dir, &mut out);
+    out
 }
