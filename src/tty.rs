@@ -122,8 +122,15 @@ pub fn supervise(pid: i32, sigfd: Fd, master: Fd) -> Result<i32, Error> {
                     Ok(k @ 1..) => {
                         let _ = sys::write_all(to, &buf[..k]);
                     }
-                    // EOF or EIO (no slave open any more): stop watching this one.
-                    _ => fds[from].fd = -1,
+                    // EOF or EIO (no slave open any more): stop watching this one. The end of
+                    // a piped stdin goes on as the terminal's end-of-file character (^D), so
+                    // `echo hi | runix run -t ... cat` ends as it would on a terminal.
+                    _ => {
+                        if from == 1 {
+                            let _ = sys::write_all(master, b"\x04");
+                        }
+                        fds[from].fd = -1;
+                    }
                 }
             }
         }

@@ -510,6 +510,20 @@ fn own_session_without_a_controlling_terminal() {
     assert!(err.contains("/dev/tty: No such device or address"), "{err}");
 }
 
+/// `-t` with stdin from a pipe: the end of the input reaches the container as the terminal's
+/// end-of-file, so the command ends (without it, `cat` on the pty would wait forever).
+#[test]
+fn tty_with_piped_input_ends_at_its_end() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let o = run_in(&["run", "-t", "-r", r.s(), "cat"], "hi\n", 20);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The pty echoes the input and cat repeats it, each line ending in \r\n.
+    assert_eq!(o.stdout.matches("hi\r\n").count(), 2, "{:?}", o.stdout);
+}
+
 /// Without --init the shell is PID 1: the signals runix passes on reach its traps, and the
 /// exit statuses are 0, N, and 128+N.
 #[test]
