@@ -16,7 +16,7 @@ RUNS="${RUNS:-300}"
 mkdir -p "$OUT"
 [ "$(id -u)" = 0 ] || { echo "make bench needs root" >&2; exit 1; }
 
-# An OCI bundle for crun and runc with what runix does: those four namespaces, /proc, `true`.
+# An OCI bundle for crun and runc with what runix does: its six namespaces, mounts and masked paths.
 BUNDLE="$OUT/bundle"
 rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
 python3 - "$BUNDLE/config.json" "$ROOT" <<'PY'
