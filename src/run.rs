@@ -54,6 +54,11 @@ struct Child<'a> {
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
+    // The signals runix passes on are blocked from the start and read from a signalfd later,
+    // so none is lost while the container starts, and none kills runix between making a
+    // cgroup and removing it. SIGPIPE too: a closed stdout or stderr (`--trace 2>&1 | head`)
+    // is an error to runix, not its death.
+    let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     rootfs::check_root(spec)?;
     // Without root, a user namespace makes the caller root inside (and nothing more).
     let euid = sys::geteuid();
@@ -81,7 +86,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         caps &= !caps::bit(caps::CAP_MKNOD);
         info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
-    let r = start_and_wait(spec, &cg, map, caps);
+    let r = start_and_wait(spec, &cg, map, caps, old_mask);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -93,11 +98,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64) -> Result<i32, Error> {
-    // The signals runix passes on are blocked from now on and read from a signalfd later, so
-    // none is lost while the container starts, and none kills runix before it cleans up.
-    // SIGPIPE too: a closed stdout is an error to runix, not its death.
-    let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
+fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64) -> Result<i32, Error> {
     let [ours, theirs] = sys::socketpair()?;
     let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map, caps };
     let mut flags = CLONE_FLAGS;

@@ -110,6 +110,41 @@ fn trace_is_silent_when_off() {
     assert_eq!((o.code, o.stderr.as_str()), (0, ""));
 }
 
+/// `runix run --trace ... 2>&1 | head`: once the reader is gone, every trace line fails with
+/// EPIPE. runix goes on, runs the command, removes its cgroups and exits with its status;
+/// SIGPIPE must not kill it with cgroups made and not yet removed.
+#[test]
+fn a_closed_stderr_does_not_kill_runix() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let before = host();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(runix())
+        .args(["run", "--trace", "-r", r.s(), "-p", "20", "-m", "64m", "sh", "-c", "exit 3"])
+        .stdin(std::process::Stdio::null())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("runix did not finish in 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!((status.code(), status.signal()), (Some(3), None));
+    assert_eq!(host(), before, "runix left something behind");
+}
+
 /// --dry-run as an unprivileged user: it needs no root, makes nothing, and prints the plan.
 #[test]
 fn dry_run_makes_nothing_and_needs_no_root() {
