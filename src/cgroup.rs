@@ -345,7 +345,7 @@ impl Layout {
         let own = read_file(c"/proc/self/comm", &mut comm)?;
         let mut removed = 0;
         for d in &self.dirs[self.lo..self.n] {
-            let r = for_each_entry(d.as_cstr(), &mut |name| {
+            let r = for_each_entry(d.as_cstr(), &mut |name, _| {
                 match name.strip_prefix(b"runix-") {
                     Some(pid) if num(pid).is_some() && !alive(pid, own) => {
                         rmdir_kill(&join(d.bytes(), b"/", name)?)?;
@@ -376,9 +376,10 @@ fn alive(pid: &[u8], own_comm: &[u8]) -> bool {
     }
 }
 
-/// Call `f` with each name in `dir` (getdents64(2) gives struct linux_dirent64 records:
-/// d_ino u64, d_off i64, d_reclen u16, d_type u8, then the NUL-terminated name).
-fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+/// Call `f` with each name in `dir` and its type (DT_*) (getdents64(2) gives struct
+/// linux_dirent64 records: d_ino u64, d_off i64, d_reclen u16, d_type u8, then the
+/// NUL-terminated name).
+fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Error>) -> Result<(), Error> {
     let fd = sys::openat(sys::AT_FDCWD, dir, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
     let mut buf = [0u8; 2048];
     let r = 'outer: loop {
@@ -391,7 +392,7 @@ fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> 
         while let Some(rec) = buf[..n].get(off..) {
             let len = rec.get(16..18).map_or(0, |l| u16::from_ne_bytes([l[0], l[1]]) as usize);
             let Some(name) = rec.get(19..len) else { break };
-            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name)) {
+            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name), rec[18]) {
                 break 'outer Err(e);
             }
             off += len;
@@ -438,8 +439,10 @@ impl Cgroups {
     fn make_or_undo(&mut self, lim: &Limits, pid: i32) -> Result<(), Error> {
         let r = self.make(lim, pid);
         if r.is_err() {
-            // The first error is the one to report; a cleanup failure would only hide it.
-            let _ = self.remove();
+            // The first error is the one returned; a cleanup failure is said too, once.
+            if let Err(e) = self.remove() {
+                crate::log::error(&e);
+            }
         }
         r
     }
@@ -684,6 +687,12 @@ fn mkdir_fresh(d: &Path) -> Result<(), Error> {
 /// lists (the container is over; left alone, its PID namespace dies with its PID 1 anyway) and
 /// retry, for at most a second. Already gone is fine.
 fn rmdir_kill(d: &Path) -> Result<(), Error> {
+    rmdir_tree(d, 8)
+}
+
+/// rmdir_kill, and child cgroups first: a privileged container may make its own under its
+/// cgroup namespace's root, and rmdir says EBUSY while they are there. At most `depth` levels.
+fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
     let mut tries = 0;
     loop {
         #[cfg(test)]
@@ -693,10 +702,18 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
         match r {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
                 tries += 1;
+                // Errors here show up as the final EBUSY.
+                if depth > 0 {
+                    let _ = for_each_entry(d.as_cstr(), &mut |name, kind| match kind == libc::DT_DIR && name != b"." && name != b".." {
+                        true => rmdir_tree(&join(d.bytes(), b"/", name)?, depth - 1),
+                        false => Ok(()),
+                    });
+                }
                 if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
-                    // Errors here show up as the final EBUSY.
                     let _ = for_each_line(p.as_cstr(), &mut |pid| {
-                        if let Some(pid) = num(pid) {
+                        // v2 lists 0 for a task leaving, or one in a PID namespace we cannot
+                        // see: kill(0) would be runix's own process group.
+                        if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
                             let _ = sys::kill(pid as i32, libc::SIGKILL);
                         }
                         Ok(true)

@@ -271,7 +271,7 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         }
         i += 1;
         if a.len() > 2 && a[1] == b'v' && a[2..].iter().all(|&c| c == b'v') {
-            out.verbosity = out.verbosity.saturating_add(a.len() as u8 - 1); // -vv, -vvv
+            out.verbosity = out.verbosity.saturating_add(u8::try_from(a.len() - 1).unwrap_or(u8::MAX)); // -vv, -vvv
             continue;
         }
         // `-x`, `--name` or `--name=value`.

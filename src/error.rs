@@ -247,14 +247,14 @@ EOVERFLOW Value too large for defined data type\n\
 \n\
 \n\
 \n\
+ELIBBAD Accessing a corrupted shared library\n\
 \n\
 \n\
 \n\
 \n\
 \n\
 \n\
-\n\
-\n\
+EUSERS Too many users\n\
 \n\
 \n\
 \n\
@@ -380,5 +380,8 @@ pub mod tests {
         assert_eq!(strerror(libc::EOVERFLOW), "Value too large for defined data type");
         assert_eq!(strerror(libc::ESTALE), "Stale file handle");
         assert_eq!(errno_name(libc::EDQUOT), "EDQUOT");
+        // clone's "user namespaces nested too deep", execve's bad ELF interpreter.
+        assert_eq!((errno_name(libc::EUSERS), strerror(libc::EUSERS)), ("EUSERS", "Too many users"));
+        assert_eq!(strerror(libc::ELIBBAD), "Accessing a corrupted shared library");
     }
 }

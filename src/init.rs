@@ -15,8 +15,12 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
     let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
     let stack = sys::mmap_stack(64 * 1024)?;
     let pid = sys::clone(libc::SIGCHLD as u64, &stack, command, arg)?;
-    // The command reports a failed execve to runix itself; this copy would hide its EOF.
-    sys::close(sock)?;
+    // PID 1 never execs, so what CLOEXEC would close must be closed here: the socket (the
+    // command reports a failed execve to runix itself; this copy would hide its EOF) and
+    // runix's fds of host directories, which a process that can ptrace PID 1 would reach
+    // through /proc/1/fd (CVE-2024-21626).
+    let _ = sock;
+    crate::exec::close_fds(&[sigfd])?;
     loop {
         match sys::read_signal(sigfd)? {
             (libc::SIGCHLD, _) => {

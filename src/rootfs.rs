@@ -283,9 +283,9 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
 }
 
 /// Whether the image's /etc/group has gid 5, read from the fd openat2 gave (close-on-exec,
-/// so it is left open).
+/// so it is left open). O_NONBLOCK: a FIFO there would block the open for ever.
 fn has_tty_group(root: Fd) -> bool {
-    let Ok(fd) = open_in(root, c"/etc/group", libc::O_RDONLY, false) else { return false };
+    let Ok(fd) = open_in(root, c"/etc/group", libc::O_RDONLY | libc::O_NONBLOCK, false) else { return false };
     let mut found = false;
     let _ = cgroup::each_line(fd, b"/etc/group", &mut |line| {
         found = gid_is_5(line);

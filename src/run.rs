@@ -86,7 +86,9 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         caps &= !caps::bit(caps::CAP_MKNOD);
         info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
-    let r = start_and_wait(spec, &cg, map, caps, old_mask);
+    // An error keeps its path in one of a few slots that later failed calls reuse (the
+    // rmdir retries below): kept whole, in a Wire, until it is printed.
+    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Wire::new);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -94,7 +96,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         (Err(_), Err(e)) => crate::log::error(&e),
         _ => {}
     }
-    r
+    r.map_err(|w| w.error())
 }
 
 #[inline(never)]
@@ -139,9 +141,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         let ids = (child.spec.map_user, child.spec.map_group);
         let maps = |m| userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids);
         if let Err(e) = cg.add(pid).and_then(|_| child.map.map_or(Ok(()), maps)).and_then(|_| sys::sync_wake(sock)) {
-            let _ = sys::kill(pid, libc::SIGKILL);
-            let _ = sys::wait4(pid);
-            return Err(e);
+            return Err(kill_child(pid, e));
         }
     }
     if trace::dry_run() {
@@ -153,7 +153,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         trace::set_child(false);
     }
-    let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
+    let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET).map_err(|e| kill_child(pid, e))?;
     // Sync 2: with -t first the pty's master; then a setup error from the child, or EOF once
     // its execve closed the CLOEXEC socket.
     let mut wire = Wire::new(Error::msg("", b""));
@@ -163,7 +163,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             Ok(Recv::Fd(fd)) => master = fd,
             Ok(Recv::Eof) => break Ok(false),
             Ok(Recv::Value) => break Ok(true),
-            Err(e) => break Err(e),
+            Err(e) => break Err(kill_child(pid, e)),
         }
     };
     info!("(parent) waiting for ", pid as u64);
@@ -190,6 +190,14 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         report_usage(cg, child.spec, status)?;
     }
     Ok(code)
+}
+
+/// A failure before runix supervises the child: the child goes too, and is reaped, so the
+/// cgroups can be removed and no process is left behind.
+fn kill_child(pid: i32, e: Error) -> Error {
+    let _ = sys::kill(pid, libc::SIGKILL);
+    let _ = sys::wait4(pid);
+    e
 }
 
 /// After the container: an OOM kill is said plainly (the status alone says only SIGKILL), and

@@ -44,20 +44,27 @@ pub fn switch(uid: u32, gid: u32, setgroups: bool) -> Result<(), Error> {
 /// The first line of `file` for which `f` says something; None when the file is missing.
 fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Option<T>, Error> {
     let mut found = None;
-    match cgroup::for_each_line(file, &mut |line| {
+    // O_NONBLOCK: the image may make the file a FIFO, which would block the open (and runix,
+    // waiting for its child) for ever; opened so, it reads as empty.
+    let fd = match sys::openat(sys::AT_FDCWD, file, libc::O_RDONLY | libc::O_NONBLOCK, 0) {
+        Err(e) if e.errno() == libc::ENOENT => return Ok(None),
+        r => r?,
+    };
+    let r = cgroup::each_line(fd, file.to_bytes(), &mut |line| {
         found = f(line);
         Ok(found.is_none())
-    }) {
-        Err(e) if e.errno() == libc::ENOENT => Ok(None),
-        r => r.map(|_| found),
-    }
+    });
+    let _ = sys::close(fd);
+    r.map(|_| found)
 }
 
+/// A uid or gid. 4294967295 is (uid_t)-1, which setresuid(2) takes as "leave unchanged": it
+/// would keep the command at uid 0, so it is no id.
 pub fn number(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u32))
+    s.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u32)).filter(|&n| n != u32::MAX)
 }
 
 /// `name:x:uid:gid:...` matching `user` by name, or by uid when `user` is a number.
@@ -93,7 +100,9 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(number(b"0"), Some(0));
-        assert_eq!(number(b"4294967295"), Some(u32::MAX));
+        assert_eq!(number(b"4294967294"), Some(u32::MAX - 1));
+        // (uid_t)-1: setresuid would leave the uid as it is.
+        assert_eq!(number(b"4294967295"), None);
         assert_eq!(number(b"4294967296"), None);
         assert_eq!(number(b"-1"), None);
         assert_eq!(number(b""), None);

@@ -12,35 +12,6 @@ use std::process::Command;
 /// Seconds one container may take; bash and apt start in well under one.
 const SECS: u64 = 60;
 
-fn manifest() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The complete Debian root, or None after saying why there is none. `make test` passes its
-/// path in RUNIX_DEBIAN_ROOT; a bare `cargo test` finds it the way the Makefile names it.
-/// Under CI=true a missing root fails the test: `make test` makes it before any test runs.
-fn debian() -> Option<PathBuf> {
-    if !need_root() {
-        return None;
-    }
-    let root = match std::env::var_os("RUNIX_DEBIAN_ROOT") {
-        Some(p) => manifest().join(p),
-        None => {
-            let out = Command::new(manifest().join("tests/debian/mirror.sh")).output().unwrap();
-            let source = String::from_utf8(out.stdout).unwrap();
-            let suite = source.split_whitespace().nth(1).unwrap_or("unknown");
-            manifest().join(format!("target/debian-{suite}"))
-        }
-    };
-    // Written by the Makefile only after debootstrap succeeded.
-    if root.join(".runix-complete").is_file() {
-        return Some(root);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: no complete Debian root at {} (`make debian-root` makes it)", root.display());
-    eprintln!("skipped: no complete Debian root at {} (run `sudo make debian-root`)", root.display());
-    None
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }

@@ -8,6 +8,7 @@ use common::*;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
+use std::process::Command;
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);
@@ -28,8 +29,10 @@ fn every_namespace_is_new_except_net_with_net_host() {
     let r = Root::busybox();
     let host_ns = |n: &str| fs::read_link(format!("/proc/self/ns/{n}")).unwrap().display().to_string();
     let inside = ok(&["run", "-r", r.s(), "sh", "-c", "for n in cgroup ipc mnt net pid uts user; do echo $n $(readlink /proc/self/ns/$n); done"]);
+    assert_eq!(inside.lines().count(), 7, "{inside}");
     for line in inside.lines() {
         let (n, link) = line.split_once(' ').unwrap();
+        assert!(link.starts_with(&format!("{n}:[")), "{line}");
         if n == "user" {
             assert_eq!(link, host_ns(n), "no user namespace for root by default");
         } else {
@@ -322,4 +325,21 @@ fn bad_filesystem_input_exits_125_and_leaves_nothing() {
     fails(&["run", "-r", r.s(), "-w", "/missing", "true"], 125, "runix: chdir(/missing): No such file or directory\n");
     fails(&["run", "-r", r.s(), "--overlay-upper", "/no/such", "true"], 125, "runix: overlay upper(/no/such): No such file or directory\n");
     assert_eq!(host(), before);
+}
+
+/// The image's /etc/group (read on every run) and /etc/passwd (with -u) as FIFOs: they read
+/// as empty. A blocking open would hang runix, which waits for its child with the signals
+/// it forwards blocked.
+#[test]
+fn fifos_in_etc_do_not_hang_runix() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    for f in ["etc/group", "etc/passwd"] {
+        assert!(Command::new("mkfifo").arg(r.path.join(f)).status().unwrap().success());
+    }
+    // (awk, not id: id would block on the FIFO itself, looking up names.)
+    let o = run_in(&["run", "-r", r.s(), "-u", "7:8", "awk", "/^[UG]id/ { print $2 }", "/proc/self/status"], "", 20);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "7\n8\n", ""));
 }

@@ -323,6 +323,12 @@ struct TestCgroup(PathBuf);
 
 impl Drop for TestCgroup {
     fn drop(&mut self) {
+        // A runix-PID cgroup a failed run left inside would keep this one: children first.
+        if let Ok(entries) = fs::read_dir(&self.0) {
+            for e in entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+                let _ = fs::remove_dir(e.path());
+            }
+        }
         let _ = fs::remove_dir(&self.0);
     }
 }
@@ -371,7 +377,7 @@ fn a_controller_the_host_lacks_is_named() {
     let v2 = cgroup2_mount().map(|m| fs::read_to_string(m.join("cgroup.controllers")).unwrap_or_default()).unwrap_or_default();
     for (controller, opts) in [("memory", &["-m", "32m", "-p", "5"][..]), ("cpu", &["--cpus", "0.5"]), ("cpuset", &["--cpuset-cpus", "0", "-m", "32m"]), ("pids", &["-p", "5"])] {
         if v2.split_whitespace().any(|c| c == controller) {
-            eprintln!("{controller} is offered on cgroup v2 here: not a missing controller");
+            skip(&format!("{controller} is offered on cgroup v2 here: not a missing controller"));
             continue;
         }
         let mount = cgroup_v1_mount(controller).unwrap();
@@ -394,8 +400,7 @@ fn pids_on_cgroup_v2() {
     }
     let r = Root::busybox();
     let Some(v2) = cgroup2_mount() else {
-        eprintln!("skipped: no cgroup2 mounted");
-        return;
+        return skip("no cgroup2 mounted");
     };
     let pids = cgroup_v1_mount("pids").unwrap();
     // 12 background sleeps: under -p 6 some forks fail.
@@ -471,4 +476,22 @@ fn fifty_runs_leave_no_cgroup() {
         })
         .collect();
     assert_eq!(orphans, Vec::<PathBuf>::new());
+}
+
+/// A privileged container may make cgroups of its own under its cgroup namespace's root (a
+/// nested runtime, systemd): runix removes them, children first, with what runs in them.
+#[test]
+fn cgroups_a_privileged_container_made_go_too() {
+    if !need_root() {
+        return;
+    }
+    if cgroup_v1_mount("pids").is_none() {
+        return skip("no cgroup v1 pids hierarchy");
+    }
+    let r = Root::busybox();
+    let script = "mkdir /tmp/cg && mount -t cgroup -o pids none /tmp/cg && mkdir -p /tmp/cg/a/b || exit 9; sleep 30 & echo $! > /tmp/cg/a/b/cgroup.procs && grep -o ':pids:.*' /proc/$!/cgroup; exit 4".to_string();
+    let cmd = ["sh".to_string(), "-c".to_string(), script];
+    let o = run(&args(&r, &["--privileged", "-p", "10"], &cmd));
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (4, ":pids:/a/b\n", ""));
+    assert_cleaned(&o);
 }

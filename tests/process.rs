@@ -430,8 +430,7 @@ int main(void) {
     let bin = r.path.join("bin/tiocsti");
     let ok = Command::new("gcc").args(["-static", "-O2", "-o"]).arg(&bin).arg(&src).status().map(|s| s.success()).unwrap_or(false);
     if !ok {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: the TIOCSTI test needs gcc -static");
-        eprintln!("skipped: gcc -static does not work here");
+        skip("the TIOCSTI test needs gcc -static");
         return None;
     }
     Some(bin.display().to_string())

@@ -295,7 +295,7 @@ calls! {
 /// where there is none (a packed string costs a few bytes per name). Line `kind - k::O` is for
 /// the kinds from k::O on; the last four are parts of k::HOW, k::CLONE and k::SOCK.
 const LISTS: &str = "\
-O_ WRONLY RDWR - - - - CREAT EXCL NOCTTY - - - - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH
+O_ WRONLY RDWR - - - - CREAT EXCL NOCTTY - - NONBLOCK - - - - DIRECTORY NOFOLLOW - CLOEXEC - PATH
 AT_ - - - - - - - - SYMLINK_NOFOLLOW REMOVEDIR - - EMPTY_PATH
 MS_ RDONLY NOSUID NODEV NOEXEC - REMOUNT - - - - NOATIME NODIRATIME BIND MOVE REC - - - PRIVATE SLAVE SHARED RELATIME - - STRICTATIME
 MNT_ FORCE DETACH

@@ -24,11 +24,46 @@ pub fn need_root() -> bool {
     // SAFETY: geteuid(2) has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if !root {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: integration tests must run as root");
-        eprintln!("skipped: needs root (run `sudo make test`)");
+        skip("needs root (run `sudo make test`)");
     }
     root
 }
+
+/// A test that cannot do its work here says why; under CI=true that fails it instead, since
+/// CI must run every test.
+pub fn skip(why: &str) {
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true, and a test cannot run: {why}");
+    eprintln!("skipped: {why}");
+}
+
+pub fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The complete Debian root, or None after saying why there is none. `make test` passes its
+/// path in RUNIX_DEBIAN_ROOT; a bare `cargo test` finds it the way the Makefile names it.
+/// Under CI=true a missing root fails the test: `make test` makes it before any test runs.
+pub fn debian() -> Option<PathBuf> {
+    if !need_root() {
+        return None;
+    }
+    let root = match std::env::var_os("RUNIX_DEBIAN_ROOT") {
+        Some(p) => manifest().join(p),
+        None => {
+            let out = Command::new(manifest().join("tests/debian/mirror.sh")).output().unwrap();
+            let source = String::from_utf8(out.stdout).unwrap();
+            let suite = source.split_whitespace().nth(1).unwrap_or("unknown");
+            manifest().join(format!("target/debian-{suite}"))
+        }
+    };
+    // Written by the Makefile only after debootstrap succeeded.
+    if root.join(".runix-complete").is_file() {
+        return Some(root);
+    }
+    skip(&format!("no complete Debian root at {} (`sudo make debian-root` makes it)", root.display()));
+    None
+}
+
 
 pub fn busybox() -> PathBuf {
     for p in ["/bin/busybox", "/usr/bin/busybox"] {
