@@ -72,9 +72,13 @@ static void denied(void) {
 		pause();
 		_exit(0);
 	}
-	show("ptrace_attach", ptrace(PTRACE_SEIZE, child, 0, 0));
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	if (child < 0) {
+		show("ptrace_attach", -1); /* fork's errno: never kill(-1) */
+	} else {
+		show("ptrace_attach", ptrace(PTRACE_SEIZE, child, 0, 0));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
 	show("personality", personality(READ_IMPLIES_EXEC));
 	int s = socket(AF_ALG, SOCK_SEQPACKET, 0);
 	show("socket_af_alg", s);

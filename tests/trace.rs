@@ -54,12 +54,13 @@ fn trace_lists_what_strace_sees() {
         return;
     }
     let r = Root::busybox();
-    let log = r.path.with_extension("strace");
+    // In a directory of its own, removed on drop, whether or not the test passes.
+    let logs = Root::empty();
+    let log = logs.path.join("strace");
     let o = run_cmd(Command::new("strace").args(["-f", "-qq", "-o", log.to_str().unwrap()]).arg(runix()).args(["run", "--trace", "-r", r.s(), "-p", "9", "/bin/true"]), "", 30);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let (parent, child) = traced(&o.stderr);
     let strace = fs::read_to_string(&log).unwrap();
-    let _ = fs::remove_file(&log);
     // The parent is the pid of the first line: strace's execve of runix itself.
     let (ppid, by_pid) = straced(&strace);
     assert_eq!(by_pid.len(), 2, "two processes before the command's execve: {strace}");

@@ -74,7 +74,10 @@ INNER="$OUT/inner.sh"
   # The syscall target is for a default run with a pids limit.
   printf 'strace -f -qq -o %q %s\n' "$OUT/strace.runix-p" "$RUNIX run -r $ROOT -p 100 /bin/true"
 } > "$INNER"
-unshare -m bash "$INNER"
+# A killed earlier run leaves crun's and runc's container state: "already exists" otherwise.
+crun delete -f runix-bench-crun >/dev/null 2>&1 || true
+runc delete -f runix-bench-runc >/dev/null 2>&1 || true
+timeout -k 10 1800 unshare -m bash "$INNER"
 
 # Peak memory of runix (maximum resident set size of runix and what it waited for).
 PEAK_KB=$(/usr/bin/time -f %M "$RUNIX" run -r "$ROOT" /bin/true 2>&1 >/dev/null | tail -1)
@@ -97,7 +100,7 @@ def syscalls(t):
             return n
         if i > 0:
             n += 1
-    return n
+    sys.exit(f"{t}: no execve of true in {out}/strace.{t}: the run failed")
 
 def size(t):
     exe = os.path.join(os.getcwd(), "target/release/runix") if t.startswith("runix") else shutil.which(t)
