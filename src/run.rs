@@ -317,6 +317,11 @@ fn setup(c: &Child) -> Result<Error, Error> {
         user::switch(uid, gid, c.map != Some(Map::Single))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
+    } else if matches!(c.map, None | Some(Map::Range { .. })) {
+        // The caller's supplementary groups would open what they open on the host (through a
+        // bind): none stays, as with runc's empty additionalGids. (Root's --userns cleared
+        // them above; a single-id map denies setgroups and maps no group anyway.)
+        sys::setgroups_none()?;
     }
     let sets = caps::sets(c.caps, uid);
     caps::apply(sets)?;

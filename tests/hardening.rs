@@ -576,3 +576,18 @@ fn errno_name(e: i32) -> &'static str {
         _ => panic!("errno {e}"),
     }
 }
+
+/// The caller's supplementary groups do not reach the command, with or without -u.
+#[test]
+fn the_callers_groups_do_not_reach_the_container() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    for opts in [&[][..], &["-u", "1000"], &["--privileged"]] {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--groups", "4,24", "--"]).arg(runix()).args(["run", "-r", r.s()]).args(opts).args(["grep", "^Groups:", "/proc/self/status"]);
+        let o = run_cmd(&mut cmd, "", 20);
+        assert_eq!((o.code, o.stdout.trim_end(), o.stderr.as_str()), (0, "Groups:", ""), "{opts:?}");
+    }
+}
