@@ -361,42 +361,62 @@ pub fn enter_root(spec: &Spec) -> Result<(), Error> {
 }
 
 /// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
-/// details that leak host information or allow attacks (hardening.md).
-const MASKED: [&CStr; 12] = [
-    c"/proc/acpi",
-    c"/proc/asound",
-    c"/proc/interrupts",
-    c"/proc/kcore",
-    c"/proc/keys",
-    c"/proc/latency_stats",
-    c"/proc/sched_debug",
-    c"/proc/scsi",
-    c"/proc/timer_list",
-    c"/proc/timer_stats",
-    c"/sys/devices/virtual/powercap",
-    c"/sys/firmware",
+/// details that leak host information or allow attacks (hardening.md). With each, whether it
+/// is a directory on the kernels that have it.
+const MASKED: [(&CStr, bool); 12] = [
+    (c"/proc/acpi", true),
+    (c"/proc/asound", true),
+    (c"/proc/interrupts", false),
+    (c"/proc/kcore", false),
+    (c"/proc/keys", false),
+    (c"/proc/latency_stats", false),
+    (c"/proc/sched_debug", false),
+    (c"/proc/scsi", true),
+    (c"/proc/timer_list", false),
+    (c"/proc/timer_stats", false),
+    (c"/sys/devices/virtual/powercap", true),
+    (c"/sys/firmware", true),
 ];
 /// What Docker leaves readable but not writable: host-wide kernel settings.
 const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
 
 /// After the switch into the root: these paths are the container's own fresh /proc and /sys.
-/// A file is covered by /dev/null, a directory by an empty read-only tmpfs; what this kernel
-/// lacks is skipped.
+/// A file is covered by /dev/null, a directory by an empty read-only tmpfs (one, made at the
+/// first and bound onto the others); what this kernel lacks is skipped.
 #[inline(never)]
 pub fn mask_paths() -> Result<(), Error> {
-    for (i, &p) in MASKED.iter().chain(READ_ONLY.iter()).enumerate() {
-        let masked = i < MASKED.len();
-        let (from, flags) = if masked { (c"/dev/null", libc::MS_BIND) } else { (p, libc::MS_BIND | libc::MS_REC) };
-        match sys::mount(Some(from), p, None, flags, None) {
+    let mut empty: Option<&CStr> = None;
+    for &(p, mut dir) in MASKED.iter() {
+        let mut other_kind = false;
+        loop {
+            let r = match (dir, empty) {
+                (false, _) => sys::mount(Some(c"/dev/null"), p, None, libc::MS_BIND, None),
+                (true, Some(e)) => sys::mount(Some(e), p, None, libc::MS_BIND, None),
+                (true, None) => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0")),
+            };
+            match r {
+                // Not the usual kind on this kernel: once more as the other.
+                Err(e) if e.errno() == libc::ENOTDIR && !other_kind => {
+                    other_kind = true;
+                    dir = !dir;
+                    continue;
+                }
+                Err(e) if e.errno() == libc::ENOENT => {}
+                Err(e) => return Err(e),
+                Ok(()) if dir && empty.is_none() => empty = Some(p),
+                Ok(()) => {}
+            }
+            break;
+        }
+    }
+    for &p in READ_ONLY.iter() {
+        match sys::mount(Some(p), p, None, libc::MS_BIND | libc::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => continue,
-            Err(e) if masked && e.errno() == libc::ENOTDIR => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0"))?,
             r => r?,
         }
-        if !masked {
-            // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
-            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-            sys::mount(None, p, None, flags, None)?;
-        }
+        // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
+        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        sys::mount(None, p, None, flags, None)?;
     }
     Ok(())
 }

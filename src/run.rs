@@ -3,9 +3,10 @@
 //! Parent                                   Child (new PID, mount, UTS, IPC, net namespaces)
 //!   open rootfs (is it a directory?)
 //!   mkdir cgroups, write limits
-//!   socketpair, mmap stack, clone  ───────▶  close parent's end
-//!   write cgroup.procs
-//!   sync 1: "go" ─────────────────────────▶  wait for "go"; unshare cgroup namespace
+//!   open each cgroup's tasks file
+//!   socketpair, mmap stack, clone  ───────▶  close parent's end; join the cgroups (write
+//!                                            "0" to tasks); unshare cgroup namespace
+//!   [user namespace: write maps, "go"] ───▶  [user namespace: wait for its maps]
 //!                                            mount / MS_REC|MS_PRIVATE, sethostname, lo up
 //!                                            open rootfs and bind sources (O_PATH)
 //!                                            root mount (bind or overlay), /proc, /sys, /dev,
@@ -16,7 +17,7 @@
 //!
 //! docs/sequence.md walks through it syscall by syscall.
 
-use crate::cgroup::Cgroups;
+use crate::cgroup::{Cgroups, Joins};
 use crate::error::{Bytes, Error, Wire};
 use crate::rootfs;
 use crate::spec::Spec;
@@ -41,9 +42,9 @@ struct Child<'a> {
     spec: &'a Spec,
     sock: Fd,
     parent_sock: Fd,
-    /// The parent puts the child in its cgroups first: wait for "go", then make the cgroup
-    /// namespace (so that its root is the container's cgroup).
-    cgroups: bool,
+    /// Its cgroups, and the files it joins them by.
+    cg: &'a Cgroups,
+    joins: Joins,
     /// The signal mask runix started with, for the command to get back.
     old_mask: u64,
     /// The user namespace's maps, when there is one.
@@ -101,13 +102,15 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 
 #[inline(never)]
 fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64) -> Result<i32, Error> {
+    // Left open: close-on-exec, and runix never execs.
+    let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cgroups: !cg.is_empty(), old_mask, map, caps };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
     }
-    if !child.cgroups {
+    if cg.is_empty() {
         flags |= NEWCGROUP; // its root is runix's cgroup, where the child stays
     }
     if map.is_some() {
@@ -134,13 +137,10 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
 
 #[inline(never)]
 fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Error> {
-    // Sync 1: the child joins its cgroups before it runs anything of the container's, so no
-    // process of the container ever escapes a limit; its user namespace gets its maps before
-    // it needs them.
-    if child.cgroups || child.map.is_some() {
+    // Sync 1: the child's user namespace gets its maps before it needs them.
+    if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
-        let maps = |m| userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids);
-        if let Err(e) = cg.add(pid).and_then(|_| child.map.map_or(Ok(()), maps)).and_then(|_| sys::sync_wake(sock)) {
+        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::sync_wake(sock)) {
             return Err(kill_child(pid, e));
         }
     }
@@ -186,7 +186,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     let status = status?;
     let code = exit_status(status);
     info!("(parent) container exited with status ", code as u64);
-    if child.cgroups {
+    if !cg.is_empty() {
         report_usage(cg, child.spec, status)?;
     }
     Ok(code)
@@ -256,9 +256,16 @@ fn setup(c: &Child) -> Result<Error, Error> {
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
     die_with_parent(c.sock)?;
+    if !c.cg.is_empty() {
+        // Into its cgroups before it runs anything of the container's, so no process of the
+        // container ever escapes a limit; then the cgroup namespace, whose root is where it
+        // now is: /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
+        c.cg.join(&c.joins)?;
+        sys::unshare(NEWCGROUP)?;
+    }
     // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
     sys::setsid()?;
-    if c.cgroups || c.map.is_some() {
+    if c.map.is_some() {
         sys::sync_wait(c.sock)?;
     }
     if let Some(Map::Root { .. }) = c.map {
@@ -267,11 +274,6 @@ fn setup(c: &Child) -> Result<Error, Error> {
         user::switch(0, 0, true)?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
-    }
-    if c.cgroups {
-        // Now, in its cgroups: the namespace's root is the container's cgroup, and
-        // /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
-        sys::unshare(NEWCGROUP)?;
     }
     rootfs::make_private()?;
     sys::sethostname(spec.hostname)?;

@@ -693,68 +693,79 @@ fn kill_runix(child: &mut Child) {
 }
 
 /// The race, made certain: the container's first process is held (ptrace) before its first
-/// step while runix moves it into its cgroup, tells it to go on ("go" is then waiting in its
-/// socket) and is killed. Let go, the child sets PR_SET_PDEATHSIG too late to be killed by
-/// it, so its check that runix is still there must see that runix is gone, message or not.
+/// step while runix is killed. Let go, the child sets PR_SET_PDEATHSIG too late to be killed
+/// by it, so its check that runix is still there must see that runix is gone. With --userns,
+/// runix has written the child's maps and told it to go on ("go" is then waiting in its
+/// socket): the check must see runix gone, message or not.
 #[test]
 fn a_child_that_outlives_runix_before_its_first_step_exits() {
     if !need_root() {
         return;
     }
     let r = Root::busybox();
-    let mut cmd = Command::new(runix());
-    cmd.args(["run", "-r", r.s(), "-p", "50", "sleep", "100"]).stdout(Stdio::null()).stderr(Stdio::null());
-    // SAFETY: ptrace(2) is async-signal-safe; runix stops at its execve, traced by this thread.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    // With a range for root, --userns maps it; the guard puts /etc/subuid and /etc/subgid back.
+    let _subids = SubIds::set("root", Some((400000, 65536)));
+    for userns in [false, true] {
+        let mut cmd = Command::new(runix());
+        cmd.args(["run", "-r", r.s(), "-p", "50"]);
+        if userns {
+            cmd.arg("--userns");
+        }
+        cmd.args(["sleep", "100"]).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: ptrace(2) is async-signal-safe; runix stops at its execve, traced by this thread.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let runix_pid = cmd.spawn().unwrap().id() as i32;
+        let wait = |pid: i32| {
+            let mut status = 0;
+            // SAFETY: waitpid(2) writes one int.
+            let p = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+            assert!(p > 0, "waitpid: {}", std::io::Error::last_os_error());
+            (p, status)
+        };
+        let (_, status) = wait(runix_pid);
+        assert!(libc::WIFSTOPPED(status), "runix did not stop at its execve: {status:#x}");
+        let opts = libc::PTRACE_O_TRACEFORK | libc::PTRACE_O_TRACECLONE | libc::PTRACE_O_TRACEVFORK | libc::PTRACE_O_EXITKILL;
+        // SAFETY: ptrace requests on a stopped tracee of this thread, with integer arguments.
+        unsafe {
+            assert_eq!(libc::ptrace(libc::PTRACE_SETOPTIONS, runix_pid, 0, opts), 0);
+            assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
+        }
+        // runix stops at its clone; the child starts held (its first stop).
+        let (p, status) = wait(runix_pid);
+        assert_eq!((p, status >> 8), (runix_pid, libc::SIGTRAP | libc::PTRACE_EVENT_FORK << 8), "runix did not clone");
+        let mut child: libc::c_ulong = 0;
+        // SAFETY: PTRACE_GETEVENTMSG writes one unsigned long.
+        unsafe {
+            assert_eq!(libc::ptrace(libc::PTRACE_GETEVENTMSG, runix_pid, 0, &mut child), 0);
+            assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
+        }
+        let child = child as i32;
+        let (_, status) = wait(child);
+        assert!(libc::WIFSTOPPED(status), "{status:#x}");
+        // runix goes on alone (with --userns: the maps, then "go") and waits for the child.
+        if userns {
+            let mapped = || fs::read_to_string(format!("/proc/{child}/uid_map")).is_ok_and(|m| !m.trim().is_empty());
+            assert!(within(10, mapped), "runix did not write its child's maps");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        kill(runix_pid as u32, libc::SIGKILL);
+        let (_, status) = wait(runix_pid);
+        assert!(libc::WIFSIGNALED(status), "{status:#x}");
+        // SAFETY: the child is in a ptrace stop: detach lets it run, with no signal.
+        assert_eq!(unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) }, 0);
+        let held = (child as u32, proc_stat(child as u32).unwrap().1);
+        let gone = within(5, || !alive(&held));
+        end_all(&[held]);
+        assert!(remove_cgroups_of(runix_pid as u32));
+        assert!(gone, "the container started without runix (--userns: {userns})");
     }
-    let runix_pid = cmd.spawn().unwrap().id() as i32;
-    let wait = |pid: i32| {
-        let mut status = 0;
-        // SAFETY: waitpid(2) writes one int.
-        let p = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-        assert!(p > 0, "waitpid: {}", std::io::Error::last_os_error());
-        (p, status)
-    };
-    let (_, status) = wait(runix_pid);
-    assert!(libc::WIFSTOPPED(status), "runix did not stop at its execve: {status:#x}");
-    let opts = libc::PTRACE_O_TRACEFORK | libc::PTRACE_O_TRACECLONE | libc::PTRACE_O_TRACEVFORK | libc::PTRACE_O_EXITKILL;
-    // SAFETY: ptrace requests on a stopped tracee of this thread, with integer arguments.
-    unsafe {
-        assert_eq!(libc::ptrace(libc::PTRACE_SETOPTIONS, runix_pid, 0, opts), 0);
-        assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
-    }
-    // runix stops at its clone; the child starts held (its first stop).
-    let (p, status) = wait(runix_pid);
-    assert_eq!((p, status >> 8), (runix_pid, libc::SIGTRAP | libc::PTRACE_EVENT_FORK << 8), "runix did not clone");
-    let mut child: libc::c_ulong = 0;
-    // SAFETY: PTRACE_GETEVENTMSG writes one unsigned long.
-    unsafe {
-        assert_eq!(libc::ptrace(libc::PTRACE_GETEVENTMSG, runix_pid, 0, &mut child), 0);
-        assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
-    }
-    let child = child as i32;
-    let (_, status) = wait(child);
-    assert!(libc::WIFSTOPPED(status), "{status:#x}");
-    // runix goes on alone: cgroup.procs, "go", then it waits for the child, and is killed.
-    let cgroup_joined = || fs::read_to_string(format!("/proc/{child}/cgroup")).unwrap_or_default().contains(&format!("/runix-{runix_pid}"));
-    assert!(within(10, cgroup_joined), "runix did not move its child into its cgroup");
-    std::thread::sleep(Duration::from_millis(100));
-    kill(runix_pid as u32, libc::SIGKILL);
-    let (_, status) = wait(runix_pid);
-    assert!(libc::WIFSIGNALED(status), "{status:#x}");
-    // SAFETY: the child is in a ptrace stop: detach lets it run, with no signal.
-    assert_eq!(unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) }, 0);
-    let held = (child as u32, proc_stat(child as u32).unwrap().1);
-    let gone = within(5, || !alive(&held));
-    end_all(&[held]);
-    assert!(remove_cgroups_of(runix_pid as u32));
-    assert!(gone, "the container started without runix");
 }
 
 /// The race: runix killed at any moment of the container's start leaves no process of it
@@ -771,7 +782,7 @@ fn killing_runix_during_setup_leaves_nothing() {
         // A mark in every command line: runix's own, the child's before its execve (a copy of
         // runix), the shell's after.
         let mark = format!("runix-process-test-{}-{i}", std::process::id());
-        // -p: with a cgroup, runix also tells the child to go on (sync 1).
+        // -p: with a cgroup, the child also joins it first.
         let pids = if i % 2 == 0 { "0" } else { "50" };
         let mut args = vec!["run", "-r", r.s()];
         if pids != "0" {

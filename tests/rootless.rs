@@ -131,53 +131,6 @@ fn map_line(inside: u32, outside: u32, count: u32) -> String {
     format!("{inside:>10} {outside:>10} {count:>10}\n")
 }
 
-/// Until dropped, `user`'s lines in /etc/subuid and /etc/subgid are exactly `range` (or none);
-/// then they are what they were. Only that user's lines are touched (usermod refuses to change
-/// root's while root has processes, so the files are edited here, each replaced in one rename).
-struct SubIds {
-    user: &'static str,
-    /// Each file changed so far: whether it existed, and the user's lines in it.
-    saved: Vec<(&'static str, bool, Vec<String>)>,
-}
-
-const SUBID_FILES: [&str; 2] = ["/etc/subuid", "/etc/subgid"];
-
-impl SubIds {
-    fn set(user: &'static str, range: Option<(u32, u32)>) -> SubIds {
-        let lines: Vec<String> = range.map(|(s, n)| format!("{user}:{s}:{n}")).into_iter().collect();
-        // The guard exists before the first change, so a failure halfway is undone too.
-        let mut guard = SubIds { user, saved: Vec::new() };
-        for f in SUBID_FILES {
-            let existed = Path::new(f).exists();
-            guard.saved.push((f, existed, set_subids(f, user, &lines)));
-        }
-        guard
-    }
-}
-
-impl Drop for SubIds {
-    fn drop(&mut self) {
-        for (f, existed, lines) in &self.saved {
-            set_subids(f, self.user, lines);
-            if !existed && fs::read_to_string(f).is_ok_and(|t| t.is_empty()) {
-                let _ = fs::remove_file(f);
-            }
-        }
-    }
-}
-
-/// Replace `user`'s lines in `file` with `lines`; returns the old ones.
-fn set_subids(file: &str, user: &str, lines: &[String]) -> Vec<String> {
-    let text = fs::read_to_string(file).unwrap_or_default();
-    let (old, mut keep): (Vec<String>, Vec<String>) = text.lines().map(String::from).partition(|l| l.split(':').next() == Some(user));
-    keep.extend(lines.iter().cloned());
-    let tmp = format!("{file}.runix-test");
-    fs::write(&tmp, keep.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap();
-    fs::rename(&tmp, file).unwrap();
-    old
-}
-
 /// Whether newuidmap and newgidmap (Debian's uidmap) are there; under CI=true they must be.
 fn have_helpers() -> bool {
     let have = HELPERS.iter().all(|p| Path::new(p).exists());
