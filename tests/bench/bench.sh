@@ -4,7 +4,9 @@
 # cgroup), in one hyperfine run. crun and runc also get runix's mounts (/proc, /sys read-only,
 # a tmpfs /dev with pts, shm, mqueue) and Docker's masked and read-only paths; bwrap gets /proc
 # and its /dev; unshare(1) /proc only. runix --net host is shown too: the network namespace
-# alone costs most of a millisecond of kernel time, in every tool.
+# alone costs most of a millisecond of kernel time, in every tool. And runix --privileged:
+# the same namespaces without the hardening (capabilities, masked paths, device rules,
+# seccomp), the container that unshare(1) makes plus /sys and /dev.
 # Prints median start-to-exit times and ratios, binary sizes, runix's peak memory and the
 # syscalls each tool makes before the payload's execve. Run as root.
 set -euo pipefail
@@ -50,12 +52,13 @@ PY
 declare -A CMD=(
   [runix]="$RUNIX run -r $ROOT /bin/true"
   [runix-nonet]="$RUNIX run --net host -r $ROOT /bin/true"
+  [runix-privileged]="$RUNIX run --privileged -r $ROOT /bin/true"
   [crun]="crun run --bundle $BUNDLE runix-bench-crun"
   [runc]="runc run --bundle $BUNDLE runix-bench-runc"
   [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --unshare-net --unshare-cgroup --bind $ROOT / --proc /proc --dev /dev /bin/true"
   [unshare]="unshare -pfmuinC --root=$ROOT --mount-proc /bin/true"
 )
-ORDER=(runix runix-nonet crun runc bwrap unshare)
+ORDER=(runix runix-nonet runix-privileged crun runc bwrap unshare)
 
 # crun refuses a hybrid layout (v1 controllers plus an empty cgroup2 mount): run everything in a
 # private mount namespace where the cgroup2 mount is gone. It changes nothing for the others.
@@ -119,6 +122,7 @@ print("\nTargets (runix's median as a share of the peer's):")
 for t, want in targets:
     got = med["runix"] / med[t]
     print(f"  {'met ' if got <= want else 'MISSED'} runix/{t} = {got:.2f} (target ≤ {want})")
+print(f"  (runix --privileged, without the hardening: {med['runix-privileged'] / med['unshare']:.2f} of unshare's, {syscalls('runix-privileged')} syscalls)")
 n = syscalls("runix-p")
 print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; {syscalls('runix')} without -p)")
 PY
