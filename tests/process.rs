@@ -722,6 +722,8 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
             });
         }
         let runix_pid = cmd.spawn().unwrap().id() as i32;
+        // A failed assertion below must not leave a held process or a cgroup for later tests.
+        let guard = Held { pids: std::cell::Cell::new([runix_pid, 0]), runix: runix_pid };
         let wait = |pid: i32| {
             let mut status = 0;
             // SAFETY: waitpid(2) writes one int.
@@ -747,6 +749,7 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
             assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
         }
         let child = child as i32;
+        guard.pids.set([runix_pid, child]);
         let (_, status) = wait(child);
         assert!(libc::WIFSTOPPED(status), "{status:#x}");
         // runix goes on alone (with --userns: the maps, then "go") and waits for the child.
@@ -757,14 +760,36 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
         std::thread::sleep(Duration::from_millis(100));
         kill(runix_pid as u32, libc::SIGKILL);
         let (_, status) = wait(runix_pid);
+        // Reaped: its pid may be anyone's from now on.
+        guard.pids.set([0, child]);
         assert!(libc::WIFSIGNALED(status), "{status:#x}");
         // SAFETY: the child is in a ptrace stop: detach lets it run, with no signal.
         assert_eq!(unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) }, 0);
         let held = (child as u32, proc_stat(child as u32).unwrap().1);
         let gone = within(5, || !alive(&held));
         end_all(&[held]);
+        guard.pids.set([0, 0]);
         assert!(remove_cgroups_of(runix_pid as u32));
         assert!(gone, "the container started without runix (--userns: {userns})");
+    }
+}
+
+/// The processes a ptrace test holds (until reaped), SIGKILLed when it ends (a stopped tracee
+/// dies of it too), and runix's cgroups removed.
+struct Held {
+    pids: std::cell::Cell<[i32; 2]>,
+    runix: i32,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        for p in self.pids.get() {
+            if p > 0 {
+                // SAFETY: kill(2) with a pid and a signal; gone already (ESRCH) is fine.
+                unsafe { libc::kill(p, libc::SIGKILL) };
+            }
+        }
+        let _ = remove_cgroups_of(self.runix as u32);
     }
 }
 
