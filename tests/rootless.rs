@@ -494,6 +494,34 @@ fn root_with_userns_maps_roots_range() {
     );
 }
 
+/// A read-only bind keeps the atime mode of the mount it comes from. In a user namespace that
+/// mode is locked, and a remount that changed it failed with EPERM: a strictatime,nodiratime
+/// source became relatime when nodiratime was given back alone.
+#[test]
+fn a_read_only_bind_keeps_a_locked_atime_mode() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let src = Root::empty();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "strictatime,nodiratime,size=1m", "tmpfs", src.s()]).status().unwrap();
+    assert!(mounted.success());
+    struct Unmount<'a>(&'a str);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _mounted = Unmount(src.s());
+    let _subids = SubIds::set("root", Some(ROOT_RANGE));
+    let b = format!("{}:/tmp:ro", src.s());
+    let o = run(&["run", "-r", r.s(), "--userns", "-b", &b, "sh", "-c", "grep ' /tmp ' /proc/self/mountinfo; touch /tmp/x"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains(" /tmp ro,nodiratime "), "{}", o.stdout);
+    assert!(o.stderr.contains("Read-only file system"), "{}", o.stderr);
+    assert_nothing_left(&o, &r);
+}
+
 #[test]
 fn disabled_user_namespaces_are_named() {
     if !need_root() {
