@@ -311,6 +311,11 @@ impl Layout {
             dir_of(&mut self.dirs[n], point, root, parent.unwrap_or(own))?;
             // Co-mounted controllers (cpu,cpuacct) share one directory.
             let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
+            // A devices hierarchy runix cannot write to (read-only, as containers mount
+            // cgroupfs) is as good as none: the caller drops CAP_MKNOD instead.
+            if c == DEVICES && i == n && sys::access(self.dirs[n].as_cstr(), libc::W_OK).is_err() {
+                continue;
+            }
             self.n += (i == self.n) as usize;
             self.at[c] = i as u8;
         }

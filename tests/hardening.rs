@@ -565,6 +565,27 @@ fn host_devices_stay_out_of_reach() {
     }
 }
 
+/// A devices hierarchy runix cannot write to (containers mount cgroupfs read-only) is as good
+/// as none: the run goes on without device rules, and without the CAP_MKNOD they would have
+/// bounded, and leaves no cgroup behind.
+#[test]
+fn a_read_only_devices_hierarchy_costs_cap_mknod_not_the_run() {
+    let Some(r) = probe_root() else { return };
+    let Some(devices) = cgroup_v1_mount("devices") else {
+        return skip("no cgroup v1 devices hierarchy");
+    };
+    // In a mount namespace of its own, where that hierarchy is read-only.
+    let script = format!("mount --make-rprivate / && mount -o remount,bind,ro {} && exec \"$@\"", devices.display());
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c", &script, "sh"]).arg(runix()).args(["run", "-r", r.s(), "/probe", "node", "/tmp/null", "c", "1", "3"]);
+    let o = run_cmd(&mut c, "", 20);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "mknod: EPERM\nopen: ENOENT\n", ""));
+    let name = format!("runix-{}", o.pid);
+    assert!(!runix_cgroups().iter().any(|d| d.file_name().is_some_and(|n| n == name.as_str())), "a cgroup of runix {} left behind", o.pid);
+    // The same run with the hierarchy writable keeps CAP_MKNOD.
+    assert_eq!(ok_opts(&r, &[], &["/probe", "node", "/tmp/null", "c", "1", "3"]), "mknod: ok\nopen: ok\nread: 0\n");
+}
+
 fn errno_name(e: i32) -> &'static str {
     match e {
         libc::EPERM => "EPERM",
