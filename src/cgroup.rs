@@ -556,9 +556,11 @@ impl Cgroups {
 
     /// Open, for the child, the file it joins each cgroup by. It writes "0" (itself) there
     /// first thing: a v1 `tasks` file moves one thread, which for the single-threaded child is
-    /// the whole process, without the global threadgroup lock that a write to cgroup.procs
-    /// takes, whose RCU grace period made one start in 35 take 5-24 ms (99th percentile 14 ms,
-    /// now 4.7; kernel/cgroup/cgroup.c, cgroup_procs_write_start). v2 has only cgroup.procs.
+    /// the whole process. Where the kernel moves the current thread without the global
+    /// threadgroup lock that a write to cgroup.procs takes (kernel/cgroup/cgroup.c,
+    /// cgroup_procs_write_start; so does this 6.18), that skips the lock's RCU grace period,
+    /// which made one start in 35 take 5-24 ms (99th percentile 14 ms, now 4.7). Older kernels
+    /// take the lock either way. v2 has only cgroup.procs.
     pub fn open_joins(&self) -> Result<Joins, Error> {
         let mut fds = [-1; N + 1];
         for (i, d) in self.made_dirs().iter().enumerate() {
@@ -577,7 +579,9 @@ impl Cgroups {
         for (i, d) in self.made_dirs().iter().enumerate() {
             #[cfg(test)]
             tests::fake_write(&join(d.bytes(), b"/", self.join_file(i))?, b"0")?;
-            sys::write(fds[i], b"0").map_err(|e| e.at(d.bytes()))?;
+            if let Err(e) = sys::write(fds[i], b"0") {
+                return Err(join(d.bytes(), b"/", self.join_file(i)).map_or(e, |p| e.at(p.bytes())));
+            }
         }
         Ok(())
     }

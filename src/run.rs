@@ -141,7 +141,14 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
         if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::sync_wake(sock)) {
-            return Err(kill_child(pid, e));
+            let ours = Wire::new(kill_child(pid, e));
+            // The child may have failed first (joining its cgroups, say): then its report
+            // waits in the socket, and that is the cause to show.
+            let mut theirs = Wire::new(Error::msg("", b""));
+            return Err(match sys::recv(sock, &mut theirs) {
+                Ok(Recv::Value) => theirs.error(),
+                _ => ours.error(),
+            });
         }
     }
     if trace::dry_run() {
@@ -260,7 +267,10 @@ fn setup(c: &Child) -> Result<Error, Error> {
         // Into its cgroups before it runs anything of the container's, so no process of the
         // container ever escapes a limit; then the cgroup namespace, whose root is where it
         // now is: /proc/self/cgroup inside shows "/" (cgroup_namespaces(7)).
-        c.cg.join(&c.joins)?;
+        c.cg.join(&c.joins).map_err(|e| match e.errno() {
+            libc::EACCES | libc::EPERM if c.map.is_some() => e.hint(crate::error::HINT_DELEGATE),
+            _ => e,
+        })?;
         sys::unshare(NEWCGROUP)?;
     }
     // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).

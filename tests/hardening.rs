@@ -577,7 +577,8 @@ fn a_read_only_devices_hierarchy_costs_cap_mknod_not_the_run() {
     // In a mount namespace of its own, where that hierarchy is read-only.
     let script = format!("mount --make-rprivate / && mount -o remount,bind,ro {} && exec \"$@\"", devices.display());
     let mut c = Command::new("unshare");
-    c.args(["-m", "sh", "-c", &script, "sh"]).arg(runix()).args(["run", "-r", r.s(), "/probe", "node", "/tmp/null", "c", "1", "3"]);
+    // -p: a pids cgroup is still made, and must go.
+    c.args(["-m", "sh", "-c", &script, "sh"]).arg(runix()).args(["run", "-r", r.s(), "-p", "5", "/probe", "node", "/tmp/null", "c", "1", "3"]);
     let o = run_cmd(&mut c, "", 20);
     assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "mknod: EPERM\nopen: ENOENT\n", ""));
     let name = format!("runix-{}", o.pid);

@@ -130,7 +130,7 @@ fn sys_is_read_only_and_proc_is_masked() {
             assert!(line.split(' ').nth(3).unwrap().starts_with("ro,"), "{line}");
         }
     }
-    let out = ok(&["run", "-r", r.s(), "sh", "-c", "cat /proc/sys/kernel/ostype; echo 1 > /proc/sys/kernel/sysrq && echo wrote; echo h > /proc/sysrq-trigger && echo wrote; touch /sys/x && echo wrote; true"]);
+    let out = ok(&["run", "-r", r.s(), "sh", "-c", "cat /proc/sys/kernel/ostype; echo 1 > /proc/sys/kernel/sysrq && echo wrote; echo h > /proc/sysrq-trigger && echo wrote; touch /sys/x && echo wrote; touch /sys/firmware/x && echo wrote; touch /proc/acpi/x && echo wrote; true"]);
     assert_eq!(out, "Linux\n");
     // Masked: files read as empty, directories are empty.
     let out = ok(&["run", "-r", r.s(), "sh", "-c", "for f in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts; do [ -e $f ] && wc -c < $f; done; ls -A /sys/firmware /proc/acpi 2>/dev/null | grep -v : ; true"]);

@@ -706,6 +706,9 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
     // With a range for root, --userns maps it; the guard puts /etc/subuid and /etc/subgid back.
     let _subids = SubIds::set("root", Some((400000, 65536)));
     for userns in [false, true] {
+        if userns && fs::read_to_string("/proc/sys/user/max_user_namespaces").is_ok_and(|n| n.trim() == "0") {
+            return skip("user namespaces are off (user.max_user_namespaces = 0)");
+        }
         let mut cmd = Command::new(runix());
         cmd.args(["run", "-r", r.s(), "-p", "50"]);
         if userns {
@@ -723,7 +726,8 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
         }
         let runix_pid = cmd.spawn().unwrap().id() as i32;
         // A failed assertion below must not leave a held process or a cgroup for later tests.
-        let guard = Held { pids: std::cell::Cell::new([runix_pid, 0]), runix: runix_pid };
+        let runix_held = (runix_pid as u32, proc_stat(runix_pid as u32).unwrap().1);
+        let guard = Held { procs: std::cell::Cell::new([runix_held, (0, 0)]), runix: runix_pid };
         let wait = |pid: i32| {
             let mut status = 0;
             // SAFETY: waitpid(2) writes one int.
@@ -749,9 +753,11 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
             assert_eq!(libc::ptrace(libc::PTRACE_CONT, runix_pid, 0, 0), 0);
         }
         let child = child as i32;
-        guard.pids.set([runix_pid, child]);
         let (_, status) = wait(child);
         assert!(libc::WIFSTOPPED(status), "{status:#x}");
+        // Its start time, while it is held: once let go, it may end and its pid be reused.
+        let held = (child as u32, proc_stat(child as u32).unwrap().1);
+        guard.procs.set([runix_held, held]);
         // runix goes on alone (with --userns: the maps, then "go") and waits for the child.
         if userns {
             let mapped = || fs::read_to_string(format!("/proc/{child}/uid_map")).is_ok_and(|m| !m.trim().is_empty());
@@ -760,35 +766,27 @@ fn a_child_that_outlives_runix_before_its_first_step_exits() {
         std::thread::sleep(Duration::from_millis(100));
         kill(runix_pid as u32, libc::SIGKILL);
         let (_, status) = wait(runix_pid);
-        // Reaped: its pid may be anyone's from now on.
-        guard.pids.set([0, child]);
         assert!(libc::WIFSIGNALED(status), "{status:#x}");
         // SAFETY: the child is in a ptrace stop: detach lets it run, with no signal.
         assert_eq!(unsafe { libc::ptrace(libc::PTRACE_DETACH, child, 0, 0) }, 0);
-        let held = (child as u32, proc_stat(child as u32).unwrap().1);
         let gone = within(5, || !alive(&held));
         end_all(&[held]);
-        guard.pids.set([0, 0]);
         assert!(remove_cgroups_of(runix_pid as u32));
         assert!(gone, "the container started without runix (--userns: {userns})");
     }
 }
 
-/// The processes a ptrace test holds (until reaped), SIGKILLed when it ends (a stopped tracee
-/// dies of it too), and runix's cgroups removed.
+/// The processes a ptrace test holds (pid and start time, so that a reused pid is left
+/// alone), SIGKILLed when it ends (a stopped tracee dies of it too), and runix's cgroups
+/// removed.
 struct Held {
-    pids: std::cell::Cell<[i32; 2]>,
+    procs: std::cell::Cell<[(u32, u64); 2]>,
     runix: i32,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        for p in self.pids.get() {
-            if p > 0 {
-                // SAFETY: kill(2) with a pid and a signal; gone already (ESRCH) is fine.
-                unsafe { libc::kill(p, libc::SIGKILL) };
-            }
-        }
+        end_all(&self.procs.get().into_iter().filter(|p| p.0 > 0).collect::<Vec<_>>());
         let _ = remove_cgroups_of(self.runix as u32);
     }
 }

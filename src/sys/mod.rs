@@ -469,8 +469,9 @@ pub fn access(path: &CStr, mode: i32) -> Result<(), Error> {
 /// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
 /// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
 /// them: they are locked (mount_namespaces(7)). The atime mode is left out: a remount given
-/// none of MS_NOATIME, MS_RELATIME, MS_STRICTATIME keeps the mount's own, and statfs shows
-/// relatime in another bit (ST_RELATIME is MS_BIND's) and strictatime in none.
+/// none of MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME keeps the mount's own
+/// (mount(2)), and statfs shows relatime in another bit (ST_RELATIME is MS_BIND's) and
+/// strictatime in none.
 pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
     // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
     let mut st = [0u64; 15];
