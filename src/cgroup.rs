@@ -13,7 +13,7 @@ use crate::buf::{Buf, CBuf};
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
-use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, ERANGE};
+use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ERANGE, EROFS};
 
 pub type Path = CBuf<4096>;
 
@@ -311,15 +311,29 @@ impl Layout {
             dir_of(&mut self.dirs[n], point, root, parent.unwrap_or(own))?;
             // Co-mounted controllers (cpu,cpuacct) share one directory.
             let i = (1..n).find(|&i| self.dirs[i].bytes() == self.dirs[n].bytes()).unwrap_or(n);
-            // A devices hierarchy runix cannot write to (read-only, as containers mount
-            // cgroupfs) is as good as none: the caller drops CAP_MKNOD instead.
-            if c == DEVICES && i == n && sys::access(self.dirs[n].as_cstr(), libc::W_OK).is_err() {
-                continue;
-            }
             self.n += (i == self.n) as usize;
             self.at[c] = i as u8;
         }
         Ok(())
+    }
+
+    /// Whether dirs[k] holds the devices controller and no other.
+    fn only_devices(&self, k: usize) -> bool {
+        (0..=N).all(|c| (self.at[c] as usize == k) == (c == DEVICES))
+    }
+
+    /// Drop dirs[k], not made yet, and the controllers in it: the last one takes its place.
+    fn forget(&mut self, k: usize) {
+        let last = self.n - 1;
+        self.dirs.swap(k, last);
+        for at in self.at.iter_mut() {
+            if *at as usize == k {
+                *at = NONE;
+            } else if *at as usize == last {
+                *at = k as u8;
+            }
+        }
+        self.n = last;
     }
 
     fn dir(&self, c: usize) -> Option<&[u8]> {
@@ -460,18 +474,28 @@ impl Cgroups {
         let l = &mut self.l;
         let mut digits = [0u8; 20];
         let name = itoa(pid as u64, &mut digits);
-        for d in &mut l.dirs[l.lo..l.n] {
+        let mut k = l.lo;
+        while k < l.n {
+            let d = &mut l.dirs[k];
             let parent = d.len();
             d.push(b"/runix-")?.push(name)?;
-            if let Err(e) = mkdir_fresh(d) {
-                if e.errno() != ENOENT {
-                    return Err(e);
+            let e = match mkdir_fresh(d) {
+                Ok(()) => {
+                    self.made += 1;
+                    k += 1;
+                    continue;
                 }
-                // Not made, so not to be removed: the path can go back to the parent.
-                d.truncate(parent);
-                return Err(Error::msg("cgroup parent does not exist", d.bytes()));
+                Err(e) => e,
+            };
+            // Not made, so not to be removed: the path can go back to the parent.
+            d.truncate(parent);
+            match e.errno() {
+                // A devices hierarchy runix may not write to (read-only, as containers mount
+                // cgroupfs) is as good as none: the caller drops CAP_MKNOD instead.
+                EROFS | EACCES | EPERM if l.only_devices(k) => l.forget(k),
+                ENOENT => return Err(Error::msg("cgroup parent does not exist", l.dirs[k].bytes())),
+                _ => return Err(e),
             }
-            self.made += 1;
         }
         // The v2 parent hands the controllers down before its child's limits can be set; one at
         // a time, so an error names the controller.
@@ -1470,6 +1494,20 @@ mod tests {
         let e = f.layout(&Limits { pids: Some(1), cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() }, None).err().unwrap();
         assert_eq!(show(&e), "cgroup controller not available: cpu");
         assert!(log().is_empty());
+    }
+
+    #[test]
+    fn a_devices_hierarchy_forgotten_leaves_the_others_in_place() {
+        // devices first, so that the last hierarchy moves into its place.
+        let f = Fake::new(&[("devices", "devices"), ("pids", "pids"), ("memory", "memory")]);
+        let mut l = f.layout(&Limits { pids: Some(3), memory: Some(4096), devices: true, ..Limits::default() }, None).unwrap();
+        let k = l.at[DEVICES] as usize;
+        assert!(l.device_rules() && l.only_devices(k) && !l.only_devices(l.at[PIDS] as usize));
+        l.forget(k);
+        assert!(!l.device_rules());
+        let dir = |c| l.dir(c).map(rel);
+        assert_eq!((dir(PIDS), dir(MEMORY)), (Some("pids/user".to_string()), Some("memory/user".to_string())));
+        assert_eq!(l.dirs().map(|d| rel(d.to_bytes())).collect::<Vec<_>>(), ["memory/user", "pids/user"]);
     }
 
     #[test]

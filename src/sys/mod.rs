@@ -461,11 +461,6 @@ pub fn getegid() -> u32 {
     call(Sysno::getegid, 0, 0, 0, 0).unwrap_or(0) as u32
 }
 
-/// int faccessat(AT_FDCWD, const char *path, int mode, 0): whether runix may `mode` it.
-pub fn access(path: &CStr, mode: i32) -> Result<(), Error> {
-    call0(Sysno::faccessat, AT_FDCWD as usize, s(path), mode as usize, 0)
-}
-
 /// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
 /// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
 /// them: they are locked (mount_namespaces(7)). The atime mode is left out: a remount given
