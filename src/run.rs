@@ -302,7 +302,10 @@ fn setup(c: &Child) -> Result<Error, Error> {
     rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
     rootfs::mount_user(spec, root, &src)?;
     rootfs::enter_root(spec)?;
-    rootfs::mask_paths()?;
+    // --privileged sees /proc and /sys whole, as Docker's does.
+    if !spec.privileged {
+        rootfs::mask_paths()?;
+    }
     if spec.read_only {
         rootfs::remount_root_read_only()?;
     }

@@ -136,6 +136,12 @@ fn sys_is_read_only_and_proc_is_masked() {
     let out = ok(&["run", "-r", r.s(), "sh", "-c", "for f in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts; do [ -e $f ] && wc -c < $f; done; ls -A /sys/firmware /proc/acpi 2>/dev/null | grep -v : ; true"]);
     assert!(out.lines().all(|l| l.trim() == "0" || l.is_empty()), "{out}");
     assert!(out.lines().any(|l| l.trim() == "0"), "nothing was masked? {out}");
+    // --privileged, as Docker's: /proc and /sys whole, nothing masked or read-only in them.
+    let mounts = ok(&["run", "--privileged", "-r", r.s(), "cat", "/proc/mounts"]);
+    let covered: Vec<&str> = mounts.lines().filter(|l| l.split(' ').nth(1).is_some_and(|p| (p.starts_with("/proc/") || p.starts_with("/sys/")) && p != "/proc/sys/fs/binfmt_misc")).collect();
+    assert_eq!(covered, Vec::<&str>::new(), "{mounts}");
+    let out = ok(&["run", "--privileged", "-r", r.s(), "sh", "-c", "wc -c < /proc/timer_list"]);
+    assert_ne!(out.trim(), "0");
 }
 
 #[test]
