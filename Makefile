@@ -3,7 +3,7 @@
 
 CARGO   ?= cargo
 BIN     := target/release/runix
-BUDGET  := 65536
+BUDGET  := 131072
 # What the tests and the demo need from Debian (gcc and libc6-dev: tests/probe.c, built static).
 PKGS    := busybox-static strace uidmap gcc libc6-dev
 FS      := fs/busybox
