@@ -80,6 +80,8 @@ fn fd_path(fd: Fd) -> CBuf<64> {
 /// The root mount, and an fd of its top. Either ROOTFS bound onto itself (pivot_root(2) and
 /// MS_MOVE need a mount point), or an overlayfs with ROOTFS as its lower layer and the
 /// changes in a tmpfs (or --overlay-upper DIR), so the image on disk is never written.
+/// Both are nodev: a device node the image ships opens nowhere (only runix's own /dev holds
+/// devices), whatever device rules the host can or cannot apply.
 #[inline(never)]
 pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
     let root = spec.rootfs;
@@ -88,33 +90,77 @@ pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
     if !matches!(spec.overlay, Overlay::Upper(_)) {
         // For --overlay, the tmpfs goes over ROOTFS itself, in our mount namespace only: it needs
         // no directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
-        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), 0, Some(c"mode=755")) };
+        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), libc::MS_NODEV, Some(c"mode=755")) };
         sys::mount(Some(from), root, fstype, flags, data)?;
         base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
         if off {
+            // The bind and every mount under ROOTFS on the host: nodev, and read-only all the
+            // way down for --read-only, before anything of runix's is mounted on it.
+            let ro = if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 };
+            set_tree(fd_path(base).as_cstr(), MOUNT_ATTR_NODEV | ro).map_err(|e| e.at(root.to_bytes()))?;
             return Ok(base);
         }
     }
     // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
     let mut data = CBuf::<128>::new();
     data.push(b"lowerdir=")?.push(fd_path(src.root).bytes())?;
-    for (opt, name) in [(&b",upperdir="[..], c"upper"), (b",workdir=", c"work")] {
-        match sys::mkdirat(base, name, 0o755) {
+    // The work directory is overlayfs's scratch space, of no one else's concern: 0700. The
+    // upper one's mode is the container's / (the overlay's root takes it).
+    for (opt, name, mode) in [(&b",upperdir="[..], c"upper", 0o755), (b",workdir=", c"work", 0o700)] {
+        match sys::mkdirat(base, name, mode) {
             Err(e) if e.errno() != libc::EEXIST => return Err(e),
             _ => {}
         }
         let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
         data.push(opt)?.push(fd_path(fd).bytes())?;
     }
-    sys::mount(Some(c"overlay"), root, Some(c"overlay"), 0, Some(data.as_cstr()))
+    sys::mount(Some(c"overlay"), root, Some(c"overlay"), libc::MS_NODEV, Some(data.as_cstr()))
         .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
     sys::openat(sys::AT_FDCWD, root, DIR, 0)
+}
+
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const MOUNT_ATTR_NODEV: u64 = 0x4;
+
+/// Set MOUNT_ATTR_* `attrs` on the mount at `path` and every mount below it: read-only means
+/// read-only all the way down (a bind's submounts stay writable under MS_RDONLY alone).
+/// mount_setattr(2) does it in one call (Linux 5.12); older kernels get a remount of each
+/// mount that /proc/self/mountinfo lists at or under the path.
+fn set_tree(path: &CStr, attrs: u64) -> Result<(), Error> {
+    match sys::mount_setattr_rec(path, attrs) {
+        Err(e) if e.errno() == libc::ENOSYS => {}
+        r => return r,
+    }
+    let mut flags = 0;
+    if attrs & MOUNT_ATTR_RDONLY != 0 {
+        flags |= libc::MS_RDONLY;
+    }
+    if attrs & MOUNT_ATTR_NODEV != 0 {
+        flags |= libc::MS_NODEV;
+    }
+    let mut link = [0; 4096];
+    let top = sys::readlink(path, &mut link)?;
+    cgroup::for_each_line(c"/proc/self/mountinfo", &mut |line| {
+        let mut point = Path::new();
+        if let Some(p) = line.split(|&c| c == b' ').nth(4) {
+            cgroup::push_unescaped(&mut point, p)?;
+            if under(point.bytes(), top) {
+                remount(point.as_cstr(), flags)?;
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Whether `p` is `dir` or a path below it.
+fn under(p: &[u8], dir: &[u8]) -> bool {
+    p.starts_with(dir) && (p.len() == dir.len() || dir == b"/" || p[dir.len()] == b'/')
 }
 
 /// Open `path` inside the root without ever leaving it: openat2(2) with RESOLVE_IN_ROOT
 /// (Linux 5.6); `no_symlinks` refuses a symlink anywhere on the way. Older kernels get a
 /// walk that refuses every symlink.
-fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<Fd, Error> {
+pub fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<Fd, Error> {
     let mut resolve = libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS;
     if no_symlinks {
         resolve |= libc::RESOLVE_NO_SYMLINKS;
@@ -212,15 +258,27 @@ const KERNEL_FS: [(&CStr, Fs); 3] = [
     (c"/dev", Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") }),
 ];
 
+/// runix's own /proc, /sys and /dev/null in the root, as fds: the masks and the check of the
+/// user's mount targets go by these, never by a path the image or a user mount could change.
+pub struct Kernel {
+    proc: Fd,
+    sys: Fd,
+    null: Fd,
+}
+
 /// /proc, /sys and /dev (mount_dev). A /proc, /sys or /dev that is a symlink is refused.
 /// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none).
 #[inline(never)]
-pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<(), Error> {
-    for (path, fs) in KERNEL_FS.iter() {
+pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Kernel, Error> {
+    let mut top = [-1; 3];
+    for (i, (path, fs)) in KERNEL_FS.iter().enumerate() {
         let t = mount_point(root, path, true, src.image_dev, true)?;
         mount_on(fs, t, b"", path.to_bytes())?;
+        // The new mount itself (the open mount point is the directory under it).
+        top[i] = open_in(root, path, DIR, true)?;
     }
-    mount_dev(root, tty_gid)
+    let null = mount_dev(root, top[2], tty_gid)?;
+    Ok(Kernel { proc: top[0], sys: top[1], null })
 }
 
 /// Character devices every container gets (hardening.md): path, major, minor.
@@ -237,10 +295,9 @@ const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
 ];
 
 /// The new /dev (a tmpfs already): only the harmless devices, devpts, /dev/shm, /dev/mqueue
-/// and the links.
+/// and the links. Returns /dev/null, opened and checked: the source of every file mask.
 #[inline(never)]
-fn mount_dev(root: Fd, tty_gid: bool) -> Result<(), Error> {
-    let dev = open_in(root, c"/dev", libc::O_PATH, true)?;
+fn mount_dev(root: Fd, dev: Fd, tty_gid: bool) -> Result<Fd, Error> {
     // mknod's mode goes through the umask: 0666 must stay 0666.
     let mask = sys::umask(0);
     let r = make_devices(dev);
@@ -261,7 +318,12 @@ fn mount_dev(root: Fd, tty_gid: bool) -> Result<(), Error> {
     for &(target, name) in [(c"/proc/self/fd", c"fd"), (c"/proc/self/fd/0", c"stdin"), (c"/proc/self/fd/1", c"stdout"), (c"/proc/self/fd/2", c"stderr")].iter() {
         sys::symlinkat(target, dev, name)?;
     }
-    Ok(())
+    let null = sys::openat(dev, c"null", libc::O_PATH | libc::O_NOFOLLOW, 0)?;
+    let st = sys::fstat(null)?;
+    if st.mode & libc::S_IFMT != libc::S_IFCHR || st.rdev != sys::dev(1, 3) {
+        return Err(Error::msg("not the null device (1:3)", b"/dev/null"));
+    }
+    Ok(null)
 }
 
 /// mknod each device; where mknod is not allowed (a user namespace, an outer container's
@@ -282,16 +344,46 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the image's /etc/group has gid 5, read from the fd openat2 gave (close-on-exec,
-/// so it is left open). O_NONBLOCK: a FIFO there would block the open for ever.
+/// Whether the image's /etc/group has gid 5; a file runix cannot use counts as none.
 fn has_tty_group(root: Fd) -> bool {
-    let Ok(fd) = open_in(root, c"/etc/group", libc::O_RDONLY | libc::O_NONBLOCK, false) else { return false };
     let mut found = false;
-    let _ = cgroup::each_line(fd, b"/etc/group", &mut |line| {
+    let _ = each_image_line(root, c"/etc/group", &mut |line| {
         found = gid_is_5(line);
         Ok(!found)
     });
     found
+}
+
+/// The most runix reads of a file of the image's (/etc/passwd, /etc/group).
+const IMAGE_FILE_MAX: u64 = 1 << 20;
+
+/// Call `f` with each line of the image's file `path`, opened inside the root `root` (openat2's
+/// RESOLVE_IN_ROOT, no magic links: no way to the host's files) and only if it is a regular
+/// file of at most IMAGE_FILE_MAX bytes, so a FIFO, a device or /proc/self/pagemap behind a
+/// symlink cannot hang runix. Ok(false) when the file does not exist.
+pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<bool, Error> {
+    // O_NONBLOCK: opening a FIFO would block; O_NOCTTY: a terminal is not taken over.
+    let fd = match open_in(root, path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY, false) {
+        Err(e) if e.errno() == libc::ENOENT => return Ok(false),
+        Err(e) if e.errno() == libc::ELOOP => return Err(Error::msg("refused: a /proc magic link or a symlink loop in the root filesystem at", path.to_bytes())),
+        r => r?,
+    };
+    let p = path.to_bytes();
+    let st = sys::fstat(fd)?;
+    if st.mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Error::msg("refused: not a regular file in the root filesystem", p));
+    }
+    // st_size may be 0 for a file that reads without end (procfs): the lines count too.
+    let mut left = IMAGE_FILE_MAX;
+    let r = cgroup::each_line(fd, p, &mut |line| {
+        left = match left.checked_sub(line.len() as u64 + 1) {
+            Some(l) if st.size <= IMAGE_FILE_MAX => l,
+            _ => return Err(Error::msg("refused: over 1 MiB, in the root filesystem", p)),
+        };
+        f(line)
+    });
+    let _ = sys::close(fd);
+    r.map(|_| true)
 }
 
 /// Whether a line of /etc/group is the group with gid 5.
@@ -299,10 +391,17 @@ fn gid_is_5(line: &[u8]) -> bool {
     line.split(|&c| c == b':').nth(2) == Some(b"5")
 }
 
-/// The user's `-b` and `--tmpfs` mounts, in the order given, after the kernel filesystems
-/// (so they can cover parts of /dev).
+/// The user's `-b` and `--tmpfs` mounts, in the order given, after runix's own (already
+/// masked) /proc, /sys and /dev. Each target is checked where it really is (`target_allowed`).
+/// Binds are nodev but under /dev, where the user puts a device on purpose (`-b
+/// /dev/kvm:/dev/kvm`), and `:ro` is read-only all the way down.
 #[inline(never)]
 pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
+    let mut buf = [0; 4096];
+    let top = match spec.mounts.is_empty() {
+        true => &b""[..],
+        false => sys::readlink(fd_path(root).as_cstr(), &mut buf)?,
+    };
     for (i, m) in spec.mounts.iter().enumerate() {
         let mut dst = Path::new();
         dst.push(m.dst)?;
@@ -323,14 +422,38 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
             }
         };
         let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, false)?;
+        // Where the target really is, in the container's terms (the image's symlinks followed).
+        let mut link = [0; 4096];
+        let at = sys::readlink(fd_path(t).as_cstr(), &mut link)?;
+        let at = match at.strip_prefix(top) {
+            Some(rest) if top != b"/" => rest,
+            _ => at,
+        };
+        if !target_allowed(at, m.dst) {
+            return Err(Error::msg("refused: a mount onto runix's /proc, /sys or /dev (through a symlink in the root filesystem?) at", m.dst));
+        }
         mount_on(&fs, t, b"", m.dst)?;
-        if let MountKind::Bind { ro: true, .. } = m.kind {
-            // A bind's read-only flag takes a remount of the new mount: open it anew.
-            let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
-            remount_read_only(fd_path(top).as_cstr()).map_err(|e| e.at(m.dst))?;
+        if let MountKind::Bind { ro, .. } = m.kind {
+            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if under(at, b"/dev") { 0 } else { MOUNT_ATTR_NODEV };
+            if attrs != 0 {
+                // The new mount, not the mount point under it: open it anew.
+                let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
+                set_tree(fd_path(top).as_cstr(), attrs).map_err(|e| e.at(m.dst))?;
+            }
         }
     }
     Ok(())
+}
+
+/// Whether a user mount may go where its target really is, `at` (asked as `asked`): never onto
+/// or into /proc or /sys, whose masks and read-only parts it could undo, nor onto /dev; under
+/// /dev only where the user named that place, never by way of a symlink of the image.
+pub fn target_allowed(at: &[u8], asked: &[u8]) -> bool {
+    let at = if at.is_empty() { b"/" } else { at };
+    if under(at, b"/proc") || under(at, b"/sys") || at == b"/dev" {
+        return false;
+    }
+    !under(at, b"/dev") || components(at).eq(components(asked))
 }
 
 /// Make the root mount the container's `/`, leaving nothing of the host reachable.
@@ -380,19 +503,34 @@ const MASKED: [(&CStr, bool); 12] = [
 /// What Docker leaves readable but not writable: host-wide kernel settings.
 const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
 
-/// After the switch into the root: these paths are the container's own fresh /proc and /sys.
-/// A file is covered by /dev/null, a directory by an empty read-only tmpfs (one, made at the
-/// first and bound onto the others); what this kernel lacks is skipped.
+/// `path` (one of MASKED or READ_ONLY) in runix's own /proc or /sys: /proc/self/fd/N/REST,
+/// with N the fd of the fresh mount. The rest is the kernel's own names, with no symlink.
+fn in_kernel_fs(k: &Kernel, path: &CStr) -> CBuf<64> {
+    let p = path.to_bytes();
+    let (fd, rest) = if p.starts_with(b"/proc/") { (k.proc, &p[5..]) } else { (k.sys, &p[4..]) };
+    let mut b = fd_path(fd);
+    // Cannot overflow: the longest is 24 + 26 bytes.
+    let _ = b.push(rest);
+    b
+}
+
+/// Mask the fresh /proc and /sys, before any mount of the user's could cover or replace a
+/// part of them (CVE-2025-31133 came from masking by path after such mounts). A file is covered
+/// by runix's checked /dev/null, a directory by an empty read-only tmpfs (one, made at the
+/// first and bound onto the others); only what this kernel lacks is skipped (ENOENT here can
+/// mean nothing else).
 #[inline(never)]
-pub fn mask_paths() -> Result<(), Error> {
-    let mut empty: Option<&CStr> = None;
-    for &(p, mut dir) in MASKED.iter() {
+pub fn mask_paths(k: &Kernel) -> Result<(), Error> {
+    let null = fd_path(k.null);
+    let mut empty: Option<CBuf<64>> = None;
+    for &(path, mut dir) in MASKED.iter() {
+        let p = in_kernel_fs(k, path);
         let mut other_kind = false;
         loop {
-            let r = match (dir, empty) {
-                (false, _) => sys::mount(Some(c"/dev/null"), p, None, libc::MS_BIND, None),
-                (true, Some(e)) => sys::mount(Some(e), p, None, libc::MS_BIND, None),
-                (true, None) => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0")),
+            let r = match (dir, &empty) {
+                (false, _) => sys::mount(Some(null.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
+                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
+                (true, None) => sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0")),
             };
             match r {
                 // Not the usual kind on this kernel: once more as the other.
@@ -402,33 +540,64 @@ pub fn mask_paths() -> Result<(), Error> {
                     continue;
                 }
                 Err(e) if e.errno() == libc::ENOENT => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.at(path.to_bytes())),
                 Ok(()) if dir && empty.is_none() => empty = Some(p),
                 Ok(()) => {}
             }
             break;
         }
     }
-    for &p in READ_ONLY.iter() {
-        match sys::mount(Some(p), p, None, libc::MS_BIND | libc::MS_REC, None) {
+    for &path in READ_ONLY.iter() {
+        let p = in_kernel_fs(k, path);
+        match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => continue,
-            r => r?,
+            r => r.map_err(|e| e.at(path.to_bytes()))?,
         }
         // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
         let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-        sys::mount(None, p, None, flags, None)?;
+        sys::mount(None, p.as_cstr(), None, flags, None).map_err(|e| e.at(path.to_bytes()))?;
     }
     Ok(())
 }
 
-/// --read-only: the root mount only; binds and tmpfs on it keep their own mode.
+/// --read-only with --overlay: the overlay, which has no mounts of the image's below it (a
+/// bound root was made read-only all the way down in mount_root); binds and tmpfs on it keep
+/// their own mode.
 pub fn remount_root_read_only() -> Result<(), Error> {
-    remount_read_only(c"/")
+    remount(c"/", libc::MS_RDONLY)
 }
 
-/// The bind mount at `path` made read-only. Its nosuid, nodev and noexec (from the mount it was
-/// bound from) are kept: in a user namespace they are locked, and a remount that clears them
-/// fails with EPERM (mount_namespaces(7)).
-fn remount_read_only(path: &CStr) -> Result<(), Error> {
-    sys::mount(None, path, None, libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | sys::mount_flags(path)?, None)
+/// The mount at `path` remounted with `flags` added. Its nosuid, nodev and noexec (from the
+/// mount it was bound from) are kept: in a user namespace they are locked, and a remount that
+/// clears them fails with EPERM (mount_namespaces(7)).
+fn remount(path: &CStr, flags: u64) -> Result<(), Error> {
+    sys::mount(None, path, None, libc::MS_REMOUNT | libc::MS_BIND | flags | sys::mount_flags(path)?, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_mount_targets() {
+        // Where the user asked, outside runix's own filesystems.
+        assert!(target_allowed(b"/data", b"/data"));
+        assert!(target_allowed(b"", b"/"));
+        assert!(target_allowed(b"/devices", b"/devices"));
+        assert!(target_allowed(b"/process", b"/process"));
+        // Named under /dev by the user, even spelled loosely.
+        assert!(target_allowed(b"/dev/kvm", b"/dev/kvm"));
+        assert!(target_allowed(b"/dev/dri/card0", b"//dev/dri/card0/"));
+        // Under /dev by way of the image's symlink; onto or into /proc, /sys, /dev.
+        assert!(!target_allowed(b"/dev/x", b"/data/x"));
+        for at in [&b"/dev"[..], b"/proc", b"/proc/sys", b"/sys", b"/sys/fs/cgroup"] {
+            assert!(!target_allowed(at, at), "{}", String::from_utf8_lossy(at));
+        }
+    }
+
+    #[test]
+    fn paths_under() {
+        assert!(under(b"/a", b"/a") && under(b"/a/b", b"/a") && under(b"/a", b"/"));
+        assert!(!under(b"/ab", b"/a") && !under(b"/", b"/a"));
+    }
 }

@@ -22,7 +22,7 @@ use crate::error::{Bytes, Error, Wire};
 use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, Recv, trace};
-use crate::spec::Seccomp;
+use crate::spec::{Overlay, Seccomp};
 use crate::userns::{self, Map};
 use crate::{caps, exec, init, seccomp, tty, user};
 use core::convert::Infallible;
@@ -60,6 +60,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     // cgroup and removing it. SIGPIPE too: a closed stdout or stderr (`--trace 2>&1 | head`)
     // is an error to runix, not its death.
     let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
+    reset_ignored_signals();
     rootfs::check_root(spec)?;
     // Without root, a user namespace makes the caller root inside (and nothing more).
     let euid = sys::geteuid();
@@ -166,6 +167,11 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     let mut wire = Wire::new(Error::msg("", b""));
     let mut master = -1;
     let failed = loop {
+        if let Some(sig) = setup_signal(pid, sock, sigfd)? {
+            info!("(parent) signal ", sig as u64, " before the command ran: container stopped");
+            kill_child(pid, Error::msg("", b""));
+            return Ok(128 + sig);
+        }
         match sys::recv(sock, &mut wire) {
             Ok(Recv::Fd(fd)) => master = fd,
             Ok(Recv::Eof) => break Ok(false),
@@ -197,6 +203,51 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         report_usage(cg, child.spec, status)?;
     }
     Ok(code)
+}
+
+/// While the child sets up: wait until it has something to say. A SIGINT, SIGTERM or SIGHUP
+/// meanwhile ends the setup (Some: the caller stops the child and removes everything); any
+/// other forwarded signal is passed on, to wait in the child's mask for the command.
+fn setup_signal(pid: i32, sock: Fd, sigfd: Fd) -> Result<Option<i32>, Error> {
+    let ev = libc::POLLIN;
+    let mut fds = [libc::pollfd { fd: sock, events: ev, revents: 0 }, libc::pollfd { fd: sigfd, events: ev, revents: 0 }];
+    while !trace::dry_run() {
+        sys::poll(&mut fds).map_err(|e| kill_child(pid, e))?;
+        // The socket first: it is readable (EOF) before a SIGCHLD of the child's can be, and
+        // that SIGCHLD is the supervisor's to read.
+        if fds[0].revents != 0 {
+            break;
+        }
+        match sys::read_signal(sigfd).map_err(|e| kill_child(pid, e))?.0 {
+            s @ (libc::SIGINT | libc::SIGTERM | libc::SIGHUP) => return Ok(Some(s)),
+            // A stopped child: nothing to do until it goes on.
+            libc::SIGCHLD => {}
+            s => {
+                let _ = sys::kill(pid, s);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Signals ignored when runix started (a shell's `cmd &` ignores SIGINT and SIGQUIT, nohup
+/// SIGHUP) would be discarded before the signalfd could read them, and an ignored signal stays
+/// ignored across execve(2): each goes back to its default, as for a command under Docker.
+/// They are blocked already, so none arriving now can kill runix. Without /proc: all of them.
+fn reset_ignored_signals() {
+    let mut ignored = u64::MAX;
+    let _ = crate::cgroup::for_each_line(c"/proc/self/status", &mut |l| match l.strip_prefix(b"SigIgn:\t") {
+        Some(hex) => {
+            ignored = core::str::from_utf8(hex).ok().and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(u64::MAX);
+            Ok(false)
+        }
+        None => Ok(true),
+    });
+    for sig in 1..=64 {
+        if ignored >> (sig - 1) & 1 != 0 && sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            let _ = sys::signal(sig, false);
+        }
+    }
 }
 
 /// A failure before runix supervises the child: the child goes too, and is reaped, so the
@@ -299,30 +350,37 @@ fn setup(c: &Child) -> Result<Error, Error> {
         _ => -1,
     };
     let root = rootfs::mount_root(spec, &src)?;
-    rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
+    let kernel = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
+    // The masks go on runix's fresh /proc and /sys before anything of the user's is mounted,
+    // so no user mount can cover or redirect them. --privileged sees /proc and /sys whole, as
+    // Docker's does.
+    if !spec.privileged {
+        rootfs::mask_paths(&kernel)?;
+    }
     rootfs::mount_user(spec, root, &src)?;
     rootfs::enter_root(spec)?;
-    // --privileged sees /proc and /sys whole, as Docker's does.
-    if !spec.privileged {
-        rootfs::mask_paths()?;
-    }
-    if spec.read_only {
+    // Every fd of the host's (the root's, the bind sources', the cgroup files') goes before
+    // anything of the image's is read or followed: a symlink to /proc/self/fd/N/.. would lead
+    // out of the root through one (CVE-2024-21626). The --seccomp file, a regular file the
+    // user named, is read at the end.
+    exec::close_fds(&[c.sock, seccomp_file])?;
+    if spec.read_only && spec.overlay != Overlay::Off {
         rootfs::remount_root_read_only()?;
     }
+    // The names are the image's own: its /etc/passwd and /etc/group, read inside the root.
+    let (uid, gid) = match spec.user {
+        Some(u) => user::resolve(u.to_bytes())?,
+        None => (0, 0),
+    };
     if let Some(dir) = spec.workdir {
         sys::chdir(dir)?;
     }
     for u in spec.ulimits.iter() {
         sys::setrlimit(u.resource as u32, u.soft, u.hard).map_err(|e| e.at(b"--ulimit").hint(if e.errno() == libc::EPERM { crate::error::HINT_RLIMIT } else { 0 }))?;
     }
-    // The privileges go in the order that keeps each step possible (hardening.md): the
-    // bounding set, while CAP_SETPCAP is still there; the ids, with names from the container's
-    // own /etc/passwd; then the remaining sets, then no_new_privs (prctl(2)) so that no
-    // setuid binary or file capability can give any of it back.
-    let (uid, gid) = match spec.user {
-        Some(u) => user::resolve(u.to_bytes())?,
-        None => (0, 0),
-    };
+    // The privileges go in the order that keeps each step possible: the bounding set, while
+    // CAP_SETPCAP is still there; the ids; then the remaining sets, then no_new_privs
+    // (prctl(2)) so that no setuid binary or file capability can give any of it back.
     if spec.tty {
         tty::make_console(c.sock, uid, gid)?;
     }

@@ -1,9 +1,10 @@
 //! `-u USER[:GROUP]`: names resolved in the container's own /etc/passwd and /etc/group (after
-//! the switch into the root, so the image's files, not the host's), then the identity change:
+//! the switch into the root and with no host fd open, read only inside it: the image's files,
+//! never the host's), then the identity change:
 //! no supplementary groups, then the gid, then the uid (setgroups and setresgid need the
 //! privilege the uid change gives up).
 
-use crate::cgroup;
+use crate::rootfs;
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
@@ -41,21 +42,15 @@ pub fn switch(uid: u32, gid: u32, setgroups: bool) -> Result<(), Error> {
     sys::setresuid(uid)
 }
 
-/// The first line of `file` for which `f` says something; None when the file is missing.
+/// The first line of the image's `file` for which `f` says something; None when the file is
+/// missing. Read after the switch into the root, so the root is the working directory.
 fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Option<T>, Error> {
     let mut found = None;
-    // O_NONBLOCK: the image may make the file a FIFO, which would block the open (and runix,
-    // waiting for its child) for ever; opened so, it reads as empty.
-    let fd = match sys::openat(sys::AT_FDCWD, file, libc::O_RDONLY | libc::O_NONBLOCK, 0) {
-        Err(e) if e.errno() == libc::ENOENT => return Ok(None),
-        r => r?,
-    };
-    let r = cgroup::each_line(fd, file.to_bytes(), &mut |line| {
+    rootfs::each_image_line(sys::AT_FDCWD, file, &mut |line| {
         found = f(line);
         Ok(found.is_none())
-    });
-    let _ = sys::close(fd);
-    r.map(|_| found)
+    })?;
+    Ok(found)
 }
 
 /// A uid or gid. 4294967295 is (uid_t)-1, which setresuid(2) takes as "leave unchanged": it

@@ -75,7 +75,13 @@ struct Bg {
 
 impl Bg {
     fn spawn(args: &[&str]) -> Bg {
-        let mut child = Command::new(runix()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut cmd = Command::new(runix());
+        cmd.args(args);
+        Bg::spawn_cmd(cmd)
+    }
+
+    fn spawn_cmd(mut cmd: Command) -> Bg {
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let (out, err) = (Arc::new(Mutex::new(String::new())), Arc::new(Mutex::new(String::new())));
         let collect = |mut from: Box<dyn Read + Send>, to: Arc<Mutex<String>>| {
             std::thread::spawn(move || {
@@ -831,4 +837,62 @@ fn killing_runix_during_setup_leaves_nothing() {
         assert!(remove_cgroups_of(c.id()));
         assert!(left.is_empty(), "runix killed after {delay:?} (-p {pids}): its container was still running as {left:?}");
     }
+}
+
+/// A shell's background job (`runix run ... &` in a script) starts with SIGINT and SIGQUIT
+/// ignored, nohup's with SIGHUP: runix still receives and passes them on, and the command
+/// starts with every signal at its default (a shell cannot trap one ignored on entry).
+#[test]
+fn signals_ignored_at_start_are_still_forwarded() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    for (sig, name) in [(libc::SIGINT, "INT"), (libc::SIGQUIT, "QUIT"), (libc::SIGHUP, "HUP")] {
+        let script = format!("trap 'echo got {name}; exit 3' {name}; echo ready; for i in $(seq 400); do sleep 0.05; done; exit 9");
+        let mut cmd = Command::new(runix());
+        cmd.args(["run", "-r", r.s(), "sh", "-c", &script]);
+        // SAFETY: signal(2) only, between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::signal(sig, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let mut bg = Bg::spawn_cmd(cmd);
+        bg.wait_for("ready\n", 20);
+        kill(bg.pid(), sig);
+        let (code, out, err) = bg.finish(20);
+        assert_eq!((code, out.as_str(), err.as_str()), (3, format!("ready\ngot {name}\n").as_str(), ""), "SIG{name} ignored at start");
+    }
+}
+
+/// A SIGINT, SIGTERM or SIGHUP before the command runs ends the setup: the child is killed,
+/// its cgroup removed, and runix exits 128+N. The setup is held by a --seccomp file that is a
+/// FIFO nobody writes to (its open blocks in the child).
+#[test]
+fn a_signal_during_setup_ends_it_and_leaves_nothing() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let fifo = r.path.join("../fifo-".to_string() + &std::process::id().to_string());
+    let _ = fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let mut bg = Bg::spawn(&["run", "-r", r.s(), "-p", "20", "--seccomp", fifo.to_str().unwrap(), "true"]);
+        let pid = bg.pid();
+        // The child is there (a descendant), blocked in its setup.
+        assert!(within(10, || !descendants(pid).is_empty()), "no child of runix");
+        let inside = descendants(pid);
+        std::thread::sleep(Duration::from_millis(100));
+        kill(pid, sig);
+        let (got, _, err) = bg.finish(10);
+        let cgroup_left = runix_cgroups().iter().any(|d| d.ends_with(format!("runix-{pid}")));
+        remove_cgroups_of(pid);
+        assert_eq!((got, err.as_str()), (code, ""), "signal {sig}");
+        assert!(!inside.iter().any(alive), "the child outlived runix");
+        assert!(!cgroup_left, "runix-{pid} left behind");
+    }
+    let _ = fs::remove_file(&fifo);
 }

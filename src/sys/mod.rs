@@ -332,6 +332,14 @@ pub fn umask(mask: u32) -> u32 {
 pub struct Stat {
     pub dev: u64,
     pub mode: u32,
+    /// The device a node stands for (st_rdev), in the kernel's encoding (`dev`).
+    pub rdev: u64,
+    pub size: u64,
+}
+
+/// A device number as st_rdev holds it (glibc's makedev, for the majors and minors runix uses).
+pub const fn dev(major: u32, minor: u32) -> u64 {
+    ((major as u64) << 8) | (minor & 0xff) as u64 | (((minor & !0xff) as u64) << 12)
 }
 
 /// int newfstatat(int dirfd, const char *path, struct stat *st, AT_EMPTY_PATH): fstat of an fd.
@@ -340,7 +348,15 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
     call0(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize)?;
-    Ok(Stat { dev: st.st_dev, mode: st.st_mode })
+    Ok(Stat { dev: st.st_dev, mode: st.st_mode, rdev: st.st_rdev, size: st.st_size as u64 })
+}
+
+/// ssize_t readlinkat(AT_FDCWD, const char *path, char *buf, size_t size): for a
+/// /proc/self/fd/N path, where the open file is (proc(5)).
+pub fn readlink<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
+    let n = call(Sysno::readlinkat, AT_FDCWD as usize, s(path), buf.as_mut_ptr() as usize, buf.len())?;
+    // A full buffer may be a cut-off path.
+    buf.get(..n).filter(|_| n < buf.len()).ok_or(Error::sys("readlink", libc::ENAMETOOLONG, path.to_bytes()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,6 +602,24 @@ pub fn recv<T: Copy>(fd: Fd, out: &mut T) -> Result<Recv, Error> {
 ///           unsigned long flags, const void *data);
 pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Error> {
     call5(Sysno::mount, os(src), s(target), os(fstype), flags as usize, os(data)).map(drop)
+}
+
+/// struct mount_attr of <linux/mount.h>: the MOUNT_ATTR_* bits to set and to clear.
+#[repr(C)]
+struct MountAttr {
+    set: u64,
+    clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// int mount_setattr(int dirfd, const char *path, AT_RECURSIVE, struct mount_attr *attr,
+/// size_t size) (Linux 5.12): `set` (MOUNT_ATTR_RDONLY, _NODEV...) on the mount at `path` and
+/// on every mount below it, which no flag of mount(2) can do.
+pub fn mount_setattr_rec(path: &CStr, set: u64) -> Result<(), Error> {
+    let attr = MountAttr { set, clr: 0, propagation: 0, userns_fd: 0 };
+    let size = core::mem::size_of::<MountAttr>();
+    call5(Sysno::mount_setattr, AT_FDCWD as usize, s(path), libc::AT_RECURSIVE as usize, p(&attr), size).map(drop)
 }
 
 /// int umount2(const char *target, int flags);

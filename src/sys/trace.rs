@@ -255,6 +255,8 @@ calls! {
     socketpair(AF, SOCK, INT, PTR)
     mount(OPTSTR, STR, OPTSTR, MS, OPTSTR)
     umount2(STR, MNT)
+    mount_setattr(FD, STR, AT, PTR, INT)
+    readlinkat(FD, STR, PTR, INT)
     pivot_root(STR, STR)
     chroot(STR)
     chdir(STR)

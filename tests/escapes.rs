@@ -1,0 +1,171 @@
+//! A hostile image and one ordinary option: the escapes each check closes. The image is made
+//! by the test (symlinks, device nodes, endless files where runix expects plain ones); every
+//! check fails on a runix that masks by path, makes `:ro` read-only only at the top, opens the
+//! image's device nodes, or reads the image's files with host descriptors open.
+
+mod common;
+use common::*;
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::Path;
+use std::process::Command;
+
+/// `runix run -r ROOT ARGS...`: (status, stdout, stderr).
+fn runix_in(r: &Root, args: &[&str]) -> (i32, String, String) {
+    let mut a = vec!["run", "-r", r.s()];
+    a.extend_from_slice(args);
+    let o = run(&a);
+    (o.code, o.stdout, o.stderr)
+}
+
+/// A mount made by the test, undone on drop (also when an assertion failed).
+struct Mounted(std::path::PathBuf);
+
+impl Mounted {
+    fn tmpfs(at: &Path) -> Mounted {
+        fs::create_dir_all(at).unwrap();
+        assert!(Command::new("mount").args(["-t", "tmpfs", "test", at.to_str().unwrap()]).status().unwrap().success());
+        Mounted(at.to_path_buf())
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+const REFUSED: &str = "runix: refused: a mount onto runix's /proc, /sys or /dev (through a symlink in the root filesystem?) at: ";
+
+/// The image's `/data -> /dev` or `/tmp -> /dev` turns a volume or a tmpfs into one over the
+/// container's /dev; `/data -> /proc/sys` over its read-only /proc/sys. Each is refused, and a
+/// bind the user puts on /dev/null cannot change what the masks are made of.
+#[test]
+fn user_mounts_cannot_reach_the_masks() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let vol = Root::empty();
+    symlink("/dev", r.path.join("data")).unwrap();
+    symlink("/proc/sys", r.path.join("sys-link")).unwrap();
+    fs::remove_dir(r.path.join("tmp")).unwrap();
+    symlink("/dev", r.path.join("tmp")).unwrap();
+    let v = vol.s();
+    for (opts, shown) in [
+        (vec!["-b".to_string(), format!("{v}:/data")], "/data"),
+        (vec!["-b".to_string(), format!("{v}:/data/x")], "/data/x"),
+        (vec!["--tmpfs".to_string(), "/tmp".to_string()], "/tmp"),
+        (vec!["-b".to_string(), format!("{v}:/sys-link")], "/sys-link"),
+        (vec!["-b".to_string(), format!("{v}:/proc/sys")], "/proc/sys"),
+        (vec!["--tmpfs".to_string(), "/dev".to_string()], "/dev"),
+    ] {
+        let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
+        args.extend(["cat", "/proc/timer_list"]);
+        assert_eq!(runix_in(&r, &args), (125, String::new(), format!("{REFUSED}{shown}\n")), "{opts:?}");
+    }
+    // Named under /dev by the user: a device passed in on purpose works.
+    let (code, out, err) = runix_in(&r, &["-b", &format!("{}:/dev/extra", vol.s()), "sh", "-c", "grep -c ' /dev/extra ' /proc/mounts"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "1\n", ""));
+    // A file of the user's bound over /dev/null after the masks: /proc/keys stays empty.
+    vol.file("planted", "PLANTED\n", 0o644);
+    let planted = format!("{}:/dev/null", vol.path.join("planted").display());
+    assert_eq!(runix_in(&r, &["-b", &planted, "sh", "-c", "cat /proc/keys /proc/timer_list; cat /dev/null"]), (0, "PLANTED\n".into(), String::new()));
+}
+
+/// `:ro` and --read-only are read-only all the way down: a mount under the bind's source (or
+/// in the root directory) is read-only in the container too.
+#[test]
+fn read_only_means_every_mount_below() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let src = Root::empty();
+    let _sub = Mounted::tmpfs(&src.path.join("sub"));
+    fs::create_dir(r.path.join("mnt")).unwrap();
+    let bind = format!("{}:/mnt:ro", src.s());
+    let (code, out, err) = runix_in(&r, &["-b", &bind, "sh", "-c", "touch /mnt/x /mnt/sub/x; grep ' /mnt' /proc/mounts | cut -d' ' -f2,4 | cut -d, -f1"]);
+    assert_eq!((code, out.as_str()), (0, "/mnt ro\n/mnt/sub ro\n"), "{err}");
+    assert_eq!(err, "touch: /mnt/x: Read-only file system\ntouch: /mnt/sub/x: Read-only file system\n");
+
+    let _inside = Mounted::tmpfs(&r.path.join("tmp"));
+    let (code, _, err) = runix_in(&r, &["--read-only", "sh", "-c", "touch /x /tmp/x"]);
+    assert_eq!((code, err.as_str()), (1, "touch: /x: Read-only file system\ntouch: /tmp/x: Read-only file system\n"));
+}
+
+/// A device node the image ships opens nowhere but in runix's own /dev: the root, its
+/// overlay, a bind and a tmpfs are nodev, whatever device rules apply (none in a user
+/// namespace, on cgroup v2, or without a devices hierarchy).
+#[test]
+fn device_nodes_in_the_image_do_not_open() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let vol = Root::empty();
+    for dir in [&r.path, &vol.path] {
+        // c 1 5 is /dev/zero, which the device rules of a default run allow.
+        assert!(Command::new("mknod").arg(dir.join("zero")).args(["c", "1", "5"]).status().unwrap().success());
+        fs::set_permissions(dir.join("zero"), fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    fs::create_dir(r.path.join("mnt")).unwrap();
+    let script = "head -c1 /dev/zero | wc -c; head -c1 /zero; head -c1 /mnt/zero";
+    let denied = "head: /zero: Permission denied\nhead: /mnt/zero: Permission denied\n";
+    let bind = format!("{}:/mnt", vol.s());
+    for opts in [vec![], vec!["--overlay"], vec!["--cgroup-parent", "/"]] {
+        let mut args = opts.clone();
+        args.extend(["-b", &bind, "sh", "-c", script]);
+        let (code, out, err) = runix_in(&r, &args);
+        assert_eq!((code, out.as_str(), err.as_str()), (1, "1\n", denied), "{opts:?}");
+    }
+}
+
+/// The image's /etc/passwd read with no way out of the root: a magic link through a host fd
+/// finds nothing, and a file that never ends (a device, a procfs file) or is too large is an
+/// error, not a hang.
+#[test]
+fn the_images_passwd_is_read_inside_the_root_and_bounded() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let passwd = r.path.join("etc/passwd");
+    // A name only the host has: the old way resolved it from the host's /etc/passwd.
+    let host_user = fs::read_to_string("/etc/passwd").unwrap().lines().map(|l| l.split(':').next().unwrap().to_string()).find(|n| n != "root").unwrap();
+    for fd in 3..10 {
+        let _ = fs::remove_file(&passwd);
+        symlink(format!("/proc/self/fd/{fd}/../../../../../../../../etc/passwd"), &passwd).unwrap();
+        let (code, out, err) = runix_in(&r, &["-u", &host_user, "id"]);
+        // An fd still open (the error channel) is a magic link; a closed one, nothing.
+        let unknown = format!("runix: unknown user (not in the container's /etc/passwd): {host_user}\n");
+        let magic = "runix: refused: a /proc magic link or a symlink loop in the root filesystem at: /etc/passwd\n";
+        assert_eq!((code, out.as_str()), (125, ""), "fd {fd}: {err}");
+        assert!(err == unknown || err == magic, "fd {fd}: {err}");
+    }
+    for (target, err) in [
+        ("/dev/urandom", "runix: refused: not a regular file in the root filesystem: /etc/passwd\n"),
+        ("/proc/self/pagemap", "runix: read(/etc/passwd): Argument list too long\n"),
+    ] {
+        let _ = fs::remove_file(&passwd);
+        symlink(target, &passwd).unwrap();
+        assert_eq!(runix_in(&r, &["-u", "1000", "true"]), (125, String::new(), err.to_string()), "{target}");
+    }
+    let _ = fs::remove_file(&passwd);
+    r.file("etc/passwd", &"user:x:1000:1000::/:/bin/sh\n".repeat(50_000), 0o644);
+    assert_eq!(runix_in(&r, &["-u", "user", "true"]), (125, String::new(), "runix: refused: over 1 MiB, in the root filesystem: /etc/passwd\n".into()));
+}
+
+/// overlayfs's work directory, which runix makes, is 0700: nothing the container writes is
+/// reachable through it by the host's users.
+#[test]
+fn the_overlay_work_dir_is_private() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let state = Root::empty();
+    assert_eq!(runix_in(&r, &["--overlay-upper", state.s(), "touch", "/x"]).0, 0);
+    let mode = |p: &str| fs::metadata(state.path.join(p)).unwrap().permissions().mode() & 0o7777;
+    assert_eq!((mode("work"), mode("upper")), (0o700, 0o755));
+}
