@@ -80,24 +80,28 @@ fn fd_path(fd: Fd) -> CBuf<64> {
 /// The root mount, and an fd of its top. Either ROOTFS bound onto itself (pivot_root(2) and
 /// MS_MOVE need a mount point), or an overlayfs with ROOTFS as its lower layer and the
 /// changes in a tmpfs (or --overlay-upper DIR), so the image on disk is never written.
-/// Both are nodev: a device node the image ships opens nowhere (only runix's own /dev holds
-/// devices), whatever device rules the host can or cannot apply.
+/// Where no device rule applies (`nodev`: a user namespace, no v1 devices hierarchy), both are
+/// nodev, so that a device node the image ships opens nowhere: only runix's own /dev holds
+/// devices then.
 #[inline(never)]
-pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
+pub fn mount_root(spec: &Spec, src: &Sources, nodev: bool) -> Result<Fd, Error> {
+    let nodev_flag = if nodev { libc::MS_NODEV } else { 0 };
     let root = spec.rootfs;
     let off = spec.overlay == Overlay::Off;
     let mut base = src.upper;
     if !matches!(spec.overlay, Overlay::Upper(_)) {
         // For --overlay, the tmpfs goes over ROOTFS itself, in our mount namespace only: it needs
         // no directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
-        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), libc::MS_NODEV, Some(c"mode=755")) };
+        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), nodev_flag, Some(c"mode=755")) };
         sys::mount(Some(from), root, fstype, flags, data)?;
         base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
         if off {
             // The bind and every mount under ROOTFS on the host: nodev, and read-only all the
             // way down for --read-only, before anything of runix's is mounted on it.
-            let ro = if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 };
-            set_tree(fd_path(base).as_cstr(), MOUNT_ATTR_NODEV | ro).map_err(|e| e.at(root.to_bytes()))?;
+            let attrs = if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | if nodev { MOUNT_ATTR_NODEV } else { 0 };
+            if attrs != 0 {
+                set_tree(fd_path(base).as_cstr(), attrs).map_err(|e| e.at(root.to_bytes()))?;
+            }
             return Ok(base);
         }
     }
@@ -114,7 +118,7 @@ pub fn mount_root(spec: &Spec, src: &Sources) -> Result<Fd, Error> {
         let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
         data.push(opt)?.push(fd_path(fd).bytes())?;
     }
-    sys::mount(Some(c"overlay"), root, Some(c"overlay"), libc::MS_NODEV, Some(data.as_cstr()))
+    sys::mount(Some(c"overlay"), root, Some(c"overlay"), nodev_flag, Some(data.as_cstr()))
         .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
     sys::openat(sys::AT_FDCWD, root, DIR, 0)
 }
@@ -320,7 +324,7 @@ fn mount_dev(root: Fd, dev: Fd, tty_gid: bool) -> Result<Fd, Error> {
     }
     let null = sys::openat(dev, c"null", libc::O_PATH | libc::O_NOFOLLOW, 0)?;
     let st = sys::fstat(null)?;
-    if st.mode & libc::S_IFMT != libc::S_IFCHR || st.rdev != sys::dev(1, 3) {
+    if (st.mode & libc::S_IFMT != libc::S_IFCHR || st.rdev != sys::dev(1, 3)) && !sys::trace::dry_run() {
         return Err(Error::msg("not the null device (1:3)", b"/dev/null"));
     }
     Ok(null)
@@ -360,7 +364,8 @@ const IMAGE_FILE_MAX: u64 = 1 << 20;
 /// Call `f` with each line of the image's file `path`, opened inside the root `root` (openat2's
 /// RESOLVE_IN_ROOT, no magic links: no way to the host's files) and only if it is a regular
 /// file of at most IMAGE_FILE_MAX bytes, so a FIFO, a device or /proc/self/pagemap behind a
-/// symlink cannot hang runix. Ok(false) when the file does not exist.
+/// symlink cannot hang runix. Ok(false) when there is no such file, or it is not a regular
+/// file (it is not read: for runix it is not there).
 pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<bool, Error> {
     // O_NONBLOCK: opening a FIFO would block; O_NOCTTY: a terminal is not taken over.
     let fd = match open_in(root, path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY, false) {
@@ -371,7 +376,8 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     let p = path.to_bytes();
     let st = sys::fstat(fd)?;
     if st.mode & libc::S_IFMT != libc::S_IFREG {
-        return Err(Error::msg("refused: not a regular file in the root filesystem", p));
+        let _ = sys::close(fd);
+        return Ok(false);
     }
     // st_size may be 0 for a file that reads without end (procfs): the lines count too.
     let mut left = IMAGE_FILE_MAX;
@@ -383,7 +389,10 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
         f(line)
     });
     let _ = sys::close(fd);
-    r.map(|_| true)
+    match r {
+        Err(e) if e.errno() == libc::E2BIG => Err(Error::msg("refused: a line over 4 KiB, in the root filesystem", p)),
+        r => r.map(|_| true),
+    }
 }
 
 /// Whether a line of /etc/group is the group with gid 5.
@@ -393,10 +402,10 @@ fn gid_is_5(line: &[u8]) -> bool {
 
 /// The user's `-b` and `--tmpfs` mounts, in the order given, after runix's own (already
 /// masked) /proc, /sys and /dev. Each target is checked where it really is (`target_allowed`).
-/// Binds are nodev but under /dev, where the user puts a device on purpose (`-b
-/// /dev/kvm:/dev/kvm`), and `:ro` is read-only all the way down.
+/// `:ro` is read-only all the way down. With `nodev` (see mount_root), binds are nodev but
+/// under /dev, where the user puts a device on purpose (`-b /dev/kvm:/dev/kvm`).
 #[inline(never)]
-pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
+pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool) -> Result<(), Error> {
     let mut buf = [0; 4096];
     let top = match spec.mounts.is_empty() {
         true => &b""[..],
@@ -434,7 +443,7 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources) -> Result<(), Error> {
         }
         mount_on(&fs, t, b"", m.dst)?;
         if let MountKind::Bind { ro, .. } = m.kind {
-            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if under(at, b"/dev") { 0 } else { MOUNT_ATTR_NODEV };
+            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !under(at, b"/dev") { MOUNT_ATTR_NODEV } else { 0 };
             if attrs != 0 {
                 // The new mount, not the mount point under it: open it anew.
                 let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;

@@ -51,6 +51,8 @@ struct Child<'a> {
     map: Option<Map>,
     /// The container's bounding set (spec.caps, less CAP_MKNOD without device rules).
     caps: u64,
+    /// No device rules apply: what the image or the user brings is mounted nodev.
+    nodev: bool,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
@@ -106,7 +108,9 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
     // Left open: close-on-exec, and runix never execs.
     let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps };
+    // --privileged keeps every device, as Docker's does.
+    let nodev = !spec.privileged && !cg.device_rules();
+    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, nodev };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -349,7 +353,7 @@ fn setup(c: &Child) -> Result<Error, Error> {
         Seccomp::File(p) => sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0)?,
         _ => -1,
     };
-    let root = rootfs::mount_root(spec, &src)?;
+    let root = rootfs::mount_root(spec, &src, c.nodev)?;
     let kernel = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
     // The masks go on runix's fresh /proc and /sys before anything of the user's is mounted,
     // so no user mount can cover or redirect them. --privileged sees /proc and /sys whole, as
@@ -357,7 +361,7 @@ fn setup(c: &Child) -> Result<Error, Error> {
     if !spec.privileged {
         rootfs::mask_paths(&kernel)?;
     }
-    rootfs::mount_user(spec, root, &src)?;
+    rootfs::mount_user(spec, root, &src, c.nodev)?;
     rootfs::enter_root(spec)?;
     // Every fd of the host's (the root's, the bind sources', the cgroup files') goes before
     // anything of the image's is read or followed: a symlink to /proc/self/fd/N/.. would lead

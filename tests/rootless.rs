@@ -517,7 +517,7 @@ fn a_read_only_bind_keeps_a_locked_atime_mode() {
     let b = format!("{}:/tmp:ro", src.s());
     let o = run(&["run", "-r", r.s(), "--userns", "-b", &b, "sh", "-c", "grep ' /tmp ' /proc/self/mountinfo; touch /tmp/x"]);
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stdout.contains(" /tmp ro,nodiratime "), "{}", o.stdout);
+    assert!(o.stdout.contains(" /tmp ro,nodev,nodiratime "), "{}", o.stdout);
     assert!(o.stderr.contains("Read-only file system"), "{}", o.stderr);
     assert_nothing_left(&o, &r);
 }

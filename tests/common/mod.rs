@@ -145,6 +145,20 @@ pub fn run(args: &[&str]) -> Out {
 
 pub fn run_cmd(cmd: &mut Command, input: &str, secs: u64) -> Out {
     use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    // The test harness starts its children with signals 32 and 33 ignored; runix would reset
+    // them (and --trace show it), where a shell's runix starts with none ignored.
+    // SAFETY: signal(2) only, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // The raw call: glibc's sigaction refuses these two, its own.
+            let dfl = [0u64; 4]; // the kernel's struct sigaction: SIG_DFL, no flags, no mask
+            for sig in [32, 33] {
+                libc::syscall(libc::SYS_rt_sigaction, sig, dfl.as_ptr(), 0usize, 8usize);
+            }
+            Ok(())
+        });
+    }
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
