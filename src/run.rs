@@ -241,8 +241,9 @@ fn setup_signal(pid: i32, sock: Fd, sigfd: Fd) -> Result<Option<i32>, Error> {
 fn reset_ignored_signals() {
     let mut ignored = u64::MAX;
     let _ = crate::cgroup::for_each_line(c"/proc/self/status", &mut |l| match l.strip_prefix(b"SigIgn:\t") {
+        // 16 hex digits, lower case.
         Some(hex) => {
-            ignored = core::str::from_utf8(hex).ok().and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(u64::MAX);
+            ignored = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
             Ok(false)
         }
         None => Ok(true),
