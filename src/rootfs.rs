@@ -375,8 +375,8 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     };
     let p = path.to_bytes();
     let st = sys::fstat(fd)?;
+    // The fd is close-on-exec, and gone with the host's before the command runs (exec::close_fds).
     if st.mode & libc::S_IFMT != libc::S_IFREG {
-        let _ = sys::close(fd);
         return Ok(false);
     }
     // st_size may be 0 for a file that reads without end (procfs): the lines count too.
@@ -388,7 +388,6 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
         };
         f(line)
     });
-    let _ = sys::close(fd);
     match r {
         Err(e) if e.errno() == libc::E2BIG => Err(Error::msg("refused: a line over 4 KiB, in the root filesystem", p)),
         r => r.map(|_| true),
