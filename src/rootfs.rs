@@ -281,7 +281,7 @@ pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Kernel,
         // The new mount itself (the open mount point is the directory under it).
         top[i] = open_in(root, path, DIR, true)?;
     }
-    let null = mount_dev(root, top[2], tty_gid)?;
+    let null = mount_dev(top[2], tty_gid)?;
     Ok(Kernel { proc: top[0], sys: top[1], null })
 }
 
@@ -291,7 +291,8 @@ const DEVICES: [(&CStr, u32, u32); 6] =
 
 /// The mounts inside /dev: path, mode of its directory, filesystem. devpts
 /// gets its own instance, so the container sees only its own ptys (devpts(5), newinstance);
-/// `gid=5,` is cut off when the image has no tty group, or gid 5 cannot be used.
+/// `gid=5,` (the tty group of most distributions, and the OCI runtime spec's default) is cut
+/// off where gid 5 cannot be used.
 const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
     (c"/dev/pts", 0o755, Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") }),
     (c"/dev/shm", 0o1777, Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") }),
@@ -301,7 +302,7 @@ const DEV_MOUNTS: [(&CStr, u32, Fs); 3] = [
 /// The new /dev (a tmpfs already): only the harmless devices, devpts, /dev/shm, /dev/mqueue
 /// and the links. Returns /dev/null, opened and checked: the source of every file mask.
 #[inline(never)]
-fn mount_dev(root: Fd, dev: Fd, tty_gid: bool) -> Result<Fd, Error> {
+fn mount_dev(dev: Fd, tty_gid: bool) -> Result<Fd, Error> {
     // mknod's mode goes through the umask: 0666 must stay 0666.
     let mask = sys::umask(0);
     let r = make_devices(dev);
@@ -309,8 +310,7 @@ fn mount_dev(root: Fd, dev: Fd, tty_gid: bool) -> Result<Fd, Error> {
     r?;
     for (i, &(path, mode, mut fs)) in DEV_MOUNTS.iter().enumerate() {
         sys::mkdirat(dev, &path[5..], mode)?;
-        // gid=5 is the tty group of most distributions; only when the image has that group.
-        if i == 0 && !(tty_gid && has_tty_group(root)) {
+        if i == 0 && !tty_gid {
             fs.data = fs.data.map(|d| &d[6..]);
         }
         let p = path.to_bytes();
@@ -348,16 +348,6 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the image's /etc/group has gid 5; a file runix cannot use counts as none.
-fn has_tty_group(root: Fd) -> bool {
-    let mut found = false;
-    let _ = each_image_line(root, c"/etc/group", &mut |line| {
-        found = gid_is_5(line);
-        Ok(!found)
-    });
-    found
-}
-
 /// The most runix reads of a file of the image's (/etc/passwd, /etc/group).
 const IMAGE_FILE_MAX: u64 = 1 << 20;
 
@@ -392,11 +382,6 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
         Err(e) if e.errno() == libc::E2BIG => Err(Error::msg("refused: a line over 4 KiB, in the root filesystem", p)),
         r => r.map(|_| true),
     }
-}
-
-/// Whether a line of /etc/group is the group with gid 5.
-fn gid_is_5(line: &[u8]) -> bool {
-    line.split(|&c| c == b':').nth(2) == Some(b"5")
 }
 
 /// The user's `-b` and `--tmpfs` mounts, in the order given, after runix's own (already

@@ -89,7 +89,7 @@ fn dev_has_only_the_safe_devices() {
     let mounts = ok(&["run", "-r", r.s(), "cat", "/proc/mounts"]);
     let opts = |p: &str| mounts.lines().find(|l| l.split(' ').nth(1) == Some(p)).unwrap_or_else(|| panic!("{p} not mounted: {mounts}")).to_string();
     assert!(opts("/dev").starts_with("tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755"), "{}", opts("/dev"));
-    assert!(opts("/dev/pts").starts_with("devpts /dev/pts devpts rw,nosuid,noexec,relatime,mode=620,ptmxmode=666"), "{}", opts("/dev/pts"));
+    assert!(opts("/dev/pts").starts_with("devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666"), "{}", opts("/dev/pts"));
     assert!(opts("/dev/shm").starts_with("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k"), "{}", opts("/dev/shm"));
     assert!(opts("/dev/mqueue").starts_with("mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec"), "{}", opts("/dev/mqueue"));
     // The container's own pty instance: it starts empty, and a pty opened inside lands there.
