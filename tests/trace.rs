@@ -194,7 +194,7 @@ fn normalize(out: &str, root: &str, cgroups: &[(String, String)]) -> Vec<String>
         }
         l = l.replace(&format!("\"{root}\""), "\"fs/busybox\"");
         for (dir, name) in cgroups {
-            l = l.replace(&format!("{dir}/runix-"), &format!("{name}/runix-"));
+            l = l.replace(&format!("{dir}/runix-"), &format!("{name}/runix-")).replace(&format!("\"{dir}\""), &format!("\"{name}\""));
         }
         let mut s = String::new();
         let mut rest = l.as_str();
