@@ -963,7 +963,7 @@ mod tests {
     use std::string::{String, ToString};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::vec::Vec;
-    use std::{format, fs, vec};
+    use std::{format, fs};
 
     const PROC_CGROUP: &[u8] = b"9:name=systemd:/\n8:pids:/user/a\n4:memory:/mem\n2:cpu,cpuacct:/c\n0::/unified/x\n";
 
