@@ -1653,7 +1653,11 @@ mod tests {
             f.file(&format!("d/runix-{i}"), "");
         }
         let mut n = 0;
-        for_each_entry(&f.c("d"), &mut |name, _| Ok(n += name.starts_with(b"runix-") as usize)).unwrap();
+        for_each_entry(&f.c("d"), &mut |name, _| {
+            n += name.starts_with(b"runix-") as usize;
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(n, 400);
     }
 
