@@ -9,7 +9,7 @@
 mod common;
 use common::*;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -73,13 +73,13 @@ impl Drop for Guard {
 }
 
 /// The container's init, once it is in cgroup `dir` and runs `comm`.
-fn init_in(dir: &PathBuf, comm: &str) -> String {
+fn init_in(dir: &Path, comm: &str) -> String {
     for _ in 0..500 {
         let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-        if let Some(pid) = procs.lines().next() {
-            if fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim() == comm {
-                return pid.to_string();
-            }
+        if let Some(pid) = procs.lines().next()
+            && fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim() == comm
+        {
+            return pid.to_string();
         }
         std::thread::sleep(Duration::from_millis(10));
     }
