@@ -13,7 +13,7 @@ use crate::buf::{Buf, CBuf};
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
-use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ERANGE, EROFS};
+use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ERANGE, EROFS, ESRCH};
 
 pub type Path = CBuf<4096>;
 
@@ -241,11 +241,9 @@ impl Layout {
         self.discover(limits.need() & !devices, opt | devices, parent, proc_cgroup, mountinfo)
     }
 
-    /// Every mounted hierarchy runix could use, for `cleanup_stale`.
-    pub fn all(parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<Layout, Error> {
-        let mut l = Layout::new();
-        l.discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)?;
-        Ok(l)
+    /// Every mounted hierarchy runix could use, for `cleanup`, into a new layout.
+    fn find_all(&mut self, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
+        self.discover(0, (1 << N) - 1, parent, proc_cgroup, mountinfo)
     }
 
     /// No hierarchy yet (lo == n: no directory in use).
@@ -353,46 +351,6 @@ impl Layout {
     pub fn device_rules(&self) -> bool {
         self.at[DEVICES] != NONE
     }
-
-    /// Remove the `runix-<pid>` cgroups in these parents whose runix is gone (killed before it
-    /// could clean up), killing what still runs in them. A pid counts as a live runix when its
-    /// /proc/<pid>/comm is "runix" or the same as ours, so a recycled pid does not keep a
-    /// cgroup. Only sound when every runix using these parents shares our PID namespace.
-    /// Returns how many were removed.
-    pub fn cleanup_stale(&self) -> Result<u32, Error> {
-        let mut comm = [0u8; 32];
-        let own = read_file(c"/proc/self/comm", &mut comm)?;
-        let mut removed = 0;
-        for d in &self.dirs[self.lo..self.n] {
-            let r = for_each_entry(d.as_cstr(), &mut |name, _| {
-                match name.strip_prefix(b"runix-") {
-                    Some(pid) if num(pid).is_some() && !alive(pid, own) => {
-                        rmdir_kill(&join(d.bytes(), b"/", name)?)?;
-                        removed += 1;
-                    }
-                    _ => {}
-                }
-                Ok(())
-            });
-            // A parent missing in one hierarchy has nothing left in it.
-            match r {
-                Err(e) if e.errno() == ENOENT => {}
-                r => r?,
-            }
-        }
-        Ok(removed)
-    }
-}
-
-/// Whether the pid in a `runix-<pid>` name is a runix process (see `cleanup_stale`). When in
-/// doubt (any error but "no such pid"), it is.
-fn alive(pid: &[u8], own_comm: &[u8]) -> bool {
-    let mut comm = [0u8; 32];
-    let Ok(p) = Path::from(&[b"/proc/", pid, b"/comm"]) else { return true };
-    match read_file(p.as_cstr(), &mut comm) {
-        Ok(c) => c == b"runix\n" || c == own_comm,
-        Err(e) => e.errno() != ENOENT,
-    }
 }
 
 /// Call `f` with each name in `dir` and its type (DT_*) (getdents64(2) gives struct
@@ -400,7 +358,7 @@ fn alive(pid: &[u8], own_comm: &[u8]) -> bool {
 /// NUL-terminated name).
 fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Error>) -> Result<(), Error> {
     let fd = sys::openat(sys::AT_FDCWD, dir, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
-    let mut buf = [0u8; 2048];
+    let mut buf = [0u8; 4096];
     let r = 'outer: loop {
         let n = match sys::getdents64(fd, &mut buf) {
             Ok(0) => break Ok(()),
@@ -416,9 +374,61 @@ fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Error>)
             }
             off += len;
         }
+        // kernfs (cgroupfs) fills the buffer while the next record fits: room left for the
+        // largest (19 bytes, a 255-byte name and its NUL, 8-aligned) means that was the last,
+        // and saves the getdents64 that would return 0.
+        if buf.len() - n >= 280 {
+            break Ok(());
+        }
     };
     sys::close(fd)?;
     r
+}
+
+/// The pid in a name runix gives its cgroups, `runix-<pid>` as `itoa` writes it (no sign, no
+/// leading zero); None for any other name.
+fn runix_pid(name: &[u8]) -> Option<i32> {
+    let digits = name.strip_prefix(b"runix-")?;
+    num(digits).filter(|_| digits[0] != b'0').and_then(|p| i32::try_from(p).ok())
+}
+
+/// Remove the `runix-<pid>` cgroups in `dir` that a runix killed with SIGKILL left behind:
+/// those whose pid is gone (kill(2) with signal 0 says ESRCH only when no process has it; a
+/// live pid is left alone, whatever process it is now), and `own`'s, which is not made yet.
+/// Nothing is killed: a plain rmdir, which the kernel refuses (EBUSY) while the cgroup holds
+/// a process or a child cgroup. Each one removed is printed on stdout (`print`) or logged.
+fn sweep(dir: &CStr, own: i32, print: bool) -> Result<(), Error> {
+    for_each_entry(dir, &mut |name, kind| {
+        let Some(pid) = runix_pid(name).filter(|_| kind == libc::DT_DIR) else { return Ok(()) };
+        if pid != own && !sys::kill(pid, 0).is_err_and(|e| e.errno() == ESRCH) {
+            return Ok(());
+        }
+        let p = join(dir.to_bytes(), b"/", name)?;
+        match rmdir(&p) {
+            Ok(()) if print => [&b"removed "[..], p.bytes(), b"\n"].iter().try_for_each(|s| sys::write_all(1, s)),
+            Ok(()) => {
+                crate::info!("(parent) removed stale cgroup ", crate::error::Bytes(p.bytes()));
+                Ok(())
+            }
+            Err(e) if e.errno() == EBUSY || e.errno() == ENOENT => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// `runix cleanup`: sweep every hierarchy runix could use, under runix's cgroup or `parent`,
+/// and print each cgroup removed.
+pub fn cleanup(parent: Option<&[u8]>) -> Result<i32, Error> {
+    let mut l = Layout::new();
+    l.find_all(parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
+    for d in l.dirs() {
+        match sweep(d, 0, true) {
+            // A parent missing in one hierarchy has nothing in it.
+            Err(e) if e.errno() != ENOENT => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(0)
 }
 
 /// Usage of the container so far, for `-v`: what the kernel keeps, when it keeps it.
@@ -477,14 +487,22 @@ impl Cgroups {
         let mut k = l.lo;
         while k < l.n {
             let d = &mut l.dirs[k];
+            // A runix killed with SIGKILL could not remove its cgroups; the next run in the same
+            // parent does, before it makes its own (and one left with our pid, so that a fresh
+            // one carries no stale limits). Best effort: a refusal (EACCES without root, EROFS)
+            // is no reason to fail the run.
+            let _ = sweep(d.as_cstr(), pid, false);
             let parent = d.len();
             d.push(b"/runix-")?.push(name)?;
-            let e = match mkdir_fresh(d) {
+            let e = match mkdir(d) {
                 Ok(()) => {
                     self.made += 1;
                     k += 1;
                     continue;
                 }
+                // The sweep above could not remove it: it holds processes (or cgroups) of a
+                // runix with our pid in another PID namespace, not ours to kill.
+                Err(e) if e.errno() == EEXIST => return Err(Error::msg("a cgroup with runix's pid is in use (by a runix in another PID namespace?)", d.bytes())),
                 Err(e) => e,
             };
             // Not made, so not to be removed: the path can go back to the parent.
@@ -729,16 +747,10 @@ fn mkdir(d: &Path) -> Result<(), Error> {
     r
 }
 
-/// mkdir; a directory left by an earlier runix that had our pid (and was killed) is removed
-/// and made anew, so it cannot carry stale limits.
-fn mkdir_fresh(d: &Path) -> Result<(), Error> {
-    match mkdir(d) {
-        Err(e) if e.errno() == EEXIST => {
-            rmdir_kill(d)?;
-            mkdir(d)
-        }
-        r => r,
-    }
+fn rmdir(d: &Path) -> Result<(), Error> {
+    #[cfg(test)]
+    tests::fake_rmdir(d)?;
+    sys::rmdir(d.as_cstr())
 }
 
 /// rmdir a cgroup. While processes are in it rmdir says EBUSY: SIGKILL those cgroup.procs
@@ -753,11 +765,7 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
     let mut tries = 0;
     loop {
-        #[cfg(test)]
-        let r = tests::fake_rmdir(d).and_then(|_| sys::rmdir(d.as_cstr()));
-        #[cfg(not(test))]
-        let r = sys::rmdir(d.as_cstr());
-        match r {
+        match rmdir(d) {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
                 tries += 1;
                 // Errors here show up as the final EBUSY.
@@ -955,7 +963,7 @@ mod tests {
     use std::string::{String, ToString};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::vec::Vec;
-    use std::{format, fs, vec};
+    use std::{format, fs};
 
     const PROC_CGROUP: &[u8] = b"9:name=systemd:/\n8:pids:/user/a\n4:memory:/mem\n2:cpu,cpuacct:/c\n0::/unified/x\n";
 
@@ -1065,7 +1073,8 @@ mod tests {
     pub fn fake_rmdir(d: &Path) -> Result<(), Error> {
         let dir = PathBuf::from(String::from_utf8_lossy(d.bytes()).into_owned());
         let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-        if procs.lines().any(running) {
+        let child = fs::read_dir(&dir).into_iter().flatten().any(|e| e.unwrap().file_type().unwrap().is_dir());
+        if procs.lines().any(running) || child {
             record(format!("busy {}", rel(d.bytes())));
             return Err(Error::sys("rmdir", EBUSY, d.bytes()));
         }
@@ -1534,7 +1543,8 @@ mod tests {
         assert_eq!(f.tree(), before);
 
         // Cleaning up looks in every hierarchy, v2 included.
-        let all = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+        let mut all = Layout::new();
+        all.find_all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
         assert_eq!(all.dirs().map(|d| rel(d.to_bytes())).collect::<Vec<_>>(), ["unified/user", "pids/user", "memory/user"]);
 
         // A controller on neither: v2 is mounted but does not offer it.
@@ -1637,45 +1647,80 @@ mod tests {
     }
 
     #[test]
-    fn cleanup_removes_only_cgroups_of_dead_runix() {
+    fn a_directory_larger_than_the_buffer_is_listed_whole() {
+        let f = Fake::new(&[]);
+        for i in 0..400 {
+            f.file(&format!("d/runix-{i}"), "");
+        }
+        let mut n = 0;
+        for_each_entry(&f.c("d"), &mut |name, _| {
+            n += name.starts_with(b"runix-") as usize;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 400);
+    }
+
+    #[test]
+    fn runix_pids_are_read_from_runix_names_only() {
+        assert_eq!(runix_pid(b"runix-1234"), Some(1234));
+        assert_eq!(runix_pid(b"runix-2147483647"), Some(i32::MAX));
+        for name in ["runix-", "runix-0", "runix-0123", "runix-+1", "runix--1", "runix-12a", "runix-2147483648", "runix 1", "other-1", "runix-1.scope"] {
+            assert_eq!(runix_pid(name.as_bytes()), None, "{name}");
+        }
+    }
+
+    /// Names that kill(2) says no process has (above any pid_max, 2^22), with and without a
+    /// process of ours in them, next to live ones.
+    #[test]
+    fn a_run_sweeps_only_empty_cgroups_of_gone_pids() {
         let f = v1_host();
-        // A thread named runix stands for a live runix (its tid is a /proc entry too).
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let t = std::thread::Builder::new()
-            .name("runix".into())
-            .spawn(move || {
-                let tid = fs::read_link("/proc/thread-self").unwrap();
-                tx.send(tid.file_name().unwrap().to_str().unwrap().to_string()).unwrap();
-                let _ = stop_rx.recv();
-            })
-            .unwrap();
-        let live = rx.recv().unwrap();
         let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-        let me = std::process::id().to_string();
-        let never = "99999999"; // above any pid_max
-        for name in [&live, &me, never, &sleeper.id().to_string()] {
+        let (me, sleeping) = (std::process::id().to_string(), sleeper.id().to_string());
+        let gone = ["99999990", "99999991", "99999992", "99999993"];
+        for name in [gone[0], gone[1], gone[2], &me, &sleeping, "x1", "0123"] {
             f.file(&format!("pids/user/runix-{name}/pids.max"), "");
         }
-        f.file(&format!("pids/user/runix-{}/cgroup.procs", sleeper.id()), &format!("{}\n", sleeper.id()));
-        f.file(&format!("memory/user/runix-{never}/cgroup.procs"), "");
+        // A gone runix's cgroup that still holds a process, or a cgroup of its own.
+        f.file(&format!("pids/user/runix-{}/cgroup.procs", gone[1]), &format!("{sleeping}\n"));
+        f.file(&format!("pids/user/runix-{}/inner/pids.max", gone[2]), "");
+        // Not a directory; and another hierarchy, not used by this run.
+        f.file(&format!("pids/user/runix-{}", gone[3]), "");
+        f.file(&format!("memory/user/runix-{}/memory.limit_in_bytes", gone[0]), "");
         f.file("pids/user/other/pids.max", "");
-        f.file("pids/user/runix-x1/pids.max", "");
-        let layout = Layout::all(None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
-        assert_eq!(layout.cleanup_stale().unwrap(), 3);
-        stop_tx.send(()).unwrap();
-        t.join().unwrap();
-        assert_eq!(sleeper.wait().unwrap().signal(), Some(libc::SIGKILL));
-        let mut left: Vec<_> = fs::read_dir(f.root.join("pids/user")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| !n.contains('.') && n != "tasks").collect();
+        let mut cg = f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+        // The sweep, in the order of the directory listing, before the run's own mkdir.
+        let log = log();
+        let made = log.iter().position(|l| l == "mkdir pids/user/runix-42").unwrap();
+        let mut swept = log[..made].to_vec();
+        swept.sort();
+        assert_eq!(swept, [format!("busy pids/user/runix-{}", gone[1]), format!("busy pids/user/runix-{}", gone[2]), format!("rmdir pids/user/runix-{}", gone[0])]);
+        cg.remove().unwrap();
+        assert!(sleeper.try_wait().unwrap().is_none(), "the sweep killed a process");
+        sleeper.kill().unwrap();
+        sleeper.wait().unwrap();
+        let mut left: Vec<_> = fs::read_dir(f.root.join("pids/user")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.starts_with("runix-") || n == "other").collect();
         left.sort();
-        let mut want = vec![format!("runix-{live}"), format!("runix-{me}"), "other".to_string(), "runix-x1".to_string()];
+        let mut want: Vec<String> = [gone[1], gone[2], gone[3], &me, &sleeping, "x1", "0123"].iter().map(|n| format!("runix-{n}")).collect();
+        want.push("other".into());
         want.sort();
         assert_eq!(left, want);
-        assert!(!f.root.join(format!("memory/user/runix-{never}")).exists());
-        // A parent that only some hierarchies have.
-        let layout = Layout::all(Some(b"/only/pids"), &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
-        f.file(&format!("pids/only/pids/runix-{never}/pids.max"), "");
-        assert_eq!(layout.cleanup_stale().unwrap(), 1);
+        assert!(f.root.join(format!("memory/user/runix-{}", gone[0])).exists());
+    }
+
+    #[test]
+    fn a_cgroup_with_our_pid_and_processes_is_an_error_and_left_alone() {
+        let f = v1_host();
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        f.file("pids/user/runix-42/cgroup.procs", &format!("{}\n", sleeper.id()));
+        let before = f.tree();
+        let e = err(f.create(&Limits { pids: Some(5), ..Limits::default() }, None));
+        assert_eq!(e, format!("a cgroup with runix's pid is in use (by a runix in another PID namespace?): {}", f.path("pids/user/runix-42")));
+        assert_eq!(log(), ["busy pids/user/runix-42"]);
+        assert!(sleeper.try_wait().unwrap().is_none(), "a process was killed");
+        sleeper.kill().unwrap();
+        sleeper.wait().unwrap();
+        assert_eq!(f.tree(), before);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use core::ffi::CStr;
 /// (README has the long form).
 const USAGE: &str = "\
 usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
+       runix cleanup [--cgroup-parent P]   (removes the cgroups of killed runs)
        runix --help | --version
 Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in
 new PID, mount, UTS, IPC, network and cgroup namespaces. Options end at COMMAND.
@@ -110,6 +111,8 @@ pub enum Command {
     Help,
     Version,
     Run(Spec, Output),
+    /// `runix cleanup`, under runix's cgroup or --cgroup-parent.
+    Cleanup(Option<&'static [u8]>, Output),
 }
 
 /// What runix prints besides errors: log level, and the syscall trace mode.
@@ -201,7 +204,8 @@ const ORDER: [O; 34] = [
 /// for what passes into the container on purpose (TERM, `-e KEY`).
 pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     match args.get(1).map(CStr::to_bytes) {
-        Some(b"run") => parse_run(args.skip(2), env),
+        Some(b"run") => parse_run(args.skip(2), env, false),
+        Some(b"cleanup") => parse_run(args.skip(2), env, true),
         Some(b"-h" | b"--help" | b"help") => Ok(Command::Help),
         Some(b"-V" | b"--version" | b"version") => Ok(Command::Version),
         Some(other) => Err(Error::msg("unknown command (try 'runix --help')", other)),
@@ -248,8 +252,11 @@ fn new_spec(args: Args) -> Spec {
     }
 }
 
+const CLEANUP_ONLY: &str = "cleanup takes --cgroup-parent, -v and --trace alone";
+
+/// `run`'s options and command; with `cleanup`, only the options cleanup takes, and no command.
 #[inline(never)]
-fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
+fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
     let mut spec = new_spec(args);
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
@@ -281,6 +288,9 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
             return Err(Error::msg("unknown option (try 'runix run --help')", a));
         };
+        if cleanup && !matches!(opt, O::CgroupParent | O::Verbose | O::Trace | O::Help) {
+            return Err(Error::msg(CLEANUP_ONLY, a));
+        }
         let value: &'static CStr = match (takes, eq) {
             (false, Some(_)) => return Err(Error::msg("option takes no value", a)),
             (false, None) => c"",
@@ -296,6 +306,12 @@ fn parse_run(args: Args, env: Args) -> Result<Command, Error> {
         if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
             return Ok(Command::Help);
         }
+    }
+    if cleanup {
+        return match args.get(i) {
+            Some(a) => Err(Error::msg(CLEANUP_ONLY, a.to_bytes())),
+            None => Ok(Command::Cleanup(spec.cgroup_parent, out)),
+        };
     }
     if !have_root {
         return Err(Error::msg("missing -r ROOTFS (try 'runix run --help')", b""));
@@ -796,6 +812,23 @@ mod tests {
         assert_eq!(crate::error::tests::show(&e), "invalid --workdir (want an absolute path): x");
         let e = parse(Args::from_strs(&["runix", "run", "-r", "/", "--cpuset-mems", "", "sh"]), Args::from_strs(&[])).err().unwrap();
         assert_eq!(crate::error::tests::show(&e), "invalid cpu or memory-node list (want e.g. 0-1,3)");
+    }
+
+    #[test]
+    fn cleanup_takes_a_cgroup_parent_and_output_options_only() {
+        let parse_cleanup = |v: &[&str]| match parse(Args::from_strs(v), Args::from_strs(&[])) {
+            Ok(Command::Cleanup(p, o)) => (p, o.verbosity),
+            _ => panic!("{v:?} is not a cleanup"),
+        };
+        assert_eq!(parse_cleanup(&["runix", "cleanup"]), (None, 0));
+        assert_eq!(parse_cleanup(&["runix", "cleanup", "--cgroup-parent", "/a/b", "-v"]), (Some(&b"/a/b"[..]), 1));
+        assert_eq!(parse_cleanup(&["runix", "cleanup", "--cgroup-parent=/a"]), (Some(&b"/a"[..]), 0));
+        assert!(matches!(parse(Args::from_strs(&["runix", "cleanup", "--help"]), Args::from_strs(&[])), Ok(Command::Help)));
+        for bad in [&["runix", "cleanup", "-p", "3"][..], &["runix", "cleanup", "-r", "/"], &["runix", "cleanup", "now"], &["runix", "cleanup", "--", "x"]] {
+            assert_eq!(err(bad), CLEANUP_ONLY, "{bad:?}");
+        }
+        assert_eq!(err(&["runix", "cleanup", "--cgroup-parent", "/a/../b"]), "invalid --cgroup-parent");
+        assert_eq!(err(&["runix", "cleanup", "--bogus"]), "unknown option (try 'runix run --help')");
     }
 
     #[test]

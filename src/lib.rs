@@ -32,9 +32,12 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         }
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
         Ok(Command::Run(spec, out)) => {
-            log::set_level(out.verbosity);
-            sys::trace::set_mode(out.trace);
+            set_output(out);
             run::run(&spec)
+        }
+        Ok(Command::Cleanup(parent, out)) => {
+            set_output(out);
+            cgroup::cleanup(parent)
         }
         Err(e) => Err(e),
     };
@@ -42,4 +45,9 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         log::error(&e);
         e.exit_code()
     })
+}
+
+fn set_output(out: cli::Output) {
+    log::set_level(out.verbosity);
+    sys::trace::set_mode(out.trace);
 }

@@ -1,6 +1,6 @@
 //! Full isolation and the container's filesystem, checked from inside (namespace links, mount
 //! options, device nodes, what can be read and written) and from outside (the root directory
-//! and the host's mount table stay as they were).
+//! and the mounts under it stay as they were).
 
 mod common;
 use common::*;
@@ -156,11 +156,11 @@ fn hostile_symlinks_are_refused_or_stay_inside() {
         let r = Root::busybox();
         fs::remove_dir(r.path.join(p)).unwrap();
         symlink(&host_target.path, r.path.join(p)).unwrap();
-        let before = host();
+        let before = Host::at(&[&r.path, &host_target.path]);
         let o = run(&["run", "-r", r.s(), "true"]);
         assert_eq!(o.code, 125, "{p}: {}", o.stderr);
         assert_eq!(o.stderr, format!("runix: refused: a symlink in the root filesystem at: /{p}\n"));
-        assert_eq!(host(), before);
+        before.assert_unchanged(p);
     }
     // A bind target through an absolute symlink naming a host path resolves inside the root:
     // the same path inside the image gets the mount, the host's stays as it was.
@@ -202,7 +202,7 @@ fn binds_read_write_and_read_only() {
     let file = Root::empty();
     fs::write(file.path.join("one"), "just a file").unwrap();
     let (s, f) = (shared.s().to_string(), file.path.join("one").display().to_string());
-    let before = host();
+    let before = Host::at(&[&r.path, &shared.path, &file.path]);
     let out = ok(&[
         "run", "-r", r.s(), "-b", &format!("{s}:/mnt/rw"), "-b", &format!("{s}:/mnt/ro:ro"), "-b", &format!("{f}:/mnt/file"),
         "sh", "-c", "cat /mnt/rw/in; echo new > /mnt/rw/out; echo x > /mnt/ro/no || echo refused; cat /mnt/file; grep /mnt/ro /proc/mounts | cut -d' ' -f4 | cut -c1-3",
@@ -210,7 +210,7 @@ fn binds_read_write_and_read_only() {
     assert_eq!(out, "hellorefused\njust a filero,\n");
     assert_eq!(fs::read_to_string(shared.path.join("out")).unwrap(), "new\n");
     assert!(!shared.path.join("no").exists());
-    assert_eq!(host(), before);
+    before.assert_unchanged("binds");
 }
 
 #[test]
@@ -285,10 +285,10 @@ fn a_default_run_writes_nothing_to_the_root() {
     }
     let r = Root::busybox();
     let before_root = tree(&r.path);
-    let before = host();
+    let before = Host::at(&[&r.path]);
     ok(&["run", "-r", r.s(), "-p", "10", "sh", "-c", "ls /dev/pts /dev/shm >/dev/null"]);
     assert_eq!(tree(&r.path), before_root);
-    assert_eq!(host(), before);
+    before.assert_unchanged("a default run");
 }
 
 #[test]
@@ -321,7 +321,7 @@ fn bad_filesystem_input_exits_125_and_leaves_nothing() {
     }
     let r = Root::busybox();
     r.file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0o644);
-    let before = host();
+    let before = Host::at(&[&r.path]);
     fails(&["run", "-r", r.s(), "-b", "/no/such/src:/mnt", "true"], 125, "runix: bind source(/no/such/src): No such file or directory\n");
     fails(&["run", "-r", r.s(), "-b", "/tmp:mnt", "true"], 125, "runix: invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..): /tmp:mnt\n");
     fails(&["run", "-r", r.s(), "-b", "/tmp:/../../etc", "true"], 125, "runix: invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..): /tmp:/../../etc\n");
@@ -330,7 +330,7 @@ fn bad_filesystem_input_exits_125_and_leaves_nothing() {
     fails(&["run", "-r", r.s(), "-e", "=x", "true"], 125, "runix: invalid --env (want KEY=VALUE or KEY): =x\n");
     fails(&["run", "-r", r.s(), "-w", "/missing", "true"], 125, "runix: chdir(/missing): No such file or directory\n");
     fails(&["run", "-r", r.s(), "--overlay-upper", "/no/such", "true"], 125, "runix: overlay upper(/no/such): No such file or directory\n");
-    assert_eq!(host(), before);
+    before.assert_unchanged("bad input");
 }
 
 /// The image's /etc/group (read on every run) and /etc/passwd (with -u) as FIFOs: they read

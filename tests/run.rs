@@ -28,7 +28,7 @@ fn pid_1_hostname_and_only_its_own_processes() {
         return;
     }
     let r = Root::busybox();
-    let before = host();
+    let before = Host::at(&[&r.path]);
     let o = run(&["run", "-r", r.s(), "/bin/sh", "-c", "echo $$; hostname; ps -o pid,comm; true"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();
@@ -41,7 +41,7 @@ fn pid_1_hostname_and_only_its_own_processes() {
     assert_eq!(o.stderr, "");
     let o = run(&["run", "-r", r.s(), "--hostname", "box7", "hostname"]);
     assert_eq!(o.stdout, "box7\n");
-    assert_eq!(host(), before, "the host changed");
+    before.assert_unchanged("the host changed");
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn chroot_mode_runs_and_cannot_be_escaped() {
         return;
     }
     let r = Root::busybox();
-    let before = host();
+    let before = Host::at(&[&r.path]);
     let o = run(&["run", "-r", r.s(), "--chroot", "/bin/sh", "-c", "echo $$; hostname; ps -o pid,comm | wc -l"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.stdout, "1\ncontainer\n4\n", "header, sh, ps, wc");
@@ -77,7 +77,7 @@ fn chroot_mode_runs_and_cannot_be_escaped() {
     // hardening.rs's the_chroot_escape_does_not_reach_the_host.
     let o = run(&["run", "-r", r.s(), "--chroot", "/bin/sh", "-c", "cd /; for i in 1 2 3 4 5 6 7 8; do cd ..; done; ls"]);
     assert_eq!(o.stdout.split_whitespace().collect::<Vec<_>>(), ["bin", "dev", "etc", "proc", "sys", "tmp"], "{}", o.stderr);
-    assert_eq!(host(), before, "the host changed");
+    before.assert_unchanged("the host changed");
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn the_originals_interactive_invocation() {
         return;
     }
     let r = Root::busybox();
-    let before = host();
+    let before = Host::at(&[&r.path]);
     // `runix run -r ../fs/ubuntu-fs -p 20 -v "/bin/bash"`, with a shell fed from stdin.
     let o = run_in(&["run", "-r", r.s(), "-p", "20", "-v", "/bin/sh"], "echo hello from $$\nhostname\nexit 4\n", 20);
     assert_eq!(o.code, 4, "{}", o.stderr);
@@ -167,7 +167,7 @@ fn the_originals_interactive_invocation() {
     let log: Vec<&str> = o.stderr.lines().collect();
     assert!(log.iter().all(|l| is_log_line(l)), "{}", o.stderr);
     assert!(log.iter().any(|l| l.contains("src/run.rs:") && l.contains("(parent) waiting for ")), "{}", o.stderr);
-    assert_eq!(host(), before, "the host changed");
+    before.assert_unchanged("the host changed");
 }
 
 /// `HH:MM:SS INFO  src/file.rs:LINE: message`
@@ -199,7 +199,7 @@ fn pids_limit_stops_forks() {
         return;
     }
     let r = Root::busybox();
-    let before = host();
+    let before = Host::at(&[&r.path]);
     // 12 background sleeps: under -p 6 some forks must fail; without a limit all succeed.
     let script = "n=0; i=0; while [ $i -lt 12 ]; do sleep 2 & i=$((i+1)); done; kill $(jobs -p); exit 0";
     let o = run(&["run", "-r", r.s(), "-p", "6", "sh", "-c", script]);
@@ -210,7 +210,7 @@ fn pids_limit_stops_forks() {
     let o = run(&["run", "-r", r.s(), "-p", "20", "cat", "/proc/self/cgroup"]);
     let line = o.stdout.lines().find(|l| l.split(':').nth(1).unwrap().split(',').any(|c| c == "pids")).unwrap().to_string();
     assert!(line.ends_with(":pids:/"), "{line}");
-    assert_eq!(host(), before, "a cgroup was left behind");
+    before.assert_unchanged("a cgroup was left behind");
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn bad_input_exits_125_and_leaves_nothing() {
         (vec!["nope"], "runix: unknown command (try 'runix --help'): nope\n"),
         (vec![], "runix: no command given (try 'runix --help')\n"),
     ];
-    let before = host();
+    let before = Host::at(&[&r.path]);
     for (args, want) in cases {
         let o = run(&args);
         assert_eq!(o.code, 125, "{args:?}: {}", o.stderr);
@@ -276,7 +276,7 @@ fn bad_input_exits_125_and_leaves_nothing() {
     }
     let o = run(&["run", "-r", &afile, "sh"]);
     assert!(o.stderr.ends_with("afile): Not a directory\n"), "{}", o.stderr);
-    assert_eq!(host(), before, "bad input changed the host");
+    before.assert_unchanged("bad input changed the host");
 }
 
 #[test]
@@ -288,14 +288,14 @@ fn setup_failures_are_reported_once_and_cleaned_up() {
     let r = Root::empty();
     fs::create_dir_all(r.path.join("bin")).unwrap();
     fs::copy(busybox(), r.path.join("bin/sh")).unwrap();
-    let before = host();
+    let rb = Root::busybox();
+    let before = Host::at(&[&r.path, &rb.path]);
     let o = run(&["run", "-r", r.s(), "-p", "10", "/bin/sh", "-c", "true"]);
     assert_eq!(o.code, 125);
     assert_eq!(o.stderr, "runix: mount point missing, and runix does not change the image (create it, or use --overlay): /proc\n");
-    let rb = Root::busybox();
     let o = run(&["run", "-r", rb.s(), "-p", "10", "missing"]);
     assert_eq!(o.code, 127);
-    assert_eq!(host(), before, "a failed run changed the host");
+    before.assert_unchanged("a failed run changed the host");
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn many_runs_leave_no_cgroup() {
         return;
     }
     let r = Root::busybox();
-    let before = host();
+    let before = Host::at(&[&r.path]);
     for i in 0..20 {
         let args: Vec<String> = match i % 4 {
             0 => vec!["true".into()],
@@ -317,7 +317,7 @@ fn many_runs_leave_no_cgroup() {
         let o = run(&a);
         assert_eq!(o.code, [0, 3, 127, 0][i % 4], "{a:?}: {}", o.stderr);
     }
-    assert_eq!(host(), before);
+    before.assert_unchanged("the host changed");
 }
 
 #[test]

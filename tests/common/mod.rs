@@ -1,5 +1,6 @@
 //! Helpers for the integration tests: the release binary, busybox roots the tests build
-//! themselves, bounded runs, and snapshots of the host to prove nothing was left behind.
+//! themselves, bounded runs, and snapshots of what a test's runs could change on the host, to
+//! prove they left nothing behind.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::io::Read;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -161,6 +163,7 @@ pub fn run_cmd(cmd: &mut Command, input: &str, secs: u64) -> Out {
     }
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = child.id();
+    started(pid);
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_string();
     let w = std::thread::spawn(move || {
@@ -233,22 +236,61 @@ pub fn runix_cgroups() -> Vec<PathBuf> {
     out
 }
 
-/// What a run must leave as it was: the mount table (mount point, fs type, options), the
-/// hostname, and the runix cgroups.
-#[derive(Debug, PartialEq)]
-pub struct Host {
-    mounts: Vec<String>,
-    hostname: String,
-    cgroups: Vec<PathBuf>,
+/// The pids of the runix processes this test binary started: `run_cmd` records each (its
+/// command is runix, or execs it: unshare, setpriv), a test that spawns runix itself calls
+/// `started`.
+static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+pub fn started(pid: u32) {
+    STARTED.lock().unwrap().push(pid);
 }
 
-pub fn host() -> Host {
-    let mounts = fs::read_to_string("/proc/self/mountinfo")
+/// The cgroup directories runix `pid` made (`runix-<pid>`), in any hierarchy.
+pub fn left_by(pid: u32) -> Vec<PathBuf> {
+    let name = format!("runix-{pid}");
+    runix_cgroups().into_iter().filter(|p| p.file_name().unwrap() == name.as_str()).collect()
+}
+
+/// What a test's runs must leave as it was, limited to what its own runix processes could
+/// have changed, since other tests and containers on the machine mount and make cgroups as
+/// they please: the mounts at or under `dirs` (the root and the host paths the test gave
+/// runix), the hostname, and the cgroups of the runix processes started after `Host::at`.
+pub struct Host {
+    dirs: Vec<PathBuf>,
+    mounts: Vec<String>,
+    hostname: String,
+    started: usize,
+}
+
+impl Host {
+    pub fn at(dirs: &[&Path]) -> Host {
+        let dirs: Vec<PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
+        Host { mounts: mounts_under(&dirs), dirs, hostname: hostname(), started: STARTED.lock().unwrap().len() }
+    }
+
+    /// Fail the test, saying `what`, if a mount at or under the dirs came or went, the hostname
+    /// changed, or a runix started since `at` left a cgroup.
+    pub fn assert_unchanged(&self, what: &str) {
+        assert_eq!(mounts_under(&self.dirs), self.mounts, "{what}: mounts");
+        assert_eq!(hostname(), self.hostname, "{what}: hostname");
+        let pids: Vec<u32> = STARTED.lock().unwrap()[self.started..].to_vec();
+        let left: Vec<PathBuf> = pids.into_iter().flat_map(left_by).collect();
+        assert_eq!(left, Vec::<PathBuf>::new(), "{what}: cgroups left behind");
+    }
+}
+
+fn hostname() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname").unwrap()
+}
+
+/// The mounts (mount point, fs type, options) at or under any of `dirs`.
+fn mounts_under(dirs: &[PathBuf]) -> Vec<String> {
+    fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
         .lines()
+        .filter(|l| l.split(' ').nth(4).is_some_and(|m| dirs.iter().any(|d| Path::new(m).starts_with(d))))
         .map(|l| l.split(' ').skip(3).collect::<Vec<_>>().join(" "))
-        .collect();
-    Host { mounts, hostname: fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), cgroups: runix_cgroups() }
+        .collect()
 }
 
 /// Every file under `dir` with its size, mode and mtime: to prove runix wrote nothing there.
