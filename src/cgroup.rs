@@ -250,7 +250,17 @@ impl Layout {
 
     /// No hierarchy yet (lo == n: no directory in use).
     fn new() -> Layout {
-        Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 }
+        let mut l = Layout::ZERO;
+        l.clear();
+        l
+    }
+
+    /// All zero bytes, so that a static one costs no byte of the executable; `clear` makes it
+    /// `new`.
+    const ZERO: Layout = Layout { dirs: [const { Path::new() }; N + 1], lo: 0, n: 0, at: [0; N + 1], enable: 0, extra: 0 };
+
+    fn clear(&mut self) {
+        (self.lo, self.n, self.at) = (1, 1, [NONE; N + 1]);
     }
 
     fn discover(&mut self, need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
@@ -445,8 +455,11 @@ pub struct Cgroups {
 impl Cgroups {
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
     /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
-    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<Cgroups, Error> {
-        let mut cg = Cgroups { l: Layout::new(), made: 0 };
+    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<&'static mut Cgroups, Error> {
+        // Seven PATH_MAX paths: kept out of the stack (sys::once).
+        static CGROUPS: sys::Once<Cgroups> = sys::Once::new(Cgroups { l: Layout::ZERO, made: 0 });
+        let cg = CGROUPS.take();
+        cg.l.clear();
         cg.l.find_in(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
         cg.make_or_undo(limits, pid)?;
         Ok(cg)

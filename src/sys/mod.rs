@@ -10,10 +10,12 @@ pub mod arch;
 mod mem;
 #[cfg(not(test))]
 mod start;
+pub mod once;
 pub mod slots;
 pub mod trace;
 
 use crate::error::Error;
+pub use once::Once;
 use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use syscalls::Sysno;
