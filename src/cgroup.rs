@@ -762,40 +762,72 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 }
 
 /// rmdir_kill, and child cgroups first: a privileged container may make its own under its
-/// cgroup namespace's root, and rmdir says EBUSY while they are there. At most `depth` levels.
+/// cgroup namespace's root, and rmdir says EBUSY while they are there. At most `depth` levels
+/// down, in one path made longer and shorter again rather than a frame per level, so a deep
+/// tree costs no stack.
 fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
-    let mut tries = 0;
+    let mut p = Path::from(&[d.bytes()])?;
+    let (top, mut level, mut tries) = (p.len(), 0, 0);
     loop {
         #[cfg(test)]
-        let r = tests::fake_rmdir(d).and_then(|_| sys::rmdir(d.as_cstr()));
+        let r = tests::fake_rmdir(&p).and_then(|_| sys::rmdir(p.as_cstr()));
         #[cfg(not(test))]
-        let r = sys::rmdir(d.as_cstr());
+        let r = sys::rmdir(p.as_cstr());
         match r {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
-                tries += 1;
-                // Errors here show up as the final EBUSY.
-                if depth > 0 {
-                    let _ = for_each_entry(d.as_cstr(), &mut |name, kind| match kind == libc::DT_DIR && name != b"." && name != b".." {
-                        true => rmdir_tree(&join(d.bytes(), b"/", name)?, depth - 1),
-                        false => Ok(()),
-                    });
+                kill_all(&p);
+                // Its first child cgroup next, if it has one; else a moment for the killed.
+                if level < depth && push_subdir(&mut p) {
+                    level += 1;
+                } else {
+                    tries += 1;
+                    sys::sleep_ms(5);
                 }
-                if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
-                    let _ = for_each_line(p.as_cstr(), &mut |pid| {
-                        // v2 lists 0 for a task leaving, or one in a PID namespace we cannot
-                        // see: kill(0) would be runix's own process group.
-                        if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
-                            let _ = sys::kill(pid as i32, libc::SIGKILL);
-                        }
-                        Ok(true)
-                    });
-                }
-                sys::sleep_ms(5);
             }
-            Err(e) if e.errno() == ENOENT => return Ok(()),
-            r => return r,
+            Err(e) if e.errno() != ENOENT => return Err(e),
+            // Gone (or already gone): done, or on with its parent.
+            _ if p.len() == top => return Ok(()),
+            _ => {
+                level -= 1;
+                let parent = p.bytes().iter().rposition(|&c| c == b'/').unwrap_or(top);
+                p.truncate(parent);
+            }
         }
     }
+}
+
+/// SIGKILL what cgroup `d` lists in cgroup.procs.
+#[inline(never)]
+fn kill_all(d: &Path) {
+    if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
+        let _ = for_each_line(p.as_cstr(), &mut |pid| {
+            // v2 lists 0 for a task leaving, or one in a PID namespace we cannot see:
+            // kill(0) would be runix's own process group.
+            if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
+                let _ = sys::kill(pid as i32, libc::SIGKILL);
+            }
+            Ok(true)
+        });
+    }
+}
+
+/// `/NAME` of the first child directory of `p` appended to it; false when it has none (or it
+/// cannot be read, or the path would be too long).
+#[inline(never)]
+fn push_subdir(p: &mut Path) -> bool {
+    let mut name = CBuf::<256>::new();
+    let _ = for_each_entry(p.as_cstr(), &mut |n, kind| {
+        if kind == libc::DT_DIR && n != b"." && n != b".." && name.is_empty() {
+            name.push(n)?;
+        }
+        Ok(())
+    });
+    let len = p.len();
+    if name.is_empty() || p.push(b"/").and_then(|p| p.push(name.bytes())).is_err() {
+        p.truncate(len);
+        return false;
+    }
+    true
 }
 
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
@@ -1078,7 +1110,9 @@ mod tests {
     pub fn fake_rmdir(d: &Path) -> Result<(), Error> {
         let dir = PathBuf::from(String::from_utf8_lossy(d.bytes()).into_owned());
         let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-        if procs.lines().any(running) {
+        // As cgroupfs: busy while a process or a child cgroup is in it.
+        let children = fs::read_dir(&dir).into_iter().flatten().any(|e| e.unwrap().file_type().unwrap().is_dir());
+        if procs.lines().any(running) || children {
             record(format!("busy {}", rel(d.bytes())));
             return Err(Error::sys("rmdir", EBUSY, d.bytes()));
         }
@@ -1646,6 +1680,30 @@ mod tests {
         let log = log();
         assert_eq!(log[0], "busy pids/user/runix-42");
         assert_eq!(log.last().unwrap(), "rmdir memory/user/runix-42");
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn remove_takes_child_cgroups_first_and_kills_in_them() {
+        let f = v1_host();
+        let before = f.tree();
+        let mut cg = f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        f.file("pids/user/runix-42/a/x/cgroup.procs", "");
+        f.file("pids/user/runix-42/a/b/c/cgroup.procs", &format!("{}\n", child.id()));
+        log();
+        cg.remove().unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
+        // Each one removed once, after its children (which of a's comes first is the order of
+        // the directory).
+        let log = log();
+        let at = |d: &str| {
+            let l = format!("rmdir pids/user/runix-42{d}");
+            assert_eq!(log.iter().filter(|&x| *x == l).count(), 1, "{l}: {log:?}");
+            log.iter().position(|x| *x == l).unwrap()
+        };
+        assert!(at("/a/b/c") < at("/a/b") && at("/a/b") < at("/a") && at("/a/x") < at("/a") && at("/a") < at(""), "{log:?}");
+        assert_eq!((log[0].as_str(), log.len()), ("busy pids/user/runix-42", at("") + 1), "{log:?}");
         assert_eq!(f.tree(), before);
     }
 
