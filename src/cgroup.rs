@@ -454,7 +454,9 @@ pub struct Cgroups {
 
 impl Cgroups {
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
-    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
+    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall. Not
+    /// inlined: its frame (what it reads, the paths it writes) is on the stack only meanwhile.
+    #[inline(never)]
     pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<&'static mut Cgroups, Error> {
         // Seven PATH_MAX paths: kept out of the stack (sys::once).
         static CGROUPS: sys::Once<Cgroups> = sys::Once::new(Cgroups { l: Layout::ZERO, made: 0 });
@@ -597,7 +599,9 @@ impl Cgroups {
     /// threadgroup lock that a write to cgroup.procs takes (kernel/cgroup/cgroup.c,
     /// cgroup_procs_write_start; so does this 6.18), that skips the lock's RCU grace period,
     /// which made one start in 35 take 5-24 ms (99th percentile 14 ms, now 4.7). Older kernels
-    /// take the lock either way. v2 has only cgroup.procs.
+    /// take the lock either way. v2 has only cgroup.procs. (Not inlined, so its paths are not
+    /// in the frame that waits for the container.)
+    #[inline(never)]
     pub fn open_joins(&self) -> Result<Joins, Error> {
         let mut fds = [-1; N + 1];
         for (i, d) in self.made_dirs().iter().enumerate() {
@@ -699,7 +703,9 @@ impl Cgroups {
 /// machine's), EACCES from the write (v1 cpuset: cpus/mems outside the parent's) and ENOENT (a
 /// file this kernel lacks) become messages naming file and value.
 fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
-    let mut path = join(dir, b"/", file)?;
+    // Made in place: `join`'s result would be one more 4 KiB copy in this frame.
+    let mut path = Path::new();
+    path.push(dir)?.push(b"/")?.push(file)?;
     let r = (|| {
         #[cfg(test)]
         tests::fake_write(&path, value)?;
@@ -766,7 +772,8 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 /// down, in one path made longer and shorter again rather than a frame per level, so a deep
 /// tree costs no stack.
 fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
-    let mut p = Path::from(&[d.bytes()])?;
+    let mut p = Path::new();
+    p.push(d.bytes())?;
     let (top, mut level, mut tries) = (p.len(), 0, 0);
     loop {
         #[cfg(test)]
@@ -775,7 +782,7 @@ fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
         let r = sys::rmdir(p.as_cstr());
         match r {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
-                kill_all(&p);
+                kill_all(&mut p);
                 // Its first child cgroup next, if it has one; else a moment for the killed.
                 if level < depth && push_subdir(&mut p) {
                     level += 1;
@@ -796,11 +803,12 @@ fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
     }
 }
 
-/// SIGKILL what cgroup `d` lists in cgroup.procs.
+/// SIGKILL what cgroup `d` lists in cgroup.procs (its path for a moment in `d`).
 #[inline(never)]
-fn kill_all(d: &Path) {
-    if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
-        let _ = for_each_line(p.as_cstr(), &mut |pid| {
+fn kill_all(d: &mut Path) {
+    let len = d.len();
+    if d.push(b"/cgroup.procs").is_ok() {
+        let _ = for_each_line(d.as_cstr(), &mut |pid| {
             // v2 lists 0 for a task leaving, or one in a PID namespace we cannot see:
             // kill(0) would be runix's own process group.
             if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
@@ -809,6 +817,7 @@ fn kill_all(d: &Path) {
             Ok(true)
         });
     }
+    d.truncate(len);
 }
 
 /// `/NAME` of the first child directory of `p` appended to it; false when it has none (or it

@@ -79,6 +79,8 @@ fn close_range(first: u32, last: u32) -> Result<(), Error> {
 
 /// The working directory must be inside the container: a directory outside the root shows as
 /// "(unreachable)/..." (getcwd(2)), as a leaked host fd made it in runc (CVE-2024-21626).
+/// Not inlined: its PATH_MAX buffer stays out of the frame under all of the child's setup.
+#[inline(never)]
 pub fn check_cwd() -> Result<(), Error> {
     let mut buf = [0u8; 4096];
     let n = sys::getcwd(&mut buf)?;

@@ -25,11 +25,7 @@ use cli::Command;
 /// The program: parse, dispatch, report an error once, and return the exit status.
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
-        Ok(Command::Help) => {
-            let mut b = [0; 4096];
-            let n = cli::usage(&mut b);
-            sys::write_all(1, &b[..n]).map(|_| 0)
-        }
+        Ok(Command::Help) => help(),
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
         Ok(Command::Run(spec, out)) => {
             log::set_level(out.verbosity);
@@ -42,4 +38,13 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         log::error(&e);
         e.exit_code()
     })
+}
+
+/// --help, written in one go from a buffer in a frame of its own: no other path has it on
+/// its stack.
+#[inline(never)]
+fn help() -> Result<i32, error::Error> {
+    let mut b = [0; 4096];
+    let n = cli::usage(&mut b);
+    sys::write_all(1, &b[..n]).map(|_| 0)
 }
