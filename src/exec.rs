@@ -67,7 +67,7 @@ fn close_range(first: u32, last: u32) -> Result<(), Error> {
     }
     // No fd is at or above the soft RLIMIT_NOFILE but one opened before it was lowered,
     // which runix does not do.
-    let max = sys::nofile_limit()?.min(last as u64 + 1) as u32;
+    let max = sys::rlimit(libc::RLIMIT_NOFILE)?.min(last as u64 + 1) as u32;
     for fd in first..max {
         match sys::close(fd as Fd) {
             Err(e) if e.errno() != libc::EBADF => return Err(e),

@@ -419,7 +419,7 @@ fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize
     // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
     // returning into our frames (see arch::runix_clone and `clone`).
     let r = unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) };
-    if trace::mode() != trace::OFF && r != 0 {
+    if trace::mode() == trace::TRACE && r != 0 {
         trace::show(Sysno::clone, &args, r);
     }
     if trace::failed(r) {
@@ -728,10 +728,10 @@ pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     call0(Sysno::prlimit64, 0, resource as usize, p(&new), 0)
 }
 
-/// prlimit64(0, RLIMIT_NOFILE, NULL, &old): the soft limit on open files.
-pub fn nofile_limit() -> Result<u64, Error> {
+/// prlimit64(0, resource, NULL, &old): this process's soft limit.
+pub fn rlimit(resource: u32) -> Result<u64, Error> {
     let mut old = [0u64; 2];
-    let r = call(Sysno::prlimit64, 0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old));
+    let r = call(Sysno::prlimit64, 0, resource as usize, 0, pm(&mut old));
     r.map(|_| old[0])
 }
 
