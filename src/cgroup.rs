@@ -803,7 +803,8 @@ fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
     }
 }
 
-/// SIGKILL what cgroup `d` lists in cgroup.procs (its path for a moment in `d`).
+/// SIGKILL what cgroup `d` lists in its cgroup.procs (whose path is made in `d`, then taken
+/// off again).
 #[inline(never)]
 fn kill_all(d: &mut Path) {
     let len = d.len();

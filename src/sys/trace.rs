@@ -24,9 +24,10 @@ pub const OFF: u8 = 0;
 pub const TRACE: u8 = 1;
 pub const DRY_RUN: u8 = 2;
 
-/// Until the command line has said whether to trace. The one call made then is the stack
-/// limit's prlimit64 (lib.rs): its buffer and result are kept, and if it is to be traced, its
-/// line goes first, with the next line (written once SIGPIPE is blocked, as every line is).
+/// Until the command line has said whether to trace. The call made then for the run is the
+/// stack limit's prlimit64 (lib.rs): its buffer and result are kept, and if it is to be
+/// traced, its line goes first, written with the next one and no sooner: in a run, after
+/// SIGPIPE is blocked (run.rs), so a closed stderr cannot kill runix over it.
 const EARLY: u8 = 3;
 
 static MODE: AtomicU8 = AtomicU8::new(EARLY);
@@ -74,8 +75,10 @@ pub fn failed(r: isize) -> bool {
 pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
     if mode() == EARLY {
         let r = super::raw(nr, a);
-        KEPT[0].store(a[3], Ordering::Relaxed);
-        KEPT[1].store(r as usize, Ordering::Relaxed);
+        if nr == Sysno::prlimit64 {
+            KEPT[0].store(a[3], Ordering::Relaxed);
+            KEPT[1].store(r as usize, Ordering::Relaxed);
+        }
         return r;
     }
     if dry_run() && !observes(nr, a) {
