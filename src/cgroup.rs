@@ -248,7 +248,17 @@ impl Layout {
 
     /// No hierarchy yet (lo == n: no directory in use).
     fn new() -> Layout {
-        Layout { dirs: [const { Path::new() }; N + 1], lo: 1, n: 1, at: [NONE; N + 1], enable: 0, extra: 0 }
+        let mut l = Layout::ZERO;
+        l.clear();
+        l
+    }
+
+    /// All zero bytes, so that a static one costs no byte of the executable; `clear` makes it
+    /// `new`.
+    const ZERO: Layout = Layout { dirs: [const { Path::new() }; N + 1], lo: 0, n: 0, at: [0; N + 1], enable: 0, extra: 0 };
+
+    fn clear(&mut self) {
+        (self.lo, self.n, self.at) = (1, 1, [NONE; N + 1]);
     }
 
     fn discover(&mut self, need: u8, opt: u8, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
@@ -454,9 +464,14 @@ pub struct Cgroups {
 
 impl Cgroups {
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
-    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall.
-    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<Cgroups, Error> {
-        let mut cg = Cgroups { l: Layout::new(), made: 0 };
+    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall. Not
+    /// inlined: its frame (what it reads, the paths it writes) is on the stack only meanwhile.
+    #[inline(never)]
+    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<&'static mut Cgroups, Error> {
+        // Seven PATH_MAX paths: kept out of the stack (sys::once).
+        static CGROUPS: sys::Once<Cgroups> = sys::Once::new(Cgroups { l: Layout::ZERO, made: 0 });
+        let cg = CGROUPS.take();
+        cg.l.clear();
         cg.l.find_in(limits, parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
         cg.make_or_undo(limits, pid)?;
         Ok(cg)
@@ -602,7 +617,9 @@ impl Cgroups {
     /// threadgroup lock that a write to cgroup.procs takes (kernel/cgroup/cgroup.c,
     /// cgroup_procs_write_start; so does this 6.18), that skips the lock's RCU grace period,
     /// which made one start in 35 take 5-24 ms (99th percentile 14 ms, now 4.7). Older kernels
-    /// take the lock either way. v2 has only cgroup.procs.
+    /// take the lock either way. v2 has only cgroup.procs. (Not inlined, so its paths are not
+    /// in the frame that waits for the container.)
+    #[inline(never)]
     pub fn open_joins(&self) -> Result<Joins, Error> {
         let mut fds = [-1; N + 1];
         for (i, d) in self.made_dirs().iter().enumerate() {
@@ -704,7 +721,9 @@ impl Cgroups {
 /// machine's), EACCES from the write (v1 cpuset: cpus/mems outside the parent's) and ENOENT (a
 /// file this kernel lacks) become messages naming file and value.
 fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
-    let mut path = join(dir, b"/", file)?;
+    // Made in place: `join`'s result would be one more 4 KiB copy in this frame.
+    let mut path = Path::new();
+    path.push(dir)?.push(b"/")?.push(file)?;
     let r = (|| {
         #[cfg(test)]
         tests::fake_write(&path, value)?;
@@ -761,36 +780,72 @@ fn rmdir_kill(d: &Path) -> Result<(), Error> {
 }
 
 /// rmdir_kill, and child cgroups first: a privileged container may make its own under its
-/// cgroup namespace's root, and rmdir says EBUSY while they are there. At most `depth` levels.
+/// cgroup namespace's root, and rmdir says EBUSY while they are there. At most `depth` levels
+/// down, in one path made longer and shorter again rather than a frame per level, so a deep
+/// tree costs no stack.
 fn rmdir_tree(d: &Path, depth: u32) -> Result<(), Error> {
-    let mut tries = 0;
+    let mut p = Path::new();
+    p.push(d.bytes())?;
+    let (top, mut level, mut tries) = (p.len(), 0, 0);
     loop {
-        match rmdir(d) {
+        match rmdir(&p) {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
-                tries += 1;
-                // Errors here show up as the final EBUSY.
-                if depth > 0 {
-                    let _ = for_each_entry(d.as_cstr(), &mut |name, kind| match kind == libc::DT_DIR && name != b"." && name != b".." {
-                        true => rmdir_tree(&join(d.bytes(), b"/", name)?, depth - 1),
-                        false => Ok(()),
-                    });
+                kill_all(&mut p);
+                // Its first child cgroup next, if it has one; else a moment for the killed.
+                if level < depth && push_subdir(&mut p) {
+                    level += 1;
+                } else {
+                    tries += 1;
+                    sys::sleep_ms(5);
                 }
-                if let Ok(p) = join(d.bytes(), b"/", b"cgroup.procs") {
-                    let _ = for_each_line(p.as_cstr(), &mut |pid| {
-                        // v2 lists 0 for a task leaving, or one in a PID namespace we cannot
-                        // see: kill(0) would be runix's own process group.
-                        if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
-                            let _ = sys::kill(pid as i32, libc::SIGKILL);
-                        }
-                        Ok(true)
-                    });
-                }
-                sys::sleep_ms(5);
             }
-            Err(e) if e.errno() == ENOENT => return Ok(()),
-            r => return r,
+            Err(e) if e.errno() != ENOENT => return Err(e),
+            // Gone (or already gone): done, or on with its parent.
+            _ if p.len() == top => return Ok(()),
+            _ => {
+                level -= 1;
+                let parent = p.bytes().iter().rposition(|&c| c == b'/').unwrap_or(top);
+                p.truncate(parent);
+            }
         }
     }
+}
+
+/// SIGKILL what cgroup `d` lists in its cgroup.procs (whose path is made in `d`, then taken
+/// off again).
+#[inline(never)]
+fn kill_all(d: &mut Path) {
+    let len = d.len();
+    if d.push(b"/cgroup.procs").is_ok() {
+        let _ = for_each_line(d.as_cstr(), &mut |pid| {
+            // v2 lists 0 for a task leaving, or one in a PID namespace we cannot see:
+            // kill(0) would be runix's own process group.
+            if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
+                let _ = sys::kill(pid as i32, libc::SIGKILL);
+            }
+            Ok(true)
+        });
+    }
+    d.truncate(len);
+}
+
+/// `/NAME` of the first child directory of `p` appended to it; false when it has none (or it
+/// cannot be read, or the path would be too long).
+#[inline(never)]
+fn push_subdir(p: &mut Path) -> bool {
+    let mut name = CBuf::<256>::new();
+    let _ = for_each_entry(p.as_cstr(), &mut |n, kind| {
+        if kind == libc::DT_DIR && n != b"." && n != b".." && name.is_empty() {
+            name.push(n)?;
+        }
+        Ok(())
+    });
+    let len = p.len();
+    if name.is_empty() || p.push(b"/").and_then(|p| p.push(name.bytes())).is_err() {
+        p.truncate(len);
+        return false;
+    }
+    true
 }
 
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
@@ -1073,8 +1128,9 @@ mod tests {
     pub fn fake_rmdir(d: &Path) -> Result<(), Error> {
         let dir = PathBuf::from(String::from_utf8_lossy(d.bytes()).into_owned());
         let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-        let child = fs::read_dir(&dir).into_iter().flatten().any(|e| e.unwrap().file_type().unwrap().is_dir());
-        if procs.lines().any(running) || child {
+        // As cgroupfs: busy while a process or a child cgroup is in it.
+        let children = fs::read_dir(&dir).into_iter().flatten().any(|e| e.unwrap().file_type().unwrap().is_dir());
+        if procs.lines().any(running) || children {
             record(format!("busy {}", rel(d.bytes())));
             return Err(Error::sys("rmdir", EBUSY, d.bytes()));
         }
@@ -1643,6 +1699,30 @@ mod tests {
         let log = log();
         assert_eq!(log[0], "busy pids/user/runix-42");
         assert_eq!(log.last().unwrap(), "rmdir memory/user/runix-42");
+        assert_eq!(f.tree(), before);
+    }
+
+    #[test]
+    fn remove_takes_child_cgroups_first_and_kills_in_them() {
+        let f = v1_host();
+        let before = f.tree();
+        let mut cg = f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        f.file("pids/user/runix-42/a/x/cgroup.procs", "");
+        f.file("pids/user/runix-42/a/b/c/cgroup.procs", &format!("{}\n", child.id()));
+        log();
+        cg.remove().unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
+        // Each one removed once, after its children (which of a's comes first is the order of
+        // the directory).
+        let log = log();
+        let at = |d: &str| {
+            let l = format!("rmdir pids/user/runix-42{d}");
+            assert_eq!(log.iter().filter(|&x| *x == l).count(), 1, "{l}: {log:?}");
+            log.iter().position(|x| *x == l).unwrap()
+        };
+        assert!(at("/a/b/c") < at("/a/b") && at("/a/b") < at("/a") && at("/a/x") < at("/a") && at("/a") < at(""), "{log:?}");
+        assert_eq!((log[0].as_str(), log.len()), ("busy pids/user/runix-42", at("") + 1), "{log:?}");
         assert_eq!(f.tree(), before);
     }
 

@@ -2,6 +2,7 @@
 
 use crate::buf::CBuf;
 use crate::error::Error;
+use crate::log;
 use crate::spec::MAX_ENV;
 use crate::sys::{self, Args, CList, Fd};
 use core::ffi::CStr;
@@ -11,10 +12,27 @@ use core::ffi::CStr;
 pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
     let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
+    let mut first = true;
     search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
+        if core::mem::take(&mut first) {
+            report_stack();
+        }
         crate::debug!("(child) trying ", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
     })
+}
+
+/// -vv: how deep runix's setup went in the child's stack, measured at its deepest point, just
+/// before the command replaces it all (tests/stack.rs holds it to half the stack).
+fn report_stack() {
+    if !log::enabled(log::DEBUG) {
+        return;
+    }
+    if let Some((used, size)) = sys::stack_used() {
+        let mut l = log::header(log::DEBUG, file!(), line!());
+        let _ = ufmt::uwrite!(l, "(child) stack used {} of {} bytes", used as u64, size as u64);
+        l.flush();
+    }
 }
 
 /// Close every fd from 3 up except those in `keep` (each close-on-exec, gone at the execve):
@@ -49,7 +67,7 @@ fn close_range(first: u32, last: u32) -> Result<(), Error> {
     }
     // No fd is at or above the soft RLIMIT_NOFILE but one opened before it was lowered,
     // which runix does not do.
-    let max = sys::nofile_limit()?.min(last as u64 + 1) as u32;
+    let max = sys::rlimit(libc::RLIMIT_NOFILE)?.min(last as u64 + 1) as u32;
     for fd in first..max {
         match sys::close(fd as Fd) {
             Err(e) if e.errno() != libc::EBADF => return Err(e),
@@ -61,6 +79,8 @@ fn close_range(first: u32, last: u32) -> Result<(), Error> {
 
 /// The working directory must be inside the container: a directory outside the root shows as
 /// "(unreachable)/..." (getcwd(2)), as a leaked host fd made it in runc (CVE-2024-21626).
+/// Not inlined: its PATH_MAX buffer stays out of the frame under all of the child's setup.
+#[inline(never)]
 pub fn check_cwd() -> Result<(), Error> {
     let mut buf = [0u8; 4096];
     let n = sys::getcwd(&mut buf)?;

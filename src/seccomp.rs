@@ -302,9 +302,11 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
             crate::sys::seccomp_filter(&prog[..n])
         }
         Seccomp::File(path) => {
-            // BPF_MAXINSNS: the kernel takes no longer classic program.
-            let mut prog = [NOP; 4096];
-            let n = crate::sys::read_plain(file, &mut prog).map_err(|e| e.at(path.to_bytes()))?;
+            // BPF_MAXINSNS: the kernel takes no longer classic program. 32 KiB, kept out of
+            // the stack (sys::once).
+            static PROG: crate::sys::Once<[sock_filter; 4096]> = crate::sys::Once::new([NOP; 4096]);
+            let prog = PROG.take();
+            let n = crate::sys::read_plain(file, prog).map_err(|e| e.at(path.to_bytes()))?;
             if n == 0 || n % 8 != 0 {
                 return Err(Error::msg("not a BPF program (a whole number of 8-byte instructions)", path.to_bytes()));
             }

@@ -10,11 +10,14 @@ pub mod arch;
 mod mem;
 #[cfg(not(test))]
 mod start;
+pub mod once;
 pub mod slots;
 pub mod trace;
 
 use crate::error::Error;
+pub use once::Once;
 use core::ffi::{CStr, c_char};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use syscalls::Sysno;
 
 pub type Fd = i32;
@@ -365,6 +368,8 @@ pub fn readlink<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
 /// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
 /// overflow faults instead of silently writing over other memory.
 pub struct Stack {
+    /// The lowest usable address, just above the guard page.
+    base: usize,
     top: usize,
 }
 
@@ -374,7 +379,27 @@ pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
     call0(Sysno::mprotect, base, PAGE, 0, 0)?;
-    Ok(Stack { top: base + PAGE + size })
+    Ok(Stack { base: base + PAGE, top: base + PAGE + size })
+}
+
+/// The stack of this process, [base, top), when `clone` started it on one of runix's own; 0s
+/// in runix's first process, whose stack is the kernel's. Each process has its own copy (no
+/// CLONE_VM), set once by the trampoline before anything else runs on the new stack.
+static OWN_STACK: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+
+/// How much of its own stack this process has used so far, and the stack's size, in bytes;
+/// None in runix's first process. A fresh mapping is zero-filled and nothing clears what a
+/// frame wrote, so the lowest non-zero word marks the deepest point reached (give or take the
+/// zeros the deepest frame left in place).
+pub fn stack_used() -> Option<(usize, usize)> {
+    let [base, top] = OWN_STACK.each_ref().map(|a| a.load(Ordering::Relaxed));
+    let mut p = base;
+    // SAFETY: [base, top) is this process's stack mapping (OWN_STACK), mapped readable for
+    // the life of the process; plain words are read, none is formed into a reference.
+    while p < top && unsafe { core::ptr::read_volatile(p as *const usize) } == 0 {
+        p += core::mem::size_of::<usize>();
+    }
+    (base != 0).then_some((top - p, top - base))
 }
 
 /// long clone(unsigned long flags, void *stack, ...): the child runs `child(arg)` on `stack`
@@ -383,15 +408,18 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
     struct Start<'a, T> {
         child: fn(&T) -> !,
         arg: &'a T,
+        stack: &'a Stack,
     }
     extern "C" fn trampoline<T>(start: usize) -> ! {
         // SAFETY: `start` is the address of the Start below, in the parent's stack frame as it
         // was at clone time. Without CLONE_VM the child owns a copy of that memory, which
         // nobody else changes, so the reference and what it points to stay valid.
         let s: &Start<'_, T> = unsafe { &*(start as *const Start<'_, T>) };
+        OWN_STACK[0].store(s.stack.base, Ordering::Relaxed);
+        OWN_STACK[1].store(s.stack.top, Ordering::Relaxed);
         (s.child)(s.arg)
     }
-    let start = Start { child, arg };
+    let start = Start { child, arg, stack };
     clone_raw(flags, stack, trampoline::<T>, &start as *const _ as usize)
 }
 
@@ -407,7 +435,7 @@ fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize
     // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
     // returning into our frames (see arch::runix_clone and `clone`).
     let r = unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) };
-    if trace::mode() != trace::OFF && r != 0 {
+    if trace::mode() == trace::TRACE && r != 0 {
         trace::show(Sysno::clone, &args, r);
     }
     if trace::failed(r) {
@@ -734,10 +762,10 @@ pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     call0(Sysno::prlimit64, 0, resource as usize, p(&new), 0)
 }
 
-/// prlimit64(0, RLIMIT_NOFILE, NULL, &old): the soft limit on open files.
-pub fn nofile_limit() -> Result<u64, Error> {
+/// prlimit64(0, resource, NULL, &old): this process's soft limit.
+pub fn rlimit(resource: u32) -> Result<u64, Error> {
     let mut old = [0u64; 2];
-    let r = call(Sysno::prlimit64, 0, libc::RLIMIT_NOFILE as usize, 0, pm(&mut old));
+    let r = call(Sysno::prlimit64, 0, resource as usize, 0, pm(&mut old));
     r.map(|_| old[0])
 }
 

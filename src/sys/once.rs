@@ -1,0 +1,35 @@
+//! Room for the few large values runix makes once in a process (its cgroups' paths, a seccomp
+//! program), outside every stack frame: the stack may be as small as `ulimit -s` allows, and
+//! runix must not need more of it than a few small frames.
+
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// A `static` whose value is handed out once per process. Give it an initial value of zero
+/// bytes: it then lies in .bss and costs no byte of the executable.
+pub struct Once<T> {
+    taken: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the value is reached only through the one reference `take` gives out, once (an
+// atomic swap decides who gets it, should there ever be threads); T: Send, as it may be used
+// by whichever thread took it.
+unsafe impl<T: Send> Sync for Once<T> {}
+
+impl<T> Once<T> {
+    pub const fn new(value: T) -> Self {
+        Once { taken: AtomicBool::new(false), value: UnsafeCell::new(value) }
+    }
+
+    /// The value, to the first caller in this process. A second call is a bug in runix.
+    pub fn take(&'static self) -> &'static mut T {
+        assert!(!self.taken.swap(true, Ordering::Relaxed));
+        // SAFETY: the flag makes this the only reference to the value there will ever be in
+        // this process. A process made by clone(2) without CLONE_VM (runix makes no other)
+        // gets its own copy of the memory, this static included, as it was at the clone: a
+        // reference the parent took and passed on then points into the child's copy, whose
+        // flag is set too, so there is still only the one in each process.
+        unsafe { &mut *self.value.get() }
+    }
+}
