@@ -22,18 +22,8 @@ pub mod userns;
 
 use cli::Command;
 
-/// The program: a stack limit runix can live with first, while next to nothing is on the
-/// stack (below it, the frames that follow would end in SIGSEGV); then the command.
+/// The program: parse, dispatch, report an error once, and return the exit status.
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
-    if !stack_limit_ok() {
-        return 125;
-    }
-    command(args, env)
-}
-
-/// Parse, dispatch, report an error once, and return the exit status.
-#[inline(never)]
-fn command(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => help(),
         Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
@@ -67,21 +57,3 @@ fn help() -> Result<i32, error::Error> {
     sys::write_all(1, &b[..n]).map(|_| 0)
 }
 
-/// What runix may need of the stack the kernel gave it, whose size `ulimit -s` limits, in KiB.
-/// Its deepest paths (making a cgroup, or --dry-run's child steps; tests/stack.rs) take 24,
-/// and the kernel puts the arguments, the environment and a random gap of up to 8 KiB on the
-/// same stack: 16 are left for the arguments and the environment.
-const STACK_KIB: u64 = 48;
-
-/// A stack limit too small for runix is said plainly, before anything is made, rather than
-/// ending in a SIGSEGV halfway through (with cgroups left behind). A limit that cannot be read
-/// is no reason to stop. Read before --trace is known: sys::trace keeps the call to show it.
-fn stack_limit_ok() -> bool {
-    let kib = sys::rlimit(libc::RLIMIT_STACK).unwrap_or(u64::MAX) >> 10;
-    if kib < STACK_KIB {
-        let mut l = log::Line::new();
-        let _ = ufmt::uwrite!(l, "runix: stack limit {} KiB is below the {} KiB runix needs", kib, STACK_KIB);
-        l.flush();
-    }
-    kib >= STACK_KIB
-}

@@ -3,6 +3,20 @@
 use super::{Args, exit_group};
 use core::ffi::c_char;
 
+/// runix's stack: a static, not the one the kernel made. `ulimit -s` (RLIMIT_STACK) bounds only
+/// how far the kernel grows that one, so on it a small limit would end runix in a SIGSEGV
+/// somewhere in its setup, with cgroups made and not removed; this one is there whole, whatever
+/// the limit, and costs memory only where it is touched (.bss). runix's deepest path uses about
+/// 24 KiB (tests/stack.rs): 64 is room to spare. First in .bss (linker/*.ld): an overflow runs
+/// into the read-only pages below it and faults, rather than into other statics.
+pub(crate) const STACK_SIZE: usize = 64 * 1024;
+
+#[repr(C, align(16))]
+pub(crate) struct Stack([u8; STACK_SIZE]);
+
+#[unsafe(link_section = ".bss.stack")]
+pub(crate) static mut STACK: Stack = Stack([0; STACK_SIZE]);
+
 unsafe extern "Rust" {
     /// Defined by the binary (src/main.rs): the program, given its arguments and environment.
     safe fn runix_main(args: Args, env: Args) -> i32;

@@ -16,7 +16,7 @@ use crate::buf::word;
 use crate::error::{Error, errno_name, strerror};
 use crate::log::Line;
 use core::ffi::{CStr, c_char};
-use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 use syscalls::Sysno;
 use ufmt::uWrite;
 
@@ -24,23 +24,14 @@ pub const OFF: u8 = 0;
 pub const TRACE: u8 = 1;
 pub const DRY_RUN: u8 = 2;
 
-/// Until the command line has said whether to trace. The call made then for the run is the
-/// stack limit's prlimit64 (lib.rs): its buffer and result are kept, and if it is to be
-/// traced, its line goes first, written with the next one and no sooner: in a run, after
-/// SIGPIPE is blocked (run.rs), so a closed stderr cannot kill runix over it.
-const EARLY: u8 = 3;
-
-static MODE: AtomicU8 = AtomicU8::new(EARLY);
+static MODE: AtomicU8 = AtomicU8::new(OFF);
 static CHILD: AtomicU8 = AtomicU8::new(0);
-/// The early call's buffer and result, and whether its line is still to be written.
-static KEPT: [AtomicUsize; 3] = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
 
 /// File descriptors handed out by --dry-run's fake open and socketpair.
 pub const FAKE_FD: i32 = 1000;
 
 pub fn set_mode(m: u8) {
-    let early = MODE.swap(m, Ordering::Relaxed) == EARLY;
-    KEPT[2].store((early && m != OFF) as usize, Ordering::Relaxed);
+    MODE.store(m, Ordering::Relaxed);
 }
 
 pub fn mode() -> u8 {
@@ -73,14 +64,6 @@ pub fn failed(r: isize) -> bool {
 
 /// Trace or fake one syscall; returns what the kernel (or --dry-run) answered.
 pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
-    if mode() == EARLY {
-        let r = super::raw(nr, a);
-        if nr == Sysno::prlimit64 {
-            KEPT[0].store(a[3], Ordering::Relaxed);
-            KEPT[1].store(r as usize, Ordering::Relaxed);
-        }
-        return r;
-    }
     if dry_run() && !observes(nr, a) {
         show(nr, a, NOT_ISSUED);
         return match nr {
@@ -117,18 +100,12 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
         Sysno::openat => a[2] & writes == 0,
         Sysno::read | Sysno::close | Sysno::newfstatat => (a[0] as i32) < FAKE_FD,
         Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::statfs => true,
-        // A limit read, not set.
-        Sysno::prlimit64 => a[2] == 0,
         _ => false,
     }
 }
 
 /// Print one call: `[side] name(arg, arg) = result`.
 pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
-    if KEPT[2].swap(0, Ordering::Relaxed) != 0 {
-        let [buf, r] = [&KEPT[0], &KEPT[1]].map(|w| w.load(Ordering::Relaxed));
-        show(Sysno::prlimit64, &[0, libc::RLIMIT_STACK as usize, 0, buf, 0, 0], r as isize);
-    }
     let resumed = no_return(nr) && r != UNKNOWN && r != NOT_ISSUED;
     *out() = Line::new();
     put(if child() { "[child] " } else { "[parent] " });

@@ -3,8 +3,9 @@
 use core::arch::global_asm;
 
 // The kernel starts us with %rsp pointing at argc, then argv[], NULL, envp[], NULL, auxv.
-// Hand that pointer to Rust with a 16-byte aligned stack, as the SysV ABI requires at a call,
-// and a zero frame pointer so backtraces stop here.
+// Hand that pointer to Rust, running on runix's own static stack (start.rs says why), whose
+// top is 16-byte aligned as the SysV ABI requires at a call, with a zero frame pointer so
+// backtraces stop here.
 #[cfg(not(test))]
 global_asm!(
     ".globl _start",
@@ -12,9 +13,11 @@ global_asm!(
     "_start:",
     "    xor ebp, ebp",
     "    mov rdi, rsp",
-    "    and rsp, -16",
+    "    lea rsp, [rip + {stack} + {size}]",
     "    call {entry}",
     "    ud2",
+    stack = sym super::super::start::STACK,
+    size = const super::super::start::STACK_SIZE,
     entry = sym super::super::start::entry,
 );
 
