@@ -384,18 +384,24 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     }
 }
 
-/// The user's `-b` and `--tmpfs` mounts, in the order given, after runix's own (already
-/// masked) /proc, /sys and /dev. Each target is checked where it really is (`target_allowed`).
-/// `:ro` is read-only all the way down. With `nodev` (see mount_root), binds are nodev but
-/// under /dev, where the user puts a device on purpose (`-b /dev/kvm:/dev/kvm`).
+/// The user's `-b` and `--tmpfs` mounts, in the order given, in two passes. First (`in_dev`
+/// false) all but those under /dev, before runix's own /proc, /sys and /dev: wherever a symlink
+/// of the image takes one of them, runix's mounts then go over it, and masks are made on what
+/// runix mounted, never on what a user mount put there (CVE-2025-31133). Then, on runix's
+/// /dev, those the user named under it (`-b /dev/kvm:/dev/kvm`), with no symlink followed.
+/// A target named in /proc or /sys, or /dev itself, is refused. `:ro` is read-only all the way
+/// down; with `nodev` (see mount_root), binds are nodev but under /dev.
 #[inline(never)]
-pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool) -> Result<(), Error> {
-    let mut buf = [0; 4096];
-    let top = match spec.mounts.is_empty() {
-        true => &b""[..],
-        false => sys::readlink(fd_path(root).as_cstr(), &mut buf)?,
-    };
+pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: bool) -> Result<(), Error> {
     for (i, m) in spec.mounts.iter().enumerate() {
+        let mut c = components(m.dst);
+        let (top, below) = (c.next(), c.next().is_some());
+        if matches!(top, Some(b"proc" | b"sys")) || top == Some(b"dev") && !below {
+            return Err(Error::msg("refused: runix mounts /proc, /sys and /dev itself, at", m.dst));
+        }
+        if (top == Some(b"dev")) != in_dev {
+            continue;
+        }
         let mut dst = Path::new();
         dst.push(m.dst)?;
         let bind;
@@ -414,39 +420,18 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool) -> Result<(
                 (Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags, data: Some(data.as_cstr()) }, true)
             }
         };
-        let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, false)?;
-        // Where the target really is, in the container's terms (the image's symlinks followed).
-        let mut link = [0; 4096];
-        let at = sys::readlink(fd_path(t).as_cstr(), &mut link)?;
-        let at = match at.strip_prefix(top) {
-            Some(rest) if top != b"/" => rest,
-            _ => at,
-        };
-        if !target_allowed(at, m.dst) {
-            return Err(Error::msg("refused: a mount onto runix's /proc, /sys or /dev (through a symlink in the root filesystem?) at", m.dst));
-        }
+        let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, in_dev)?;
         mount_on(&fs, t, b"", m.dst)?;
         if let MountKind::Bind { ro, .. } = m.kind {
-            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !under(at, b"/dev") { MOUNT_ATTR_NODEV } else { 0 };
+            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
             if attrs != 0 {
                 // The new mount, not the mount point under it: open it anew.
-                let top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
+                let top = open_in(root, dst.as_cstr(), libc::O_PATH, in_dev)?;
                 set_tree(fd_path(top).as_cstr(), attrs).map_err(|e| e.at(m.dst))?;
             }
         }
     }
     Ok(())
-}
-
-/// Whether a user mount may go where its target really is, `at` (asked as `asked`): never onto
-/// or into /proc or /sys, whose masks and read-only parts it could undo, nor onto /dev; under
-/// /dev only where the user named that place, never by way of a symlink of the image.
-pub fn target_allowed(at: &[u8], asked: &[u8]) -> bool {
-    let at = if at.is_empty() { b"/" } else { at };
-    if under(at, b"/proc") || under(at, b"/sys") || at == b"/dev" {
-        return false;
-    }
-    !under(at, b"/dev") || components(at).eq(components(asked))
 }
 
 /// Make the root mount the container's `/`, leaving nothing of the host reachable.
@@ -570,23 +555,6 @@ fn remount(path: &CStr, flags: u64) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_mount_targets() {
-        // Where the user asked, outside runix's own filesystems.
-        assert!(target_allowed(b"/data", b"/data"));
-        assert!(target_allowed(b"", b"/"));
-        assert!(target_allowed(b"/devices", b"/devices"));
-        assert!(target_allowed(b"/process", b"/process"));
-        // Named under /dev by the user, even spelled loosely.
-        assert!(target_allowed(b"/dev/kvm", b"/dev/kvm"));
-        assert!(target_allowed(b"/dev/dri/card0", b"//dev/dri/card0/"));
-        // Under /dev by way of the image's symlink; onto or into /proc, /sys, /dev.
-        assert!(!target_allowed(b"/dev/x", b"/data/x"));
-        for at in [&b"/dev"[..], b"/proc", b"/proc/sys", b"/sys", b"/sys/fs/cgroup"] {
-            assert!(!target_allowed(at, at), "{}", String::from_utf8_lossy(at));
-        }
-    }
 
     #[test]
     fn paths_under() {

@@ -355,14 +355,15 @@ fn setup(c: &Child) -> Result<Error, Error> {
         _ => -1,
     };
     let root = rootfs::mount_root(spec, &src, c.nodev)?;
+    // The user's mounts before runix's /proc, /sys and /dev, which then cover any of them an
+    // image's symlink took there; the masks go on those fresh mounts, by fd. --privileged sees
+    // /proc and /sys whole, as Docker's does. Last, what the user put under /dev.
+    rootfs::mount_user(spec, root, &src, c.nodev, false)?;
     let kernel = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
-    // The masks go on runix's fresh /proc and /sys before anything of the user's is mounted,
-    // so no user mount can cover or redirect them. --privileged sees /proc and /sys whole, as
-    // Docker's does.
     if !spec.privileged {
         rootfs::mask_paths(&kernel)?;
     }
-    rootfs::mount_user(spec, root, &src, c.nodev)?;
+    rootfs::mount_user(spec, root, &src, c.nodev, true)?;
     rootfs::enter_root(spec)?;
     // Every fd of the host's (the root's, the bind sources', the cgroup files') goes before
     // anything of the image's is read or followed: a symlink to /proc/self/fd/N/.. would lead

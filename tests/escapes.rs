@@ -35,11 +35,13 @@ impl Drop for Mounted {
     }
 }
 
-const REFUSED: &str = "runix: refused: a mount onto runix's /proc, /sys or /dev (through a symlink in the root filesystem?) at: ";
+const REFUSED: &str = "runix: refused: runix mounts /proc, /sys and /dev itself, at: ";
 
 /// The image's `/data -> /dev` or `/tmp -> /dev` turns a volume or a tmpfs into one over the
-/// container's /dev; `/data -> /proc/sys` over its read-only /proc/sys. Each is refused, and a
-/// bind the user puts on /dev/null cannot change what the masks are made of.
+/// container's /dev, `/proc-link -> /proc` over its /proc: they go on before
+/// runix's own /proc, /sys and /dev, which cover them, and the masks are made on those. A
+/// target named in /proc, /sys or onto /dev is refused; one named under /dev goes on runix's
+/// /dev, after the masks, and a file put over /dev/null there changes nothing of them.
 #[test]
 fn user_mounts_cannot_reach_the_masks() {
     if !need_root() {
@@ -47,30 +49,50 @@ fn user_mounts_cannot_reach_the_masks() {
     }
     let r = Root::busybox();
     let vol = Root::empty();
+    vol.file("null", "PLANTED\n", 0o644);
     symlink("/dev", r.path.join("data")).unwrap();
-    symlink("/proc/sys", r.path.join("sys-link")).unwrap();
+    symlink("/proc", r.path.join("proc-link")).unwrap();
     fs::remove_dir(r.path.join("tmp")).unwrap();
     symlink("/dev", r.path.join("tmp")).unwrap();
     let v = vol.s();
-    for (opts, shown) in [
-        (vec!["-b".to_string(), format!("{v}:/data")], "/data"),
-        (vec!["-b".to_string(), format!("{v}:/data/x")], "/data/x"),
-        (vec!["--tmpfs".to_string(), "/tmp".to_string()], "/tmp"),
-        (vec!["-b".to_string(), format!("{v}:/sys-link")], "/sys-link"),
-        (vec!["-b".to_string(), format!("{v}:/proc/sys")], "/proc/sys"),
-        (vec!["--tmpfs".to_string(), "/dev".to_string()], "/dev"),
+    // What the masks and runix's /dev must look like, whatever was mounted where.
+    let check = "cat /proc/timer_list /proc/keys; stat -c '%t:%T %F' /dev/null; echo 1 >/proc/sys/kernel/core_uses_pid; ls /data/null";
+    let held = "1:3 character special file\n/data/null\n";
+    let ro = "sh: can't create /proc/sys/kernel/core_uses_pid: Read-only file system\n";
+    for opts in [
+        vec!["-b".to_string(), format!("{v}:/data")],
+        vec!["-b".to_string(), format!("{v}:/proc-link")],
+        vec!["--tmpfs".to_string(), "/tmp".to_string()],
+        vec!["-b".to_string(), format!("{}:/dev/null", vol.path.join("null").display())],
+        // In the overlay, runix makes /dev/x in the image's /dev to mount on.
+        vec!["--overlay".to_string(), "-b".to_string(), format!("{v}:/data/x")],
     ] {
         let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
-        args.extend(["cat", "/proc/timer_list"]);
+        args.extend(["sh", "-c", check]);
+        let (code, out, err) = runix_in(&r, &args);
+        if opts.last().unwrap().ends_with("/dev/null") {
+            // Named so by the user: their file is /dev/null, after the masks were made.
+            assert_eq!((code, out.as_str(), err.as_str()), (0, "0:0 regular file\n/data/null\n", ro), "{opts:?}");
+        } else {
+            assert_eq!((code, out.as_str(), err.as_str()), (0, held, ro), "{opts:?}");
+        }
+    }
+    for (opts, shown) in [
+        (vec!["-b".to_string(), format!("{v}:/proc/sys")], "/proc/sys"),
+        (vec!["-b".to_string(), format!("{v}:/sys/fs/cgroup")], "/sys/fs/cgroup"),
+        (vec!["--tmpfs".to_string(), "/dev".to_string()], "/dev"),
+        (vec!["--tmpfs".to_string(), "//dev/".to_string()], "//dev/"),
+    ] {
+        let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
+        args.extend(["true"]);
         assert_eq!(runix_in(&r, &args), (125, String::new(), format!("{REFUSED}{shown}\n")), "{opts:?}");
     }
-    // Named under /dev by the user: a device passed in on purpose works.
-    let (code, out, err) = runix_in(&r, &["-b", &format!("{}:/dev/extra", vol.s()), "sh", "-c", "grep -c ' /dev/extra ' /proc/mounts"]);
-    assert_eq!((code, out.as_str(), err.as_str()), (0, "1\n", ""));
-    // A file of the user's bound over /dev/null after the masks: /proc/keys stays empty.
-    vol.file("planted", "PLANTED\n", 0o644);
-    let planted = format!("{}:/dev/null", vol.path.join("planted").display());
-    assert_eq!(runix_in(&r, &["-b", &planted, "sh", "-c", "cat /proc/keys /proc/timer_list; cat /dev/null"]), (0, "PLANTED\n".into(), String::new()));
+    // Under /dev, where the user named it: a device passed in on purpose works; a symlink on
+    // the way there is refused.
+    let (code, out, err) = runix_in(&r, &["-b", &format!("{v}:/dev/extra"), "sh", "-c", "cat /dev/extra/null"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "PLANTED\n", ""));
+    let (code, _, err) = runix_in(&r, &["-b", &format!("{v}:/dev/fd/x"), "true"]);
+    assert_eq!((code, err.as_str()), (125, "runix: refused: a symlink in the root filesystem at: /dev/fd/x\n"));
 }
 
 /// `:ro` and --read-only are read-only all the way down: a mount under the bind's source (or
