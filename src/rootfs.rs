@@ -262,8 +262,8 @@ const KERNEL_FS: [(&CStr, Fs); 3] = [
     (c"/dev", Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") }),
 ];
 
-/// runix's own /proc, /sys and /dev/null in the root, as fds: the masks and the check of the
-/// user's mount targets go by these, never by a path the image or a user mount could change.
+/// runix's own /proc, /sys and /dev/null in the root, as fds: the masks go by these, never by
+/// a path the image or a user mount could change.
 pub struct Kernel {
     proc: Fd,
     sys: Fd,
@@ -492,8 +492,8 @@ fn in_kernel_fs(k: &Kernel, path: &CStr) -> CBuf<64> {
     b
 }
 
-/// Mask the fresh /proc and /sys, before any mount of the user's could cover or replace a
-/// part of them (CVE-2025-31133 came from masking by path after such mounts). A file is covered
+/// Mask the fresh /proc and /sys, by fd: no mount of the user's is on them, none can come
+/// between (CVE-2025-31133 came from masking by path after such mounts). A file is covered
 /// by runix's checked /dev/null, a directory by an empty read-only tmpfs (one, made at the
 /// first and bound onto the others); only what this kernel lacks is skipped (ENOENT here can
 /// mean nothing else).
