@@ -2,7 +2,6 @@
 
 use crate::buf::CBuf;
 use crate::error::Error;
-use crate::log;
 use crate::spec::MAX_ENV;
 use crate::sys::{self, Args, CList, Fd};
 use core::ffi::CStr;
@@ -25,13 +24,8 @@ pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
 /// -vv: how deep runix's setup went in the child's stack, measured at its deepest point, just
 /// before the command replaces it all (tests/stack.rs holds it to half the stack).
 fn report_stack() {
-    if !log::enabled(log::DEBUG) {
-        return;
-    }
-    if let Some((used, size)) = sys::stack_used() {
-        let mut l = log::header(log::DEBUG, file!(), line!());
-        let _ = ufmt::uwrite!(l, "(child) stack used {} of {} bytes", used as u64, size as u64);
-        l.flush();
+    if let Some(used) = sys::stack_used() {
+        crate::debug!("(child) stack used ", used as u64, " bytes");
     }
 }
 

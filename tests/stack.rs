@@ -141,17 +141,10 @@ fn the_deepest_paths_run_under_a_16_kib_stack_limit() {
     assert!(o.stdout.starts_with("usage: runix run") && o.stdout.contains("--rootfs"), "{}", o.stdout);
 }
 
-/// `(child) stack used N of SIZE bytes`, which -vv logs just before the command's execve: the
-/// child's deepest point in runix's setup, from the top of the stack runix gave it.
-fn stack_reports(stderr: &str) -> Vec<(u64, u64)> {
-    stderr
-        .lines()
-        .filter_map(|l| {
-            let r = l.split("(child) stack used ").nth(1)?;
-            let (n, rest) = r.split_once(" of ")?;
-            Some((n.parse().unwrap(), rest.strip_suffix(" bytes")?.parse().unwrap()))
-        })
-        .collect()
+/// `(child) stack used N bytes`, which -vv logs just before the command's execve: the child's
+/// deepest point in runix's setup, from the top of the stack runix gave it.
+fn stack_reports(stderr: &str) -> Vec<u64> {
+    stderr.lines().filter_map(|l| l.split("(child) stack used ").nth(1)?.strip_suffix(" bytes")?.parse().ok()).collect()
 }
 
 #[test]
@@ -173,10 +166,9 @@ fn the_child_uses_at_most_half_of_its_stack() {
         // that execs.
         let size = if c.opts.iter().any(|o| o == "--init") { 64 * 1024 } else { 128 * 1024 };
         assert_eq!(reports.len(), 1, "{args:?}: {}", o.stderr);
-        let (used, of) = reports[0];
-        assert_eq!(of, size, "{args:?}");
-        assert!(used > 0 && used * 2 <= of, "{args:?}: the child used {used} of {of} bytes of stack");
-        eprintln!("{:?}: {used} of {of}", c.opts);
+        let used = reports[0];
+        assert!(used > 0 && used * 2 <= size, "{args:?}: the child used {used} of {size} bytes of stack");
+        eprintln!("{:?}: {used} of {size}", c.opts);
     }
 }
 

@@ -387,11 +387,11 @@ pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
 /// CLONE_VM), set once by the trampoline before anything else runs on the new stack.
 static OWN_STACK: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
 
-/// How much of its own stack this process has used so far, and the stack's size, in bytes;
-/// None in runix's first process. A fresh mapping is zero-filled and nothing clears what a
+/// How much of its own stack this process has used so far, in bytes; None in runix's first
+/// process. A fresh mapping is zero-filled and nothing clears what a
 /// frame wrote, so the lowest non-zero word marks the deepest point reached (give or take the
 /// zeros the deepest frame left in place).
-pub fn stack_used() -> Option<(usize, usize)> {
+pub fn stack_used() -> Option<usize> {
     let [base, top] = OWN_STACK.each_ref().map(|a| a.load(Ordering::Relaxed));
     let mut p = base;
     // SAFETY: [base, top) is this process's stack mapping (OWN_STACK), mapped readable for
@@ -399,7 +399,7 @@ pub fn stack_used() -> Option<(usize, usize)> {
     while p < top && unsafe { core::ptr::read_volatile(p as *const usize) } == 0 {
         p += core::mem::size_of::<usize>();
     }
-    (base != 0).then_some((top - p, top - base))
+    (base != 0).then_some(top - p)
 }
 
 /// long clone(unsigned long flags, void *stack, ...): the child runs `child(arg)` on `stack`
