@@ -92,15 +92,16 @@ pub fn mount_root(spec: &Spec, src: &Sources, nodev: bool) -> Result<Fd, Error> 
     if !matches!(spec.overlay, Overlay::Upper(_)) {
         // For --overlay, the tmpfs goes over ROOTFS itself, in our mount namespace only: it needs
         // no directory anywhere, and ROOTFS stays reachable as the lower layer through its fd.
-        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | libc::MS_REC, None) } else { (c"tmpfs", Some(c"tmpfs"), nodev_flag, Some(c"mode=755")) };
+        // The bind and every mount under ROOTFS on the host: nodev, and read-only all the way
+        // down for --read-only, before anything of runix's is mounted on it.
+        let attrs = if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | if nodev { MOUNT_ATTR_NODEV } else { 0 };
+        let rec = bind_rec(attrs);
+        let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | rec, None) } else { (c"tmpfs", Some(c"tmpfs"), nodev_flag, Some(c"mode=755")) };
         sys::mount(Some(from), root, fstype, flags, data)?;
         base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
         if off {
-            // The bind and every mount under ROOTFS on the host: nodev, and read-only all the
-            // way down for --read-only, before anything of runix's is mounted on it.
-            let attrs = if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | if nodev { MOUNT_ATTR_NODEV } else { 0 };
             if attrs != 0 {
-                set_tree(fd_path(base).as_cstr(), attrs).map_err(|e| e.at(root.to_bytes()))?;
+                set_tree(fd_path(base).as_cstr(), attrs, rec).map_err(|e| e.at(root.to_bytes()))?;
             }
             return Ok(base);
         }
@@ -126,39 +127,25 @@ pub fn mount_root(spec: &Spec, src: &Sources, nodev: bool) -> Result<Fd, Error> 
 const MOUNT_ATTR_RDONLY: u64 = 0x1;
 const MOUNT_ATTR_NODEV: u64 = 0x4;
 
-/// Set MOUNT_ATTR_* `attrs` on the mount at `path` and every mount below it: read-only means
-/// read-only all the way down (a bind's submounts stay writable under MS_RDONLY alone).
-/// mount_setattr(2) does it in one call (Linux 5.12); older kernels get a remount of each
-/// mount that /proc/self/mountinfo lists at or under the path.
-fn set_tree(path: &CStr, attrs: u64) -> Result<(), Error> {
-    match sys::mount_setattr_rec(path, attrs) {
-        Err(e) if e.errno() == libc::ENOSYS => {}
-        r => return r,
+/// MS_REC for a bind that is to get MOUNT_ATTR_* `attrs`, unless this kernel cannot set them on
+/// every mount below it (no mount_setattr(2) before Linux 5.12: a call that can only fail
+/// says ENOSYS). Then only the top is bound, so that nothing below it stays writable, or keeps
+/// its devices, in the container: read-only means read-only all the way down.
+fn bind_rec(attrs: u64) -> u64 {
+    match attrs != 0 && sys::mount_setattr_rec(c"", 0).is_err_and(|e| e.errno() == libc::ENOSYS) {
+        true => 0,
+        false => libc::MS_REC,
     }
-    let mut flags = 0;
-    if attrs & MOUNT_ATTR_RDONLY != 0 {
-        flags |= libc::MS_RDONLY;
-    }
-    if attrs & MOUNT_ATTR_NODEV != 0 {
-        flags |= libc::MS_NODEV;
-    }
-    let mut link = [0; 4096];
-    let top = sys::readlink(path, &mut link)?;
-    cgroup::for_each_line(c"/proc/self/mountinfo", &mut |line| {
-        let mut point = Path::new();
-        if let Some(p) = line.split(|&c| c == b' ').nth(4) {
-            cgroup::push_unescaped(&mut point, p)?;
-            if under(point.bytes(), top) {
-                remount(point.as_cstr(), flags)?;
-            }
-        }
-        Ok(true)
-    })
 }
 
-/// Whether `p` is `dir` or a path below it.
-fn under(p: &[u8], dir: &[u8]) -> bool {
-    p.starts_with(dir) && (p.len() == dir.len() || dir == b"/" || p[dir.len()] == b'/')
+/// Set MOUNT_ATTR_* `attrs` on the bind at `path` (made with `bind_rec`'s flags) and every
+/// mount below it: mount_setattr(2), or where there is none, a remount of the bind alone.
+fn set_tree(path: &CStr, attrs: u64, rec: u64) -> Result<(), Error> {
+    if rec != 0 {
+        return sys::mount_setattr_rec(path, attrs);
+    }
+    let ro = if attrs & MOUNT_ATTR_RDONLY != 0 { libc::MS_RDONLY } else { 0 };
+    remount(path, ro | if attrs & MOUNT_ATTR_NODEV != 0 { libc::MS_NODEV } else { 0 })
 }
 
 /// Open `path` inside the root without ever leaving it: openat2(2) with RESOLVE_IN_ROOT
@@ -360,7 +347,6 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     // O_NONBLOCK: opening a FIFO would block; O_NOCTTY: a terminal is not taken over.
     let fd = match open_in(root, path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY, false) {
         Err(e) if e.errno() == libc::ENOENT => return Ok(false),
-        Err(e) if e.errno() == libc::ELOOP => return Err(Error::msg("refused: a /proc magic link or a symlink loop in the root filesystem at", path.to_bytes())),
         r => r?,
     };
     let p = path.to_bytes();
@@ -374,12 +360,13 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     let r = cgroup::each_line(fd, p, &mut |line| {
         left = match left.checked_sub(line.len() as u64 + 1) {
             Some(l) if st.size <= IMAGE_FILE_MAX => l,
-            _ => return Err(Error::msg("refused: over 1 MiB, in the root filesystem", p)),
+            _ => return Err(Error::sys("read", libc::EFBIG, p)),
         };
         f(line)
     });
+    // Over the size, or a line longer than each_line's buffer (E2BIG): said as one refusal.
     match r {
-        Err(e) if e.errno() == libc::E2BIG => Err(Error::msg("refused: a line over 4 KiB, in the root filesystem", p)),
+        Err(e) if matches!(e.errno(), libc::EFBIG | libc::E2BIG) => Err(Error::msg("refused: over 1 MiB or a line over 4 KiB, in the root filesystem", p)),
         r => r.map(|_| true),
     }
 }
@@ -407,10 +394,13 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
         let bind;
         let mut data = CBuf::<64>::new();
         data.push(b"mode=1777")?;
+        let (mut attrs, mut rec) = (0, 0);
         let (fs, dir) = match m.kind {
-            MountKind::Bind { .. } => {
+            MountKind::Bind { ro, .. } => {
                 bind = fd_path(src.binds[i]);
-                (Fs { src: Some(bind.as_cstr()), fstype: None, flags: libc::MS_BIND | libc::MS_REC, data: None }, src.dirs[i])
+                attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
+                rec = bind_rec(attrs);
+                (Fs { src: Some(bind.as_cstr()), fstype: None, flags: libc::MS_BIND | rec, data: None }, src.dirs[i])
             }
             MountKind::Tmpfs { size } => {
                 if let Some(n) = size {
@@ -422,13 +412,10 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
         };
         let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, in_dev)?;
         mount_on(&fs, t, b"", m.dst)?;
-        if let MountKind::Bind { ro, .. } = m.kind {
-            let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
-            if attrs != 0 {
-                // The new mount, not the mount point under it: open it anew.
-                let top = open_in(root, dst.as_cstr(), libc::O_PATH, in_dev)?;
-                set_tree(fd_path(top).as_cstr(), attrs).map_err(|e| e.at(m.dst))?;
-            }
+        if attrs != 0 {
+            // The new mount, not the mount point under it: open it anew.
+            let top = open_in(root, dst.as_cstr(), libc::O_PATH, in_dev)?;
+            set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(m.dst))?;
         }
     }
     Ok(())
@@ -550,15 +537,4 @@ pub fn remount_root_read_only() -> Result<(), Error> {
 /// clears them fails with EPERM (mount_namespaces(7)).
 fn remount(path: &CStr, flags: u64) -> Result<(), Error> {
     sys::mount(None, path, None, libc::MS_REMOUNT | libc::MS_BIND | flags | sys::mount_flags(path)?, None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_under() {
-        assert!(under(b"/a", b"/a") && under(b"/a/b", b"/a") && under(b"/a", b"/"));
-        assert!(!under(b"/ab", b"/a") && !under(b"/", b"/a"));
-    }
 }

@@ -172,7 +172,6 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     let mut master = -1;
     let failed = loop {
         if let Some(sig) = setup_signal(pid, sock, sigfd)? {
-            info!("(parent) signal ", sig as u64, " before the command ran: container stopped");
             kill_child(pid, Error::msg("", b""));
             return Ok(128 + sig);
         }
@@ -212,6 +211,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
 /// While the child sets up: wait until it has something to say. A SIGINT, SIGTERM or SIGHUP
 /// meanwhile ends the setup (Some: the caller stops the child and removes everything); any
 /// other forwarded signal is passed on, to wait in the child's mask for the command.
+#[inline(never)]
 fn setup_signal(pid: i32, sock: Fd, sigfd: Fd) -> Result<Option<i32>, Error> {
     let ev = libc::POLLIN;
     let mut fds = [libc::pollfd { fd: sock, events: ev, revents: 0 }, libc::pollfd { fd: sigfd, events: ev, revents: 0 }];

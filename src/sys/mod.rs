@@ -354,14 +354,6 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     Ok(Stat { dev: st.st_dev, mode: st.st_mode, rdev: st.st_rdev, size: st.st_size as u64 })
 }
 
-/// ssize_t readlinkat(AT_FDCWD, const char *path, char *buf, size_t size): for a
-/// /proc/self/fd/N path, where the open file is (proc(5)).
-pub fn readlink<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
-    let n = call(Sysno::readlinkat, AT_FDCWD as usize, s(path), buf.as_mut_ptr() as usize, buf.len())?;
-    // A full buffer may be a cut-off path.
-    buf.get(..n).filter(|_| n < buf.len()).ok_or(Error::sys("readlink", libc::ENAMETOOLONG, path.to_bytes()))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes: clone(2), wait4(2), kill(2), execve(2), exit_group(2), getpid(2)
 

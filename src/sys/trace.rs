@@ -256,7 +256,6 @@ calls! {
     mount(OPTSTR, STR, OPTSTR, MS, OPTSTR)
     umount2(STR, MNT)
     mount_setattr(FD, STR, AT, PTR, INT)
-    readlinkat(FD, STR, PTR, INT)
     pivot_root(STR, STR)
     chroot(STR)
     chdir(STR)
