@@ -429,7 +429,9 @@ fn sweep(dir: &CStr, own: i32, print: bool) -> Result<(), Error> {
 /// `runix cleanup`: sweep every hierarchy runix could use, under runix's cgroup or `parent`,
 /// and print each cgroup removed.
 pub fn cleanup(parent: Option<&[u8]>) -> Result<i32, Error> {
-    let mut l = Layout::new();
+    // A Layout is 28 KiB: a static, as Cgroups::create's.
+    static LAYOUT: sys::Once<Layout> = sys::Once::new(Layout::ZERO);
+    let l = LAYOUT.take();
     l.find_all(parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
     for d in l.dirs() {
         match sweep(d, 0, true) {

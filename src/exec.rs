@@ -11,22 +11,10 @@ use core::ffi::CStr;
 pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
     let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
-    let mut first = true;
     search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
-        if core::mem::take(&mut first) {
-            report_stack();
-        }
         crate::debug!("(child) trying ", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
     })
-}
-
-/// -vv: how deep runix's setup went in the child's stack, measured at its deepest point, just
-/// before the command replaces it all (tests/stack.rs holds it to half the stack).
-fn report_stack() {
-    if let Some(used) = sys::stack_used() {
-        crate::debug!("(child) stack used ", used as u64, " bytes");
-    }
 }
 
 /// Close every fd from 3 up except those in `keep` (each close-on-exec, gone at the execve):

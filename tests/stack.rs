@@ -5,7 +5,8 @@
 mod common;
 use common::*;
 use std::fs;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A root with a user and a group to look up and mount points for binds and a tmpfs; a bind
 /// source; a seccomp program.
@@ -141,10 +142,101 @@ fn the_deepest_paths_run_under_a_16_kib_stack_limit() {
     assert!(o.stdout.starts_with("usage: runix run") && o.stdout.contains("--rootfs"), "{}", o.stdout);
 }
 
-/// `(child) stack used N bytes`, which -vv logs just before the command's execve: the child's
-/// deepest point in runix's setup, from the top of the stack runix gave it.
-fn stack_reports(stderr: &str) -> Vec<u64> {
-    stderr.lines().filter_map(|l| l.split("(child) stack used ").nth(1)?.strip_suffix(" bytes")?.parse().ok()).collect()
+/// Where a stopped process's stacks are: each mapping of `size` bytes, read-write and
+/// anonymous, right above a PROT_NONE page (runix's guard page), as [start, end).
+fn guarded_stacks(pid: u32, size: u64) -> Vec<(u64, u64)> {
+    let maps = fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let lines: Vec<(u64, u64, String)> = maps
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (range, perms) = (f.next()?, f.next()?);
+            let (a, b) = range.split_once('-')?;
+            let anon = f.nth(2) == Some("0") && f.next().is_none();
+            Some((u64::from_str_radix(a, 16).ok()?, u64::from_str_radix(b, 16).ok()?, if anon { perms.to_string() } else { String::new() }))
+        })
+        .collect();
+    lines.windows(2).filter(|w| w[0].2 == "---p" && w[0].1 - w[0].0 == 4096 && w[1].0 == w[0].1 && w[1].2 == "rw-p" && w[1].1 - w[1].0 == size).map(|w| (w[1].0, w[1].1)).collect()
+}
+
+/// How much of [start, end) a process has written: its pages come zero-filled and nothing of
+/// runix's clears what a frame wrote, so the lowest non-zero word marks the deepest point.
+fn used(pid: u32, (start, end): (u64, u64)) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut mem = fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    mem.seek(SeekFrom::Start(start)).unwrap();
+    let mut buf = vec![0u8; (end - start) as usize];
+    mem.read_exact(&mut buf).unwrap();
+    let first = buf.chunks(8).position(|w| w.iter().any(|&b| b != 0)).map_or(buf.len(), |i| i * 8);
+    end - start - first as u64
+}
+
+/// Run runix under strace, which stops with SIGSTOP the first process that makes `syscall`
+/// (made to fail, so that the process and its stack are still there); call `f` with that
+/// process's pid, then end everything.
+fn stopped_at<T>(syscall: &str, args: &[&str], f: impl FnOnce(u32) -> T) -> T {
+    let log = std::env::temp_dir().join(format!("runix-stack-{}-{syscall}.log", std::process::id()));
+    let mut child = Command::new("strace")
+        .args(["-f", "-o"])
+        .arg(&log)
+        .args(["-e", &format!("trace={syscall}"), "-e", &format!("inject={syscall}:error=ENOENT:signal=SIGSTOP:when=1")])
+        .arg(runix())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    // strace's line for it: `PID --- stopped by SIGSTOP ---`.
+    let pid = loop {
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        if let Some(p) = text.lines().find(|l| l.ends_with("--- stopped by SIGSTOP ---")).and_then(|l| l.split(' ').next()?.parse().ok()) {
+            break Some(p);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let r = pid.map(f);
+    for p in descendants(child.id()) {
+        // SAFETY: kill(2) has no memory preconditions.
+        unsafe { libc::kill(p as i32, libc::SIGKILL) };
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = fs::remove_file(&log);
+    r.unwrap_or_else(|| panic!("{args:?}: no process stopped at {syscall}"))
+}
+
+/// The deepest point of the container's first process in runix's setup, read at its first
+/// execve. With --init, the process that execs is the command's, on a stack of 64 KiB.
+/// Returns (bytes used, stack size).
+fn child_stack_use(args: &[String], init: bool) -> (u64, u64) {
+    let size = if init { 64 * 1024 } else { 128 * 1024 };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let used = stopped_at("execve", &args, |p| {
+        let stacks = guarded_stacks(p, size);
+        assert_eq!(stacks.len(), 1, "{args:?}: {stacks:?}");
+        used(p, stacks[0])
+    });
+    (used, size)
+}
+
+/// Every descendant of `pid`, children first.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for t in fs::read_dir(format!("/proc/{p}/task")).into_iter().flatten().flatten() {
+            for k in fs::read_to_string(t.path().join("children")).unwrap_or_default().split_whitespace().filter_map(|k| k.parse().ok()) {
+                out.push(k);
+                todo.push(k);
+            }
+        }
+    }
+    out
 }
 
 #[test]
@@ -153,23 +245,34 @@ fn the_child_uses_at_most_half_of_its_stack() {
         return;
     }
     let s = setup();
-    for c in deep_paths(&s).into_iter().filter(|c| c.code == 0) {
-        if c.userns && userns_off() {
-            skip("user namespaces are off (user.max_user_namespaces = 0)");
-            continue;
-        }
-        let args = run_args(&s, &c, &["-vv"]);
-        let o = run_limited(8192, c.userns, &args);
-        assert_eq!((o.code, o.stdout.as_str()), (c.code, c.stdout), "{args:?}: {}", o.stderr);
-        let reports = stack_reports(&o.stderr);
-        // The container's first process; with --init, the command's own process is the one
-        // that execs.
-        let size = if c.opts.iter().any(|o| o == "--init") { 64 * 1024 } else { 128 * 1024 };
-        assert_eq!(reports.len(), 1, "{args:?}: {}", o.stderr);
-        let used = reports[0];
-        assert!(used > 0 && used * 2 <= size, "{args:?}: the child used {used} of {size} bytes of stack");
+    for c in deep_paths(&s).into_iter().filter(|c| c.code == 0 && !c.userns) {
+        let init = c.opts.iter().any(|o| o == "--init");
+        let (used, size) = child_stack_use(&run_args(&s, &c, &[]), init);
+        assert!(used > 0 && used * 2 <= size, "{:?}: the child used {used} of {size} bytes of stack", c.opts);
         eprintln!("{:?}: {used} of {size}", c.opts);
     }
+}
+
+/// The parent's own static stack (the first 64 KiB of .bss, runix's second PT_LOAD, in
+/// linker/*.ld), read when it exits after --dry-run's deepest walk, in which it takes the
+/// child's steps itself: at most half of it is used.
+#[test]
+fn the_parent_uses_at_most_half_of_its_stack() {
+    if !need_root() {
+        return;
+    }
+    let s = setup();
+    let elf = fs::read(runix()).unwrap();
+    let u64at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    let (phoff, phnum) = (u64at(0x20) as usize, u16::from_le_bytes([elf[0x38], elf[0x39]]) as usize);
+    let loads: Vec<u64> = (0..phnum).map(|i| phoff + i * 56).filter(|&o| elf[o] == 1).map(|o| u64at(o + 16)).collect();
+    let bss = loads[1];
+    let bind = format!("{}:/mnt:ro", s.src.s());
+    let args = ["run", "--dry-run", "-vv", "--trace", "-r", s.root.s(), "-u", "alice:users", "-p", "10", "-m", "32m", "-b", &bind, "--tmpfs", "/root", "--init", "true"];
+    let size = 64 * 1024;
+    let n = stopped_at("exit_group", &args, |p| used(p, (bss & !15, (bss & !15) + size)));
+    assert!(n > 0 && n * 2 <= size, "the parent used {n} of {size} bytes of its stack");
+    eprintln!("parent, --dry-run: {n} of {size}");
 }
 
 /// A privileged container that left cgroups of its own, eight deep, with a process in the

@@ -17,7 +17,6 @@ pub mod trace;
 use crate::error::Error;
 pub use once::Once;
 use core::ffi::{CStr, c_char};
-use core::sync::atomic::{AtomicUsize, Ordering};
 use syscalls::Sysno;
 
 pub type Fd = i32;
@@ -360,8 +359,6 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
 /// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
 /// overflow faults instead of silently writing over other memory.
 pub struct Stack {
-    /// The lowest usable address, just above the guard page.
-    base: usize,
     top: usize,
 }
 
@@ -371,27 +368,7 @@ pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
     call0(Sysno::mprotect, base, PAGE, 0, 0)?;
-    Ok(Stack { base: base + PAGE, top: base + PAGE + size })
-}
-
-/// The stack of this process, [base, top), when `clone` started it on one of runix's own; 0s
-/// in runix's first process, whose stack is the kernel's. Each process has its own copy (no
-/// CLONE_VM), set once by the trampoline before anything else runs on the new stack.
-static OWN_STACK: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
-
-/// How much of its own stack this process has used so far, in bytes; None in runix's first
-/// process. A fresh mapping is zero-filled and nothing clears what a
-/// frame wrote, so the lowest non-zero word marks the deepest point reached (give or take the
-/// zeros the deepest frame left in place).
-pub fn stack_used() -> Option<usize> {
-    let [base, top] = OWN_STACK.each_ref().map(|a| a.load(Ordering::Relaxed));
-    let mut p = base;
-    // SAFETY: [base, top) is this process's stack mapping (OWN_STACK), mapped readable for
-    // the life of the process; plain words are read, none is formed into a reference.
-    while p < top && unsafe { core::ptr::read_volatile(p as *const usize) } == 0 {
-        p += core::mem::size_of::<usize>();
-    }
-    (base != 0).then_some(top - p)
+    Ok(Stack { top: base + PAGE + size })
 }
 
 /// long clone(unsigned long flags, void *stack, ...): the child runs `child(arg)` on `stack`
@@ -400,18 +377,15 @@ pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Resul
     struct Start<'a, T> {
         child: fn(&T) -> !,
         arg: &'a T,
-        stack: &'a Stack,
     }
     extern "C" fn trampoline<T>(start: usize) -> ! {
         // SAFETY: `start` is the address of the Start below, in the parent's stack frame as it
         // was at clone time. Without CLONE_VM the child owns a copy of that memory, which
         // nobody else changes, so the reference and what it points to stay valid.
         let s: &Start<'_, T> = unsafe { &*(start as *const Start<'_, T>) };
-        OWN_STACK[0].store(s.stack.base, Ordering::Relaxed);
-        OWN_STACK[1].store(s.stack.top, Ordering::Relaxed);
         (s.child)(s.arg)
     }
-    let start = Start { child, arg, stack };
+    let start = Start { child, arg };
     clone_raw(flags, stack, trampoline::<T>, &start as *const _ as usize)
 }
 
