@@ -22,24 +22,27 @@ pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
 /// fd of a host directory). close_range(2) needs Linux 5.9; before it, every fd number up to
 /// the limit is closed one by one.
 pub fn close_fds(keep: &[Fd]) -> Result<(), Error> {
-    let mut from = 3;
-    let mut keep_sorted = [u32::MAX; 2];
-    for (slot, &k) in keep_sorted.iter_mut().zip(keep.iter().filter(|&&k| k >= 3)) {
-        *slot = k as u32;
-    }
-    keep_sorted.sort_unstable();
-    for k in keep_sorted {
-        // u32::MAX stands for "no more to keep": close up to ~0U, all the rest.
-        let last = if k == u32::MAX { k } else { k - 1 };
-        if k > from {
-            close_range(from, last)?;
-        }
-        if k == u32::MAX {
-            break;
-        }
-        from = k + 1;
+    for (first, last) in gaps(keep) {
+        close_range(first, last)?;
     }
     Ok(())
+}
+
+/// The ranges of fds from 3 up to ~0U around those in `keep` (at most two).
+fn gaps(keep: &[Fd]) -> impl Iterator<Item = (u32, u32)> {
+    // One slot more than there can be fds to keep: the last is always u32::MAX, "no more to
+    // keep", so the last range runs to ~0U.
+    let mut k = [u32::MAX; 3];
+    for (slot, &fd) in k.iter_mut().zip(keep.iter().filter(|&&fd| fd >= 3)) {
+        *slot = fd as u32;
+    }
+    k.sort_unstable();
+    let mut from = 3;
+    k.into_iter().filter_map(move |k| {
+        let gap = (k > from).then(|| (from, if k == u32::MAX { k } else { k - 1 }));
+        from = from.max(k.saturating_add(1));
+        gap
+    })
 }
 
 fn close_range(first: u32, last: u32) -> Result<(), Error> {
@@ -103,6 +106,18 @@ mod tests {
     extern crate std;
     use std::string::String;
     use std::vec::Vec;
+
+    #[test]
+    fn fds_are_closed_around_those_kept_to_the_last() {
+        let g = |keep: &[Fd]| gaps(keep).collect::<Vec<_>>();
+        assert_eq!(g(&[]), [(3, u32::MAX)]);
+        assert_eq!(g(&[5]), [(3, 4), (6, u32::MAX)]);
+        // Two kept: the fds above both are closed too.
+        assert_eq!(g(&[9, 5]), [(3, 4), (6, 8), (10, u32::MAX)]);
+        assert_eq!(g(&[3, 4]), [(5, u32::MAX)]);
+        assert_eq!(g(&[-1, 7]), [(3, 6), (8, u32::MAX)]);
+        assert_eq!(g(&[7, 7]), [(3, 6), (8, u32::MAX)]);
+    }
 
     fn trace(cmd: &CStr, path: &str, fail: impl Fn(&str) -> i32) -> (Vec<String>, Error) {
         let mut tried = Vec::new();

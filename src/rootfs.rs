@@ -335,6 +335,9 @@ fn make_devices(dev: Fd) -> Result<(), Error> {
     Ok(())
 }
 
+const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+const SYSFS_MAGIC: u64 = 0x6265_6572;
+
 /// The most runix reads of a file of the image's (/etc/passwd, /etc/group).
 const IMAGE_FILE_MAX: u64 = 1 << 20;
 
@@ -342,7 +345,7 @@ const IMAGE_FILE_MAX: u64 = 1 << 20;
 /// RESOLVE_IN_ROOT, no magic links: no way to the host's files) and only if it is a regular
 /// file of at most IMAGE_FILE_MAX bytes, so a FIFO, a device or /proc/self/pagemap behind a
 /// symlink cannot hang runix. Ok(false) when there is no such file, or it is not a regular
-/// file (it is not read: for runix it is not there).
+/// file, or one of procfs or sysfs (it is not read: for runix it is not there).
 pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<bool, Error> {
     // O_NONBLOCK: opening a FIFO would block; O_NOCTTY: a terminal is not taken over.
     let fd = match open_in(root, path, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY, false) {
@@ -352,7 +355,9 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     let p = path.to_bytes();
     let st = sys::fstat(fd)?;
     // The fd is close-on-exec, and gone with the host's before the command runs (exec::close_fds).
-    if st.mode & libc::S_IFMT != libc::S_IFREG {
+    // procfs and sysfs files are the host kernel's, and some change what they read: runix,
+    // with every capability still, would drain the host's /proc/kmsg.
+    if st.mode & libc::S_IFMT != libc::S_IFREG || matches!(sys::fs_type(fd)?, PROC_SUPER_MAGIC | SYSFS_MAGIC) {
         return Ok(false);
     }
     // st_size may be 0 for a file that reads without end (procfs): the lines count too.
@@ -411,10 +416,35 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
             }
         };
         let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, in_dev)?;
-        mount_on(&fs, t, b"", m.dst)?;
+        // The root itself (the image's `/data -> /`): the mount would be under all of runix's,
+        // and what the switch into the root finds. Refused, as Docker refuses `/`.
+        let (st, rs) = (sys::fstat(t)?, sys::fstat(root)?);
+        if (st.dev, st.ino) == (rs.dev, rs.ino) {
+            return Err(Error::msg("refused: a mount onto the root itself, at", m.dst));
+        }
+        let mut top = -1;
+        if let MountKind::Bind { .. } = m.kind {
+            // The new mount as an fd (open_tree(2), move_mount(2), Linux 5.2), so that its
+            // attributes go on it, not on wherever its path leads once it is there: through the
+            // new mount's own directories, the image's symlinks could lead elsewhere.
+            match sys::open_tree(src.binds[i], rec) {
+                Ok(tree) => {
+                    sys::move_mount(tree, t).map_err(|e| e.at(m.dst))?;
+                    top = tree;
+                }
+                // Older: by path, with no symlink followed on the way.
+                Err(e) if e.errno() == libc::ENOSYS => {
+                    mount_on(&fs, t, b"", m.dst)?;
+                    if attrs != 0 {
+                        top = open_in(root, dst.as_cstr(), libc::O_PATH, true)?;
+                    }
+                }
+                Err(e) => return Err(e.at(m.dst)),
+            }
+        } else {
+            mount_on(&fs, t, b"", m.dst)?;
+        }
         if attrs != 0 {
-            // The new mount, not the mount point under it: open it anew.
-            let top = open_in(root, dst.as_cstr(), libc::O_PATH, in_dev)?;
             set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(m.dst))?;
         }
     }

@@ -196,19 +196,20 @@ fn the_images_passwd_is_read_inside_the_root_and_bounded() {
         assert_eq!((code, out.as_str()), (125, ""), "fd {fd}: {err}");
         assert!(err == unknown || err == magic, "fd {fd}: {err}");
     }
-    // Not a regular file: not read, as if there were none.
-    for target in ["/dev/urandom", "/dev/zero"] {
+    // Not a regular file, or the host kernel's (procfs, sysfs: /proc/kmsg would be drained by
+    // a runix that still has CAP_SYSLOG): not read, as if there were none.
+    for target in ["/dev/urandom", "/dev/zero", "/proc/self/pagemap", "/proc/kmsg", "/sys/kernel/notes"] {
         let _ = fs::remove_file(&passwd);
         symlink(target, &passwd).unwrap();
         assert_eq!(runix_in(&r, &["-u", "1000", "true"]), (0, String::new(), String::new()), "{target}");
         let unknown = "runix: unknown user (not in the container's /etc/passwd): user\n";
         assert_eq!(runix_in(&r, &["-u", "user", "true"]), (125, String::new(), unknown.to_string()), "{target}");
     }
-    // A file that reads without end, or a device that cannot be opened, is an error, named.
+    // A line longer than runix reads, or a device that cannot be opened, is an error, named.
     let _ = fs::remove_file(&passwd);
-    symlink("/proc/self/pagemap", &passwd).unwrap();
-    let binary = "runix: refused: over 1 MiB or a line over 4 KiB, in the root filesystem: /etc/passwd\n";
-    assert_eq!(runix_in(&r, &["-u", "1000", "true"]), (125, String::new(), binary.to_string()));
+    r.file("etc/passwd", &format!("{}\n", "x".repeat(5000)), 0o644);
+    let long = "runix: refused: over 1 MiB or a line over 4 KiB, in the root filesystem: /etc/passwd\n";
+    assert_eq!(runix_in(&r, &["-u", "1000", "true"]), (125, String::new(), long.to_string()));
     let _ = fs::remove_file(&passwd);
     symlink("/dev/tty", &passwd).unwrap();
     let no_tty = "runix: openat2(/etc/passwd): No such device or address\n";
@@ -230,4 +231,82 @@ fn the_overlay_work_dir_is_private() {
     assert_eq!(runix_in(&r, &["--overlay-upper", state.s(), "touch", "/x"]).0, 0);
     let mode = |p: &str| fs::metadata(state.path.join(p)).unwrap().permissions().mode() & 0o7777;
     assert_eq!((mode("work"), mode("upper")), (0o700, 0o755));
+}
+
+/// A `:ro` bind gets its read-only flag on the mount runix made, not on wherever its path
+/// leads once the mount is there: the image's `/data -> /t/sub/../../dev` with `/t/sub ->
+/// /t/a/b` resolves to /t before the bind and, through the bind's own `sub`, to /dev after it.
+#[test]
+fn a_read_only_bind_cannot_be_redirected_once_mounted() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    fs::create_dir_all(r.path.join("t/a/b")).unwrap();
+    symlink("/t/a/b", r.path.join("t/sub")).unwrap();
+    symlink(".", r.path.join("t/dev")).unwrap();
+    symlink("/t/sub/../../dev", r.path.join("data")).unwrap();
+    symlink(".", r.path.join("t/tmp")).unwrap();
+    let vol = Root::empty();
+    vol.file("sub/x", "", 0o644);
+    vol.file("file", "original\n", 0o644);
+    let bind = format!("{}:/data:ro", vol.s());
+    for opts in [vec![], vec!["--tmpfs", "/tmp"]] {
+        let mut args = opts.clone();
+        args.extend(["-b", &bind, "sh", "-c", "echo PWNED > /t/file"]);
+        let (code, _, err) = runix_in(&r, &args);
+        assert_eq!((code, err.as_str()), (1, "sh: can't create /t/file: Read-only file system\n"), "{opts:?}");
+        assert_eq!(fs::read_to_string(vol.path.join("file")).unwrap(), "original\n", "{opts:?}");
+    }
+}
+
+/// The image's `/data -> /`: a mount there would lie under everything runix mounts and be the
+/// container's root. Refused, as `-b X:/` is (Docker refuses `/` too).
+#[test]
+fn no_user_mount_goes_onto_the_root() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let vol = Root::empty();
+    symlink("/", r.path.join("data")).unwrap();
+    for (opts, shown) in [(["-b".to_string(), format!("{}:/data", vol.s())], "/data"), (["--tmpfs".to_string(), "/data".to_string()], "/data"), (["-b".to_string(), format!("{}:/", vol.s())], "/")] {
+        let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
+        args.push("true");
+        assert_eq!(runix_in(&r, &args), (125, String::new(), format!("runix: refused: a mount onto the root itself, at: {shown}\n")), "{opts:?}");
+    }
+}
+
+/// With a --seccomp file open next to runix's error channel, every other fd still goes before
+/// the command runs: a directory fd the caller left open (here 100) must not reach it.
+#[test]
+fn an_inherited_fd_goes_with_a_seccomp_file_open_too() {
+    if !need_root() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let r = Root::busybox();
+    let host = Root::empty();
+    host.file("secret", "HOST\n", 0o644);
+    let bpf = Root::empty();
+    // One instruction: return SECCOMP_RET_ALLOW.
+    fs::write(bpf.path.join("allow.bpf"), [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]).unwrap();
+    let dir = fs::File::open(&host.path).unwrap();
+    let bpf_path = bpf.path.join("allow.bpf");
+    for opts in [&[][..], &["--init"]] {
+        let mut cmd = Command::new(runix());
+        cmd.args(["run", "-r", r.s(), "--seccomp", bpf_path.to_str().unwrap()]).args(opts);
+        cmd.args(["sh", "-c", "ls /proc/self/fd; cat /proc/self/fd/100/secret"]);
+        use std::os::fd::AsRawFd;
+        let fd = dir.as_raw_fd();
+        // SAFETY: dup2(2) only, between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::dup2(fd, 100);
+                Ok(())
+            });
+        }
+        let o = run_cmd(&mut cmd, "", 20);
+        assert_eq!((o.code, o.stdout.as_str()), (1, "0\n1\n2\n3\n"), "{opts:?}: {}", o.stderr);
+    }
 }

@@ -333,6 +333,7 @@ pub fn umask(mask: u32) -> u32 {
 /// The fields of fstat(2) runix looks at.
 pub struct Stat {
     pub dev: u64,
+    pub ino: u64,
     pub mode: u32,
     /// The device a node stands for (st_rdev), in the kernel's encoding (`dev`).
     pub rdev: u64,
@@ -350,7 +351,7 @@ pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
     call0(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize)?;
-    Ok(Stat { dev: st.st_dev, mode: st.st_mode, rdev: st.st_rdev, size: st.st_size as u64 })
+    Ok(Stat { dev: st.st_dev, ino: st.st_ino, mode: st.st_mode, rdev: st.st_rdev, size: st.st_size as u64 })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +485,14 @@ pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
     Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC))
 }
 
+/// int fstatfs(int fd, struct statfs *buf): the type (f_type, a magic number) of the
+/// filesystem `fd` is on.
+pub fn fs_type(fd: Fd) -> Result<u64, Error> {
+    let mut st = [0u64; 15];
+    call0(Sysno::fstatfs, fd as usize, pm(&mut st), 0, 0)?;
+    Ok(st[0])
+}
+
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
     let _ = call(Sysno::exit_group, code as usize, 0, 0, 0);
@@ -614,6 +623,21 @@ pub fn mount_setattr_rec(path: &CStr, set: u64) -> Result<(), Error> {
     let attr = MountAttr { set, clr: 0, propagation: 0, userns_fd: 0 };
     let size = core::mem::size_of::<MountAttr>();
     call5(Sysno::mount_setattr, AT_FDCWD as usize, s(path), libc::AT_RECURSIVE as usize, p(&attr), size).map(drop)
+}
+
+/// int open_tree(int dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC [|
+/// AT_RECURSIVE]) (Linux 5.2): a detached copy of the mount at `fd` (with those below it for
+/// MS_REC), as an fd, to attach with `move_mount`.
+pub fn open_tree(fd: Fd, rec: u64) -> Result<Fd, Error> {
+    let rec = if rec != 0 { libc::AT_RECURSIVE } else { 0 };
+    let flags = libc::AT_EMPTY_PATH | 1 | libc::O_CLOEXEC | rec;
+    call_fd(Sysno::open_tree, fd as usize, s(c""), flags as usize, 0)
+}
+
+/// int move_mount(int from, "", int to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+/// (Linux 5.2): attach the mount `from` onto what `to` is.
+pub fn move_mount(from: Fd, to: Fd) -> Result<(), Error> {
+    call5(Sysno::move_mount, from as usize, s(c""), to as usize, s(c""), 0x4 | 0x40).map(drop)
 }
 
 /// int umount2(const char *target, int flags);
