@@ -432,6 +432,7 @@ pub fn cleanup(parent: Option<&[u8]>) -> Result<i32, Error> {
     // A Layout is 28 KiB: a static, as Cgroups::create's.
     static LAYOUT: sys::Once<Layout> = sys::Once::new(Layout::ZERO);
     let l = LAYOUT.take();
+    l.clear();
     l.find_all(parent, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
     for d in l.dirs() {
         match sweep(d, 0, true) {
