@@ -249,27 +249,17 @@ const KERNEL_FS: [(&CStr, Fs); 3] = [
     (c"/dev", Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") }),
 ];
 
-/// runix's own /proc, /sys and /dev/null in the root, as fds: the masks go by these, never by
-/// a path the image or a user mount could change.
-pub struct Kernel {
-    proc: Fd,
-    sys: Fd,
-    null: Fd,
-}
-
 /// /proc, /sys and /dev (mount_dev). A /proc, /sys or /dev that is a symlink is refused.
-/// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none).
+/// `tty_gid`: whether gid 5 can be used (a single-id user namespace has none). Returns runix's
+/// /dev/null, opened and checked, for the masks.
 #[inline(never)]
-pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Kernel, Error> {
-    let mut top = [-1; 3];
-    for (i, (path, fs)) in KERNEL_FS.iter().enumerate() {
+pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Fd, Error> {
+    for (path, fs) in KERNEL_FS.iter() {
         let t = mount_point(root, path, true, src.image_dev, true)?;
         mount_on(fs, t, b"", path.to_bytes())?;
-        // The new mount itself (the open mount point is the directory under it).
-        top[i] = open_in(root, path, DIR, true)?;
     }
-    let null = mount_dev(top[2], tty_gid)?;
-    Ok(Kernel { proc: top[0], sys: top[1], null })
+    // The new /dev itself (the open mount point is the directory under it).
+    mount_dev(open_in(root, c"/dev", DIR, true)?, tty_gid)
 }
 
 /// Character devices every container gets (hardening.md): path, major, minor.
@@ -361,14 +351,11 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
         return Ok(false);
     }
     // st_size may be 0 for a file that reads without end (procfs): the lines count too.
-    let mut left = IMAGE_FILE_MAX;
-    let r = cgroup::each_line(fd, p, &mut |line| {
-        left = match left.checked_sub(line.len() as u64 + 1) {
-            Some(l) if st.size <= IMAGE_FILE_MAX => l,
-            _ => return Err(Error::sys("read", libc::EFBIG, p)),
-        };
-        f(line)
-    });
+    // A regular file of procfs or sysfs is left out above: the size is what will be read.
+    let r = match st.size > IMAGE_FILE_MAX {
+        true => Err(Error::sys("read", libc::EFBIG, p)),
+        false => cgroup::each_line(fd, p, f),
+    };
     // Over the size, or a line longer than each_line's buffer (E2BIG): said as one refusal.
     match r {
         Err(e) if matches!(e.errno(), libc::EFBIG | libc::E2BIG) => Err(Error::msg("refused: over 1 MiB or a line over 4 KiB, in the root filesystem", p)),
@@ -498,28 +485,21 @@ const MASKED: [(&CStr, bool); 12] = [
 /// What Docker leaves readable but not writable: host-wide kernel settings.
 const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
 
-/// `path` (one of MASKED or READ_ONLY) in runix's own /proc or /sys: /proc/self/fd/N/REST,
-/// with N the fd of the fresh mount. The rest is the kernel's own names, with no symlink.
-fn in_kernel_fs(k: &Kernel, path: &CStr) -> CBuf<64> {
-    let p = path.to_bytes();
-    let (fd, rest) = if p.starts_with(b"/proc/") { (k.proc, &p[5..]) } else { (k.sys, &p[4..]) };
-    let mut b = fd_path(fd);
-    // Cannot overflow: the longest is 24 + 26 bytes.
-    let _ = b.push(rest);
-    b
-}
-
-/// Mask the fresh /proc and /sys, by fd: no mount of the user's is on them, none can come
-/// between (CVE-2025-31133 came from masking by path after such mounts). A file is covered
+/// Mask the fresh /proc and /sys, by fd: each path is /proc/self/fd/ROOT/proc/NAME, through
+/// the root's /proc (no symlink: mount_kernel_fs) into runix's mount on it, which no mount of
+/// the user's is on or under (CVE-2025-31133 came from masking by path after such mounts),
+/// and the kernel's own names. A file is covered
 /// by runix's checked /dev/null, a directory by an empty read-only tmpfs (one, made at the
 /// first and bound onto the others); only what this kernel lacks is skipped (ENOENT here can
 /// mean nothing else).
 #[inline(never)]
-pub fn mask_paths(k: &Kernel) -> Result<(), Error> {
-    let null = fd_path(k.null);
+pub fn mask_paths(root: Fd, null: Fd) -> Result<(), Error> {
+    let null = fd_path(null);
     let mut empty: Option<CBuf<64>> = None;
     for &(path, mut dir) in MASKED.iter() {
-        let p = in_kernel_fs(k, path);
+        let mut p = fd_path(root);
+        // Cannot overflow: 24 + 29 bytes at most.
+        let _ = p.push(path.to_bytes());
         let mut other_kind = false;
         loop {
             let r = match (dir, &empty) {
@@ -543,7 +523,9 @@ pub fn mask_paths(k: &Kernel) -> Result<(), Error> {
         }
     }
     for &path in READ_ONLY.iter() {
-        let p = in_kernel_fs(k, path);
+        let mut p = fd_path(root);
+        // Cannot overflow: 24 + 29 bytes at most.
+        let _ = p.push(path.to_bytes());
         match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => continue,
             r => r.map_err(|e| e.at(path.to_bytes()))?,

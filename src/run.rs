@@ -359,9 +359,9 @@ fn setup(c: &Child) -> Result<Error, Error> {
     // image's symlink took there; the masks go on those fresh mounts, by fd. --privileged sees
     // /proc and /sys whole, as Docker's does. Last, what the user put under /dev.
     rootfs::mount_user(spec, root, &src, c.nodev, false)?;
-    let kernel = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
+    let null = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
     if !spec.privileged {
-        rootfs::mask_paths(&kernel)?;
+        rootfs::mask_paths(root, null)?;
     }
     rootfs::mount_user(spec, root, &src, c.nodev, true)?;
     rootfs::enter_root(spec)?;
