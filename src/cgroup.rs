@@ -41,8 +41,6 @@ pub struct Limits<'a> {
     /// The device allow-list of hardening.md, on a v1 devices hierarchy when there is one
     /// (`Cgroups::device_rules` says whether it was set).
     pub devices: bool,
-    /// Also account memory and CPU time where that costs no new failure, for `usage`.
-    pub stats: bool,
 }
 
 // Controllers, in the order their files are written: cpuset first, since no task may join a
@@ -215,10 +213,8 @@ pub struct Layout {
     n: usize,
     /// Per controller, its index in dirs, or NONE; at[N] is the unified hierarchy's (0).
     at: [u8; N + 1],
-    /// v2 controllers to enable in dirs[0]'s cgroup.subtree_control: needed, and optional
-    /// (for `usage` only, so their failure is no error).
+    /// v2 controllers to enable in dirs[0]'s cgroup.subtree_control.
     enable: u8,
-    extra: u8,
 }
 
 impl Layout {
@@ -234,11 +230,10 @@ impl Layout {
     /// `find`, into a new layout (a Layout is large: no copies).
     fn find_in(&mut self, limits: &Limits, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
         limits.check()?;
-        let opt = if limits.stats { 1 << MEMORY | 1 << CPUACCT } else { 0 };
         // The device rules need a v1 devices hierarchy; without one the caller does without
         // them (and drops CAP_MKNOD instead), so they never fail a run.
         let devices = (limits.devices as u8) << DEVICES;
-        self.discover(limits.need() & !devices, opt | devices, parent, proc_cgroup, mountinfo)
+        self.discover(limits.need() & !devices, devices, parent, proc_cgroup, mountinfo)
     }
 
     /// Every mounted hierarchy runix could use, for `cleanup`, into a new layout.
@@ -255,7 +250,7 @@ impl Layout {
 
     /// All zero bytes, so that a static one costs no byte of the executable; `clear` makes it
     /// `new`.
-    const ZERO: Layout = Layout { dirs: [const { Path::new() }; N + 1], lo: 0, n: 0, at: [0; N + 1], enable: 0, extra: 0 };
+    const ZERO: Layout = Layout { dirs: [const { Path::new() }; N + 1], lo: 0, n: 0, at: [0; N + 1], enable: 0 };
 
     fn clear(&mut self) {
         (self.lo, self.n, self.at) = (1, 1, [NONE; N + 1]);
@@ -286,16 +281,11 @@ impl Layout {
                 l.at[c] = 0;
                 l.lo = 0;
                 if c < DEVICES {
-                    *(if need & bit != 0 { &mut l.enable } else { &mut l.extra }) |= bit;
+                    l.enable |= bit;
                 }
             } else if need & bit != 0 {
                 return Err(Error::msg("cgroup controller not available", controller(c)));
             }
-        }
-        // Optional controllers go along with needed ones only: alone, enabling them could fail
-        // (EBUSY) where the run without them would not.
-        if l.enable == 0 {
-            l.extra = 0;
         }
         // `all`: the v2 hierarchy too, even with every controller on v1 (devices may be there).
         if opt == (1 << N) - 1 && v2 {
@@ -541,13 +531,10 @@ impl Cgroups {
             for c in 0..DEVICES {
                 let name = controller(c);
                 let bit = 1 << c;
-                if (l.enable | l.extra) & bit == 0 {
+                if l.enable & bit == 0 {
                     continue;
                 }
-                let e = match write_file(parent, b"cgroup.subtree_control", enable_token(c), false) {
-                    Err(e) if l.enable & bit != 0 => e,
-                    _ => continue,
-                };
+                let Err(e) = write_file(parent, b"cgroup.subtree_control", enable_token(c), false) else { continue };
                 let (what, detail) = match e.errno() {
                     // The parent's cgroup.controllers lacks it (EINVAL: this kernel has no such).
                     ENOENT | EINVAL => ("cgroup controller not available", name),
@@ -1298,7 +1285,6 @@ mod tests {
             cpuset_cpus: Some(b"1-2"),
             cpuset_mems: None,
             devices: true,
-            stats: false,
         }
     }
 
@@ -1624,28 +1610,23 @@ mod tests {
         assert_eq!(err(f.create(&Limits { pids: Some(2), ..Limits::default() }, Some(b"/nowhere"))), format!("cgroup parent does not exist: {}", f.path("pids/nowhere")));
     }
 
+    /// -v only observes: it makes no cgroup and joins no controller the limits did not ask for.
     #[test]
-    fn stats_join_memory_and_cpuacct_where_that_is_free() {
-        let f = Fake::new(&[("pids", "pids"), ("memory", "memory"), ("cpuacct", "cpuacct")]);
+    fn usage_comes_from_the_cgroups_the_limits_made() {
+        let f = Fake::new(&[("pids", "pids"), ("memory", "memory"), ("cpu,cpuacct", "cpu,cpuacct")]);
         f.files("pids", &[("cgroup.procs", ""), ("tasks", ""), ("pids.max", "")]);
-        f.files("memory", &[("cgroup.procs", ""), ("tasks", ""), ("memory.max_usage_in_bytes", "")]);
-        f.files("cpuacct", &[("cgroup.procs", ""), ("tasks", ""), ("cpuacct.usage", "")]);
-        let cg = f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
-        assert_eq!(log(), ["mkdir pids/user/runix-42", "mkdir memory/user/runix-42", "mkdir cpuacct/user/runix-42", "write pids/user/runix-42/pids.max 3"]);
+        f.files("memory", &[("cgroup.procs", ""), ("tasks", ""), ("memory.limit_in_bytes", ""), ("memory.max_usage_in_bytes", "")]);
+        f.files("cpu,cpuacct", &[("cgroup.procs", ""), ("tasks", ""), ("cpu.shares", ""), ("cpuacct.usage", "")]);
+        let cg = f.create(&Limits { pids: Some(3), ..Limits::default() }, None).unwrap();
+        assert_eq!(log(), ["mkdir pids/user/runix-42", "write pids/user/runix-42/pids.max 3"]);
+        assert_eq!(cg.usage(), Usage { memory_peak: None, cpu_ns: None });
+        let f = Fake::new(&[("pids", "pids"), ("memory", "memory"), ("cpu,cpuacct", "cpu,cpuacct")]);
+        f.files("memory", &[("cgroup.procs", ""), ("tasks", ""), ("memory.limit_in_bytes", ""), ("memory.max_usage_in_bytes", "")]);
+        f.files("cpu,cpuacct", &[("cgroup.procs", ""), ("tasks", ""), ("cpu.shares", ""), ("cpuacct.usage", "")]);
+        let cg = f.create(&Limits { memory: Some(1 << 20), cpu_shares: Some(512), ..Limits::default() }, None).unwrap();
         f.file("memory/user/runix-42/memory.max_usage_in_bytes", "8192\n");
-        f.file("cpuacct/user/runix-42/cpuacct.usage", "123456789\n");
+        f.file("cpu,cpuacct/user/runix-42/cpuacct.usage", "123456789\n");
         assert_eq!(cg.usage(), Usage { memory_peak: Some(8192), cpu_ns: Some(123_456_789) });
-
-        // v2: memory goes along with a needed controller, never alone.
-        let f = v2_host("memory pids");
-        f.create(&Limits { stats: true, ..Limits::default() }, None).unwrap();
-        assert_eq!(log(), ["mkdir unified/user/runix-42"]);
-        let f = v2_host("memory pids");
-        f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
-        assert_eq!(log()[1..3], ["write unified/user/cgroup.subtree_control +memory", "write unified/user/cgroup.subtree_control +pids"]);
-        let f = v2_host("pids");
-        f.create(&Limits { pids: Some(3), stats: true, ..Limits::default() }, None).unwrap();
-        assert_eq!(log(), ["mkdir unified/user/runix-42", "write unified/user/cgroup.subtree_control +memory", "write unified/user/cgroup.subtree_control +pids", "write unified/user/runix-42/pids.max 3"]);
     }
 
     #[test]

@@ -330,10 +330,6 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
         // The device rules keep host devices out of reach of CAP_MKNOD (hardening.md).
         spec.limits.devices = true;
     }
-    // With -v, report memory and CPU use, where a cgroup is made anyway.
-    let l = &spec.limits;
-    spec.limits.stats = out.verbosity > 0
-        && (l.pids.is_some() || l.memory.is_some() || l.cpus.is_some() || l.cpu_shares.is_some() || l.cpuset_cpus.is_some() || l.cpuset_mems.is_some());
     Ok(Command::Run(spec, out))
 }
 
@@ -688,11 +684,6 @@ mod tests {
         let l = s.limits;
         assert_eq!((l.memory, l.memory_swap, l.cpus, l.cpu_shares), (Some(32 << 20), Some(64 << 20), Some((25000, 100000)), Some(512)));
         assert_eq!((l.cpuset_cpus, l.cpuset_mems, s.cgroup_parent), (Some(&b"0-1"[..]), Some(&b"0"[..]), Some(&b"/a/b"[..])));
-        assert!(!l.stats);
-        let (s, _) = run(&["runix", "run", "-v", "-r", "/", "-m", "1g", "sh"]).unwrap();
-        assert!(s.limits.stats, "-v with a cgroup reports usage");
-        let (s, _) = run(&["runix", "run", "-v", "-r", "/", "sh"]).unwrap();
-        assert!(!s.limits.stats, "-v alone makes no cgroup");
         assert_eq!(err(&["runix", "run", "-r", "/", "-m", "0", "sh"]), "invalid --memory (want bytes with k, m or g, from 1)");
         assert_eq!(err(&["runix", "run", "-r", "/", "-m", "12x", "sh"]), "invalid --memory (want bytes with k, m or g, from 1)");
         assert_eq!(err(&["runix", "run", "-r", "/", "--cpus", "0", "sh"]), "invalid --cpus (want a decimal from 0.01)");

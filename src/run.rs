@@ -71,6 +71,11 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         true => Some(userns::plan(euid, sys::getegid())?),
         false => None,
     };
+    // Root's --userns maps none of root's own ids (that is its point): there is no id of the
+    // caller's to place inside.
+    if matches!(map, Some(Map::Root { .. })) && spec.map_user | spec.map_group != 0 {
+        return Err(Error::msg("--map-user and --map-group place the caller's ids, which --userns as root does not map", b""));
+    }
     let mut limits = spec.limits;
     // mknod of a real device is refused in a user namespace anyway: no device rules needed.
     // Under --cgroup-parent (a place in the hierarchies of the limits asked for) the devices
@@ -202,9 +207,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     let status = status?;
     let code = exit_status(status);
     info!("(parent) container exited with status ", code as u64);
-    if !cg.is_empty() {
-        report_usage(cg, child.spec, status)?;
-    }
+    report_usage(cg, child.spec, status)?;
     Ok(code)
 }
 
@@ -264,7 +267,8 @@ fn kill_child(pid: i32, e: Error) -> Error {
 }
 
 /// After the container: an OOM kill is said plainly (the status alone says only SIGKILL), and
-/// with -v the peak memory and CPU time it used.
+/// with -v the peak memory and CPU time it used, as far as the cgroups the run has count them:
+/// -v makes none of its own, so it changes nothing of what the run does.
 #[inline(never)]
 fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     if status & 0x7f == libc::SIGKILL {
@@ -280,11 +284,13 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
         }
     }
     let u = cg.usage();
-    if let Some(m) = u.memory_peak {
-        info!("(parent) peak memory ", m >> 10, " KiB");
+    match u.memory_peak {
+        Some(m) => info!("(parent) peak memory ", m >> 10, " KiB"),
+        None => info!("(parent) peak memory ", Bytes(b"not counted (no memory cgroup: -m makes one)")),
     }
-    if let Some(ns) = u.cpu_ns {
-        info!("(parent) cpu time ", ns / 1_000_000, " ms");
+    match u.cpu_ns {
+        Some(ns) => info!("(parent) cpu time ", ns / 1_000_000, " ms"),
+        None => info!("(parent) cpu time ", Bytes(b"not counted (no cgroup that counts it: --cpus or --cpu-shares)")),
     }
     Ok(())
 }

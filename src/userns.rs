@@ -109,8 +109,8 @@ pub fn write_maps(pid: i32, map: Map, uid: u32, gid: u32, inside: (u32, u32)) ->
             write_proc(pid_s, b"gid_map", line(&mut CBuf::new(), 0, gs, gn)?.bytes())
         }
         Map::Range { uid: u, gid: g } => {
-            helper(NEWUIDMAP, pid_s, uid, u)?;
-            helper(NEWGIDMAP, pid_s, gid, g)
+            helper(NEWUIDMAP, pid_s, uid, u, inside.0)?;
+            helper(NEWGIDMAP, pid_s, gid, g, inside.1)
         }
     }
 }
@@ -136,19 +136,36 @@ fn write_proc(pid: &[u8], file: &[u8], value: &[u8]) -> Result<(), Error> {
     r
 }
 
-/// `newuidmap PID 0 ID 1 1 START COUNT`: the caller as 0, the range from 1 on.
-fn helper(prog: &'static CStr, pid: &[u8], id: u32, (start, count): (u32, u32)) -> Result<(), Error> {
-    let mut bufs = [CBuf::<12>::new(), CBuf::new(), CBuf::new(), CBuf::new()];
+/// `newuidmap PID ...` with `range_map`'s lines: the caller's `id` at `k` inside, the range
+/// around it.
+fn helper(prog: &'static CStr, pid: &[u8], id: u32, range: (u32, u32), k: u32) -> Result<(), Error> {
+    let mut bufs = [const { CBuf::<12>::new() }; 10];
     let mut d = [0u8; 10];
+    let mut argv = [prog; 11];
     bufs[0].push(pid)?;
-    for (b, v) in bufs[1..].iter_mut().zip([id, start, count]) {
-        b.push(itoa(v as u64, &mut d))?;
+    let mut n = 1;
+    for (inside, outside, count) in range_map(id, range, k).into_iter().filter(|l| l.2 > 0) {
+        for v in [inside, outside, count] {
+            bufs[n].push(itoa(v as u64, &mut d))?;
+            n += 1;
+        }
     }
-    let argv = [prog, bufs[0].as_cstr(), c"0", bufs[1].as_cstr(), c"1", c"1", bufs[2].as_cstr(), bufs[3].as_cstr()];
-    match sys::spawn(&argv)? {
+    for (a, b) in argv[1..].iter_mut().zip(&bufs[..n]) {
+        *a = b.as_cstr();
+    }
+    match sys::spawn(&argv[..n + 1])? {
         0 => Ok(()),
         _ => Err(Error::msg("failed (see its message above)", prog.to_bytes())),
     }
+}
+
+/// The lines (inside, outside, count) of a map that puts the caller's `id` at `k` inside
+/// (--map-user, --map-group; 0 by default) and the subordinate `range` (start, count) in order
+/// around it: inside 0.. from the range up to `k`, then `k`, then the rest of the range. A
+/// count of 0 is no line.
+pub fn range_map(id: u32, (start, count): (u32, u32), k: u32) -> [(u32, u32, u32); 3] {
+    let below = k.min(count);
+    [(0, start, below), (k, id, 1), (k.saturating_add(1), start + below, count - below)]
 }
 
 #[cfg(test)]
@@ -163,6 +180,16 @@ mod tests {
         assert_eq!(parse_subid(b"alice:100000:0", b"1000", Some(b"alice")), None);
         assert_eq!(parse_subid(b"alice:x:1", b"1000", Some(b"alice")), None);
         assert_eq!(parse_subid(b"garbage", b"1000", Some(b"alice")), None);
+    }
+
+    #[test]
+    fn the_callers_id_goes_where_it_is_asked_the_range_around_it() {
+        // The default: the caller is 0, the range 1 on.
+        assert_eq!(range_map(1000, (100000, 65536), 0), [(0, 100000, 0), (0, 1000, 1), (1, 100000, 65536)]);
+        // --map-user 1000: 0..999 from the range, 1000 the caller, the rest after it.
+        assert_eq!(range_map(1000, (100000, 65536), 1000), [(0, 100000, 1000), (1000, 1000, 1), (1001, 101000, 64536)]);
+        // Past the range: the whole range below, then the caller.
+        assert_eq!(range_map(1000, (100000, 10), 50), [(0, 100000, 10), (50, 1000, 1), (51, 100010, 0)]);
     }
 
     #[test]

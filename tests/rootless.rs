@@ -463,6 +463,27 @@ fn subordinate_ranges_are_mapped_with_newuidmap() {
     assert_eq!((o.code, o.stderr.as_str()), (125, "runix: setresuid: Invalid argument\n"));
 }
 
+/// --map-user and --map-group with subordinate ranges: the caller's ids where they are asked,
+/// the range around them; with root's --userns, which maps no id of root's, a clear refusal.
+#[test]
+fn map_user_places_the_caller_in_a_range_map_too() {
+    if !need_root() {
+        return;
+    }
+    let (uid, gid) = ids();
+    let r = Root::busybox();
+    let _subids = SubIds::set(USER, Some(USER_RANGE));
+    let (s, n) = USER_RANGE;
+    let out = user_ok(&["run", "-r", r.s(), "--map-user", "1000", "--map-group", "100", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map"]);
+    let maps = |k: u32, id: u32| format!("{}{}{}", map_line(0, s, k), map_line(k, id, 1), map_line(k + 1, s + k, n - k));
+    assert_eq!(out, format!("1000\n100\n{}{}", maps(1000, uid), maps(100, gid)));
+    drop(_subids);
+    let _root = SubIds::set("root", Some(ROOT_RANGE));
+    let o = run(&["run", "-r", r.s(), "--userns", "--map-user", "1000", "true"]);
+    let want = "runix: --map-user and --map-group place the caller's ids, which --userns as root does not map\n";
+    assert_eq!((o.code, o.stderr.as_str()), (125, want));
+}
+
 #[test]
 fn root_with_userns_maps_roots_range() {
     if !need_root() {
