@@ -89,7 +89,15 @@ impl<'a> Limits<'a> {
     /// the kernel's range are for the kernel to refuse (see `write_file`).
     pub fn check(&self) -> Result<(), Error> {
         match (self.memory_swap, self.memory) {
-            (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => Err(Error::msg("memory-swap limit below the memory limit", b"")),
+            (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => {
+                // `16 MiB < 32 MiB`: the two values, as the user gave them more or less.
+                let mut b = CBuf::<64>::new();
+                for (i, v) in [s as u64, m].into_iter().enumerate() {
+                    let (n, unit) = human(v);
+                    b.push(if i == 0 { b"" } else { b" < " })?.push(itoa(n, &mut [0; 20]))?.push(b" ")?.push(unit.as_bytes())?;
+                }
+                Err(Error::msg("--memory-swap below --memory (it counts memory plus swap)", b.bytes()))
+            }
             (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
             _ => Ok(()),
         }
@@ -983,6 +991,15 @@ fn nums(buf: &mut [u8; 48], a: u64, b: Option<u64>) -> &[u8] {
     &buf[i..]
 }
 
+/// A size in the largest unit that divides it: (number, unit).
+pub fn human(v: u64) -> (u64, &'static str) {
+    match v {
+        v if v % (1 << 20) == 0 => (v >> 20, "MiB"),
+        v if v % (1 << 10) == 0 => (v >> 10, "KiB"),
+        v => (v, "bytes"),
+    }
+}
+
 /// Decimal digits of v, without allocation.
 pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     let mut i = buf.len();
@@ -1349,8 +1366,8 @@ mod tests {
         assert_eq!(l(Some(100), Some(100)), None);
         assert_eq!(l(Some(100), Some(-1)), None);
         assert_eq!(l(Some(100), None), None);
-        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("memory-swap limit below the memory limit"));
-        assert_eq!(l(Some(100), Some(-2)).as_deref(), Some("memory-swap limit below the memory limit"));
+        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 99 bytes < 100 bytes"));
+        assert_eq!(l(Some(32 << 20), Some(16 << 20)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 16 MiB < 32 MiB"));
         assert_eq!(l(None, Some(100)).as_deref(), Some("memory-swap limit without a memory limit"));
     }
 

@@ -71,6 +71,14 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         true => Some(userns::plan(euid, sys::getegid())?),
         false => None,
     };
+    // More CPU time than the CPUs runix may run on would be a limit that never limits (Docker
+    // refuses it too).
+    if let Some((quota, period)) = spec.limits.cpus {
+        let n = sys::cpus()?;
+        if quota > n as u64 * period {
+            return Err(Error::msg("invalid --cpus (from 0.01 to the CPUs available)", crate::cgroup::itoa(n as u64, &mut [0; 20])));
+        }
+    }
     // Root's --userns maps none of root's own ids (that is its point): there is no id of the
     // caller's to place inside.
     if matches!(map, Some(Map::Root { .. })) && spec.map_user | spec.map_group != 0 {
@@ -273,11 +281,7 @@ fn kill_child(pid: i32, e: Error) -> Error {
 fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     if status & 0x7f == libc::SIGKILL {
         if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
-            let (n, unit) = match limit {
-                l if l % (1 << 20) == 0 => (l >> 20, "MiB"),
-                l if l % (1 << 10) == 0 => (l >> 10, "KiB"),
-                l => (l, "bytes"),
-            };
+            let (n, unit) = crate::cgroup::human(limit);
             let mut l = crate::log::Line::new();
             let _ = ufmt::uwrite!(l, "runix: container killed: out of memory (limit {} {})", n, unit);
             l.flush();

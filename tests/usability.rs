@@ -45,3 +45,19 @@ fn verbose_makes_no_cgroup_the_run_does_not() {
     let peak = o.stderr.lines().find_map(|l| l.split("(parent) peak memory ").nth(1)).unwrap_or("");
     assert!(peak.ends_with(" KiB") && peak.trim_end_matches(" KiB").parse::<u64>().is_ok_and(|k| k > 0), "{}", o.stderr);
 }
+
+/// More CPUs than runix may run on is refused with the range (as Docker does); as many is
+/// fine. Nothing is made either way but the run's own cgroup.
+#[test]
+fn cpus_beyond_the_machine_are_refused_with_the_range() {
+    if !need_root() {
+        return;
+    }
+    let n = std::thread::available_parallelism().unwrap().get();
+    let r = Root::busybox();
+    let o = run(&["run", "-r", r.s(), "--cpus", &(n + 1).to_string(), "true"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, format!("runix: invalid --cpus (from 0.01 to the CPUs available): {n}\n").as_str()));
+    assert!(!runix_cgroups().iter().any(|d| d.ends_with(format!("runix-{}", o.pid))));
+    let o = run(&["run", "-r", r.s(), "--cpus", &n.to_string(), "true"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+}

@@ -493,6 +493,14 @@ pub fn fs_type(fd: Fd) -> Result<u64, Error> {
     Ok(st[0])
 }
 
+/// int sched_getaffinity(0, size_t size, cpu_set_t *mask): how many CPUs runix may run on
+/// (of the first 1024).
+pub fn cpus() -> Result<u32, Error> {
+    let mut mask = [0u64; 16];
+    let n = call(Sysno::sched_getaffinity, 0, core::mem::size_of_val(&mask), pm(&mut mask), 0)?;
+    Ok(mask[..n / 8].iter().map(|w| w.count_ones()).sum())
+}
+
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
     let _ = call(Sysno::exit_group, code as usize, 0, 0, 0);

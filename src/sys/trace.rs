@@ -99,7 +99,7 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
     match nr {
         Sysno::openat => a[2] & writes == 0,
         Sysno::read | Sysno::close | Sysno::newfstatat => (a[0] as i32) < FAKE_FD,
-        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::statfs => true,
+        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::statfs | Sysno::sched_getaffinity => true,
         _ => false,
     }
 }
@@ -285,6 +285,7 @@ calls! {
     prlimit64(INT, INT, PTR, PTR)
     close_range(INT, INT, INT)
     getcwd(PTR, INT)
+    sched_getaffinity(INT, INT, PTR)
     umask(OCT)
     getdents64(FD, PTR, INT)
     unshare(CLONE)
