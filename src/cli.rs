@@ -50,6 +50,7 @@ Security (defaults as Docker's: 14 capabilities, seccomp, no_new_privs):
 Process:
 ttty\ta terminal of its own, relayed to yours (raw mode)
  init\trunix stays as PID 1: reaps zombies, passes signals on
+ stop-timeout N\tafter a SIGTERM or SIGINT, SIGKILL past N s (default 10)
  userns\ta user namespace also for root (always without root)
  map-user UID\tyour uid inside the user namespace (default 0)
  map-group GID\tyour gid inside the user namespace (default 0)
@@ -153,6 +154,7 @@ enum O {
     Ulimit,
     Tty,
     Init,
+    StopTimeout,
     Userns,
     MapUser,
     MapGroup,
@@ -163,7 +165,7 @@ enum O {
 }
 
 /// The options by their line in USAGE.
-const ORDER: [O; 34] = [
+const ORDER: [O; 35] = [
     O::Rootfs,
     O::Hostname,
     O::Chroot,
@@ -191,6 +193,7 @@ const ORDER: [O; 34] = [
     O::Ulimit,
     O::Tty,
     O::Init,
+    O::StopTimeout,
     O::Userns,
     O::MapUser,
     O::MapGroup,
@@ -249,6 +252,7 @@ fn new_spec(args: Args) -> Spec {
         userns: false,
         map_user: 0,
         map_group: 0,
+        stop_timeout: 10,
     }
 }
 
@@ -462,6 +466,11 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         O::Init => {
             spec.init = true;
             None
+        }
+        O::StopTimeout => {
+            let n = crate::user::number(v);
+            spec.stop_timeout = n.unwrap_or(0);
+            n.is_none().then_some("invalid --stop-timeout (want whole seconds)")
         }
         O::Userns => {
             spec.userns = true;

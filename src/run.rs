@@ -200,7 +200,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         // (--dry-run has no container to relay for.)
         Ok(false) if !trace::dry_run() => {
             let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
-            let r = tty::supervise(pid, sigfd, master);
+            let r = tty::supervise(pid, sigfd, master, child.spec.stop_timeout);
             // The caller's terminal as it was, on every way out of the relay.
             if let Some(raw) = raw {
                 raw.restore();
@@ -227,7 +227,7 @@ fn setup_signal(pid: i32, sock: Fd, sigfd: Fd) -> Result<Option<i32>, Error> {
     let ev = libc::POLLIN;
     let mut fds = [libc::pollfd { fd: sock, events: ev, revents: 0 }, libc::pollfd { fd: sigfd, events: ev, revents: 0 }];
     while !trace::dry_run() {
-        sys::poll(&mut fds).map_err(|e| kill_child(pid, e))?;
+        sys::poll(&mut fds, None).map_err(|e| kill_child(pid, e))?;
         // The socket first: it is readable (EOF) before a SIGCHLD of the child's can be, and
         // that SIGCHLD is the supervisor's to read.
         if fds[0].revents != 0 {

@@ -93,6 +93,8 @@ pub struct Spec {
     pub tty: bool,
     /// runix stays as PID 1, reaping and passing signals on (`--init`).
     pub init: bool,
+    /// Seconds a container has to exit after a SIGTERM or SIGINT passed on, before SIGKILL.
+    pub stop_timeout: u32,
     /// A user namespace even when runix runs as root (`--userns`); without root, always.
     pub userns: bool,
     /// The caller's uid and gid inside the user namespace (`--map-user`, `--map-group`).

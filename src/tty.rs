@@ -88,14 +88,24 @@ impl Raw {
 /// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a
 /// pty, a resize is copied to it instead: the kernel then tells the container), relay stdin
 /// to the pty and the pty to stdout, until the container's first process exits. Returns its
-/// wait status.
-pub fn supervise(pid: i32, sigfd: Fd, master: Fd) -> Result<i32, Error> {
+/// wait status. A container asked to stop (SIGTERM, SIGINT) is killed if it has not exited
+/// `stop_s` seconds later, or at a second such signal, as `docker stop` and any CLI do: a PID
+/// 1 without handlers ignores both.
+pub fn supervise(pid: i32, sigfd: Fd, master: Fd, stop_s: u32) -> Result<i32, Error> {
     let ev = libc::POLLIN;
     let mut fds = [pollfd { fd: sigfd, events: ev, revents: 0 }, pollfd { fd: 0, events: ev, revents: 0 }, pollfd { fd: master, events: ev, revents: 0 }];
     let n = if master < 0 { 1 } else { 3 };
     let mut buf = [0u8; 4096];
+    // When the container is killed unless it has exited: milliseconds, monotonic.
+    let mut deadline: Option<u64> = None;
     loop {
-        sys::poll(&mut fds[..n])?;
+        let left = deadline.map(|d| d.saturating_sub(sys::monotonic_ms()));
+        if sys::poll(&mut fds[..n], left)? == 0 {
+            crate::log::say("runix: the container did not stop within --stop-timeout: killing it\n");
+            let _ = sys::kill(pid, libc::SIGKILL);
+            deadline = None;
+            continue;
+        }
         if fds[0].revents != 0 {
             match sys::read_signal(sigfd)?.0 {
                 libc::SIGCHLD => {
@@ -111,7 +121,14 @@ pub fn supervise(pid: i32, sigfd: Fd, master: Fd) -> Result<i32, Error> {
                     }
                 }
                 libc::SIGWINCH if master >= 0 => copy_winsize(0, master),
+                libc::SIGINT | libc::SIGTERM if deadline.is_some() => {
+                    crate::log::say("runix: asked again to stop: killing the container\n");
+                    let _ = sys::kill(pid, libc::SIGKILL);
+                }
                 s => {
+                    if s == libc::SIGINT || s == libc::SIGTERM {
+                        deadline = Some(sys::monotonic_ms() + stop_s as u64 * 1000);
+                    }
                     let _ = sys::kill(pid, s);
                 }
             }

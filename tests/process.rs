@@ -530,25 +530,26 @@ fn tty_with_piped_input_ends_at_its_end() {
 }
 
 /// Without --init the shell is PID 1: the signals runix passes on reach its traps, and the
-/// exit statuses are 0, N, and 128+N.
+/// exit statuses are 0, N, and 128+N. (SIGINT and SIGTERM ask the container to stop: a second
+/// one kills it, so each is sent alone.)
 #[test]
 fn signals_reach_the_containers_traps() {
     if !need_root() {
         return;
     }
     let r = Root::busybox();
-    let traps = "for s in HUP INT QUIT USR1 USR2 WINCH; do trap \"echo got $s\" $s; done; trap 'echo got TERM; exit 7' TERM";
+    let traps = "for s in HUP QUIT USR1 USR2 WINCH; do trap \"echo got $s\" $s; done; trap 'echo got TERM; exit 7' TERM";
     let script = format!("{traps}; echo ready; for i in $(seq 400); do sleep 0.05; done; exit 9");
     let mut bg = Bg::spawn(&["run", "-r", r.s(), "sh", "-c", &script]);
     bg.wait_for("ready\n", 20);
-    for (sig, name) in [(libc::SIGHUP, "HUP"), (libc::SIGINT, "INT"), (libc::SIGQUIT, "QUIT"), (libc::SIGUSR1, "USR1"), (libc::SIGUSR2, "USR2"), (libc::SIGWINCH, "WINCH")] {
+    for (sig, name) in [(libc::SIGHUP, "HUP"), (libc::SIGQUIT, "QUIT"), (libc::SIGUSR1, "USR1"), (libc::SIGUSR2, "USR2"), (libc::SIGWINCH, "WINCH")] {
         kill(bg.pid(), sig);
         bg.wait_for(&format!("got {name}\n"), 10);
     }
     kill(bg.pid(), libc::SIGTERM);
     let (code, out, err) = bg.finish(20);
     assert_eq!((code, err.as_str()), (7, ""));
-    assert_eq!(out, "ready\ngot HUP\ngot INT\ngot QUIT\ngot USR1\ngot USR2\ngot WINCH\ngot TERM\n");
+    assert_eq!(out, "ready\ngot HUP\ngot QUIT\ngot USR1\ngot USR2\ngot WINCH\ngot TERM\n");
 
     let mut bg = Bg::spawn(&["run", "-r", r.s(), "sh", "-c", "trap 'exit 0' INT; echo ready; sleep 100 & wait; exit 9"]);
     bg.wait_for("ready\n", 20);
@@ -895,4 +896,38 @@ fn a_signal_during_setup_ends_it_and_leaves_nothing() {
         assert!(!cgroup_left, "runix-{pid} left behind");
     }
     let _ = fs::remove_file(&fifo);
+}
+
+/// A service stops when asked: a PID 1 with no handler ignores SIGTERM and SIGINT, so runix
+/// kills the container --stop-timeout seconds after passing one on, or at once at a second
+/// one, saying so; a container that exits in time keeps its own status.
+#[test]
+fn a_container_asked_to_stop_is_killed_after_the_stop_timeout_or_a_second_signal() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let script = "echo ready; sleep 100 & wait; exit 9";
+    let timeout_msg = "runix: the container did not stop within --stop-timeout: killing it\n";
+    // The timeout: runix is still there after the SIGTERM, then the container is killed.
+    let mut bg = Bg::spawn(&["run", "-r", r.s(), "--stop-timeout", "1", "sh", "-c", script]);
+    bg.wait_for("ready\n", 20);
+    kill(bg.pid(), libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(bg.child.try_wait().unwrap().is_none(), "killed before its --stop-timeout");
+    let (code, _, err) = bg.finish(10);
+    assert_eq!((code, err.as_str()), (137, timeout_msg));
+    // A second one: at once, long before the timeout.
+    let mut bg = Bg::spawn(&["run", "-r", r.s(), "--stop-timeout", "100", "sh", "-c", script]);
+    bg.wait_for("ready\n", 20);
+    kill(bg.pid(), libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(100));
+    kill(bg.pid(), libc::SIGTERM);
+    let (code, _, err) = bg.finish(10);
+    assert_eq!((code, err.as_str()), (137, "runix: asked again to stop: killing the container\n"));
+    // One that stops when asked keeps its status, and nothing is said.
+    let mut bg = Bg::spawn(&["run", "-r", r.s(), "--stop-timeout", "1", "sh", "-c", "trap 'exit 7' TERM; echo ready; sleep 100 & wait"]);
+    bg.wait_for("ready\n", 20);
+    kill(bg.pid(), libc::SIGTERM);
+    assert_eq!(bg.finish(10), (7, "ready\n".to_string(), String::new()));
 }

@@ -887,10 +887,12 @@ pub fn read_signal(fd: Fd) -> Result<(i32, i32), Error> {
     Ok((info[0] as i32, info[2] as i32))
 }
 
-/// int ppoll(struct pollfd *fds, nfds_t n, NULL, NULL, 0): wait until one of `fds` is ready.
-pub fn poll(fds: &mut [libc::pollfd]) -> Result<usize, Error> {
+/// int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, NULL, 0): wait until
+/// one of `fds` is ready, or (Some) `ms` milliseconds have passed; 0 then.
+pub fn poll(fds: &mut [libc::pollfd], ms: Option<u64>) -> Result<usize, Error> {
+    let ts = ms.map(|ms| libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: (ms % 1000 * 1_000_000) as i64 });
     loop {
-        let r = call(Sysno::ppoll, fds.as_mut_ptr() as usize, fds.len(), 0, 0);
+        let r = call(Sysno::ppoll, fds.as_mut_ptr() as usize, fds.len(), ts.as_ref().map_or(0, p), 0);
         match r {
             Err(e) if e.errno() == libc::EINTR => continue,
             r => return r,
@@ -923,6 +925,13 @@ pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
 pub fn sleep_ms(ms: u64) {
     let ts = libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
     let _ = call(Sysno::nanosleep, p(&ts), 0, 0, 0);
+}
+
+/// int clock_gettime(CLOCK_MONOTONIC, struct timespec *tp): milliseconds since some start.
+pub fn monotonic_ms() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let _ = call(Sysno::clock_gettime, libc::CLOCK_MONOTONIC as usize, pm(&mut ts), 0, 0);
+    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
 }
 
 /// int clock_gettime(CLOCK_REALTIME, struct timespec *tp); seconds since the epoch.

@@ -286,6 +286,7 @@ calls! {
     close_range(INT, INT, INT)
     getcwd(PTR, INT)
     sched_getaffinity(INT, INT, PTR)
+    clock_gettime(INT, PTR)
     umask(OCT)
     getdents64(FD, PTR, INT)
     unshare(CLONE)
