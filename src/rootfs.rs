@@ -26,6 +26,8 @@ pub struct Sources {
     /// Whether each bind source is a directory (else a file is made as its mount point).
     dirs: [bool; MAX_MOUNTS],
     upper: Fd,
+    /// The host's /sys, to bind where a fresh sysfs cannot be mounted (-1: not needed).
+    host_sys: Fd,
 }
 
 /// Open a host path; a failure is `what` (rootfs, bind source) on that path.
@@ -41,12 +43,15 @@ pub fn check_root(spec: &Spec) -> Result<(), Error> {
 }
 
 /// Child, in its new mount namespace but still seeing the host's files: open the root and
-/// every bind source once. Opened here, not in the parent, because a bind's source must be a
+/// every bind source once (and with `host_sys`, the host's /sys). Opened here, not in the parent, because a bind's source must be a
 /// mount of the caller's own namespace (mount(2), EINVAL).
 #[inline(never)]
-pub fn open_sources(spec: &Spec) -> Result<Sources, Error> {
+pub fn open_sources(spec: &Spec, host_sys: bool) -> Result<Sources, Error> {
     let root = open_host("rootfs", spec.rootfs, DIR)?;
-    let mut s = Sources { root, image_dev: sys::fstat(root)?.dev, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1 };
+    let mut s = Sources { root, image_dev: sys::fstat(root)?.dev, binds: [-1; MAX_MOUNTS], dirs: [true; MAX_MOUNTS], upper: -1, host_sys: -1 };
+    if host_sys {
+        s.host_sys = open_host("host /sys", c"/sys", DIR)?;
+    }
     for (i, m) in spec.mounts.iter().enumerate() {
         if let MountKind::Bind { src, .. } = m.kind {
             let mut p = Path::new();
@@ -139,13 +144,41 @@ fn bind_rec(attrs: u64) -> u64 {
 }
 
 /// Set MOUNT_ATTR_* `attrs` on the bind at `path` (made with `bind_rec`'s flags) and every
-/// mount below it: mount_setattr(2), or where there is none, a remount of the bind alone.
+/// mount below it: mount_setattr(2), or where there is none, a remount of the bind alone
+/// (MS_RDONLY, MS_NOSUID, MS_NODEV and MS_NOEXEC are the same bits as the attributes).
 fn set_tree(path: &CStr, attrs: u64, rec: u64) -> Result<(), Error> {
     if rec != 0 {
         return sys::mount_setattr_rec(path, attrs);
     }
-    let ro = if attrs & MOUNT_ATTR_RDONLY != 0 { libc::MS_RDONLY } else { 0 };
-    remount(path, ro | if attrs & MOUNT_ATTR_NODEV != 0 { libc::MS_NODEV } else { 0 })
+    remount(path, attrs)
+}
+
+/// Bind `src` onto `t` (`path` inside the root, shown as `shown`), with MOUNT_ATTR_* `attrs`
+/// all the way down. The new mount as an fd (open_tree(2), move_mount(2), Linux 5.2), so that
+/// its attributes go on it, not on wherever its path leads once it is there: through the new
+/// mount's own directories, the image's symlinks could lead elsewhere. Older kernels: by path,
+/// with no symlink followed on the way.
+fn bind(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8]) -> Result<(), Error> {
+    let rec = bind_rec(attrs);
+    let top = match sys::open_tree(src, rec) {
+        Ok(tree) => {
+            sys::move_mount(tree, t).map_err(|e| e.at(shown))?;
+            tree
+        }
+        Err(e) if e.errno() == libc::ENOSYS => {
+            let from = fd_path(src);
+            mount_on(&Fs { src: Some(from.as_cstr()), fstype: None, flags: libc::MS_BIND | rec, data: None }, t, b"", shown)?;
+            if attrs == 0 {
+                return Ok(());
+            }
+            open_in(root, path, libc::O_PATH, true)?
+        }
+        Err(e) => return Err(e.at(shown)),
+    };
+    match attrs {
+        0 => Ok(()),
+        _ => set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(shown)),
+    }
 }
 
 /// Open `path` inside the root without ever leaving it: openat2(2) with RESOLVE_IN_ROOT
@@ -256,7 +289,12 @@ const KERNEL_FS: [(&CStr, Fs); 3] = [
 pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Fd, Error> {
     for (path, fs) in KERNEL_FS.iter() {
         let t = mount_point(root, path, true, src.image_dev, true)?;
-        mount_on(fs, t, b"", path.to_bytes())?;
+        match src.host_sys {
+            // A user namespace with the host's network may not mount sysfs (it belongs to the
+            // network namespace): the host's, read-only all the way down, as rootless podman.
+            fd if fd >= 0 && path == &c"/sys" => bind(fd, t, MOUNT_ATTR_RDONLY | 0xe, root, path, b"/sys")?,
+            _ => mount_on(fs, t, b"", path.to_bytes())?,
+        }
     }
     // The new /dev itself (the open mount point is the directory under it).
     mount_dev(open_in(root, c"/dev", DIR, true)?, tty_gid)
@@ -383,24 +421,9 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
         }
         let mut dst = Path::new();
         dst.push(m.dst)?;
-        let bind;
-        let mut data = CBuf::<64>::new();
-        data.push(b"mode=1777")?;
-        let (mut attrs, mut rec) = (0, 0);
-        let (fs, dir) = match m.kind {
-            MountKind::Bind { ro, .. } => {
-                bind = fd_path(src.binds[i]);
-                attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
-                rec = bind_rec(attrs);
-                (Fs { src: Some(bind.as_cstr()), fstype: None, flags: libc::MS_BIND | rec, data: None }, src.dirs[i])
-            }
-            MountKind::Tmpfs { size } => {
-                if let Some(n) = size {
-                    data.push(b",size=")?.push(cgroup::itoa(n, &mut [0; 20]))?;
-                }
-                let flags = libc::MS_NOSUID | libc::MS_NODEV;
-                (Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags, data: Some(data.as_cstr()) }, true)
-            }
+        let dir = match m.kind {
+            MountKind::Bind { .. } => src.dirs[i],
+            MountKind::Tmpfs { .. } => true,
         };
         let t = mount_point(root, dst.as_cstr(), dir, src.image_dev, in_dev)?;
         // The root itself (the image's `/data -> /`): the mount would be under all of runix's,
@@ -409,30 +432,20 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
         if (st.dev, st.ino) == (rs.dev, rs.ino) && !sys::trace::dry_run() {
             return Err(Error::msg("refused: a mount onto the root itself, at", m.dst));
         }
-        let mut top = -1;
-        if let MountKind::Bind { .. } = m.kind {
-            // The new mount as an fd (open_tree(2), move_mount(2), Linux 5.2), so that its
-            // attributes go on it, not on wherever its path leads once it is there: through the
-            // new mount's own directories, the image's symlinks could lead elsewhere.
-            match sys::open_tree(src.binds[i], rec) {
-                Ok(tree) => {
-                    sys::move_mount(tree, t).map_err(|e| e.at(m.dst))?;
-                    top = tree;
-                }
-                // Older: by path, with no symlink followed on the way.
-                Err(e) if e.errno() == libc::ENOSYS => {
-                    mount_on(&fs, t, b"", m.dst)?;
-                    if attrs != 0 {
-                        top = open_in(root, dst.as_cstr(), libc::O_PATH, true)?;
-                    }
-                }
-                Err(e) => return Err(e.at(m.dst)),
+        match m.kind {
+            MountKind::Bind { ro, .. } => {
+                let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
+                bind(src.binds[i], t, attrs, root, dst.as_cstr(), m.dst)?;
             }
-        } else {
-            mount_on(&fs, t, b"", m.dst)?;
-        }
-        if attrs != 0 {
-            set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(m.dst))?;
+            MountKind::Tmpfs { size } => {
+                let mut data = CBuf::<64>::new();
+                data.push(b"mode=1777")?;
+                if let Some(n) = size {
+                    data.push(b",size=")?.push(cgroup::itoa(n, &mut [0; 20]))?;
+                }
+                let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
+                mount_on(&fs, t, b"", m.dst)?;
+            }
         }
     }
     Ok(())

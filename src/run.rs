@@ -67,7 +67,6 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     // Without root, a user namespace makes the caller root inside (and nothing more).
     let euid = sys::geteuid();
     let map = match spec.userns || euid != 0 {
-        true if !spec.new_net => return Err(Error::msg("--net host cannot be used in a user namespace (the host network's sysfs cannot be mounted there)", b"")),
         true => Some(userns::plan(euid, sys::getegid())?),
         false => None,
     };
@@ -358,7 +357,7 @@ fn setup(c: &Child) -> Result<Error, Error> {
     }
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
-    let src = rootfs::open_sources(spec)?;
+    let src = rootfs::open_sources(spec, c.map.is_some() && !spec.new_net)?;
     // A --seccomp file is a host path: opened now, read at the end.
     let seccomp_file = match spec.seccomp {
         Seccomp::File(p) => sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0)?,
