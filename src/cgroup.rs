@@ -38,7 +38,7 @@ pub struct Limits<'a> {
     /// cpuset.cpus and cpuset.mems lists, as `0-1,3`.
     pub cpuset_cpus: Option<&'a [u8]>,
     pub cpuset_mems: Option<&'a [u8]>,
-    /// The device allow-list of hardening.md, on a v1 devices hierarchy when there is one
+    /// The device allow-list (Docker's), on a v1 devices hierarchy when there is one
     /// (`Cgroups::device_rules` says whether it was set).
     pub devices: bool,
 }
@@ -79,7 +79,7 @@ const FILE_CTRL: [u8; 17] = {
     [s, s, m, m, c, c, c, p, d, d, d, d, d, d, d, d, d]
 };
 
-/// devices.deny all, then devices.allow what hardening.md lists: /dev/null zero full random
+/// devices.deny all, then devices.allow what Docker's default allows: /dev/null zero full random
 /// urandom tty, ptmx and the pts.
 /// One string, not a table of slices: a third of the size.
 const DEVICE_RULES: &[u8] = b"a,c 1:3 rwm,c 1:5 rwm,c 1:7 rwm,c 1:8 rwm,c 1:9 rwm,c 5:0 rwm,c 5:2 rwm,c 136:* rwm";

@@ -32,7 +32,7 @@ bbind SRC:DST[:ro]\tbind-mount host path SRC at DST (+)
 eenv KEY[=VALUE]\tset a variable, or copy yours (+)
 wworkdir DIR\tworking directory inside (default /)
 uuser USER[:GROUP]\tname or id in the root's /etc/passwd, /etc/group
-Limits (cgroup v1 or v2; none is made without one):
+Limits (cgroup v1 or v2; root on v1 also gets a devices cgroup):
 ppids N\tat most N processes
 mmemory SIZE\tmemory limit, bytes with k, m or g
  memory-swap SIZE\tmemory plus swap (-1: unlimited swap)
@@ -331,7 +331,7 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
     if spec.privileged {
         spec.seccomp = Seccomp::Unconfined;
     } else {
-        // The device rules keep host devices out of reach of CAP_MKNOD (hardening.md).
+        // The device rules keep host devices out of reach of CAP_MKNOD, as Docker's do.
         spec.limits.devices = true;
     }
     Ok(Command::Run(spec, out))

@@ -300,7 +300,7 @@ pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Fd, Err
     mount_dev(open_in(root, c"/dev", DIR, true)?, tty_gid)
 }
 
-/// Character devices every container gets (hardening.md): path, major, minor.
+/// Character devices every container gets (Docker's): path, major, minor.
 const DEVICES: [(&CStr, u32, u32); 6] =
     [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
 
@@ -479,7 +479,7 @@ pub fn enter_root(spec: &Spec) -> Result<(), Error> {
 }
 
 /// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
-/// details that leak host information or allow attacks (hardening.md). With each, whether it
+/// details that leak host information or allow attacks. With each, whether it
 /// is a directory on the kernels that have it.
 const MASKED: [(&CStr, bool); 12] = [
     (c"/proc/acpi", true),

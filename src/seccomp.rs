@@ -461,12 +461,12 @@ mod tests {
         assert_eq!(verdict(DOCKER_DEFAULT, &call(S::ioctl, &[1, libc::TCGETS])), RET_ALLOW);
     }
 
-    /// hardening.md: never allowed, whatever the capabilities (vm86 and vm86old are i386 only).
+    /// Docker's policy: never allowed, whatever the capabilities (vm86 and vm86old are i386 only).
     const NEVER: &str = "kexec_load kexec_file_load add_key request_key keyctl pivot_root swapon swapoff \
         userfaultfd io_uring_setup io_uring_enter io_uring_register move_pages migrate_pages uselib ustat sysfs \
         _sysctl create_module get_kernel_syms query_module nfsservctl";
 
-    /// hardening.md: allowed only with the capability.
+    /// Docker's policy: allowed only with the capability.
     const GATED_BY: &[(u8, &str)] = &[
         (CAP_SYS_ADMIN, "mount umount2 unshare setns sethostname setdomainname bpf perf_event_open fsopen fsconfig \
             fsmount fspick move_mount open_tree mount_setattr quotactl syslog"),
