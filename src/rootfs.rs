@@ -157,8 +157,9 @@ fn set_tree(path: &CStr, attrs: u64, rec: u64) -> Result<(), Error> {
 /// all the way down. The new mount as an fd (open_tree(2), move_mount(2), Linux 5.2), so that
 /// its attributes go on it, not on wherever its path leads once it is there: through the new
 /// mount's own directories, the image's symlinks could lead elsewhere. Older kernels: by path,
-/// with no symlink followed on the way.
-fn bind(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8]) -> Result<(), Error> {
+/// with no symlink followed on the way. Returns an fd of the new mount, or -1 when there is
+/// none at hand.
+fn bind(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8]) -> Result<Fd, Error> {
     let rec = bind_rec(attrs);
     let top = match sys::open_tree(src, rec) {
         Ok(tree) => {
@@ -169,16 +170,16 @@ fn bind(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8]) -> Resu
             let from = fd_path(src);
             mount_on(&Fs { src: Some(from.as_cstr()), fstype: None, flags: libc::MS_BIND | rec, data: None }, t, b"", shown)?;
             if attrs == 0 {
-                return Ok(());
+                return Ok(-1);
             }
             open_in(root, path, libc::O_PATH, true)?
         }
         Err(e) => return Err(e.at(shown)),
     };
-    match attrs {
-        0 => Ok(()),
-        _ => set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(shown)),
+    if attrs != 0 {
+        set_tree(fd_path(top).as_cstr(), attrs, rec).map_err(|e| e.at(shown))?;
     }
+    Ok(top)
 }
 
 /// Open `path` inside the root without ever leaving it: openat2(2) with RESOLVE_IN_ROOT
@@ -199,7 +200,8 @@ pub fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<F
 
 /// The components of a path, without the empty ones.
 fn components(p: &[u8]) -> impl Iterator<Item = &[u8]> {
-    p.split(|&c| c == b'/').filter(|c| !c.is_empty())
+    // `.` names the same place (`/dev/.` is /dev): gone, so that checks by name see through it.
+    p.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".")
 }
 
 /// The pre-5.6 way: one component at a time with O_NOFOLLOW; a symlink is an error.
@@ -292,7 +294,7 @@ pub fn mount_kernel_fs(root: Fd, src: &Sources, tty_gid: bool) -> Result<Fd, Err
         match src.host_sys {
             // A user namespace with the host's network may not mount sysfs (it belongs to the
             // network namespace): the host's, read-only all the way down, as rootless podman.
-            fd if fd >= 0 && path == &c"/sys" => bind(fd, t, MOUNT_ATTR_RDONLY | 0xe, root, path, b"/sys")?,
+            fd if fd >= 0 && path == &c"/sys" => bind(fd, t, MOUNT_ATTR_RDONLY | 0xe, root, path, b"/sys").map(drop)?,
             _ => mount_on(fs, t, b"", path.to_bytes())?,
         }
     }
@@ -389,10 +391,14 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
         return Ok(false);
     }
     // st_size may be 0 for a file that reads without end (procfs): the lines count too.
-    // A regular file of procfs or sysfs is left out above: the size is what will be read.
+    // What the size said is all that is read: a file that grows meanwhile is not read on.
+    let mut left = st.size;
     let r = match st.size > IMAGE_FILE_MAX {
         true => Err(Error::sys("read", libc::EFBIG, p)),
-        false => cgroup::each_line(fd, p, f),
+        false => cgroup::each_line(fd, p, &mut |line| {
+            left = left.saturating_sub(line.len() as u64 + 1);
+            Ok(f(line)? && left > 0)
+        }),
     };
     // Over the size, or a line longer than each_line's buffer (E2BIG): said as one refusal.
     match r {
@@ -407,20 +413,30 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
 /// runix mounted, never on what a user mount put there (CVE-2025-31133). Then, on runix's
 /// /dev, those the user named under it (`-b /dev/kvm:/dev/kvm`), with no symlink followed.
 /// A target named in /proc or /sys, or /dev itself, is refused. `:ro` is read-only all the way
-/// down; with `nodev` (see mount_root), binds are nodev but under /dev.
+/// down; with `nodev` (see mount_root), binds are nodev but under /dev. The first pass notes
+/// each mount's top (device, inode) in `tops`; the second checks that each is still what its
+/// path leads to: one that runix's mounts now cover (the image's `/data -> /dev/shm`) would
+/// take the user's data into runix's tmpfs, silently. Refused.
 #[inline(never)]
-pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: bool) -> Result<(), Error> {
+pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, tops: &mut [(u64, u64); MAX_MOUNTS], in_dev: bool) -> Result<(), Error> {
     for (i, m) in spec.mounts.iter().enumerate() {
         let mut c = components(m.dst);
         let (top, below) = (c.next(), c.next().is_some());
         if matches!(top, Some(b"proc" | b"sys")) || top == Some(b"dev") && !below {
             return Err(Error::msg("refused: runix mounts /proc, /sys and /dev itself, at", m.dst));
         }
-        if (top == Some(b"dev")) != in_dev {
-            continue;
-        }
         let mut dst = Path::new();
         dst.push(m.dst)?;
+        if (top == Some(b"dev")) != in_dev {
+            if in_dev {
+                // (Not there at all any more counts the same.)
+                let now = open_in(root, dst.as_cstr(), libc::O_PATH, false).and_then(sys::fstat).map(|st| (st.dev, st.ino));
+                if now.ok() != Some(tops[i]) && !sys::trace::dry_run() {
+                    return Err(Error::msg("refused: the root filesystem's symlinks lead this mount under runix's /proc, /sys or /dev, at", m.dst));
+                }
+            }
+            continue;
+        }
         let dir = match m.kind {
             MountKind::Bind { .. } => src.dirs[i],
             MountKind::Tmpfs { .. } => true,
@@ -432,10 +448,10 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
         if (st.dev, st.ino) == (rs.dev, rs.ino) && !sys::trace::dry_run() {
             return Err(Error::msg("refused: a mount onto the root itself, at", m.dst));
         }
-        match m.kind {
+        let mut top = match m.kind {
             MountKind::Bind { ro, .. } => {
                 let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if nodev && !in_dev { MOUNT_ATTR_NODEV } else { 0 };
-                bind(src.binds[i], t, attrs, root, dst.as_cstr(), m.dst)?;
+                bind(src.binds[i], t, attrs, root, dst.as_cstr(), m.dst)?
             }
             MountKind::Tmpfs { size } => {
                 let mut data = CBuf::<64>::new();
@@ -445,7 +461,16 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, in_dev: boo
                 }
                 let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
                 mount_on(&fs, t, b"", m.dst)?;
+                -1
             }
+        };
+        if !in_dev {
+            // A new tmpfs is empty: its path cannot lead anywhere else yet.
+            if top < 0 {
+                top = open_in(root, dst.as_cstr(), libc::O_PATH, false)?;
+            }
+            let st = sys::fstat(top)?;
+            tops[i] = (st.dev, st.ino);
         }
     }
     Ok(())

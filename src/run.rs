@@ -75,13 +75,14 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     if let Some((quota, period)) = spec.limits.cpus {
         let n = sys::cpus()?;
         if quota > n as u64 * period {
-            return Err(Error::msg("invalid --cpus (from 0.01 to the CPUs available)", crate::cgroup::itoa(n as u64, &mut [0; 20])));
+            return Err(Error::msg("invalid --cpus: more than the CPUs runix may run on, which are", crate::cgroup::itoa(n as u64, &mut [0; 20])));
         }
     }
-    // Root's --userns maps none of root's own ids (that is its point): there is no id of the
-    // caller's to place inside.
-    if matches!(map, Some(Map::Root { .. })) && spec.map_user | spec.map_group != 0 {
-        return Err(Error::msg("--map-user and --map-group place the caller's ids, which --userns as root does not map", b""));
+    // The caller's ids are placed inside only in a user namespace of a caller without root:
+    // root's --userns maps none of root's own ids (that is its point), and without a user
+    // namespace there is nothing to place them in.
+    if !matches!(map, Some(Map::Single | Map::Range { .. })) && spec.map_user | spec.map_group != 0 {
+        return Err(Error::msg("--map-user and --map-group are for a user namespace without root (root's --userns maps none of root's ids)", b""));
     }
     let mut limits = spec.limits;
     // mknod of a real device is refused in a user namespace anyway: no device rules needed.
@@ -249,15 +250,7 @@ fn setup_signal(pid: i32, sock: Fd, sigfd: Fd) -> Result<Option<i32>, Error> {
 /// ignored across execve(2): each goes back to its default, as for a command under Docker.
 /// They are blocked already, so none arriving now can kill runix. Without /proc: all of them.
 fn reset_ignored_signals() {
-    let mut ignored = u64::MAX;
-    let _ = crate::cgroup::for_each_line(c"/proc/self/status", &mut |l| match l.strip_prefix(b"SigIgn:\t") {
-        // 16 hex digits, lower case.
-        Some(hex) => {
-            ignored = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
-            Ok(false)
-        }
-        None => Ok(true),
-    });
+    let ignored = tty::status_signals(0).map_or(u64::MAX, |[_, ign, _]| ign);
     for sig in 1..=64 {
         if ignored >> (sig - 1) & 1 != 0 && sig != libc::SIGKILL && sig != libc::SIGSTOP {
             let _ = sys::signal(sig, false);
@@ -293,7 +286,7 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     }
     match u.cpu_ns {
         Some(ns) => info!("(parent) cpu time ", ns / 1_000_000, " ms"),
-        None => info!("(parent) cpu time ", Bytes(b"not counted (no cgroup that counts it: --cpus or --cpu-shares)")),
+        None => info!("(parent) cpu time ", Bytes(b"not counted (none of this run's cgroups counts it)")),
     }
     Ok(())
 }
@@ -367,12 +360,13 @@ fn setup(c: &Child) -> Result<Error, Error> {
     // The user's mounts before runix's /proc, /sys and /dev, which then cover any of them an
     // image's symlink took there; the masks go on those fresh mounts, by fd. --privileged sees
     // /proc and /sys whole, as Docker's does. Last, what the user put under /dev.
-    rootfs::mount_user(spec, root, &src, c.nodev, false)?;
-    let null = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5)))?;
+    let mut tops = [(0, 0); crate::spec::MAX_MOUNTS];
+    rootfs::mount_user(spec, root, &src, c.nodev, &mut tops, false)?;
+    let null = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5, spec.map_group)))?;
     if !spec.privileged {
         rootfs::mask_paths(root, null)?;
     }
-    rootfs::mount_user(spec, root, &src, c.nodev, true)?;
+    rootfs::mount_user(spec, root, &src, c.nodev, &mut tops, true)?;
     rootfs::enter_root(spec)?;
     // Every fd of the host's (the root's, the bind sources', the cgroup files') goes before
     // anything of the image's is read or followed: a symlink to /proc/self/fd/N/.. would lead

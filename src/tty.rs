@@ -85,12 +85,41 @@ impl Raw {
     }
 }
 
+/// Whether signal `s` asks the container (its first process `pid`) to stop: SIGTERM always, as
+/// `docker stop`'s; SIGINT unless that process takes it itself (handles or blocks it: a shell,
+/// a REPL, runix's --init), in which case it is its business.
+fn asks_to_stop(pid: i32, s: i32) -> bool {
+    s == libc::SIGTERM || s == libc::SIGINT && status_signals(pid).is_some_and(|[blk, _, cgt]| (blk | cgt) >> (libc::SIGINT - 1) & 1 == 0)
+}
+
+/// The SigBlk, SigIgn and SigCgt sets of /proc/PID/status (0: runix's own, `self`).
+pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
+    let mut path = crate::buf::CBuf::<32>::new();
+    let mut d = [0u8; 10];
+    let who = if pid == 0 { &b"self"[..] } else { crate::cgroup::itoa(pid as u64, &mut d) };
+    path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
+    let mut sets = [0u64; 3];
+    let mut found = 0;
+    let _ = crate::cgroup::for_each_line(path.as_cstr(), &mut |l| {
+        for (i, key) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().enumerate() {
+            if let Some(hex) = l.strip_prefix(key) {
+                // 16 hex digits, lower case.
+                sets[i] = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
+                found += 1;
+            }
+        }
+        Ok(found < 3)
+    });
+    (found == 3).then_some(sets)
+}
+
 /// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a
 /// pty, a resize is copied to it instead: the kernel then tells the container), relay stdin
 /// to the pty and the pty to stdout, until the container's first process exits. Returns its
 /// wait status. A container asked to stop (SIGTERM, SIGINT) is killed if it has not exited
 /// `stop_s` seconds later, or at a second such signal, as `docker stop` and any CLI do: a PID
-/// 1 without handlers ignores both.
+/// 1 without handlers ignores both. A SIGINT that PID 1 takes itself (a shell, a REPL: Ctrl-C
+/// at a prompt) is only passed on.
 pub fn supervise(pid: i32, sigfd: Fd, master: Fd, stop_s: u32) -> Result<i32, Error> {
     let ev = libc::POLLIN;
     let mut fds = [pollfd { fd: sigfd, events: ev, revents: 0 }, pollfd { fd: 0, events: ev, revents: 0 }, pollfd { fd: master, events: ev, revents: 0 }];
@@ -121,12 +150,12 @@ pub fn supervise(pid: i32, sigfd: Fd, master: Fd, stop_s: u32) -> Result<i32, Er
                     }
                 }
                 libc::SIGWINCH if master >= 0 => copy_winsize(0, master),
-                libc::SIGINT | libc::SIGTERM if deadline.is_some() => {
+                s if asks_to_stop(pid, s) && deadline.is_some() => {
                     crate::log::say("runix: asked again to stop: killing the container\n");
                     let _ = sys::kill(pid, libc::SIGKILL);
                 }
                 s => {
-                    if s == libc::SIGINT || s == libc::SIGTERM {
+                    if asks_to_stop(pid, s) {
                         deadline = Some(sys::monotonic_ms() + stop_s as u64 * 1000);
                     }
                     let _ = sys::kill(pid, s);

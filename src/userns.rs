@@ -22,11 +22,12 @@ pub enum Map {
 }
 
 impl Map {
-    /// Whether container gid 5 (tty, for /dev/pts) exists in this map.
-    pub fn has_gid(&self, gid: u32) -> bool {
+    /// Whether container gid `gid` (5, tty, for /dev/pts) exists in this map, with the
+    /// caller's gid at `k` inside (--map-group).
+    pub fn has_gid(&self, gid: u32, k: u32) -> bool {
         match *self {
-            Map::Single => gid == 0,
-            Map::Range { gid: (_, n), .. } => gid <= n,
+            Map::Single => gid == k,
+            Map::Range { gid: range, .. } => range_map(0, range, k).iter().any(|&(inside, _, n)| gid >= inside && gid - inside < n),
             Map::Root { gid: (_, n), .. } => gid < n,
         }
     }
@@ -195,8 +196,11 @@ mod tests {
     #[test]
     fn map_lines_and_ids() {
         assert_eq!(line(&mut CBuf::new(), 0, 1000, 1).unwrap().bytes(), b"0 1000 1");
-        assert!(Map::Single.has_gid(0) && !Map::Single.has_gid(5));
-        assert!(Map::Range { uid: (1, 65536), gid: (1, 65536) }.has_gid(5));
-        assert!(!Map::Root { uid: (1, 5), gid: (1, 5) }.has_gid(5));
+        assert!(Map::Single.has_gid(0, 0) && !Map::Single.has_gid(5, 0) && Map::Single.has_gid(5, 5));
+        assert!(Map::Range { uid: (1, 65536), gid: (1, 65536) }.has_gid(5, 0));
+        // Five gids from the range (0-4), the caller's at 10: no 5.
+        assert!(!Map::Range { uid: (1, 5), gid: (300000, 5) }.has_gid(5, 10));
+        assert!(Map::Range { uid: (1, 5), gid: (300000, 5) }.has_gid(10, 10));
+        assert!(!Map::Root { uid: (1, 5), gid: (1, 5) }.has_gid(5, 0));
     }
 }

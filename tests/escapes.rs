@@ -38,10 +38,11 @@ impl Drop for Mounted {
 const REFUSED: &str = "runix: refused: runix mounts /proc, /sys and /dev itself, at: ";
 
 /// The image's `/data -> /dev` or `/tmp -> /dev` turns a volume or a tmpfs into one over the
-/// container's /dev, `/proc-link -> /proc` over its /proc: they go on before
-/// runix's own /proc, /sys and /dev, which cover them, and the masks are made on those. A
-/// target named in /proc, /sys or onto /dev is refused; one named under /dev goes on runix's
-/// /dev, after the masks, and a file put over /dev/null there changes nothing of them.
+/// container's /dev, `/proc-link -> /proc` over its /proc: they go on before runix's own
+/// /proc, /sys and /dev, so the masks are made on runix's, and a user mount that runix's then
+/// cover (where the user's data would silently go into runix's tmpfs) is refused. A target
+/// named in /proc, /sys or onto /dev is refused; one named under /dev goes on runix's /dev,
+/// after the masks, and a file put over /dev/null there changes nothing of them.
 #[test]
 fn user_mounts_cannot_reach_the_masks() {
     if !need_root() {
@@ -55,33 +56,31 @@ fn user_mounts_cannot_reach_the_masks() {
     fs::remove_dir(r.path.join("tmp")).unwrap();
     symlink("/dev", r.path.join("tmp")).unwrap();
     let v = vol.s();
-    // What the masks and runix's /dev must look like, whatever was mounted where.
-    let check = "cat /proc/timer_list /proc/keys; stat -c '%t:%T %F' /dev/null; echo 1 >/proc/sys/kernel/core_uses_pid; ls /data/null";
-    let held = "1:3 character special file\n/data/null\n";
-    let ro = "sh: can't create /proc/sys/kernel/core_uses_pid: Read-only file system\n";
-    for opts in [
-        vec!["-b".to_string(), format!("{v}:/data")],
-        vec!["-b".to_string(), format!("{v}:/proc-link")],
-        vec!["--tmpfs".to_string(), "/tmp".to_string()],
-        vec!["-b".to_string(), format!("{}:/dev/null", vol.path.join("null").display())],
+    let covered = "runix: refused: the root filesystem's symlinks lead this mount under runix's /proc, /sys or /dev, at: ";
+    for (opts, shown) in [
+        (vec!["-b".to_string(), format!("{v}:/data")], "/data"),
+        (vec!["-b".to_string(), format!("{v}:/proc-link")], "/proc-link"),
+        (vec!["--tmpfs".to_string(), "/tmp".to_string()], "/tmp"),
         // In the overlay, runix makes /dev/x in the image's /dev to mount on.
-        vec!["--overlay".to_string(), "-b".to_string(), format!("{v}:/data/x")],
+        (vec!["--overlay".to_string(), "-b".to_string(), format!("{v}:/data/x")], "/data/x"),
     ] {
         let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
-        args.extend(["sh", "-c", check]);
-        let (code, out, err) = runix_in(&r, &args);
-        if opts.last().unwrap().ends_with("/dev/null") {
-            // Named so by the user: their file is /dev/null, after the masks were made.
-            assert_eq!((code, out.as_str(), err.as_str()), (0, "0:0 regular file\n/data/null\n", ro), "{opts:?}");
-        } else {
-            assert_eq!((code, out.as_str(), err.as_str()), (0, held, ro), "{opts:?}");
-        }
+        args.push("true");
+        assert_eq!(runix_in(&r, &args), (125, String::new(), format!("{covered}{shown}\n")), "{opts:?}");
     }
+    // Named under /dev by the user: their file is /dev/null, after the masks were made of
+    // runix's: /proc's masked files read as empty, /proc/sys stays read-only.
+    let check = "cat /proc/timer_list /proc/keys; stat -c '%t:%T %F' /dev/null; echo 1 >/proc/sys/kernel/core_uses_pid";
+    let planted = format!("{}:/dev/null", vol.path.join("null").display());
+    let ro = "sh: can't create /proc/sys/kernel/core_uses_pid: Read-only file system\n";
+    assert_eq!(runix_in(&r, &["-b", &planted, "sh", "-c", check]), (1, "0:0 regular file\n".to_string(), ro.to_string()));
     for (opts, shown) in [
         (vec!["-b".to_string(), format!("{v}:/proc/sys")], "/proc/sys"),
         (vec!["-b".to_string(), format!("{v}:/sys/fs/cgroup")], "/sys/fs/cgroup"),
         (vec!["--tmpfs".to_string(), "/dev".to_string()], "/dev"),
         (vec!["--tmpfs".to_string(), "//dev/".to_string()], "//dev/"),
+        (vec!["-b".to_string(), format!("{v}:/dev/.")], "/dev/."),
+        (vec!["-b".to_string(), format!("{v}:/./proc")], "/./proc"),
     ] {
         let mut args: Vec<&str> = opts.iter().map(String::as_str).collect();
         args.extend(["true"]);
@@ -236,6 +235,8 @@ fn the_overlay_work_dir_is_private() {
 /// A `:ro` bind gets its read-only flag on the mount runix made, not on wherever its path
 /// leads once the mount is there: the image's `/data -> /t/sub/../../dev` with `/t/sub ->
 /// /t/a/b` resolves to /t before the bind and, through the bind's own `sub`, to /dev after it.
+/// Its path no longer leads to the user's mount once runix's are made: refused, and nothing
+/// of the read-only volume is written.
 #[test]
 fn a_read_only_bind_cannot_be_redirected_once_mounted() {
     if !need_root() {
@@ -251,11 +252,12 @@ fn a_read_only_bind_cannot_be_redirected_once_mounted() {
     vol.file("sub/x", "", 0o644);
     vol.file("file", "original\n", 0o644);
     let bind = format!("{}:/data:ro", vol.s());
+    let covered = "runix: refused: the root filesystem's symlinks lead this mount under runix's /proc, /sys or /dev, at: /data\n";
     for opts in [vec![], vec!["--tmpfs", "/tmp"]] {
         let mut args = opts.clone();
         args.extend(["-b", &bind, "sh", "-c", "echo PWNED > /t/file"]);
         let (code, _, err) = runix_in(&r, &args);
-        assert_eq!((code, err.as_str()), (1, "sh: can't create /t/file: Read-only file system\n"), "{opts:?}");
+        assert_eq!((code, err.as_str()), (125, covered), "{opts:?}");
         assert_eq!(fs::read_to_string(vol.path.join("file")).unwrap(), "original\n", "{opts:?}");
     }
 }

@@ -487,10 +487,20 @@ fn map_user_places_the_caller_in_a_range_map_too() {
     let maps = |k: u32, id: u32| format!("{}{}{}", map_line(0, s, k), map_line(k, id, 1), map_line(k + 1, s + k, n - k));
     assert_eq!(out, format!("1000\n100\n{}{}", maps(1000, uid), maps(100, gid)));
     drop(_subids);
+    // A range too short to reach gid 5 (tty) below the caller's gid 10: devpts goes without it.
+    let _subids = SubIds::set(USER, Some((300000, 5)));
+    assert_eq!(user_ok(&["run", "-r", r.s(), "--map-group", "10", "id", "-g"]), "10\n");
+    drop(_subids);
+    // Root has no id of its own in its --userns, nor a user namespace without it.
     let _root = SubIds::set("root", Some(ROOT_RANGE));
-    let o = run(&["run", "-r", r.s(), "--userns", "--map-user", "1000", "true"]);
-    let want = "runix: --map-user and --map-group place the caller's ids, which --userns as root does not map\n";
-    assert_eq!((o.code, o.stderr.as_str()), (125, want));
+    let want = "runix: --map-user and --map-group are for a user namespace without root (root's --userns maps none of root's ids)\n";
+    for opts in [&["--userns", "--map-user", "1000"][..], &["--map-group", "5"]] {
+        let mut args = vec!["run", "-r", r.s()];
+        args.extend_from_slice(opts);
+        args.push("true");
+        let o = run(&args);
+        assert_eq!((o.code, o.stderr.as_str()), (125, want), "{opts:?}");
+    }
 }
 
 #[test]
