@@ -357,9 +357,10 @@ fn setup(c: &Child) -> Result<Error, Error> {
         _ => -1,
     };
     let root = rootfs::mount_root(spec, &src, c.nodev)?;
-    // The user's mounts before runix's /proc, /sys and /dev, which then cover any of them an
-    // image's symlink took there; the masks go on those fresh mounts, by fd. --privileged sees
-    // /proc and /sys whole, as Docker's does. Last, what the user put under /dev.
+    // The user's mounts before runix's /proc, /sys and /dev, so that the masks go on runix's
+    // fresh mounts, by fd, and nothing of the user's is on or under them (one an image's
+    // symlink took there is refused in the second pass). --privileged sees /proc and /sys
+    // whole, as Docker's does. Last, what the user put under /dev.
     let mut tops = [(0, 0); crate::spec::MAX_MOUNTS];
     rootfs::mount_user(spec, root, &src, c.nodev, &mut tops, false)?;
     let null = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5, spec.map_group)))?;
