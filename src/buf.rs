@@ -132,16 +132,20 @@ mod tests {
     }
 }
 
-/// Word `i` of a list of names separated by single spaces, unless it is "-" (a byte loop:
-/// str::split's searcher costs half a kilobyte).
+/// Word `i` of a list of names separated by single spaces, unless it is "-".
 pub fn word(names: &str, i: u64) -> Option<&str> {
+    field(names, b' ', i).filter(|&w| w != "-")
+}
+
+/// Field `i` of `s`, whose fields `sep` separates (a byte loop: str::split's searcher, with
+/// memchr, costs half a kilobyte).
+pub fn field(s: &str, sep: u8, i: u64) -> Option<&str> {
     let (mut n, mut start) = (0, 0);
-    let b = names.as_bytes();
+    let b = s.as_bytes();
     for end in 0..=b.len() {
-        if end == b.len() || b[end] == b' ' {
+        if end == b.len() || b[end] == sep {
             if n == i {
-                let w = names.get(start..end)?;
-                return (w != "-").then_some(w);
+                return s.get(start..end);
             }
             n += 1;
             start = end + 1;

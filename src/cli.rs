@@ -545,7 +545,7 @@ const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as loc
 /// Without a hard limit, the hard limit is the soft one (as Docker does).
 pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
-    let resource = RLIMITS.split(' ').position(|n| n.as_bytes() == &v[..eq])? as u8;
+    let resource = crate::buf::word_index(RLIMITS, &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
     let mut parts = v[eq + 1..].splitn(2, is_colon);
     let soft = value(parts.next()?)?;

@@ -325,7 +325,7 @@ const L_SOCK_FLAGS: usize = 13;
 const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
 
 fn list(i: usize) -> &'static str {
-    LISTS.split('\n').nth(i).unwrap_or("")
+    crate::buf::field(LISTS, b'\n', i as u64).unwrap_or("")
 }
 
 /// ioctl requests by number, and their names.
