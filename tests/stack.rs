@@ -200,13 +200,28 @@ fn stopped_at<T>(syscall: &str, args: &[&str], f: impl FnOnce(u32) -> T) -> T {
         std::thread::sleep(Duration::from_millis(10));
     };
     let r = pid.map(f);
-    for p in descendants(child.id()) {
+    let procs = descendants(child.id());
+    for &p in &procs {
         // SAFETY: kill(2) has no memory preconditions.
         unsafe { libc::kill(p as i32, libc::SIGKILL) };
     }
     let _ = child.kill();
     let _ = child.wait();
     let _ = fs::remove_file(&log);
+    // runix, killed, could not remove its cgroups: they go once the container is gone.
+    let names: Vec<String> = procs.iter().map(|p| format!("runix-{p}")).collect();
+    let start = Instant::now();
+    loop {
+        let left: Vec<_> = runix_cgroups().into_iter().filter(|d| d.file_name().is_some_and(|n| names.iter().any(|m| n == m.as_str()))).collect();
+        if left.is_empty() || start.elapsed() > Duration::from_secs(5) {
+            assert!(left.is_empty(), "cgroups left: {left:?}");
+            break;
+        }
+        for d in left {
+            let _ = fs::remove_dir(d);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     r.unwrap_or_else(|| panic!("{args:?}: no process stopped at {syscall}"))
 }
 
