@@ -75,12 +75,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     if let Some((quota, period)) = spec.limits.cpus {
         let n = sys::cpus()?;
         if quota > n as u64 * period {
-            // `3.00 (from 0.01 to 2: ...)`: what was asked, in CPUs, and the range.
-            let (c, mut b) = (quota * 100 / period, crate::buf::CBuf::<80>::new());
-            let itoa = crate::cgroup::itoa;
-            b.push(itoa(c / 100, &mut [0; 20]))?.push(if c % 100 < 10 { b".0" } else { b"." })?.push(itoa(c % 100, &mut [0; 20]))?;
-            b.push(b" (from 0.01 to ")?.push(itoa(n as u64, &mut [0; 20]))?.push(b": the CPUs runix may run on)")?;
-            return Err(Error::msg("invalid --cpus", b.bytes()));
+            return Err(Error::msg("invalid --cpus (from 0.01 to at most the CPUs runix may run on)", crate::cgroup::itoa(n as u64, &mut [0; 20])));
         }
     }
     // The caller's ids are placed inside only in a user namespace of a caller without root:

@@ -56,7 +56,7 @@ fn cpus_beyond_the_machine_are_refused_with_the_range() {
     let n = std::thread::available_parallelism().unwrap().get();
     let r = Root::busybox();
     let o = run(&["run", "-r", r.s(), "--cpus", &format!("{}.5", n), "true"]);
-    assert_eq!((o.code, o.stderr.as_str()), (125, format!("runix: invalid --cpus: {n}.50 (from 0.01 to {n}: the CPUs runix may run on)\n").as_str()));
+    assert_eq!((o.code, o.stderr.as_str()), (125, format!("runix: invalid --cpus (from 0.01 to at most the CPUs runix may run on): {n}\n").as_str()));
     assert!(!runix_cgroups().iter().any(|d| d.ends_with(format!("runix-{}", o.pid))));
     let o = run(&["run", "-r", r.s(), "--cpus", &n.to_string(), "true"]);
     assert_eq!((o.code, o.stderr.as_str()), (0, ""));
