@@ -43,8 +43,9 @@ pub fn check_root(spec: &Spec) -> Result<(), Error> {
 }
 
 /// Child, in its new mount namespace but still seeing the host's files: open the root and
-/// every bind source once (and with `host_sys`, the host's /sys). Opened here, not in the parent, because a bind's source must be a
-/// mount of the caller's own namespace (mount(2), EINVAL).
+/// every bind source once (and with `host_sys`, the host's /sys). Opened here, not in the
+/// parent, because a bind's source must be a mount of the caller's own namespace (mount(2),
+/// EINVAL).
 #[inline(never)]
 pub fn open_sources(spec: &Spec, host_sys: bool) -> Result<Sources, Error> {
     let root = open_host("rootfs", spec.rootfs, DIR)?;
@@ -390,7 +391,6 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     if st.mode & libc::S_IFMT != libc::S_IFREG || matches!(sys::fs_type(fd)?, PROC_SUPER_MAGIC | SYSFS_MAGIC) {
         return Ok(false);
     }
-    // st_size may be 0 for a file that reads without end (procfs): the lines count too.
     // What the size said is all that is read: a file that grows meanwhile is not read on.
     let mut left = st.size;
     let r = match st.size > IMAGE_FILE_MAX {
@@ -408,10 +408,10 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
 }
 
 /// The user's `-b` and `--tmpfs` mounts, in the order given, in two passes. First (`in_dev`
-/// false) all but those under /dev, before runix's own /proc, /sys and /dev: wherever a symlink
-/// of the image takes one of them, runix's mounts then go over it, and masks are made on what
-/// runix mounted, never on what a user mount put there (CVE-2025-31133). Then, on runix's
-/// /dev, those the user named under it (`-b /dev/kvm:/dev/kvm`), with no symlink followed.
+/// false) all but those under /dev, before runix's own /proc, /sys and /dev, so that the masks
+/// are made on what runix mounted, never on what a user mount put there (CVE-2025-31133). Then,
+/// on runix's /dev, those the user named under it (`-b /dev/kvm:/dev/kvm`), with no symlink
+/// followed.
 /// A target named in /proc or /sys, or /dev itself, is refused. `:ro` is read-only all the way
 /// down; with `nodev` (see mount_root), binds are nodev but under /dev. The first pass notes
 /// each mount's top (device, inode) in `tops`; the second checks that each is still what its

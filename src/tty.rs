@@ -150,7 +150,7 @@ pub fn supervise(pid: i32, sigfd: Fd, master: Fd, stop_s: u32) -> Result<i32, Er
                     }
                 }
                 libc::SIGWINCH if master >= 0 => copy_winsize(0, master),
-                s if asks_to_stop(pid, s) && deadline.is_some() => {
+                s if deadline.is_some() && asks_to_stop(pid, s) => {
                     crate::log::say("runix: asked again to stop: killing the container\n");
                     let _ = sys::kill(pid, libc::SIGKILL);
                 }
