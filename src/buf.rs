@@ -117,46 +117,9 @@ mod tests {
     }
 
     #[test]
-    fn words() {
-        assert_eq!(word("a - ccc", 0), Some("a"));
-        assert_eq!(word("a - ccc", 1), None);
-        assert_eq!(word("a - ccc", 2), Some("ccc"));
-        assert_eq!(word("a - ccc", 3), None);
-        assert_eq!(word_index("a - ccc", b"ccc"), Some(2));
-        assert_eq!(word_index("a - ccc", b"x"), None);
-    }
-
-    #[test]
     fn refuses_interior_nul() {
         assert!(CBuf::<8>::from(&[b"a\0b"]).is_err());
     }
-}
-
-/// Word `i` of a list of names separated by single spaces, unless it is "-".
-pub fn word(names: &str, i: u64) -> Option<&str> {
-    field(names, b' ', i).filter(|&w| w != "-")
-}
-
-/// Field `i` of `s`, whose fields `sep` separates (a byte loop: str::split's searcher, with
-/// memchr, costs half a kilobyte).
-pub fn field(s: &str, sep: u8, i: u64) -> Option<&str> {
-    let (mut n, mut start) = (0, 0);
-    let b = s.as_bytes();
-    for end in 0..=b.len() {
-        if end == b.len() || b[end] == sep {
-            if n == i {
-                return s.get(start..end);
-            }
-            n += 1;
-            start = end + 1;
-        }
-    }
-    None
-}
-
-/// The position of `w` in a list of names separated by single spaces.
-pub fn word_index(names: &str, w: &[u8]) -> Option<usize> {
-    (0..).map_while(|i| (i <= names.len()).then(|| word(names, i as u64))).position(|x| x.map(str::as_bytes) == Some(w))
 }
 
 /// A fixed-capacity list of plain values: the options that repeat (mounts, env).

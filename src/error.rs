@@ -149,7 +149,7 @@ impl uDisplay for Error {
 /// Bytes from the command line or the filesystem, shown as text (a non-UTF-8 name byte by
 /// byte, with '?' for what is not ASCII).
 pub fn write_bytes<W: uWrite + ?Sized>(f: &mut Formatter<'_, W>, b: &[u8]) -> Result<(), W::Error> {
-    match crate::sys::utf8(b) {
+    match crate::text::utf8(b) {
         Some(s) => f.write_str(s),
         None => b.iter().try_for_each(|&c| f.write_char(if c.is_ascii() { c as char } else { '?' })),
     }
@@ -293,8 +293,8 @@ EDQUOT Disk quota exceeded";
 
 /// (name, text) of errno `n`.
 fn lookup(n: i32) -> Option<(&'static str, &'static str)> {
-    let line = crate::buf::field(ERRNOS, b'\n', u64::try_from(n).ok()?)?;
-    Some((crate::buf::field(line, b' ', 0)?, line.get(line.bytes().position(|c| c == b' ')? + 1..)?))
+    let line = crate::text::field(ERRNOS, b'\n', u64::try_from(n).ok()?)?;
+    Some((crate::text::field(line, b' ', 0)?, line.get(line.bytes().position(|c| c == b' ')? + 1..)?))
 }
 
 /// strerror(3) for the errnos runix meets; "Unknown error" otherwise.
@@ -332,13 +332,13 @@ pub mod tests {
     fn utf8_is_checked_as_core_checks_it() {
         let cases: [&[u8]; 12] = [b"plain", "jos\u{e9}".as_bytes(), "\u{20ac}\u{10348}".as_bytes(), b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe0\x80\x80", b"\xc3", b"a\xe2\x82", b"\xf0\x90\x8d\x88", b""];
         for c in cases {
-            assert_eq!(crate::sys::utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
+            assert_eq!(crate::text::utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
         }
         // Every first and second byte, with endings that do and do not continue a sequence.
         for (a, b) in (0..=255u8).flat_map(|a| (0..=255u8).map(move |b| (a, b))) {
             for end in [[0x80, 0x80], [0xbf, 0x41], [0x41, 0x80]] {
                 for s in [&[a, b][..], &[a, b, end[0]], &[a, b, end[0], end[1]]] {
-                    assert_eq!(crate::sys::utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
+                    assert_eq!(crate::text::utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
                 }
             }
         }

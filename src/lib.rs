@@ -3,22 +3,19 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod buf;
-pub mod caps;
 pub mod cgroup;
 pub mod cli;
 pub mod error;
-pub mod exec;
-pub mod init;
+pub mod file;
 #[macro_use]
 pub mod log;
+pub mod process;
 pub mod rootfs;
 pub mod run;
-pub mod seccomp;
+pub mod security;
 pub mod spec;
 pub mod sys;
-pub mod tty;
-pub mod user;
-pub mod userns;
+pub mod text;
 
 use cli::Command;
 

@@ -23,8 +23,9 @@ use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, Recv, trace};
 use crate::spec::{Overlay, Seccomp};
-use crate::userns::{self, Map};
-use crate::{caps, exec, init, seccomp, tty, user};
+use crate::process::userns::{self, Map};
+use crate::process::{exec, init, tty, user};
+use crate::security::{caps, seccomp};
 use core::convert::Infallible;
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
@@ -75,7 +76,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     if let Some((quota, period)) = spec.limits.cpus {
         let n = sys::cpus()?;
         if quota > n as u64 * period {
-            return Err(Error::msg("invalid --cpus (from 0.01 to at most the CPUs runix may run on)", crate::cgroup::itoa(n as u64, &mut [0; 20])));
+            return Err(Error::msg("invalid --cpus (from 0.01 to at most the CPUs runix may run on)", crate::text::itoa(n as u64, &mut [0; 20])));
         }
     }
     // The caller's ids are placed inside only in a user namespace of a caller without root:
@@ -273,7 +274,7 @@ fn kill_child(pid: i32, e: Error) -> Error {
 fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     if status & 0x7f == libc::SIGKILL {
         if let Some(limit) = spec.limits.memory.filter(|_| cg.oom_killed()) {
-            let (n, unit) = crate::cgroup::human(limit);
+            let (n, unit) = crate::text::human(limit);
             let mut l = crate::log::Line::new();
             let _ = ufmt::uwrite!(l, "runix: container killed: out of memory (limit {} {})", n, unit);
             l.flush();

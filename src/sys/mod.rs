@@ -11,6 +11,8 @@ mod mem;
 #[cfg(not(test))]
 mod start;
 pub mod once;
+#[cfg(test)]
+pub mod record;
 pub mod slots;
 pub mod trace;
 
@@ -72,8 +74,15 @@ pub fn call_fd(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<
     call5(nr, a0, a1, a2, a3, 0).map(|fd| fd as Fd)
 }
 
+/// Where the door leads: the kernel, or in test builds, the recording backend (record.rs),
+/// which passes calls on to the kernel only when no recording is on.
+#[cfg(not(test))]
+use kernel as raw;
+#[cfg(test)]
+use record::call as raw;
+
 /// The syscall itself: the kernel's return value, -errno on failure.
-fn raw(nr: Sysno, a: &[usize; 6]) -> isize {
+fn kernel(nr: Sysno, a: &[usize; 6]) -> isize {
     // SAFETY: every argument is a plain integer or a pointer to a live value (C string,
     // buffer, struct) of the kind the syscall's prototype takes, valid for the call.
     unsafe { syscalls::raw::syscall6(nr as usize, a[0], a[1], a[2], a[3], a[4], a[5]) as isize }
@@ -128,33 +137,6 @@ impl Name {
     pub fn get(self) -> &'static str {
         self.s
     }
-}
-
-/// `b` as text when it is UTF-8 (RFC 3629: shortest forms, no surrogates, nothing past
-/// U+10FFFF). A small check rather than core's validator, which is ten times its size.
-pub fn utf8(b: &[u8]) -> Option<&str> {
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        // The sequence's length, and the range its second byte must be in.
-        let (n, lo, hi) = match c {
-            0..=0x7f => (1, 0x80, 0xbf),
-            0xc2..=0xdf => (2, 0x80, 0xbf),
-            0xe0 => (3, 0xa0, 0xbf),
-            0xed => (3, 0x80, 0x9f),
-            0xe1..=0xef => (3, 0x80, 0xbf),
-            0xf0 => (4, 0x90, 0xbf),
-            0xf4 => (4, 0x80, 0x8f),
-            0xf1..=0xf3 => (4, 0x80, 0xbf),
-            _ => return None,
-        };
-        let rest = b.get(i + 1..i + n)?;
-        if rest.first().is_some_and(|&x| x < lo || x > hi) || rest.iter().any(|&x| x & 0xc0 != 0x80) {
-            return None;
-        }
-        i += n;
-    }
-    // SAFETY: every sequence was checked to be well-formed UTF-8 above.
-    Some(unsafe { core::str::from_utf8_unchecked(b) })
 }
 
 /// A NULL-terminated list of `'static` C strings: the process's argv or envp.

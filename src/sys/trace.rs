@@ -12,7 +12,7 @@
 //! call site passes only the number and the arguments.
 
 use super::OpenHow;
-use crate::buf::word;
+use crate::text::word;
 use crate::error::{Error, errno_name, strerror};
 use crate::log::Line;
 use core::ffi::{CStr, c_char};
@@ -24,18 +24,38 @@ pub const OFF: u8 = 0;
 pub const TRACE: u8 = 1;
 pub const DRY_RUN: u8 = 2;
 
+#[cfg(not(test))]
 static MODE: AtomicU8 = AtomicU8::new(OFF);
+#[cfg(not(test))]
 static CHILD: AtomicU8 = AtomicU8::new(0);
+// The tests run on many threads: a mode and a side each.
+#[cfg(test)]
+std::thread_local! {
+    static MODE: AtomicU8 = const { AtomicU8::new(OFF) };
+    static CHILD: AtomicU8 = const { AtomicU8::new(0) };
+}
+
+#[cfg(not(test))]
+fn with(a: &'static AtomicU8) -> &'static AtomicU8 {
+    a
+}
+
+#[cfg(test)]
+fn with(a: &'static std::thread::LocalKey<AtomicU8>) -> &'static AtomicU8 {
+    // SAFETY: the thread's own value lives as long as the thread, which is as long as any
+    // caller on it can use the reference.
+    a.with(|v| unsafe { &*(v as *const AtomicU8) })
+}
 
 /// File descriptors handed out by --dry-run's fake open and socketpair.
 pub const FAKE_FD: i32 = 1000;
 
 pub fn set_mode(m: u8) {
-    MODE.store(m, Ordering::Relaxed);
+    with(&MODE).store(m, Ordering::Relaxed);
 }
 
 pub fn mode() -> u8 {
-    MODE.load(Ordering::Relaxed)
+    with(&MODE).load(Ordering::Relaxed)
 }
 
 pub fn dry_run() -> bool {
@@ -44,11 +64,11 @@ pub fn dry_run() -> bool {
 
 /// Lines from now on are tagged `[child]` (called first thing in the child).
 pub fn set_child(child: bool) {
-    CHILD.store(child as u8, Ordering::Relaxed);
+    with(&CHILD).store(child as u8, Ordering::Relaxed);
 }
 
 fn child() -> bool {
-    CHILD.load(Ordering::Relaxed) != 0
+    with(&CHILD).load(Ordering::Relaxed) != 0
 }
 
 /// What a line says of a call's result, besides the kernel's own return value (a result, or
@@ -66,11 +86,7 @@ pub fn failed(r: isize) -> bool {
 pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
     if dry_run() && !observes(nr, a) {
         show(nr, a, NOT_ISSUED);
-        return match nr {
-            Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as isize,
-            Sysno::write => a[2] as isize,
-            _ => 0,
-        };
+        return fake(nr, a);
     }
     if no_return(nr) {
         show(nr, a, UNKNOWN);
@@ -78,6 +94,15 @@ pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
     let r = super::raw(nr, a);
     show(nr, a, r);
     r
+}
+
+/// --dry-run's answer to a call it does not issue: harmless, and enough for runix to go on.
+pub fn fake(nr: Sysno, a: &[usize; 6]) -> isize {
+    match nr {
+        Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as isize,
+        Sysno::write => a[2] as isize,
+        _ => 0,
+    }
 }
 
 /// Calls that do not return when they succeed: their line is printed before, and if they
@@ -106,6 +131,11 @@ fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
 
 /// Print one call: `[side] name(arg, arg) = result`.
 pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
+    core::mem::take(line(nr, a, r)).flush();
+}
+
+/// One call as `show` prints it, in the line buffer.
+pub fn line(nr: Sysno, a: &[usize; 6], r: isize) -> &'static mut Line {
     let resumed = no_return(nr) && r != UNKNOWN && r != NOT_ISSUED;
     *out() = Line::new();
     put(if child() { "[child] " } else { "[parent] " });
@@ -155,7 +185,7 @@ pub fn show(nr: Sysno, a: &[usize; 6], r: isize) {
             if nr == Sysno::mmap { hex(r as usize) } else { dec(r) }
         }
     }
-    core::mem::take(out()).flush();
+    out()
 }
 
 /// The error for a failed call: named after it (a few by what runix meant: `open`, `mkdir`),
@@ -325,7 +355,7 @@ const L_SOCK_FLAGS: usize = 13;
 const VALUES: u32 = 1 << (k::SIG - k::O) | 1 << (k::AF - k::O) | 1 << (k::PR - k::O) | 1 << (k::SECCOMP - k::O);
 
 fn list(i: usize) -> &'static str {
-    crate::buf::field(LISTS, b'\n', i as u64).unwrap_or("")
+    crate::text::field(LISTS, b'\n', i as u64).unwrap_or("")
 }
 
 /// ioctl requests by number, and their names.
@@ -347,6 +377,7 @@ fn list_at(p: usize) -> impl Iterator<Item = usize> {
 
 /// The line being written: one at a time, as runix has one thread and printing a line makes
 /// no traced call.
+#[cfg(not(test))]
 fn out() -> &'static mut Line {
     struct Out(core::cell::UnsafeCell<Line>);
     // SAFETY: runix never starts a thread.
@@ -355,6 +386,15 @@ fn out() -> &'static mut Line {
     // SAFETY: single-threaded (above), and no caller keeps the reference across another call
     // of out(), so it is the only one while it lives.
     unsafe { &mut *OUT.0.get() }
+}
+
+/// The tests run on many threads: a line each.
+#[cfg(test)]
+fn out() -> &'static mut Line {
+    std::thread_local!(static OUT: *mut Line = Box::leak(Box::new(Line::new())));
+    // SAFETY: this thread's own line, leaked so it lives on; no caller keeps the reference
+    // across another call of out().
+    OUT.with(|&p| unsafe { &mut *p })
 }
 
 fn put(s: &str) {
@@ -426,7 +466,7 @@ fn arg(kind: u32, v: usize, next: usize) {
         },
         k::CAP => {
             put("CAP_");
-            put(crate::caps::name(v as u8));
+            put(crate::security::caps::name(v as u8));
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;

@@ -26,7 +26,7 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     sys::ioctl_with(master, TIOCGPTN, &mut n)?;
     let mut path = crate::buf::CBuf::<24>::from(&[b"/dev/pts/"])?;
     let mut digits = [0u8; 10];
-    path.push(crate::cgroup::itoa(n as u64, &mut digits))?;
+    path.push(crate::text::itoa(n as u64, &mut digits))?;
     // TIOCGPTPEER (Linux 4.13) opens the slave of this master, not whatever has its name.
     let slave = match sys::ioctl(master, TIOCGPTPEER, (rw | libc::O_CLOEXEC) as usize) {
         Ok(fd) => fd as Fd,
@@ -96,11 +96,11 @@ fn asks_to_stop(pid: i32, s: i32) -> bool {
 pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
     let mut path = crate::buf::CBuf::<32>::new();
     let mut d = [0u8; 10];
-    let who = if pid == 0 { &b"self"[..] } else { crate::cgroup::itoa(pid as u64, &mut d) };
+    let who = if pid == 0 { &b"self"[..] } else { crate::text::itoa(pid as u64, &mut d) };
     path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
     let mut sets = [0u64; 3];
     let mut found = 0;
-    let _ = crate::cgroup::for_each_line(path.as_cstr(), &mut |l| {
+    let _ = crate::file::for_each_line(path.as_cstr(), &mut |l| {
         for (i, key) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().enumerate() {
             if let Some(hex) = l.strip_prefix(key) {
                 // 16 hex digits, lower case.

@@ -4,7 +4,8 @@
 //! caller's own ids, which needs no helper at all.
 
 use crate::buf::CBuf;
-use crate::cgroup::{for_each_line, itoa};
+use crate::file::for_each_line;
+use crate::text::itoa;
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
@@ -85,7 +86,7 @@ pub fn parse_subid(line: &[u8], id: &[u8], name: Option<&[u8]>) -> Option<(u32, 
     if who != id && Some(who) != name {
         return None;
     }
-    let (start, count) = (crate::user::number(start)?, crate::user::number(count)?);
+    let (start, count) = (crate::process::user::number(start)?, crate::process::user::number(count)?);
     (count > 0).then_some((start, count))
 }
 

@@ -56,10 +56,7 @@ fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Optio
 /// A uid or gid. 4294967295 is (uid_t)-1, which setresuid(2) takes as "leave unchanged": it
 /// would keep the command at uid 0, so it is no id.
 pub fn number(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    s.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u32)).filter(|&n| n != u32::MAX)
+    crate::text::number(s).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX)
 }
 
 /// `name:x:uid:gid:...` matching `user` by name, or by uid when `user` is a number.

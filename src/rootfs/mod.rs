@@ -8,7 +8,6 @@
 //! is opened by the parent, before anything is made, so bad input costs nothing to undo.
 
 use crate::buf::CBuf;
-use crate::cgroup;
 use crate::error::Error;
 use crate::spec::{MAX_MOUNTS, MountKind, Overlay, RootMode, Spec};
 use crate::sys::{self, Fd};
@@ -79,7 +78,7 @@ pub fn make_private() -> Result<(), Error> {
 fn fd_path(fd: Fd) -> CBuf<64> {
     let mut p = CBuf::new();
     // Cannot overflow: 14 + 10 digits.
-    let _ = p.push(b"/proc/self/fd/").and_then(|p| p.push(cgroup::itoa(fd as u64, &mut [0; 10])));
+    let _ = p.push(b"/proc/self/fd/").and_then(|p| p.push(crate::text::itoa(fd as u64, &mut [0; 10])));
     p
 }
 
@@ -395,7 +394,7 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     let mut left = st.size;
     let r = match st.size > IMAGE_FILE_MAX {
         true => Err(Error::sys("read", libc::EFBIG, p)),
-        false => cgroup::each_line(fd, p, &mut |line| {
+        false => crate::file::each_line(fd, p, &mut |line| {
             left = left.saturating_sub(line.len() as u64 + 1);
             Ok(f(line)? && left > 0)
         }),
@@ -457,7 +456,7 @@ pub fn mount_user(spec: &Spec, root: Fd, src: &Sources, nodev: bool, tops: &mut 
                 let mut data = CBuf::<64>::new();
                 data.push(b"mode=1777")?;
                 if let Some(n) = size {
-                    data.push(b",size=")?.push(cgroup::itoa(n, &mut [0; 20]))?;
+                    data.push(b",size=")?.push(crate::text::itoa(n, &mut [0; 20]))?;
                 }
                 let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
                 mount_on(&fs, t, b"", m.dst)?;

@@ -11,6 +11,8 @@
 
 use crate::buf::{Buf, CBuf};
 use crate::error::Error;
+use crate::file::{for_each_line, read_file};
+use crate::text::{cut, fields, has, human, itoa};
 use crate::sys;
 use core::ffi::CStr;
 use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ERANGE, EROFS, ESRCH};
@@ -145,71 +147,10 @@ impl<'a> Limits<'a> {
     }
 }
 
-/// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
-/// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
-pub fn parse_size(s: &[u8]) -> Option<u64> {
-    let s = match s {
-        [r @ .., b'b' | b'B'] => r,
-        _ => s,
-    };
-    let (digits, shift) = match s {
-        [r @ .., u] => match u | 0x20 {
-            b'k' => (r, 10),
-            b'm' => (r, 20),
-            b'g' => (r, 30),
-            _ => (s, 0),
-        },
-        [] => return None,
-    };
-    let v = num(digits)?.checked_mul(1 << shift)?;
-    (v > 0 && v <= i64::MAX as u64).then_some(v)
-}
-
-/// --memory-swap: a size, or -1 for unlimited swap.
-pub fn parse_swap(s: &[u8]) -> Option<i64> {
-    if s == b"-1" { Some(-1) } else { parse_size(s).map(|v| v as i64) }
-}
-
-/// --cpus as a CFS quota in µs per CPU_PERIOD: `1.5` is 150000. At most 5 decimals (1 µs; more
-/// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
-/// 1 ms minimum quota).
-pub fn parse_cpus(s: &[u8]) -> Option<u64> {
-    let (int, frac) = match cut(s, b'.') {
-        Some((i, f)) if !f.is_empty() && f.len() <= 5 => (i, f),
-        Some(_) => return None,
-        None => (s, &b""[..]),
-    };
-    // The decimals in µs: "25" is 25000 (CPU_PERIOD is 10^5).
-    let mut us = if frac.is_empty() { 0 } else { num(frac)? };
-    for _ in frac.len()..5 {
-        us *= 10;
-    }
-    let q = num(int)?.checked_mul(CPU_PERIOD)?.checked_add(us)?;
-    (q >= 1000 && q <= i64::MAX as u64).then_some(q)
-}
-
-/// The syntax of a cpuset list: `N` or `N-M` (N <= M), comma-separated, nothing else (no
-/// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
-pub fn parse_cpu_list(s: &[u8]) -> bool {
-    !s.is_empty()
-        && fields(s, b',').all(|r| match cut(r, b'-') {
-            None => num(r).is_some(),
-            Some((a, b)) => matches!((num(a), num(b)), (Some(a), Some(b)) if a <= b),
-        })
-}
-
 /// v2 cpu.weight (1 to 10000) for v1 cpu.shares (2 to 262144, as the kernel clamps them),
 /// crun's linear map.
 pub fn shares_to_weight(shares: u64) -> u64 {
     1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142
-}
-
-/// A decimal number: digits only, no overflow.
-fn num(s: &[u8]) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(d.is_ascii_digit().then(|| (d - b'0') as u64)?))
 }
 
 /// Where the cgroups of a run go: the parent directory per controller, none made yet.
@@ -397,7 +338,7 @@ fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Error>)
 /// leading zero); None for any other name.
 fn runix_pid(name: &[u8]) -> Option<i32> {
     let digits = name.strip_prefix(b"runix-")?;
-    num(digits).filter(|_| digits[0] != b'0').and_then(|p| i32::try_from(p).ok())
+    crate::text::number(digits).filter(|_| digits[0] != b'0').and_then(|p| i32::try_from(p).ok())
 }
 
 /// Remove the `runix-<pid>` cgroups in `dir` that a runix killed with SIGKILL left behind:
@@ -747,7 +688,7 @@ fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), 
 fn read_u64(dir: &[u8], file: &[u8], key: &[u8]) -> Option<u64> {
     let mut buf = [0u8; 1024];
     let s = read_file(join(dir, b"/", file).ok()?.as_cstr(), &mut buf).ok()?;
-    fields(s, b'\n').find_map(|line| num(line.strip_prefix(key)?))
+    fields(s, b'\n').find_map(|line| crate::text::number(line.strip_prefix(key)?))
 }
 
 /// `dir`, `sep`, `name`: a control file's path.
@@ -818,7 +759,7 @@ fn kill_all(d: &mut Path) {
         let _ = for_each_line(d.as_cstr(), &mut |pid| {
             // v2 lists 0 for a task leaving, or one in a PID namespace we cannot see:
             // kill(0) would be runix's own process group.
-            if let Some(pid) = num(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
+            if let Some(pid) = crate::text::number(pid).filter(|p| (1..=i32::MAX as u64).contains(p)) {
                 let _ = sys::kill(pid as i32, libc::SIGKILL);
             }
             Ok(true)
@@ -868,24 +809,6 @@ pub fn cgroup_mount<'a>(line: &'a [u8], controller: &[u8]) -> Option<(&'a [u8], 
     (fstype == if v2 { &b"cgroup2"[..] } else { b"cgroup" } && (v2 || has(opts, b',', controller))).then_some((root, point))
 }
 
-/// The `sep`-separated fields of `s`, as `split` gives them; one closure type for all, so the
-/// iterator's code is there once.
-fn fields(s: &[u8], sep: u8) -> core::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
-    s.split(move |&c| c == sep)
-}
-
-/// Whether `item` is one of the `sep`-separated fields of `list`.
-fn has(list: &[u8], sep: u8, item: &[u8]) -> bool {
-    fields(list, sep).any(|f| f == item)
-}
-
-/// `s` before its first `sep`, and after it; None without one.
-fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&c| c == sep)?;
-    let (a, b) = s.split_at(i);
-    Some((a, b.get(1..)?))
-}
-
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
 pub fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
     let mut i = 0;
@@ -922,64 +845,6 @@ pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(),
     Ok(())
 }
 
-/// Read a whole small file (/proc/self/cgroup) into buf, each line ending in a newline; a
-/// file that does not fit is an error.
-pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> {
-    let mut len = 0;
-    let r = for_each_line(path, &mut |line| {
-        let end = len + line.len();
-        let Some((nl, text)) = buf.get_mut(len..=end).and_then(|r| r.split_last_mut()) else {
-            return Err(Error::sys("read", libc::EFBIG, path.to_bytes()));
-        };
-        text.copy_from_slice(line);
-        *nl = b'\n';
-        len = end + 1;
-        Ok(true)
-    });
-    r.map(|_| &buf[..len])
-}
-
-/// Call `f` with each line of a file of any length, read in pieces; a line longer than the
-/// buffer is an error rather than a line silently cut in two.
-pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
-    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
-    let r = each_line(fd, path.to_bytes(), f);
-    sys::close(fd)?;
-    r
-}
-
-/// `for_each_line` on an open file; `name` is for errors.
-pub fn each_line(fd: sys::Fd, name: &[u8], f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
-    let mut buf = [0u8; 4096];
-    let mut have = 0;
-    'outer: loop {
-        let n = sys::read(fd, &mut buf[have..]).map_err(|e| e.at(name))?;
-        have += n;
-        let mut start = 0;
-        loop {
-            let rest = &buf[start..have];
-            // At the end of the file, what is left is the last line.
-            let (line, len) = match rest.iter().position(|&c| c == b'\n') {
-                Some(nl) => (&rest[..nl], nl + 1),
-                None if n == 0 && !rest.is_empty() => (rest, rest.len()),
-                None => break,
-            };
-            match f(line) {
-                Ok(true) => start += len,
-                other => break 'outer other.map(drop),
-            }
-        }
-        if n == 0 {
-            break Ok(());
-        }
-        if start == 0 && have == buf.len() {
-            break Err(Error::sys("read", libc::E2BIG, name));
-        }
-        buf.copy_within(start..have, 0);
-        have -= start;
-    }
-}
-
 /// `a`, or `a b`, in decimal.
 fn nums(buf: &mut [u8; 48], a: u64, b: Option<u64>) -> &[u8] {
     let mut i = buf.len();
@@ -989,28 +854,6 @@ fn nums(buf: &mut [u8; 48], a: u64, b: Option<u64>) -> &[u8] {
     }
     i -= itoa(a, &mut buf[..i]).len();
     &buf[i..]
-}
-
-/// A size in the largest unit that divides it: (number, unit).
-pub fn human(v: u64) -> (u64, &'static str) {
-    match v {
-        v if v % (1 << 20) == 0 => (v >> 20, "MiB"),
-        v if v % (1 << 10) == 0 => (v >> 10, "KiB"),
-        v => (v, "bytes"),
-    }
-}
-
-/// Decimal digits of v, without allocation.
-pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return &buf[i..];
-        }
-    }
 }
 
 #[cfg(test)]
@@ -1063,14 +906,6 @@ mod tests {
         assert_eq!(dir_of(b"/cg", b"/a", b"/a/b").unwrap().bytes(), b"/cg/b");
         assert_eq!(dir_of(b"/my\\040cg", b"/", b"/x").unwrap().bytes(), b"/my cg/x");
         assert!(dir_of(b"/cg", b"/other", b"/a/b").is_err());
-    }
-
-    #[test]
-    fn itoa_writes_digits() {
-        let mut b = [0u8; 20];
-        assert_eq!(itoa(0, &mut b), b"0");
-        assert_eq!(itoa(4242, &mut b), b"4242");
-        assert_eq!(itoa(u64::MAX, &mut b), b"18446744073709551615");
     }
 
     // A fake cgroupfs: a temp directory with regular files for the control files, and matching
@@ -1307,48 +1142,6 @@ mod tests {
 
     fn err(r: Result<Cgroups, Error>) -> String {
         show(&r.err().expect("should fail"))
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size(b"32m"), Some(32 << 20));
-        assert_eq!(parse_size(b"32MB"), Some(32 << 20));
-        assert_eq!(parse_size(b"1k"), Some(1024));
-        assert_eq!(parse_size(b"1Kb"), Some(1024));
-        assert_eq!(parse_size(b"2g"), Some(2 << 30));
-        assert_eq!(parse_size(b"4096"), Some(4096));
-        assert_eq!(parse_size(b"4096b"), Some(4096));
-        assert_eq!(parse_size(b"8589934591g"), Some(8_589_934_591 << 30));
-        for bad in [&b""[..], b"0", b"0m", b"-1", b"+1", b"1.5g", b"1t", b"1x", b"m", b"b", b"1 m", b"1bb", b"8589934592g", b"99999999999999999999"] {
-            assert_eq!(parse_size(bad), None, "{}", String::from_utf8_lossy(bad));
-        }
-        assert_eq!(parse_swap(b"-1"), Some(-1));
-        assert_eq!(parse_swap(b"1g"), Some(1 << 30));
-        assert_eq!(parse_swap(b"-2"), None);
-    }
-
-    #[test]
-    fn cpus() {
-        assert_eq!(parse_cpus(b"1"), Some(100_000));
-        assert_eq!(parse_cpus(b"0.25"), Some(25_000));
-        assert_eq!(parse_cpus(b"1.5"), Some(150_000));
-        assert_eq!(parse_cpus(b"0.01"), Some(1_000));
-        assert_eq!(parse_cpus(b"0.33333"), Some(33_333));
-        assert_eq!(parse_cpus(b"64"), Some(6_400_000));
-        assert_eq!(parse_cpus(b"007.50"), Some(750_000));
-        for bad in [&b""[..], b"0", b"0.0", b"0.009", b"-1", b"+1", b".5", b"1.", b"1.000001", b"1e3", b"1,5", b"one", b"184467440737095.5", b"99999999999999999999"] {
-            assert_eq!(parse_cpus(bad), None, "{}", String::from_utf8_lossy(bad));
-        }
-    }
-
-    #[test]
-    fn cpu_lists() {
-        for good in [&b"0"[..], b"0-1,3", b"0-0", b"2,4,6-7", b"128"] {
-            assert!(parse_cpu_list(good), "{}", String::from_utf8_lossy(good));
-        }
-        for bad in [&b""[..], b"1-0", b"0,", b",0", b"0,,1", b"0-", b"-1", b"0-1-2", b"a", b" 0", b"0-3:2/4", b"0\n"] {
-            assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
-        }
     }
 
     #[test]

@@ -30,9 +30,9 @@
 //! persona and clone's flags are all 32-bit to the kernel, so high bits must not let a value past
 //! a check that the kernel would then see (CVE-2019-10063, a TIOCSTI filter bypassed that way).
 
-use crate::caps::{self, CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT};
-use crate::caps::{CAP_SYS_MODULE, CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME};
-use crate::caps::{CAP_SYS_TTY_CONFIG, CAP_SYSLOG};
+use crate::security::caps::{self, CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT};
+use crate::security::caps::{CAP_SYS_MODULE, CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME};
+use crate::security::caps::{CAP_SYS_TTY_CONFIG, CAP_SYSLOG};
 use crate::error::Error;
 use core::mem::offset_of;
 use libc::{seccomp_data, sock_filter};
@@ -318,7 +318,7 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::caps::{ALL, DOCKER_DEFAULT, bit};
+    use crate::security::caps::{ALL, DOCKER_DEFAULT, bit};
     use crate::error::tests::show;
     extern crate std;
     use std::vec::Vec;

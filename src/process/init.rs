@@ -20,7 +20,7 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
     // runix's fds of host directories, which a process that can ptrace PID 1 would reach
     // through /proc/1/fd (CVE-2024-21626).
     let _ = sock;
-    crate::exec::close_fds(&[sigfd])?;
+    crate::process::exec::close_fds(&[sigfd])?;
     loop {
         match sys::read_signal(sigfd)? {
             (libc::SIGCHLD, _) => {

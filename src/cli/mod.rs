@@ -2,13 +2,16 @@
 //! Options are a table (USAGE), parsed by one loop and applied by one match: each new option
 //! costs a line of the table and a match arm, not another copy of the parsing code.
 
-use crate::caps::{self, CapList};
-use crate::cgroup::{self, CPU_PERIOD, Limits};
+use crate::security::caps::{self, CapList};
+use crate::cgroup::{CPU_PERIOD, Limits};
 use crate::error::Error;
 use crate::buf::List;
 use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
 use core::ffi::CStr;
+
+mod value;
+pub use value::*;
 
 /// --help, and the options of `run`. A line with a tab is an option, in the order of `O`:
 /// the short letter or a space, the long name, ` VALUE` when it takes one, a tab and its help
@@ -407,15 +410,15 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             l.pids.is_none().then_some("invalid --pids (want a whole number from 1)")
         }
         O::Memory => {
-            l.memory = cgroup::parse_size(v);
+            l.memory = value::parse_size(v);
             l.memory.is_none().then_some("invalid --memory (want bytes with k, m or g, from 1)")
         }
         O::MemorySwap => {
-            l.memory_swap = cgroup::parse_swap(v);
+            l.memory_swap = value::parse_swap(v);
             l.memory_swap.is_none().then_some("invalid --memory-swap (want bytes with k, m or g, or -1)")
         }
         O::Cpus => {
-            l.cpus = cgroup::parse_cpus(v).map(|q| (q, CPU_PERIOD));
+            l.cpus = value::parse_cpus(v).map(|q| (q, CPU_PERIOD));
             l.cpus.is_none().then_some("invalid --cpus (want a decimal from 0.01)")
         }
         O::CpuShares => {
@@ -424,7 +427,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
         }
         O::CpusetCpus | O::CpusetMems => {
             *if opt == O::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
-            (!cgroup::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
+            (!value::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
         }
         O::CgroupParent => {
             spec.cgroup_parent = Some(v);
@@ -468,7 +471,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             None
         }
         O::StopTimeout => {
-            let n = crate::user::number(v);
+            let n = crate::process::user::number(v);
             spec.stop_timeout = n.unwrap_or(0);
             n.is_none().then_some("invalid --stop-timeout (want whole seconds)")
         }
@@ -477,7 +480,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
             None
         }
         O::MapUser | O::MapGroup => {
-            let id = crate::user::number(v);
+            let id = crate::process::user::number(v);
             *if opt == O::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
             id.is_none().then_some("invalid --map-user/--map-group (want a number)")
         }
@@ -532,7 +535,7 @@ pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
 /// `DST` or `DST:size=N`.
 pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
     let (dst, size) = match v.iter().position(|&c| c == b':') {
-        Some(i) => (&v[..i], Some(cgroup::parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
+        Some(i) => (&v[..i], Some(value::parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
         None => (v, None),
     };
     container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
@@ -545,7 +548,7 @@ const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as loc
 /// Without a hard limit, the hard limit is the soft one (as Docker does).
 pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
-    let resource = crate::buf::word_index(RLIMITS, &v[..eq])? as u8;
+    let resource = crate::text::word_index(RLIMITS, &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
     let mut parts = v[eq + 1..].splitn(2, is_colon);
     let soft = value(parts.next()?)?;

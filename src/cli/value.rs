@@ -1,0 +1,105 @@
+//! The values of options, as text: sizes, CPU amounts and lists. Checked here, once, so that
+//! everything below the Spec takes them as they are.
+
+use crate::cgroup::CPU_PERIOD;
+use crate::text::{cut, fields, number};
+
+/// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
+/// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
+pub fn parse_size(s: &[u8]) -> Option<u64> {
+    let s = match s {
+        [r @ .., b'b' | b'B'] => r,
+        _ => s,
+    };
+    let (digits, shift) = match s {
+        [r @ .., u] => match u | 0x20 {
+            b'k' => (r, 10),
+            b'm' => (r, 20),
+            b'g' => (r, 30),
+            _ => (s, 0),
+        },
+        [] => return None,
+    };
+    let v = number(digits)?.checked_mul(1 << shift)?;
+    (v > 0 && v <= i64::MAX as u64).then_some(v)
+}
+
+/// --memory-swap: a size, or -1 for unlimited swap.
+pub fn parse_swap(s: &[u8]) -> Option<i64> {
+    if s == b"-1" { Some(-1) } else { parse_size(s).map(|v| v as i64) }
+}
+
+/// --cpus as a CFS quota in µs per CPU_PERIOD: `1.5` is 150000. At most 5 decimals (1 µs; more
+/// could not be written exactly), a digit before any point, and at least 0.01 (the kernel's
+/// 1 ms minimum quota).
+pub fn parse_cpus(s: &[u8]) -> Option<u64> {
+    let (int, frac) = match cut(s, b'.') {
+        Some((i, f)) if !f.is_empty() && f.len() <= 5 => (i, f),
+        Some(_) => return None,
+        None => (s, &b""[..]),
+    };
+    // The decimals in µs: "25" is 25000 (CPU_PERIOD is 10^5).
+    let mut us = if frac.is_empty() { 0 } else { number(frac)? };
+    for _ in frac.len()..5 {
+        us *= 10;
+    }
+    let q = number(int)?.checked_mul(CPU_PERIOD)?.checked_add(us)?;
+    (q >= 1000 && q <= i64::MAX as u64).then_some(q)
+}
+
+/// The syntax of a cpuset list: `N` or `N-M` (N <= M), comma-separated, nothing else (no
+/// spaces, no `:stride`). Whether the CPUs exist is for the kernel to say.
+pub fn parse_cpu_list(s: &[u8]) -> bool {
+    !s.is_empty()
+        && fields(s, b',').all(|r| match cut(r, b'-') {
+            None => number(r).is_some(),
+            Some((a, b)) => matches!((number(a), number(b)), (Some(a), Some(b)) if a <= b),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size(b"32m"), Some(32 << 20));
+        assert_eq!(parse_size(b"32MB"), Some(32 << 20));
+        assert_eq!(parse_size(b"1k"), Some(1024));
+        assert_eq!(parse_size(b"1Kb"), Some(1024));
+        assert_eq!(parse_size(b"2g"), Some(2 << 30));
+        assert_eq!(parse_size(b"4096"), Some(4096));
+        assert_eq!(parse_size(b"4096b"), Some(4096));
+        assert_eq!(parse_size(b"8589934591g"), Some(8_589_934_591 << 30));
+        for bad in [&b""[..], b"0", b"0m", b"-1", b"+1", b"1.5g", b"1t", b"1x", b"m", b"b", b"1 m", b"1bb", b"8589934592g", b"99999999999999999999"] {
+            assert_eq!(parse_size(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_swap(b"-1"), Some(-1));
+        assert_eq!(parse_swap(b"1g"), Some(1 << 30));
+        assert_eq!(parse_swap(b"-2"), None);
+    }
+
+    #[test]
+    fn cpus() {
+        assert_eq!(parse_cpus(b"1"), Some(100_000));
+        assert_eq!(parse_cpus(b"0.25"), Some(25_000));
+        assert_eq!(parse_cpus(b"1.5"), Some(150_000));
+        assert_eq!(parse_cpus(b"0.01"), Some(1_000));
+        assert_eq!(parse_cpus(b"0.33333"), Some(33_333));
+        assert_eq!(parse_cpus(b"64"), Some(6_400_000));
+        assert_eq!(parse_cpus(b"007.50"), Some(750_000));
+        for bad in [&b""[..], b"0", b"0.0", b"0.009", b"-1", b"+1", b".5", b"1.", b"1.000001", b"1e3", b"1,5", b"one", b"184467440737095.5", b"99999999999999999999"] {
+            assert_eq!(parse_cpus(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn cpu_lists() {
+        for good in [&b"0"[..], b"0-1,3", b"0-0", b"2,4,6-7", b"128"] {
+            assert!(parse_cpu_list(good), "{}", String::from_utf8_lossy(good));
+        }
+        for bad in [&b""[..], b"1-0", b"0,", b",0", b"0,,1", b"0-", b"-1", b"0-1-2", b"a", b" 0", b"0-3:2/4", b"0\n"] {
+            assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Text of fixed tables and kernel files, as bytes: fields, words, decimal numbers, UTF-8.
+//! Pure functions, below everything else: they depend on nothing of runix's.
+
+/// Word `i` of a list of names separated by single spaces, unless it is "-".
+pub fn word(names: &str, i: u64) -> Option<&str> {
+    field(names, b' ', i).filter(|&w| w != "-")
+}
+
+/// Field `i` of `s`, whose fields `sep` separates (a byte loop: str::split's searcher, with
+/// memchr, costs half a kilobyte).
+pub fn field(s: &str, sep: u8, i: u64) -> Option<&str> {
+    let (mut n, mut start) = (0, 0);
+    let b = s.as_bytes();
+    for end in 0..=b.len() {
+        if end == b.len() || b[end] == sep {
+            if n == i {
+                return s.get(start..end);
+            }
+            n += 1;
+            start = end + 1;
+        }
+    }
+    None
+}
+
+/// The position of `w` in a list of names separated by single spaces.
+pub fn word_index(names: &str, w: &[u8]) -> Option<usize> {
+    (0..).map_while(|i| (i <= names.len()).then(|| word(names, i as u64))).position(|x| x.map(str::as_bytes) == Some(w))
+}
+
+/// The `sep`-separated fields of `s`, as `split` gives them; one closure type for all, so the
+/// iterator's code is there once.
+pub fn fields(s: &[u8], sep: u8) -> core::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+    s.split(move |&c| c == sep)
+}
+
+/// Whether `item` is one of the `sep`-separated fields of `list`.
+pub fn has(list: &[u8], sep: u8, item: &[u8]) -> bool {
+    fields(list, sep).any(|f| f == item)
+}
+
+/// `s` before its first `sep`, and after it; None without one.
+pub fn cut(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = s.iter().position(|&c| c == sep)?;
+    let (a, b) = s.split_at(i);
+    Some((a, b.get(1..)?))
+}
+
+/// A decimal number: digits only, no sign, no overflow.
+pub fn number(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(d.is_ascii_digit().then(|| (d - b'0') as u64)?))
+}
+
+/// A size in the largest unit that divides it: (number, unit).
+pub fn human(v: u64) -> (u64, &'static str) {
+    match v {
+        v if v % (1 << 20) == 0 => (v >> 20, "MiB"),
+        v if v % (1 << 10) == 0 => (v >> 10, "KiB"),
+        v => (v, "bytes"),
+    }
+}
+
+/// Decimal digits of v, without allocation.
+pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// `b` as text when it is UTF-8 (RFC 3629: shortest forms, no surrogates, nothing past
+/// U+10FFFF). A small check rather than core's validator, which is ten times its size.
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // The sequence's length, and the range its second byte must be in.
+        let (n, lo, hi) = match c {
+            0..=0x7f => (1, 0x80, 0xbf),
+            0xc2..=0xdf => (2, 0x80, 0xbf),
+            0xe0 => (3, 0xa0, 0xbf),
+            0xed => (3, 0x80, 0x9f),
+            0xe1..=0xef => (3, 0x80, 0xbf),
+            0xf0 => (4, 0x90, 0xbf),
+            0xf4 => (4, 0x80, 0x8f),
+            0xf1..=0xf3 => (4, 0x80, 0xbf),
+            _ => return None,
+        };
+        let rest = b.get(i + 1..i + n)?;
+        if rest.first().is_some_and(|&x| x < lo || x > hi) || rest.iter().any(|&x| x & 0xc0 != 0x80) {
+            return None;
+        }
+        i += n;
+    }
+    // SAFETY: every sequence was checked to be well-formed UTF-8 above.
+    Some(unsafe { core::str::from_utf8_unchecked(b) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(word("a - ccc", 0), Some("a"));
+        assert_eq!(word("a - ccc", 1), None);
+        assert_eq!(word("a - ccc", 2), Some("ccc"));
+        assert_eq!(word("a - ccc", 3), None);
+        assert_eq!(word_index("a - ccc", b"ccc"), Some(2));
+        assert_eq!(word_index("a - ccc", b"x"), None);
+    }
+
+    #[test]
+    fn itoa_writes_digits() {
+        let mut b = [0u8; 20];
+        assert_eq!(itoa(0, &mut b), b"0");
+        assert_eq!(itoa(4242, &mut b), b"4242");
+        assert_eq!(itoa(u64::MAX, &mut b), b"18446744073709551615");
+    }
+}

@@ -1,0 +1,186 @@
+//! The shape of the source tree (docs/architecture.md): no file over 700 lines, and no import
+//! circle between modules, so that each layer depends only on those below it. No root needed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const MAX_LINES: usize = 700;
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn no_file_is_over_700_lines() {
+    let mut files = Vec::new();
+    for d in ["src", "tests", "build.rs"] {
+        let p = root().join(d);
+        if p.is_dir() { rust_files(&p, &mut files) } else { files.push(p) }
+    }
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = fs::read_to_string(f).unwrap().lines().count();
+            (n > MAX_LINES).then(|| format!("{}: {n} lines", f.strip_prefix(root()).unwrap().display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "over {MAX_LINES} lines:\n{}", long.join("\n"));
+}
+
+/// `src/a/b.rs` and `src/a/b/mod.rs` are module `a::b`; lib.rs and main.rs are the crate.
+fn module_of(file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(root().join("src")).unwrap();
+    let mut parts: Vec<String> = rel.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+    let last = parts.pop().unwrap();
+    match last.as_str() {
+        "mod.rs" | "lib.rs" | "main.rs" => {}
+        f => parts.push(f.trim_end_matches(".rs").to_string()),
+    }
+    parts
+}
+
+/// The paths named after `crate::` and `super::` in a file's code (not its comments, not its
+/// tests), each as the list of its segments from the crate root; `{a, b::c}` groups expand.
+fn references(text: &str, me: &[String]) -> Vec<Vec<String>> {
+    let code: String = text
+        .split("#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap()
+        .lines()
+        .map(|l| match l.find("//") {
+            Some(i) if !l[..i].contains('"') => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b':');
+        let (base, len): (Vec<String>, usize) = if boundary && code[i..].starts_with("crate::") {
+            (Vec::new(), 7)
+        } else if boundary && code[i..].starts_with("$crate::") {
+            (Vec::new(), 8)
+        } else if boundary && code[i..].starts_with("super::") {
+            let mut base = me.to_vec();
+            let mut len = 0;
+            while code[i + len..].starts_with("super::") {
+                base.pop();
+                len += 7;
+            }
+            (base, len)
+        } else {
+            i += 1;
+            continue;
+        };
+        i += len;
+        path_at(&code, &mut i, base, &mut out);
+    }
+    out
+}
+
+/// The path (or `{...}` group of paths) at `i`, appended to `base`.
+fn path_at(code: &str, i: &mut usize, mut base: Vec<String>, out: &mut Vec<Vec<String>>) {
+    let b = code.as_bytes();
+    loop {
+        while *i < b.len() && b[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+        if *i < b.len() && b[*i] == b'{' {
+            *i += 1;
+            loop {
+                path_at(code, i, base.clone(), out);
+                while *i < b.len() && b[*i] != b',' && b[*i] != b'}' {
+                    *i += 1;
+                }
+                if *i >= b.len() || b[*i] == b'}' {
+                    *i += 1;
+                    return;
+                }
+                *i += 1;
+            }
+        }
+        let start = *i;
+        while *i < b.len() && (b[*i].is_ascii_alphanumeric() || b[*i] == b'_') {
+            *i += 1;
+        }
+        if *i == start {
+            break;
+        }
+        base.push(code[start..*i].to_string());
+        if code[*i..].starts_with("::") {
+            *i += 2;
+        } else {
+            break;
+        }
+    }
+    out.push(base);
+}
+
+#[test]
+fn no_import_circles() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f)).collect();
+    // Edges between the two modules a reference joins, each taken at the level where their
+    // paths part (siblings under one parent): a module's own children, and its parents, are
+    // its own business.
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let mut why: BTreeMap<(Vec<String>, Vec<String>), String> = BTreeMap::new();
+    for f in &files {
+        let me = module_of(f);
+        if me.is_empty() {
+            continue;
+        }
+        for r in references(&fs::read_to_string(f).unwrap(), &me) {
+            let target = (0..=r.len()).rev().map(|n| r[..n].to_vec()).find(|p| modules.contains(p)).unwrap();
+            let common = me.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            if common == me.len() || common == target.len() {
+                continue;
+            }
+            let (a, b) = (me[..=common].to_vec(), target[..=common].to_vec());
+            why.entry((a.clone(), b.clone())).or_insert_with(|| format!("{} uses crate::{}", f.strip_prefix(root()).unwrap().display(), r.join("::")));
+            edges.entry(a).or_default().insert(b);
+        }
+    }
+    let mut circles = Vec::new();
+    for (from, tos) in &edges {
+        for to in tos {
+            if reaches(&edges, to, from, &mut BTreeSet::new()) {
+                circles.push(format!("{} -> {} ({})", from.join("::"), to.join("::"), why[&(from.clone(), to.clone())]));
+            }
+        }
+    }
+    assert!(circles.is_empty(), "import circles:\n{}", circles.join("\n"));
+}
+
+fn reaches(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>, from: &Vec<String>, to: &Vec<String>, seen: &mut BTreeSet<Vec<String>>) -> bool {
+    if from == to {
+        return true;
+    }
+    if !seen.insert(from.clone()) {
+        return false;
+    }
+    edges.get(from).is_some_and(|tos| tos.iter().any(|t| reaches(edges, t, to, seen)))
+}
+
+#[test]
+fn the_checks_see_a_circle_and_a_group() {
+    let me = vec!["a".to_string(), "b".to_string()];
+    let r = references("use crate::x::{y, z::w};\nfn f() { super::c::d(); } // crate::nope\n", &me);
+    let s: Vec<String> = r.iter().map(|p| p.join("::")).collect();
+    assert_eq!(s, ["x::y", "x::z::w", "a::c::d"]);
+}
