@@ -9,6 +9,7 @@ pub mod error;
 pub mod file;
 #[macro_use]
 pub mod log;
+pub mod plan;
 pub mod process;
 pub mod rootfs;
 pub mod run;

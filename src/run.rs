@@ -19,10 +19,11 @@
 
 use crate::cgroup::{Cgroups, Joins};
 use crate::error::{Bytes, Error, Wire};
+use crate::plan::{Facts, Plan};
 use crate::rootfs;
 use crate::spec::Spec;
 use crate::sys::{self, Fd, Recv, trace};
-use crate::spec::{Overlay, Seccomp};
+use crate::spec::Seccomp;
 use crate::process::userns::{self, Map};
 use crate::process::{exec, init, tty, user};
 use crate::security::{caps, seccomp};
@@ -52,8 +53,8 @@ struct Child<'a> {
     map: Option<Map>,
     /// The container's bounding set (spec.caps, less CAP_MKNOD without device rules).
     caps: u64,
-    /// No device rules apply: what the image or the user brings is mounted nodev.
-    nodev: bool,
+    /// The mounts and files to make.
+    plan: &'a Plan,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
@@ -64,7 +65,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     // is an error to runix, not its death.
     let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
     reset_ignored_signals();
-    rootfs::check_root(spec)?;
+    rootfs::check_root(spec.rootfs)?;
     // Without root, a user namespace makes the caller root inside (and nothing more).
     let euid = sys::geteuid();
     let map = match spec.userns || euid != 0 {
@@ -119,12 +120,15 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 
 #[inline(never)]
 fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64) -> Result<i32, Error> {
+    // What the child will mount and make: a mount runix refuses is refused before it exists.
+    // --privileged keeps every device, as Docker's does.
+    let nodev = !spec.privileged && !cg.device_rules();
+    let tty_gid = map.is_none_or(|m| m.has_gid(5, spec.map_group));
+    let plan = Plan::new(spec, Facts { userns: map.is_some(), nodev, tty_gid })?;
     // Left open: close-on-exec, and runix never execs.
     let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
-    // --privileged keeps every device, as Docker's does.
-    let nodev = !spec.privileged && !cg.device_rules();
-    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, nodev };
+    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, plan: &plan };
     let mut flags = CLONE_FLAGS;
     if spec.new_net {
         flags |= NEWNET;
@@ -351,33 +355,15 @@ fn setup(c: &Child) -> Result<Error, Error> {
     }
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
-    let src = rootfs::open_sources(spec, c.map.is_some() && !spec.new_net)?;
+    let mut mounts = c.plan.open()?;
     // A --seccomp file is a host path: opened now, read at the end.
     let seccomp_file = match spec.seccomp {
         Seccomp::File(p) => sys::openat(sys::AT_FDCWD, p, libc::O_RDONLY, 0)?,
         _ => -1,
     };
-    let root = rootfs::mount_root(spec, &src, c.nodev)?;
-    // The user's mounts before runix's /proc, /sys and /dev, so that the masks go on runix's
-    // fresh mounts, by fd, and nothing of the user's is on or under them (one an image's
-    // symlink took there is refused in the second pass). --privileged sees /proc and /sys
-    // whole, as Docker's does. Last, what the user put under /dev.
-    let mut tops = [(0, 0); crate::spec::MAX_MOUNTS];
-    rootfs::mount_user(spec, root, &src, c.nodev, &mut tops, false)?;
-    let null = rootfs::mount_kernel_fs(root, &src, c.map.is_none_or(|m| m.has_gid(5, spec.map_group)))?;
-    if !spec.privileged {
-        rootfs::mask_paths(root, null)?;
-    }
-    rootfs::mount_user(spec, root, &src, c.nodev, &mut tops, true)?;
-    rootfs::enter_root(spec)?;
-    // Every fd of the host's (the root's, the bind sources', the cgroup files') goes before
-    // anything of the image's is read or followed: a symlink to /proc/self/fd/N/.. would lead
-    // out of the root through one (CVE-2024-21626). The --seccomp file, a regular file the
-    // user named, is read at the end.
-    exec::close_fds(&[c.sock, seccomp_file])?;
-    if spec.read_only && spec.overlay != Overlay::Off {
-        rootfs::remount_root_read_only()?;
-    }
+    // The mounts, the switch into the root, and every fd of the host's closed but these: the
+    // --seccomp file, a regular file the user named, is read at the end.
+    c.plan.execute(&mut mounts, &[c.sock, seccomp_file])?;
     // The names are the image's own: its /etc/passwd and /etc/group, read inside the root.
     let (uid, gid) = match spec.user {
         Some(u) => user::resolve(u.to_bytes())?,

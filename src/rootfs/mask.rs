@@ -1,0 +1,62 @@
+//! Docker's masked and read-only paths, made on runix's fresh /proc and /sys, by fd: each path
+//! is /proc/self/fd/ROOT/proc/NAME, through the root's /proc (no symlink: mount_kernel) into
+//! runix's mount on it, which no mount of the user's is on or under (CVE-2025-31133 came from
+//! masking by path after such mounts), and the kernel's own names. Only what this kernel lacks
+//! is skipped (ENOENT here can mean nothing else).
+
+use super::{Mounts, fd_path};
+use crate::buf::CBuf;
+use crate::error::Error;
+use crate::sys;
+use core::ffi::CStr;
+
+impl Mounts {
+    /// /proc/self/fd/ROOT`path`.
+    fn in_root(&self, path: &CStr) -> CBuf<64> {
+        let mut p = fd_path(self.root);
+        // Cannot overflow: 24 + 29 bytes at most.
+        let _ = p.push(path.to_bytes());
+        p
+    }
+
+    /// Cover `path`: a file with runix's checked /dev/null, a directory (`dir`, its kind on
+    /// the kernels that have it) with an empty read-only tmpfs, made at the first and bound
+    /// onto the others.
+    pub fn mask(&mut self, path: &CStr, mut dir: bool) -> Result<(), Error> {
+        let null = fd_path(self.null);
+        let p = self.in_root(path);
+        let mut other_kind = false;
+        loop {
+            let r = match (dir, &self.empty) {
+                (false, _) => sys::mount(Some(null.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
+                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
+                (true, None) => sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0")),
+            };
+            match r {
+                // Not the usual kind on this kernel: once more as the other.
+                Err(e) if e.errno() == libc::ENOTDIR && !other_kind => {
+                    other_kind = true;
+                    dir = !dir;
+                    continue;
+                }
+                Err(e) if e.errno() == libc::ENOENT => {}
+                Err(e) => return Err(e.at(path.to_bytes())),
+                Ok(()) if dir && self.empty.is_none() => self.empty = Some(p),
+                Ok(()) => {}
+            }
+            return Ok(());
+        }
+    }
+
+    /// Leave `path` readable but not writable: bound onto itself, then remounted read-only.
+    pub fn read_only(&self, path: &CStr) -> Result<(), Error> {
+        let p = self.in_root(path);
+        match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {
+            Err(e) if e.errno() == libc::ENOENT => return Ok(()),
+            r => r.map_err(|e| e.at(path.to_bytes()))?,
+        }
+        // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
+        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        sys::mount(None, p.as_cstr(), None, flags, None).map_err(|e| e.at(path.to_bytes()))
+    }
+}
