@@ -438,6 +438,118 @@ fn die_with_parent(sock: Fd) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cgroup::{Layout, Limits};
+    use crate::sys::record::{Kernel, Recording};
+    use crate::sys::{Args, trace};
+    use std::string::String;
+    use std::vec::Vec;
+    use syscalls::Sysno;
+
+    /// The Spec of `runix run ARGS`.
+    fn spec(args: &[&str]) -> Spec {
+        let argv: Vec<&str> = ["runix", "run"].iter().chain(args).copied().collect();
+        match crate::cli::parse(Args::from_strs(&argv), Args::from_strs(&[])) {
+            Ok(crate::cli::Command::Run(s, _)) => s,
+            _ => panic!("{args:?}"),
+        }
+    }
+
+    /// A recording whose fstat says "the null device" (runix's /dev/null is checked) and whose
+    /// getcwd says "/"; the other calls get --dry-run's fakes, but those that contain `fail`.
+    fn fake(fail: &'static str, errno: i32) -> Recording {
+        let rec = Recording::start(Kernel::Fake);
+        rec.answer(move |nr, a| {
+            let line = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
+            if !fail.is_empty() && line.contains(fail) {
+                return Some(-errno as isize);
+            }
+            match nr {
+                Sysno::newfstatat => {
+                    // SAFETY: newfstatat's third argument points to sys::fstat's struct stat,
+                    // live and ours for the call.
+                    let st = unsafe { &mut *(a[2] as *mut libc::stat) };
+                    (st.st_mode, st.st_rdev) = (libc::S_IFCHR, crate::sys::dev(1, 3));
+                    Some(0)
+                }
+                Sysno::getcwd => {
+                    // SAFETY: getcwd's first argument is check_cwd's buffer of a[1] bytes.
+                    unsafe { core::slice::from_raw_parts_mut(a[0] as *mut u8, 2) }.copy_from_slice(b"/\0");
+                    Some(2)
+                }
+                _ => None,
+            }
+        });
+        rec
+    }
+
+    /// The child's steps for `args` as root, with no cgroup, on the fake: its error, and its
+    /// calls.
+    fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
+        let spec = spec(args);
+        let plan = Plan::new(&spec, Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
+        let none = Limits::default();
+        let cg = Cgroups::create_in(Layout::find(&none, None, c"", c"").unwrap(), &none, 0).unwrap();
+        let rec = fake(fail, errno);
+        let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
+        let Err(e) = container_init(&c);
+        (e, rec.calls())
+    }
+
+    /// Where each of `steps` is first in `calls` (a call that starts with it), in order.
+    fn positions(calls: &[String], steps: &[&str]) -> Vec<Option<usize>> {
+        steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect()
+    }
+
+    #[test]
+    fn the_child_sets_up_in_this_order() {
+        let (e, calls) = child(&["-r", "/r", "true"], "", 0);
+        // The fake's execve returns: the first one tried is the error.
+        assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:?}");
+        let steps = [
+            "close(6)",
+            "prctl(PR_SET_PDEATHSIG",
+            "setsid()",
+            "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+            "sethostname(\"container\"",
+            "socket(AF_INET",
+            "openat(AT_FDCWD, \"/r\"",
+            "mount(\"/r\", \"/r\", NULL, MS_BIND|MS_REC",
+            "mount(\"proc\"",
+            "mount(\"tmpfs\", \"/proc/self/fd/1000/proc/acpi\"",
+            "chdir(\"/r\")",
+            "pivot_root(\".\", \".\")",
+            "umount2(\".\", MNT_DETACH)",
+            "chdir(\"/\")",
+            "close_range(3, 4, 0)",
+            "close_range(6, 4294967295, 0)",
+            "prctl(PR_CAPBSET_DROP",
+            "setgroups(0, NULL)",
+            "capset(",
+            "prctl(PR_SET_NO_NEW_PRIVS",
+            "getcwd(",
+            "rt_sigprocmask(2,",
+            "seccomp(SECCOMP_SET_MODE_FILTER",
+            // (execve shows as strace shows a call that returned.)
+            "<... execve resumed>",
+        ];
+        let at = positions(&calls, &steps);
+        assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
+        // The host's fds go before anything of the image's is read: no call after the switch
+        // into the root opens a path of the host's.
+        let switch = at[11].unwrap();
+        assert!(calls[switch..].iter().all(|c| !c.contains("\"/r\"")), "{calls:#?}");
+    }
+
+    #[test]
+    fn a_failed_step_ends_the_setup_there() {
+        let (e, calls) = child(&["-r", "/r", "true"], "sethostname", libc::EPERM);
+        assert_eq!((e.what(), e.errno()), ("sethostname", libc::EPERM));
+        assert!(calls.last().unwrap().starts_with("sethostname(") && !calls.iter().any(|c| c.starts_with("openat")), "{calls:#?}");
+        let (e, calls) = child(&["-r", "/r", "true"], "pivot_root", libc::EINVAL);
+        // On an initramfs: --chroot is the advice.
+        assert_eq!(crate::error::tests::show(&e), "pivot_root(/r): Invalid argument (on an initramfs root, use --chroot)");
+        assert!(calls.last().unwrap().starts_with("pivot_root(") && !calls.iter().any(|c| c.starts_with("close_range")), "{calls:#?}");
+    }
 
     #[test]
     fn exit_status_follows_the_shell() {
