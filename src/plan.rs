@@ -210,7 +210,6 @@ impl Plan {
     }
 
     /// Child: every op, in order; `keep` are the fds CloseFds leaves open.
-    #[inline(never)]
     pub fn execute(&self, m: &mut Mounts, keep: &[Fd]) -> Result<(), Error> {
         for op in self.ops.iter() {
             if crate::log::enabled(crate::log::INFO) {
