@@ -127,12 +127,20 @@ const MASKED: [(&CStr, bool); 12] = [
 const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
 
 impl Plan {
-    /// The plan for `spec`. A user mount on or in /proc or /sys, or on /dev itself, is refused
-    /// here: runix mounts those itself.
+    /// A plan of no op yet, to `fill`.
     #[inline(never)]
-    pub fn new(spec: &Spec, facts: Facts) -> Result<Plan, Error> {
+    pub fn new() -> Plan {
+        Plan { rootfs: c"", host_sys: false, sources: [None; MAX_MOUNTS], upper: None, ops: List::new() }
+    }
+
+    /// Make this (empty) plan the plan for `spec`: filled in place, since a plan is 4 KiB and
+    /// the frames it lives in are on the way to the deepest calls. A user mount on or in /proc
+    /// or /sys, or on /dev itself, is refused here: runix mounts those itself.
+    #[inline(never)]
+    pub fn fill(&mut self, spec: &Spec, facts: Facts) -> Result<(), Error> {
+        let p = self;
         let host_sys = facts.userns && !spec.new_net;
-        let mut p = Plan { rootfs: spec.rootfs, host_sys, sources: [None; MAX_MOUNTS], upper: None, ops: List::new() };
+        (p.rootfs, p.host_sys) = (spec.rootfs, host_sys);
         if let Overlay::Upper(d) = spec.overlay {
             p.upper = Some(d);
         }
@@ -172,7 +180,7 @@ impl Plan {
         if spec.read_only && spec.overlay != Overlay::Off {
             p.push(Op::RemountRootReadOnly);
         }
-        Ok(p)
+        Ok(())
     }
 
     /// The user's mounts, in the order given, on one side of runix's: those under /dev

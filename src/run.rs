@@ -124,7 +124,8 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
     // --privileged keeps every device, as Docker's does.
     let nodev = !spec.privileged && !cg.device_rules();
     let tty_gid = map.is_none_or(|m| m.has_gid(5, spec.map_group));
-    let plan = Plan::new(spec, Facts { userns: map.is_some(), nodev, tty_gid })?;
+    let mut plan = Plan::new();
+    plan.fill(spec, Facts { userns: map.is_some(), nodev, tty_gid })?;
     // Left open: close-on-exec, and runix never execs.
     let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
@@ -486,7 +487,8 @@ mod tests {
     /// calls.
     fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
         let spec = spec(args);
-        let plan = Plan::new(&spec, Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
+        let mut plan = Plan::new();
+        plan.fill(&spec, Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
         let none = Limits::default();
         let cg = Cgroups::create_in(Layout::find(&none, None, c"", c"").unwrap(), &none, 0).unwrap();
         let rec = fake(fail, errno);

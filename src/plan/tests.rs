@@ -62,7 +62,12 @@ fn mounts(m: &[Mount]) -> Spec {
 const ROOT: Facts = Facts { userns: false, nodev: false, tty_gid: true };
 
 fn plan(s: Spec, facts: Facts) -> Plan {
-    Plan::new(&s, facts).unwrap_or_else(|e| panic!("{}", show(&e)))
+    new(&s, facts).unwrap_or_else(|e| panic!("{}", show(&e)))
+}
+
+fn new(s: &Spec, facts: Facts) -> Result<Plan, Error> {
+    let mut p = Plan::new();
+    p.fill(s, facts).map(|()| p)
 }
 
 fn ops(p: &Plan) -> Vec<Op> {
@@ -204,7 +209,7 @@ fn a_user_namespace() {
 #[test]
 fn runix_mounts_proc_sys_and_dev_itself() {
     for dst in ["/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/dev", "/./dev/.", "//proc"] {
-        let e = Plan::new(&mounts(&[bind("/h", dst, false)]), ROOT).err().map(|e| show(&e));
+        let e = new(&mounts(&[bind("/h", dst, false)]), ROOT).err().map(|e| show(&e));
         assert_eq!(e.as_deref(), Some(format!("refused: runix mounts /proc, /sys and /dev itself, at: {dst}").as_str()));
     }
     for (dst, in_dev) in [("/dev/kvm", true), ("/dev/./shm", true), ("/devices", false), ("/procfs", false), ("/x/proc", false)] {
