@@ -65,7 +65,8 @@ pub enum Op {
     RemountRootReadOnly,
 }
 
-/// Most ops a plan has: the root, the user's mounts twice, runix's, and the last three.
+/// Most ops a plan has: the root, the user's mounts twice, runix's ten single ones and those of
+/// its tables, and the last three.
 pub const MAX_OPS: usize = 1 + 2 * MAX_MOUNTS + 10 + DEVICES.len() + FD_LINKS.len() + MASKED.len() + READ_ONLY.len() + 3;
 
 /// What the plan needs to know of the run besides the Spec.
@@ -265,8 +266,8 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
     Ok(top == Some(b"dev"))
 }
 
-/// How `-v` shows each op, a word per variant of Op in its order (a unit test holds them
-/// together).
+/// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
+/// `Op::index` (a unit test holds the two together).
 const NAMES: &str = "(child) root ,(child) bind ,(child) tmpfs ,(child) proc ,(child) sysfs ,(child) bind host ,(child) tmpfs ,(child) umask 0,(child) umask back,(child) device ,(child) mount ,(child) symlink ,(child) check ,(child) mask ,(child) read-only ,(child) check ,(child) pivot_root ,(child) chroot ,(child) close fds,(child) read-only ";
 
 impl Op {
