@@ -214,7 +214,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         return Err(wire.error());
     }
     let status = status?;
-    let code = exit_status(status);
+    let code = crate::process::exit_status(status);
     info!("(parent) container exited with status ", code as u64);
     report_usage(cg, child.spec, status)?;
     Ok(code)
@@ -290,14 +290,6 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
         None => info!("(parent) cpu time ", Bytes(b"not counted (none of this run's cgroups counts it)")),
     }
     Ok(())
-}
-
-/// wait(2) status to shell convention: the exit code, or 128+N when killed by signal N.
-pub fn exit_status(status: i32) -> i32 {
-    match status & 0x7f {
-        0 => (status >> 8) & 0xff,
-        sig => 128 + sig,
-    }
 }
 
 /// The child, PID 1 of the new PID namespace. On failure it reports the error to the parent
@@ -447,18 +439,4 @@ fn die_with_parent(sock: Fd) -> Result<(), Error> {
         return Err(Error::msg("runix exited during setup", b""));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_status_follows_the_shell() {
-        assert_eq!(exit_status(0), 0);
-        assert_eq!(exit_status(3 << 8), 3);
-        assert_eq!(exit_status(255 << 8), 255);
-        assert_eq!(exit_status(9), 137);
-        assert_eq!(exit_status(15 | 0x80), 143); // core dumped
-    }
 }

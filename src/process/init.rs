@@ -27,7 +27,7 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
                 // Reap all that have ended: the command, and orphans reparented to PID 1.
                 while let Ok((p @ 1.., status)) = sys::wait(-1, libc::WNOHANG) {
                     if p == pid {
-                        sys::exit_group(crate::run::exit_status(status));
+                        sys::exit_group(super::exit_status(status));
                     }
                 }
             }

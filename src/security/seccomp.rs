@@ -496,9 +496,9 @@ mod tests {
             for name in names.split_whitespace() {
                 let c = call(by_name(name), &[]);
                 let without = if cap == CAP_SYS_CHROOT { DOCKER_DEFAULT & !bit(cap) } else { DOCKER_DEFAULT };
-                assert_eq!(verdict(without, &c), RET_EPERM, "{name} without {}", caps::name(cap));
-                assert_eq!(verdict(without | bit(cap), &c), RET_ALLOW, "{name} with {}", caps::name(cap));
-                assert_eq!(verdict(ALL & !bit(cap) & !second_ways_in, &c), RET_EPERM, "{name} with all but {}", caps::name(cap));
+                assert_eq!(verdict(without, &c), RET_EPERM, "{name} without {}", crate::sys::cap_name(cap));
+                assert_eq!(verdict(without | bit(cap), &c), RET_ALLOW, "{name} with {}", crate::sys::cap_name(cap));
+                assert_eq!(verdict(ALL & !bit(cap) & !second_ways_in, &c), RET_EPERM, "{name} with all but {}", crate::sys::cap_name(cap));
             }
         }
         // docker's second ways in: CAP_SYSLOG, CAP_BPF, CAP_PERFMON.

@@ -14,7 +14,7 @@
 use super::OpenHow;
 use crate::text::word;
 use crate::error::{Error, errno_name, strerror};
-use crate::log::Line;
+use super::Line;
 use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicU8, Ordering};
 use syscalls::Sysno;
@@ -466,7 +466,7 @@ fn arg(kind: u32, v: usize, next: usize) {
         },
         k::CAP => {
             put("CAP_");
-            put(crate::security::caps::name(v as u8));
+            put(super::cap_name(v as u8));
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;

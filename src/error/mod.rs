@@ -1,8 +1,17 @@
 //! One error type for all of runix: which call failed, with which errno, on which path.
 //! It is Copy and allocation-free, so the child can send it to the parent over a socket, and
 //! it is printed exactly once, by the parent, as `runix: pivot_root(/srv/rootfs): Invalid argument`.
+//!
+//! Below everything but text.rs: sys makes its errors, so this module uses nothing of sys. Its
+//! name (name.rs) and its path's store (slots.rs) are the only `unsafe` outside sys, each a
+//! few lines.
 
-use crate::sys::{Name, slots};
+mod errno;
+mod name;
+mod slots;
+
+pub use errno::{errno_name, strerror};
+use name::Name;
 use ufmt::{uDisplay, uWrite, Formatter};
 
 /// Advice for known errnos, as bwrap gives it: index 0 is none.
@@ -23,7 +32,7 @@ const HINTS: [&str; 6] = [
 const NO_DETAIL: u8 = 0xf;
 
 /// 8 bytes, so any `Result<_, Error>` is returned in registers: passing it up through every
-/// `?` costs little code. The path it is about waits in a slot of sys::slots.
+/// `?` costs little code. The path it is about waits in a slot of slots.rs.
 #[derive(Clone, Copy)]
 #[cfg_attr(test, derive(Debug))]
 pub struct Error {
@@ -162,149 +171,6 @@ impl uDisplay for Bytes<'_> {
     fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
         write_bytes(f, self.0)
     }
-}
-
-/// errno names and glibc's strerror(3) texts, so messages read as users know them: line N is
-/// errno N, `NAME text`, empty where runix never meets that errno. One string, not a table of
-/// pointers: a third of the size.
-const ERRNOS: &str = "\n\
-EPERM Operation not permitted\n\
-ENOENT No such file or directory\n\
-ESRCH No such process\n\
-EINTR Interrupted system call\n\
-EIO Input/output error\n\
-ENXIO No such device or address\n\
-E2BIG Argument list too long\n\
-ENOEXEC Exec format error\n\
-EBADF Bad file descriptor\n\
-ECHILD No child processes\n\
-EAGAIN Resource temporarily unavailable\n\
-ENOMEM Cannot allocate memory\n\
-EACCES Permission denied\n\
-EFAULT Bad address\n\
-ENOTBLK Block device required\n\
-EBUSY Device or resource busy\n\
-EEXIST File exists\n\
-EXDEV Invalid cross-device link\n\
-ENODEV No such device\n\
-ENOTDIR Not a directory\n\
-EISDIR Is a directory\n\
-EINVAL Invalid argument\n\
-ENFILE Too many open files in system\n\
-EMFILE Too many open files\n\
-ENOTTY Inappropriate ioctl for device\n\
-ETXTBSY Text file busy\n\
-EFBIG File too large\n\
-ENOSPC No space left on device\n\
-ESPIPE Illegal seek\n\
-EROFS Read-only file system\n\
-EMLINK Too many links\n\
-EPIPE Broken pipe\n\
-EDOM Numerical argument out of domain\n\
-ERANGE Numerical result out of range\n\
-EDEADLK Resource deadlock avoided\n\
-ENAMETOOLONG File name too long\n\
-ENOLCK No locks available\n\
-ENOSYS Function not implemented\n\
-ENOTEMPTY Directory not empty\n\
-ELOOP Too many levels of symbolic links\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-ENODATA No data available\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EPROTO Protocol error\n\
-\n\
-\n\
-\n\
-EOVERFLOW Value too large for defined data type\n\
-\n\
-\n\
-\n\
-\n\
-ELIBBAD Accessing a corrupted shared library\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EUSERS Too many users\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EOPNOTSUPP Operation not supported\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-ESTALE Stale file handle\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EDQUOT Disk quota exceeded";
-
-/// (name, text) of errno `n`.
-fn lookup(n: i32) -> Option<(&'static str, &'static str)> {
-    let line = crate::text::field(ERRNOS, b'\n', u64::try_from(n).ok()?)?;
-    Some((crate::text::field(line, b' ', 0)?, line.get(line.bytes().position(|c| c == b' ')? + 1..)?))
-}
-
-/// strerror(3) for the errnos runix meets; "Unknown error" otherwise.
-pub fn strerror(errno: i32) -> &'static str {
-    lookup(errno).map_or("Unknown error", |e| e.1)
-}
-
-/// The errno's symbolic name (`EPERM`), for --trace; "E?" when not in the table.
-pub fn errno_name(errno: i32) -> &'static str {
-    lookup(errno).map_or("E?", |e| e.0)
 }
 
 #[cfg(test)]
