@@ -131,5 +131,5 @@ pub fn loopback_up() -> Result<(), Error> {
     // socket is close-on-exec; it goes with the execve.
     let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
     ifr.name[..2].copy_from_slice(b"lo");
-    call0(Sysno::ioctl, fd, 0x8914, p(&ifr), 0).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
+    call0(Sysno::ioctl, fd, libc::SIOCSIFFLAGS as usize, p(&ifr), 0).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
 }

@@ -196,18 +196,9 @@ pub fn poll(fds: &mut [libc::pollfd], ms: Option<u64>) -> Result<usize, Error> {
     }
 }
 
-/// The kernel's struct sigaction on x86_64 (not glibc's): handler, flags, restorer, mask.
-#[repr(C)]
-struct KernelSigaction {
-    handler: usize,
-    flags: u64,
-    restorer: usize,
-    mask: u64,
-}
-
 /// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
 pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
-    let act = KernelSigaction { handler: if ignore { libc::SIG_IGN } else { libc::SIG_DFL }, flags: 0, restorer: 0, mask: 0 };
+    let act = arch::KernelSigaction::new(if ignore { libc::SIG_IGN } else { libc::SIG_DFL });
     call0(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8)
 }
 

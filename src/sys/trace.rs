@@ -12,6 +12,7 @@
 //! call site passes only the number and the arguments.
 
 use super::OpenHow;
+use super::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ};
 use crate::text::word;
 use crate::error::{Error, errno_name, strerror};
 use super::Line;
@@ -359,7 +360,7 @@ fn list(i: usize) -> &'static str {
 }
 
 /// ioctl requests by number, and their names.
-const IOCTLS: [u32; 9] = [0x8914, 0x5401, 0x5402, 0x540E, 0x5413, 0x5414, 0x5441, 0x80045430, 0x40045431];
+const IOCTLS: [u32; 9] = [libc::SIOCSIFFLAGS as u32, TCGETS, TCSETS, TIOCSCTTY, TIOCGWINSZ, TIOCSWINSZ, TIOCGPTPEER, TIOCGPTN, TIOCSPTLCK];
 const IOCTL_NAMES: &str = "SIOCSIFFLAGS TCGETS TCSETS TIOCSCTTY TIOCGWINSZ TIOCSWINSZ TIOCGPTPEER TIOCGPTN TIOCSPTLCK";
 
 /// The C string at `p` (a wrapper passed a live one).
