@@ -18,10 +18,10 @@
 //! docs/sequence.md walks through it syscall by syscall.
 
 use crate::cgroup::{Cgroups, Joins};
-use crate::error::{Bytes, Error, Wire};
+use crate::error::{Bytes, Error, Kept};
 use crate::rootfs;
 use crate::spec::Spec;
-use crate::sys::{self, Fd, Recv, trace};
+use crate::sys::{self, Fd, Msg, trace};
 use crate::spec::{Overlay, Seccomp};
 use crate::process::userns::{self, Map};
 use crate::process::{exec, init, tty, user};
@@ -105,8 +105,8 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
     // An error keeps its path in one of a few slots that later failed calls reuse (the
-    // rmdir retries below): kept whole, in a Wire, until it is printed.
-    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Wire::new);
+    // rmdir retries below): kept whole until it is printed.
+    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Kept::new);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -159,13 +159,12 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     // Sync 1: the child's user namespace gets its maps before it needs them.
     if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
-        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::sync_wake(sock)) {
-            let ours = Wire::new(kill_child(pid, e));
+        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::send(sock, Msg::Go)) {
+            let ours = Kept::new(kill_child(pid, e));
             // The child may have failed first (joining its cgroups, say): then its report
             // waits in the socket, and that is the cause to show.
-            let mut theirs = Wire::new(Error::msg("", b""));
-            return Err(match sys::recv(sock, &mut theirs) {
-                Ok(Recv::Value) => theirs.error(),
+            return Err(match sys::recv(sock) {
+                Ok(Some(Msg::Failed(theirs))) => theirs,
                 _ => ours.error(),
             });
         }
@@ -173,33 +172,35 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     if trace::dry_run() {
         // No child was made: show its steps here, where it would take them.
         trace::set_child(true);
-        let Err(e) = container_init(child);
-        if e.errno() != 0 || !e.what().starts_with("execve") {
+        let Err(e) = setup(child);
+        // Its execve "returns" (no errno): the end of the steps, not a failure.
+        if !(e.is_exec() && e.errno() == 0) {
             crate::log::error(&e);
         }
         trace::set_child(false);
     }
     let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET).map_err(|e| kill_child(pid, e))?;
-    // Sync 2: with -t first the pty's master; then a setup error from the child, or EOF once
-    // its execve closed the CLOEXEC socket.
-    let mut wire = Wire::new(Error::msg("", b""));
+    // Sync 2: with -t first the pty's master; then a setup error from the child, or the end
+    // of the channel once its execve closed the CLOEXEC socket.
     let mut master = -1;
     let failed = loop {
         if let Some(sig) = setup_signal(pid, sock, sigfd)? {
             kill_child(pid, Error::msg("", b""));
             return Ok(128 + sig);
         }
-        match sys::recv(sock, &mut wire) {
-            Ok(Recv::Fd(fd)) => master = fd,
-            Ok(Recv::Eof) => break Ok(false),
-            Ok(Recv::Value) => break Ok(true),
+        match sys::recv(sock) {
+            Ok(Some(Msg::Console(fd))) => master = fd,
+            // (The child never says Go.)
+            Ok(None | Some(Msg::Go)) => break Ok(None),
+            // Kept whole: more errors may come before it is returned.
+            Ok(Some(Msg::Failed(e))) => break Ok(Some(Kept::new(e))),
             Err(e) => break Err(kill_child(pid, e)),
         }
     };
     info!("(parent) waiting for ", pid as u64);
     let status = match failed {
         // (--dry-run has no container to relay for.)
-        Ok(false) if !trace::dry_run() => {
+        Ok(None) if !trace::dry_run() => {
             let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
             let r = tty::supervise(pid, sigfd, master, child.spec.stop_timeout);
             // The caller's terminal as it was, on every way out of the relay.
@@ -210,8 +211,8 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         _ => sys::wait4(pid),
     };
-    if failed? {
-        return Err(wire.error());
+    if let Some(e) = failed? {
+        return Err(e.error());
     }
     let status = status?;
     let code = crate::process::exit_status(status);
@@ -296,20 +297,15 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
 /// (which prints it once) and exits with the error's status.
 fn container_main(c: &Child) -> ! {
     trace::set_child(true);
-    let Err(e) = container_init(c);
-    let _ = sys::send(c.sock, &Wire::new(e));
+    let Err(e) = setup(c);
+    let _ = sys::send(c.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 
+/// Everything the child does, up to the command's execve, which ends it; returns only the
+/// error that stopped it (the execve's own, when it fails).
 #[inline(never)]
-fn container_init(c: &Child) -> Result<Infallible, Error> {
-    match setup(c) {
-        Ok(e) | Err(e) => Err(e),
-    }
-}
-
-/// Everything the child does, up to the command's execve; Ok holds the exec's failure.
-fn setup(c: &Child) -> Result<Error, Error> {
+fn setup(c: &Child) -> Result<Infallible, Error> {
     let spec = c.spec;
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
@@ -327,7 +323,12 @@ fn setup(c: &Child) -> Result<Error, Error> {
     // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
     sys::setsid()?;
     if c.map.is_some() {
-        sys::sync_wait(c.sock)?;
+        // Sync 1: its maps first (or, when runix is gone, the end of the channel).
+        match sys::recv(c.sock)? {
+            Some(Msg::Go) => {}
+            _ if trace::dry_run() => {}
+            _ => return Err(Error::msg("parent exited during setup", b"")),
+        }
     }
     if let Some(Map::Root { .. }) = c.map {
         // Root's own ids are not in its range: until it takes the namespace's 0 (mapped now),
@@ -404,15 +405,15 @@ fn setup(c: &Child) -> Result<Error, Error> {
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;
     if spec.init && !trace::dry_run() {
-        init::run(command_main, &(c, sets.effective, seccomp_file), c.sock)?;
+        init::run(command_main, &(c, sets.effective, seccomp_file))?;
     }
-    Ok(exec_command(c, sets.effective, seccomp_file))
+    Err(exec_command(c, sets.effective, seccomp_file))
 }
 
 /// --init's child: the command, reporting a failure to runix as the container's init would.
 fn command_main(a: &(&Child, u64, Fd)) -> ! {
     let e = exec_command(a.0, a.1, a.2);
-    let _ = sys::send(a.0.sock, &Wire::new(e));
+    let _ = sys::send(a.0.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 

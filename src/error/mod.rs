@@ -29,6 +29,10 @@ const HINTS: [&str; 6] = [
     "limits without root need a cgroup delegated to your user; use --cgroup-parent, or run without limits",
 ];
 
+/// The tag's bits: a HINT_* (0..=7), EXEC, and the slot of the path (NO_DETAIL: none).
+const HINT: u8 = 0x7;
+/// The error is the command's execve(2): its errno decides the exit status (`exit_code`).
+const EXEC: u8 = 0x8;
 const NO_DETAIL: u8 = 0xf;
 
 /// 8 bytes, so any `Result<_, Error>` is returned in registers: passing it up through every
@@ -37,8 +41,8 @@ const NO_DETAIL: u8 = 0xf;
 #[cfg_attr(test, derive(Debug))]
 pub struct Error {
     /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`);
-    /// its tag holds a HINT_* (low 4 bits) and the slot of the path (high 4 bits, 15: none),
-    /// and its errno the errno (below 4096; 0 for errors that are not a failed syscall).
+    /// its tag holds a HINT_* and EXEC (low 4 bits) and the slot of the path (high 4 bits, 15:
+    /// none), and its errno the errno (below 4096; 0 for errors that are not a failed syscall).
     what: Name,
 }
 
@@ -53,6 +57,14 @@ impl Error {
         what.tag = NO_DETAIL << 4;
         what.errno = errno as i16;
         Error { what }.at(path)
+    }
+
+    /// The command's execve(2) of `path` failed with `errno` (or, only under --dry-run, which
+    /// does not issue it, returned: errno 0).
+    pub fn exec(errno: i32, path: &[u8]) -> Error {
+        let mut e = Error::sys("execve", errno, path);
+        e.what.tag |= EXEC;
+        e
     }
 
     /// Bad input or a failed check: `what: detail`.
@@ -77,8 +89,13 @@ impl Error {
 
     /// The same error with advice for the user (HINT_*).
     pub fn hint(mut self, hint: u8) -> Error {
-        self.what.tag = self.what.tag & 0xf0 | hint;
+        self.what.tag = self.what.tag & !HINT | hint;
         self
+    }
+
+    /// Whether this is the command's execve (`Error::exec`).
+    pub fn is_exec(&self) -> bool {
+        self.what.tag & EXEC != 0
     }
 
     pub fn errno(&self) -> i32 {
@@ -98,30 +115,37 @@ impl Error {
 
     /// The exit status runix ends with: 127 command not found, 126 found but not executable
     /// (as sh(1) and docker run do), 125 for everything else that went wrong in runix.
+    #[inline(never)]
     pub fn exit_code(&self) -> i32 {
-        match (self.what(), self.errno()) {
-            ("execve", libc::ENOENT) => 127,
-            ("execve", _) => 126,
+        match (self.is_exec(), self.errno()) {
+            (true, libc::ENOENT) => 127,
+            (true, _) => 126,
             _ => 125,
         }
     }
 }
 
-/// An error as it crosses from the child to the parent: the error and its path.
+/// An error with its path copied out of the slots: kept whole while other errors are made,
+/// which reuse the slots, and sent whole to another process of this same executable
+/// (src/sys/channel.rs). The path first: what --trace shows of its bytes.
 #[derive(Clone, Copy)]
-pub struct Wire {
-    err: Error,
-    len: u16,
+#[repr(C)]
+pub struct Kept {
     detail: [u8; slots::LEN],
+    len: u16,
+    err: Error,
 }
 
-impl Wire {
-    pub fn new(err: Error) -> Wire {
-        let (detail, len) = err.detail();
-        Wire { err, len: len as u16, detail }
+impl Kept {
+    pub fn new(err: Error) -> Kept {
+        let mut k = Kept { detail: [0; slots::LEN], len: 0, err };
+        if err.slot() != NO_DETAIL {
+            k.len = slots::get(err.slot(), &mut k.detail) as u16;
+        }
+        k
     }
 
-    /// The error again, its path in a slot of this process.
+    /// The error again, its path in a slot.
     pub fn error(&self) -> Error {
         let mut e = self.err;
         e.what.tag |= NO_DETAIL << 4;
@@ -146,9 +170,9 @@ impl uDisplay for Error {
             f.write_str(": ")?;
             write_bytes(f, detail)?;
         }
-        if self.what.tag & 0xf != 0 {
+        if self.what.tag & HINT != 0 {
             f.write_str(" (")?;
-            f.write_str(HINTS.get(self.what.tag as usize & 0xf).copied().unwrap_or(""))?;
+            f.write_str(HINTS.get((self.what.tag & HINT) as usize).copied().unwrap_or(""))?;
             f.write_str(")")?;
         }
         Ok(())
@@ -239,15 +263,20 @@ pub mod tests {
         let a2 = a.at(b"/moved");
         assert_eq!(show(&a2), "mount(/moved): Operation not permitted");
         assert_eq!(show(&b), "rmdir(/second): Device or resource busy");
-        let w = Wire::new(a2);
-        assert_eq!(show(&w.error()), "mount(/moved): Operation not permitted");
+        let k = Kept::new(a2);
+        let _ = (Error::sys("a", 1, b"/a"), Error::sys("b", 1, b"/b"));
+        assert_eq!(show(&k.error()), "mount(/moved): Operation not permitted");
     }
 
     #[test]
     fn exit_codes_follow_docker_and_sh() {
-        assert_eq!(Error::sys("execve", libc::ENOENT, b"x").exit_code(), 127);
-        assert_eq!(Error::sys("execve", libc::EACCES, b"x").exit_code(), 126);
-        assert_eq!(Error::sys("execve", libc::ENOEXEC, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOENT, b"x").exit_code(), 127);
+        assert_eq!(Error::exec(libc::EACCES, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOEXEC, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOEXEC, b"x").hint(HINT_CHROOT).at(b"y").exit_code(), 126);
+        assert_eq!(show(&Error::exec(libc::ENOENT, b"nope")), "execve(nope): No such file or directory");
+        // What decides is the kind, not the name.
+        assert_eq!(Error::sys("execve", libc::ENOENT, b"x").exit_code(), 125);
         assert_eq!(Error::sys("mount", libc::ENOENT, b"x").exit_code(), 125);
         assert_eq!(Error::msg("bad", b"").exit_code(), 125);
     }

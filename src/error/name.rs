@@ -50,3 +50,4 @@ impl Name {
         self.s
     }
 }
+

@@ -35,7 +35,7 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
     sys::close(f)?;
     sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
-    sys::send_fd(sock, master)?;
+    sys::send(sock, sys::Msg::Console(master))?;
     sys::close(master)?;
     sys::close(slave)
 }

@@ -2,7 +2,7 @@
 //! mkdirat(2), unlinkat(2), mknodat(2), symlinkat(2), fstat, fchown(2), close_range(2),
 //! getcwd(2), getdents64(2), ioctl(2), dup3(2).
 
-use super::{AT_FDCWD, Fd, call, call0, call_fd, p, pm, s};
+use super::{AT_FDCWD, Fd, Plain, call, call0, call_fd, p, pm, s};
 use crate::error::Error;
 use core::ffi::CStr;
 use syscalls::Sysno;
@@ -140,7 +140,7 @@ pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
 }
 
 /// ioctl(fd, request, &value): for requests that read or fill a struct.
-pub fn ioctl_with<T>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error> {
+pub fn ioctl_with<T: Plain>(fd: Fd, request: u32, value: &mut T) -> Result<usize, Error> {
     ioctl(fd, request, pm(value))
 }
 
@@ -151,9 +151,9 @@ pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
 
 /// Read from `fd` until EOF or `out` is full, into an array of plain-integer structs (a BPF
 /// program). Returns the bytes read; more data than fits is E2BIG.
-pub fn read_plain<T: Copy>(fd: Fd, out: &mut [T]) -> Result<usize, Error> {
-    // SAFETY: T is plain data made of integers (sock_filter): every byte pattern is a valid T,
-    // and the view covers exactly `out`.
+pub fn read_plain<T: Plain>(fd: Fd, out: &mut [T]) -> Result<usize, Error> {
+    // SAFETY: T is Plain: any bytes make a valid T, and it has no padding; the view covers
+    // exactly `out`.
     let bytes = unsafe { core::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut u8, core::mem::size_of_val(out)) };
     let mut len = 0;
     loop {

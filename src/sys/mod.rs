@@ -7,16 +7,17 @@
 //! bypass them, and where a failure becomes an Error (named and shown by trace.rs's table).
 //!
 //! The wrappers by kernel area: fs.rs (files and fds), mount.rs (mounts, roots, namespaces),
-//! proc.rs (processes, signals, clocks), ipc.rs (sockets), privs.rs (ids, capabilities,
+//! proc.rs (processes, signals, clocks), channel.rs (runix's socket pair with the container's
+//! process), privs.rs (ids, capabilities,
 //! seccomp, rlimits). Besides: args.rs (argv and envp), diag.rs (runix's own lines on
 //! stderr), trace.rs (--trace and --dry-run), record.rs (the tests' backend), arch/ (all that
 //! differs between CPUs), start.rs (the entry), mem.rs (memcpy & co.), once.rs (large statics).
 
 mod args;
 pub mod arch;
+mod channel;
 mod diag;
 mod fs;
-mod ipc;
 #[cfg(not(test))]
 mod mem;
 mod mount;
@@ -30,9 +31,9 @@ mod start;
 pub mod trace;
 
 pub use args::{Args, CList};
+pub use channel::{Msg, peer_alive, recv, send, socketpair};
 pub use diag::{Line, realtime_secs, write_diag};
 pub use fs::*;
-pub use ipc::*;
 pub use mount::*;
 pub use once::Once;
 pub use privs::*;
@@ -44,6 +45,23 @@ use syscalls::Sysno;
 
 pub type Fd = i32;
 pub const AT_FDCWD: Fd = libc::AT_FDCWD;
+
+/// Values that any bytes make, with no padding between or after their fields: integers, and
+/// arrays and `repr(C)` structs of them. Only these may be filled from bytes (ioctl_with,
+/// read_plain).
+///
+/// # Safety
+///
+/// Implement it only for such types.
+pub unsafe trait Plain {}
+
+// SAFETY: integers, arrays of integers, and repr(C) structs of integers whose fields leave no
+// gap (Termios: four u32, then 20 bytes; sock_filter: u16, u8, u8, u32).
+unsafe impl Plain for i32 {}
+unsafe impl Plain for u32 {}
+unsafe impl Plain for [u16; 4] {}
+unsafe impl Plain for arch::Termios {}
+unsafe impl Plain for libc::sock_filter {}
 
 fn s(c: &CStr) -> usize {
     c.as_ptr() as usize

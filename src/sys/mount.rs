@@ -1,8 +1,8 @@
 //! Mounts, roots and namespaces: mount(2) and the new mount API (mount_setattr, open_tree,
-//! move_mount), umount2(2), pivot_root(2), chroot(2), chdir(2), statfs(2), unshare(2),
-//! sethostname(2).
+//! move_mount), umount2(2), pivot_root(2), chroot(2), chdir(2), statfs(2); the namespaces:
+//! unshare(2), sethostname(2), a new network namespace's loopback.
 
-use super::{AT_FDCWD, Fd, call0, call5, call_fd, os, p, pm, s};
+use super::{AT_FDCWD, Fd, call, call0, call5, call_fd, os, p, pm, s};
 use crate::error::Error;
 use core::ffi::CStr;
 use syscalls::Sysno;
@@ -96,4 +96,21 @@ pub fn unshare(flags: u64) -> Result<(), Error> {
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();
     call0(Sysno::sethostname, s(name), b.len(), 0, 0)
+}
+
+/// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
+/// A new network namespace has `lo` down (network_namespaces(7)); no netlink needed for this.
+pub fn loopback_up() -> Result<(), Error> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: i16,
+        _pad: [u8; 22],
+    }
+    let fd = call(Sysno::socket, libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
+    // Nothing else about a new namespace's lo needs keeping: set its flags outright. The
+    // socket is close-on-exec; it goes with the execve.
+    let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
+    ifr.name[..2].copy_from_slice(b"lo");
+    call0(Sysno::ioctl, fd, libc::SIOCSIFFLAGS as usize, p(&ifr), 0).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
 }

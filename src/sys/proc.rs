@@ -88,10 +88,7 @@ pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
 /// Returns only on failure.
 pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
     let r = call(Sysno::execve, s(path), argv.as_ptr(), envp.as_ptr(), 0);
-    match r {
-        Ok(_) => Error::sys("execve", 0, path.to_bytes()),
-        Err(e) => e,
-    }
+    Error::exec(r.err().map_or(0, |e| e.errno()), path.to_bytes())
 }
 
 /// Run the program `argv[0]` (an absolute path) with `argv` and an empty environment, and
