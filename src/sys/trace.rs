@@ -194,7 +194,7 @@ pub fn line(nr: Sysno, a: &[usize; 6], r: isize) -> &'static mut Line {
 #[inline(never)]
 pub fn error(nr: Sysno, a: &[usize; 6], r: isize) -> Error {
     let (i, mut kinds) = find(nr);
-    let name = if i < 6 { word(ERR_NAMES, i) } else { word(SYSCALL_NAMES, i) };
+    let name = if i < RENAMED { word(ERR_NAMES, i) } else { word(SYSCALL_NAMES, i) };
     let mut path: &[u8] = b"";
     for &v in a {
         if kinds & 31 == k::STR {
@@ -255,23 +255,40 @@ const fn sig(kinds: &[u32]) -> u32 {
 }
 
 /// The syscalls runix makes: numbers, argument kinds and names, in parallel tables. Any other
-/// shows as `syscall_NNN`, strace's notation for unknown numbers. The first six fail under
-/// another name (ERR_NAMES).
+/// shows as `syscall_NNN`, strace's notation for unknown numbers. A call marked `[as NAME]`
+/// fails under that name, what runix meant by it (ERR_NAMES); those come first.
 macro_rules! calls {
-    ($($name:ident($($k:ident),*))*) => {
+    ($($name:ident($($k:ident),*) $([as $err:ident])?)*) => {
         static NRS: [u16; [$(Sysno::$name),*].len()] = [$(Sysno::$name as u16),*];
         static SIGS: [u32; [$(Sysno::$name),*].len()] = [$(sig(&[$(k::$k),*])),*];
         const SYSCALL_NAMES: &str = concat!($(stringify!($name), " "),*).trim_ascii_end();
+        const ERR_NAMES: &str = concat!($($(stringify!($err), " ",)?)*).trim_ascii_end();
+        /// How many are marked: checked to be the first ones.
+        const RENAMED: u64 = first_marked(&[$(false $(|| !stringify!($err).is_empty())?),*]);
     };
 }
-const ERR_NAMES: &str = "open mkdir rmdir mknod symlink fstat";
+
+/// How many of `marked` are true, all of them before any false (a build error otherwise).
+const fn first_marked(marked: &[bool]) -> u64 {
+    let mut n = 0;
+    while n < marked.len() && marked[n] {
+        n += 1;
+    }
+    let mut i = n;
+    while i < marked.len() {
+        assert!(!marked[i], "calls! wants the calls marked [as NAME] first");
+        i += 1;
+    }
+    n as u64
+}
+
 calls! {
-    openat(FD, STR, O, OCT)
-    mkdirat(FD, STR, OCT)
-    unlinkat(FD, STR, AT)
-    mknodat(FD, STR, OCT, INT)
-    symlinkat(STR, FD, STR)
-    newfstatat(FD, STR, PTR, AT)
+    openat(FD, STR, O, OCT) [as open]
+    mkdirat(FD, STR, OCT) [as mkdir]
+    unlinkat(FD, STR, AT) [as rmdir]
+    mknodat(FD, STR, OCT, INT) [as mknod]
+    symlinkat(STR, FD, STR) [as symlink]
+    newfstatat(FD, STR, PTR, AT) [as fstat]
     read(FD, PTR, INT)
     write(FD, DATA, INT)
     close(FD)
