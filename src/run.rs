@@ -21,7 +21,8 @@ use crate::cgroup::{Cgroups, Joins};
 use crate::error::{Bytes, Error, Kept};
 use crate::rootfs;
 use crate::spec::Spec;
-use crate::sys::{self, Fd, Msg, trace};
+use crate::sys::channel::{self, Msg};
+use crate::sys::{self, Fd, trace};
 use crate::spec::{Overlay, Seccomp};
 use crate::process::userns::{self, Map};
 use crate::process::{exec, init, tty, user};
@@ -159,11 +160,11 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     // Sync 1: the child's user namespace gets its maps before it needs them.
     if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
-        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::send(sock, Msg::Go)) {
+        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| channel::send(sock, Msg::Go)) {
             let ours = Kept::new(kill_child(pid, e));
             // The child may have failed first (joining its cgroups, say): then its report
             // waits in the socket, and that is the cause to show.
-            return Err(match sys::recv(sock) {
+            return Err(match channel::recv(sock) {
                 Ok(Some(Msg::Failed(theirs))) => theirs,
                 _ => ours.error(),
             });
@@ -188,7 +189,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             kill_child(pid, Error::msg("", b""));
             return Ok(128 + sig);
         }
-        match sys::recv(sock) {
+        match channel::recv(sock) {
             Ok(Some(Msg::Console(fd))) => master = fd,
             // (The child never says Go.)
             Ok(None | Some(Msg::Go)) => break Ok(None),
@@ -298,7 +299,7 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
 fn container_main(c: &Child) -> ! {
     trace::set_child(true);
     let Err(e) = setup(c);
-    let _ = sys::send(c.sock, Msg::Failed(e));
+    let _ = channel::send(c.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 
@@ -324,7 +325,7 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     sys::setsid()?;
     if c.map.is_some() {
         // Sync 1: its maps first (or, when runix is gone, the end of the channel).
-        match sys::recv(c.sock)? {
+        match channel::recv(c.sock)? {
             Some(Msg::Go) => {}
             _ if trace::dry_run() => {}
             _ => return Err(Error::msg("parent exited during setup", b"")),
@@ -413,7 +414,7 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
 /// --init's child: the command, reporting a failure to runix as the container's init would.
 fn command_main(a: &(&Child, u64, Fd)) -> ! {
     let e = exec_command(a.0, a.1, a.2);
-    let _ = sys::send(a.0.sock, Msg::Failed(e));
+    let _ = channel::send(a.0.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 

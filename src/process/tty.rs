@@ -5,6 +5,7 @@
 
 use crate::error::Error;
 use crate::sys::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ, Termios};
+use crate::sys::channel::{self, Msg};
 use crate::sys::{self, Fd};
 use libc::pollfd;
 
@@ -35,7 +36,7 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
     sys::close(f)?;
     sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
-    sys::send(sock, sys::Msg::Console(master))?;
+    channel::send(sock, Msg::Console(master))?;
     sys::close(master)?;
     sys::close(slave)
 }

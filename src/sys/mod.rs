@@ -1,5 +1,5 @@
-//! The system-call layer: the only module with raw syscalls, and with `unsafe` (but for the
-//! error's two small stores, src/error).
+//! The system-call layer: the only module with raw syscalls, and with `unsafe` but for the
+//! error's name and path slots (src/error).
 //!
 //! Each wrapper is named after its syscall, documents the C prototype and man page, and returns
 //! `Result<_, Error>` carrying the syscall name, errno and the path it was about. Every call
@@ -7,15 +7,15 @@
 //! bypass them, and where a failure becomes an Error (named and shown by trace.rs's table).
 //!
 //! The wrappers by kernel area: fs.rs (files and fds), mount.rs (mounts, roots, namespaces),
-//! proc.rs (processes, signals, clocks), channel.rs (runix's socket pair with the container's
-//! process), privs.rs (ids, capabilities,
-//! seccomp, rlimits). Besides: args.rs (argv and envp), diag.rs (runix's own lines on
-//! stderr), trace.rs (--trace and --dry-run), record.rs (the tests' backend), arch/ (all that
-//! differs between CPUs), start.rs (the entry), mem.rs (memcpy & co.), once.rs (large statics).
+//! proc.rs (processes, signals, clocks), privs.rs (ids, capabilities, seccomp, rlimits),
+//! channel.rs (the socket pair between runix and the container's process). Besides: args.rs
+//! (argv and envp), diag.rs (runix's own lines on stderr), trace.rs (--trace and --dry-run),
+//! record.rs (the tests' backend), arch/ (all that differs between CPUs), start.rs (the
+//! entry), mem.rs (memcpy & co.), once.rs (large statics).
 
 mod args;
 pub mod arch;
-mod channel;
+pub mod channel;
 mod diag;
 mod fs;
 #[cfg(not(test))]
@@ -31,7 +31,7 @@ mod start;
 pub mod trace;
 
 pub use args::{Args, CList};
-pub use channel::{Msg, peer_alive, recv, send, socketpair};
+pub use channel::{peer_alive, socketpair};
 pub use diag::{Line, realtime_secs, write_diag};
 pub use fs::*;
 pub use mount::*;
