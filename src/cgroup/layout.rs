@@ -11,8 +11,7 @@ use crate::file::{for_each_line, read_file};
 use crate::text::{cut, fields, has};
 use core::ffi::CStr;
 
-// Controllers, a bit each, in the order their limits are written: cpuset first, since no task
-// may join a v1 cpuset whose cpus or mems are empty.
+// Controllers, a bit each: a set of them is a u8.
 pub const CPUSET: u8 = 1;
 pub const MEMORY: u8 = 2;
 pub const CPU: u8 = 4;
@@ -79,6 +78,7 @@ impl Layout {
         // The rest go to v2, if mounted; v2 has no devices controller.
         let rest = want & !self.controllers() & !DEVICES;
         let Some(k) = self.list[..self.n].iter().position(|h| h.v2) else {
+            // cpuacct sets no limit: only `all` looks for it.
             return match rest & !CPUACCT {
                 0 => Ok(()),
                 _ if all => Ok(()),
@@ -103,7 +103,7 @@ impl Layout {
         let Some((root, point, v2, opts)) = cgroup_mount(line) else { return Ok(()) };
         let mut controllers = 0;
         let mut first: &[u8] = b"";
-        for i in 0..6 {
+        for i in 0..8 {
             let c = 1 << i;
             if !v2 && want & !self.controllers() & c != 0 && has(opts, b',', name(c)) {
                 if controllers == 0 {
@@ -156,7 +156,7 @@ impl Layout {
 
 /// In /proc/self/cgroup (`ID:CONTROLLERS:PATH` per line), the path of `controller`'s
 /// hierarchy (v1), or of the unified hierarchy (`0::PATH`, v2) when controller is empty.
-pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]> {
+fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]> {
     fields(proc_cgroup, b'\n').find_map(|line| {
         let (ctrls, path) = cut(cut(line, b':')?.1, b':')?;
         (if controller.is_empty() { ctrls.is_empty() } else { has(ctrls, b',', controller) }).then_some(path)
@@ -166,7 +166,7 @@ pub fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]
 /// One /proc/self/mountinfo line: if it is a cgroup mount (fstype `cgroup`, or `cgroup2`: v2),
 /// its root, mount point (still octal-escaped as the kernel writes them), whether it is v2,
 /// and its super options (v1: the controllers).
-pub fn cgroup_mount(line: &[u8]) -> Option<(&[u8], &[u8], bool, &[u8])> {
+fn cgroup_mount(line: &[u8]) -> Option<(&[u8], &[u8], bool, &[u8])> {
     let mut f = fields(line, b' ');
     let (root, point) = (f.nth(3)?, f.next()?);
     // Optional fields end at "-"; then fstype, source, super options.
@@ -177,7 +177,7 @@ pub fn cgroup_mount(line: &[u8]) -> Option<(&[u8], &[u8], bool, &[u8])> {
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
-pub fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
+fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
     let mut i = 0;
     while let Some(&c) = s.get(i) {
         let oct = s.get(i + 1..i + 4).filter(|o| c == b'\\' && o.iter().all(|d| (b'0'..=b'7').contains(d)));
@@ -197,7 +197,7 @@ pub fn push_unescaped(out: &mut Buf<[u8]>, s: &[u8]) -> Result<(), Error> {
 /// Into `p`, the directory of the cgroup at `own` in a hierarchy mounted at `point` whose
 /// mount shows `root` of the hierarchy (not "/" inside a cgroup namespace, or for a
 /// bind-mounted subtree).
-pub fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(), Error> {
+fn dir_of(p: &mut Path, point: &[u8], root: &[u8], own: &[u8]) -> Result<(), Error> {
     p.clear();
     push_unescaped(p, point)?;
     let rel = if root == b"/" { own } else { own.strip_prefix(root).ok_or_else(|| Error::msg("cgroup outside its mount", own))? };

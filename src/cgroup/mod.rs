@@ -16,7 +16,7 @@ mod fake;
 #[cfg(test)]
 mod tests;
 
-pub use layout::{Hierarchy, Layout};
+use layout::{Hierarchy, Layout};
 pub use remove::cleanup;
 
 use crate::buf::CBuf;
@@ -119,18 +119,17 @@ impl Cgroups {
             }
         }
         match self.l.unified() {
-            Some(h) => enable(&h.dir.bytes()[..h.dir.len().saturating_sub(name.len() + 7)], h.controllers),
+            Some(h) => enable(&h.dir.bytes()[..h.dir.len().saturating_sub(b"/runix-".len() + name.len())], h.controllers),
             None => Ok(()),
         }
     }
 
-    /// Open, for the child, the file it joins each cgroup by. It writes "0" (itself) there
-    /// first thing: a v1 `tasks` file moves one thread, which for the single-threaded child is
-    /// the whole process, and where the kernel moves the current thread without the global
-    /// threadgroup lock that a write to cgroup.procs takes (kernel/cgroup/cgroup.c,
-    /// cgroup_procs_write_start), that lock's RCU grace period is skipped: up to tens of ms of
-    /// start time. v2 has only cgroup.procs. (Not inlined, so its paths are not in the frame
-    /// that waits for the container.)
+    /// Open, for the child, the file it joins each cgroup by; it writes "0" (itself) there
+    /// first thing. v1 `tasks` moves one thread, for the single-threaded child the whole
+    /// process, and where the kernel moves the current thread without the threadgroup lock a
+    /// write to cgroup.procs takes (kernel/cgroup/cgroup.c, cgroup_procs_write_start), it
+    /// spares the start that lock's RCU grace period. v2 has only cgroup.procs. Not inlined,
+    /// so its paths are not in the frame that waits for the container.
     #[inline(never)]
     pub fn open_joins(&self) -> Result<Joins, Error> {
         let mut fds = [-1; MAX];
@@ -219,7 +218,8 @@ impl Cgroups {
 /// The v2 controllers `controllers` enabled in `parent`'s cgroup.subtree_control, one at a
 /// time, so an error names the controller.
 fn enable(parent: &[u8], controllers: u8) -> Result<(), Error> {
-    for i in 0..4 {
+    // Each controller bit of V2 in turn.
+    for i in 0..8 {
         let c = 1 << i;
         if controllers & c & V2 == 0 {
             continue;

@@ -10,8 +10,9 @@ use crate::spec::Limits;
 use crate::sys;
 use crate::text::{fields, itoa};
 
-/// devices.deny all, then devices.allow what Docker's default allows: /dev/null zero full random
-/// urandom tty, ptmx and the pts. One string, not a table of slices: a third of the size.
+/// After devices.deny `a` (all), the devices.allow rules of Docker's default: /dev/null zero
+/// full random urandom tty, ptmx and the pts. One string, not a table of slices: a third of
+/// the size.
 const DEVICE_RULES: &[u8] = b"c 1:3 rwm,c 1:5 rwm,c 1:7 rwm,c 1:8 rwm,c 1:9 rwm,c 5:0 rwm,c 5:2 rwm,c 136:* rwm";
 
 /// The controllers `l` sets a limit of.
@@ -24,7 +25,8 @@ pub fn wanted(l: &Limits) -> u8 {
         | on(l.devices, DEVICES)
 }
 
-/// Write every limit of `l` into the cgroups of `layout` (made), controller by controller.
+/// Write every limit of `l` into the cgroups of `layout` (made), controller by controller;
+/// cpuset first, as on v1 no task may join a cpuset whose cpus or mems are empty.
 pub fn write(layout: &Layout, l: &Limits) -> Result<(), Error> {
     let with = |c| layout.with(c);
     with(CPUSET).map_or(Ok(()), |h| cpuset(h, l))?;
