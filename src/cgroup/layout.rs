@@ -100,7 +100,7 @@ impl Layout {
     /// Take the hierarchy of one mountinfo line if it has controllers of `want` no hierarchy
     /// has yet, or is the unified one (once).
     fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>) -> Result<(), Error> {
-        let Some((root, point, v2, opts)) = cgroup_mount(line) else { return Ok(()) };
+        let Some(Mount { root, point, v2, opts }) = cgroup_mount(line) else { return Ok(()) };
         let mut controllers = 0;
         let mut first: &[u8] = b"";
         for i in 0..8 {
@@ -163,17 +163,28 @@ fn own_path<'a>(proc_cgroup: &'a [u8], controller: &[u8]) -> Option<&'a [u8]> {
     })
 }
 
-/// One /proc/self/mountinfo line: if it is a cgroup mount (fstype `cgroup`, or `cgroup2`: v2),
-/// its root, mount point (still octal-escaped as the kernel writes them), whether it is v2,
-/// and its super options (v1: the controllers).
-fn cgroup_mount(line: &[u8]) -> Option<(&[u8], &[u8], bool, &[u8])> {
+/// A cgroup mount, as a line of /proc/self/mountinfo shows it.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct Mount<'a> {
+    /// The hierarchy's directory mounted (not "/" inside a cgroup namespace, or for a
+    /// bind-mounted subtree), and where; still octal-escaped as the kernel writes them.
+    root: &'a [u8],
+    point: &'a [u8],
+    /// fstype `cgroup2` (else `cgroup`).
+    v2: bool,
+    /// The super options: a v1 hierarchy's controllers.
+    opts: &'a [u8],
+}
+
+/// One /proc/self/mountinfo line, if it is a cgroup mount.
+fn cgroup_mount(line: &[u8]) -> Option<Mount<'_>> {
     let mut f = fields(line, b' ');
     let (root, point) = (f.nth(3)?, f.next()?);
     // Optional fields end at "-"; then fstype, source, super options.
     f.find(|&x| x == b"-")?;
     let (fstype, opts) = (f.next()?, f.nth(1)?);
     let v2 = fstype == b"cgroup2";
-    (v2 || fstype == b"cgroup").then_some((root, point, v2, opts))
+    (v2 || fstype == b"cgroup").then_some(Mount { root, point, v2, opts })
 }
 
 /// Append a mountinfo field, undoing its `\ooo` octal escapes (space, tab, newline, backslash).
@@ -232,8 +243,8 @@ mod tests {
         let v1 = b"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime shared:5 - cgroup cgroup rw,pids";
         let v2 = b"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw";
         let tmpfs = b"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755";
-        assert_eq!(cgroup_mount(v1), Some((&b"/"[..], &b"/sys/fs/cgroup/pids"[..], false, &b"rw,pids"[..])));
-        assert_eq!(cgroup_mount(v2), Some((&b"/"[..], &b"/sys/fs/cgroup/unified"[..], true, &b"rw"[..])));
+        assert_eq!(cgroup_mount(v1), Some(Mount { root: b"/", point: b"/sys/fs/cgroup/pids", v2: false, opts: b"rw,pids" }));
+        assert_eq!(cgroup_mount(v2), Some(Mount { root: b"/", point: b"/sys/fs/cgroup/unified", v2: true, opts: b"rw" }));
         assert_eq!(cgroup_mount(tmpfs), None);
         assert_eq!(cgroup_mount(b"garbage"), None);
     }
