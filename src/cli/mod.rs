@@ -3,10 +3,9 @@
 //! costs a line of the table and a match arm, not another copy of the parsing code.
 
 use crate::security::caps::{self, CapList};
-use crate::cgroup::{CPU_PERIOD, Limits};
 use crate::error::Error;
 use crate::buf::List;
-use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
+use crate::spec::{CPU_PERIOD, Limits, DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
 use crate::sys::{Args, CList};
 use core::ffi::CStr;
 
@@ -329,7 +328,7 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
         Some(c) if c.is_empty() => return Err(Error::msg("empty command", b"")),
         _ => {}
     }
-    spec.limits.check()?;
+    value::check_limits(&spec.limits)?;
     spec.caps = caps::bounding(caps[0], caps[1], spec.privileged);
     if spec.privileged {
         spec.seccomp = Seccomp::Unconfined;

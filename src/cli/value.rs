@@ -1,8 +1,10 @@
 //! The values of options, as text: sizes, CPU amounts and lists. Checked here, once, so that
 //! everything below the Spec takes them as they are.
 
-use crate::cgroup::CPU_PERIOD;
-use crate::text::{cut, fields, number};
+use crate::buf::CBuf;
+use crate::error::Error;
+use crate::spec::{CPU_PERIOD, Limits};
+use crate::text::{cut, fields, human, itoa, number};
 
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
@@ -57,6 +59,25 @@ pub fn parse_cpu_list(s: &[u8]) -> bool {
         })
 }
 
+/// Limits that contradict each other (Docker's rules for --memory-swap). Values out of the
+/// kernel's range are for the kernel to refuse (cgroup names file and value then).
+#[inline(never)]
+pub fn check_limits(l: &Limits) -> Result<(), Error> {
+    match (l.memory_swap, l.memory) {
+        (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => {
+            // `16 MiB < 32 MiB`: the two values, as the user gave them more or less.
+            let mut b = CBuf::<64>::new();
+            for (i, v) in [s as u64, m].into_iter().enumerate() {
+                let (n, unit) = human(v);
+                b.push(if i == 0 { b"" } else { b" < " })?.push(itoa(n, &mut [0; 20]))?.push(b" ")?.push(unit.as_bytes())?;
+            }
+            Err(Error::msg("--memory-swap below --memory (it counts memory plus swap)", b.bytes()))
+        }
+        (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +112,17 @@ mod tests {
         for bad in [&b""[..], b"0", b"0.0", b"0.009", b"-1", b"+1", b".5", b"1.", b"1.000001", b"1e3", b"1,5", b"one", b"184467440737095.5", b"99999999999999999999"] {
             assert_eq!(parse_cpus(bad), None, "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn swap_follows_docker_rules() {
+        let l = |memory, memory_swap| check_limits(&Limits { memory, memory_swap, ..Limits::default() }).err().map(|e| crate::error::tests::show(&e));
+        assert_eq!(l(Some(100), Some(100)), None);
+        assert_eq!(l(Some(100), Some(-1)), None);
+        assert_eq!(l(Some(100), None), None);
+        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 99 bytes < 100 bytes"));
+        assert_eq!(l(Some(32 << 20), Some(16 << 20)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 16 MiB < 32 MiB"));
+        assert_eq!(l(None, Some(100)).as_deref(), Some("memory-swap limit without a memory limit"));
     }
 
     #[test]
