@@ -5,7 +5,6 @@
 pub mod buf;
 pub mod cgroup;
 pub mod cli;
-pub mod error;
 pub mod file;
 #[macro_use]
 pub mod log;
@@ -16,6 +15,9 @@ pub mod security;
 pub mod spec;
 pub mod sys;
 pub mod text;
+
+/// The error type is born at the syscall door (sys/error): reached as `crate::error`.
+pub use sys::error;
 
 use cli::Command;
 

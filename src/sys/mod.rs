@@ -17,6 +17,7 @@ mod args;
 pub mod arch;
 pub mod channel;
 mod diag;
+pub mod error;
 mod fs;
 #[cfg(not(test))]
 mod mem;

@@ -2,9 +2,9 @@
 //! It is Copy and allocation-free, so the child can send it to the parent over a socket, and
 //! it is printed exactly once, by the parent, as `runix: pivot_root(/srv/rootfs): Invalid argument`.
 //!
-//! Below everything but text.rs: sys makes its errors, so this module uses nothing of sys. Its
-//! name (name.rs) and its path's store (slots.rs) are the only `unsafe` outside sys, each a
-//! few lines.
+//! Part of sys, because errors are born at the syscall door; everything else reaches it as
+//! `crate::error`. It uses nothing of sys's but the text functions below it, so the wrappers
+//! can return it. Its packed name (name.rs) and its path's store (slots.rs) need `unsafe`.
 
 mod errno;
 mod name;
@@ -182,7 +182,7 @@ impl uDisplay for Error {
 /// Bytes from the command line or the filesystem, shown as text (a non-UTF-8 name byte by
 /// byte, with '?' for what is not ASCII).
 pub fn write_bytes<W: uWrite + ?Sized>(f: &mut Formatter<'_, W>, b: &[u8]) -> Result<(), W::Error> {
-    match crate::text::utf8(b) {
+    match utf8(b) {
         Some(s) => f.write_str(s),
         None => b.iter().try_for_each(|&c| f.write_char(if c.is_ascii() { c as char } else { '?' })),
     }
@@ -195,6 +195,33 @@ impl uDisplay for Bytes<'_> {
     fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
         write_bytes(f, self.0)
     }
+}
+
+/// `b` as text when it is UTF-8 (RFC 3629: shortest forms, no surrogates, nothing past
+/// U+10FFFF). A small check rather than core's validator, which is ten times its size.
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // The sequence's length, and the range its second byte must be in.
+        let (n, lo, hi) = match c {
+            0..=0x7f => (1, 0x80, 0xbf),
+            0xc2..=0xdf => (2, 0x80, 0xbf),
+            0xe0 => (3, 0xa0, 0xbf),
+            0xed => (3, 0x80, 0x9f),
+            0xe1..=0xef => (3, 0x80, 0xbf),
+            0xf0 => (4, 0x90, 0xbf),
+            0xf4 => (4, 0x80, 0x8f),
+            0xf1..=0xf3 => (4, 0x80, 0xbf),
+            _ => return None,
+        };
+        let rest = b.get(i + 1..i + n)?;
+        if rest.first().is_some_and(|&x| x < lo || x > hi) || rest.iter().any(|&x| x & 0xc0 != 0x80) {
+            return None;
+        }
+        i += n;
+    }
+    // SAFETY: every sequence was checked to be well-formed UTF-8 above.
+    Some(unsafe { core::str::from_utf8_unchecked(b) })
 }
 
 #[cfg(test)]
@@ -222,13 +249,13 @@ pub mod tests {
     fn utf8_is_checked_as_core_checks_it() {
         let cases: [&[u8]; 12] = [b"plain", "jos\u{e9}".as_bytes(), "\u{20ac}\u{10348}".as_bytes(), b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe0\x80\x80", b"\xc3", b"a\xe2\x82", b"\xf0\x90\x8d\x88", b""];
         for c in cases {
-            assert_eq!(crate::text::utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
+            assert_eq!(utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
         }
         // Every first and second byte, with endings that do and do not continue a sequence.
         for (a, b) in (0..=255u8).flat_map(|a| (0..=255u8).map(move |b| (a, b))) {
             for end in [[0x80, 0x80], [0xbf, 0x41], [0x41, 0x80]] {
                 for s in [&[a, b][..], &[a, b, end[0]], &[a, b, end[0], end[1]]] {
-                    assert_eq!(crate::text::utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
+                    assert_eq!(utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
                 }
             }
         }
