@@ -1,8 +1,8 @@
 //! The options of `runix run`, as one table: the parser looks names up in it and --help is
 //! printed from it, so a new option is one row here and one arm in `apply` (cli/mod.rs).
 //!
-//! The table is read at compile time only: what the binary keeps is `KEYS` (one line per
-//! option, which the parser and --help share) and `SETS` (what each of those lines sets).
+//! The table is read at compile time only: the binary keeps --help with its runs of spaces
+//! packed (`PACKED`), the options' names (`KEYS`) and what each of them sets (`SETS`).
 
 /// What an option sets: one arm of `apply` each.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -119,8 +119,8 @@ pub const TABLE: &[Line] = &[
 /// The column where an option's help starts.
 const HELP_COLUMN: usize = 28;
 
-/// --help into `out` (when it is long enough): its length. Text lines as they are; an option
-/// as `  -r, --rootfs DIR`, its help from HELP_COLUMN.
+/// --help as printed, into `out` (as far as it goes): its length. Text lines as they are; an
+/// option as `  -r, --rootfs DIR`, its help from HELP_COLUMN.
 const fn render(out: &mut [u8]) -> usize {
     let mut n = 0;
     let mut i = 0;
@@ -165,14 +165,60 @@ const fn put(out: &mut [u8], n: usize, s: &[u8]) -> usize {
     n + s.len()
 }
 
-const HELP_LEN: usize = render(&mut []);
+/// The length of --help.
+pub const HELP_LEN: usize = render(&mut []);
 
-/// --help, as printed.
-pub static HELP: [u8; HELP_LEN] = {
+/// --help, which only the compiler keeps whole.
+const HELP: [u8; HELP_LEN] = {
     let mut b = [0; HELP_LEN];
     render(&mut b);
     b
 };
+
+/// A run of 2 to 127 spaces, in PACKED: this bit and the run's length. The help is ASCII.
+const RUN: u8 = 0x80;
+
+/// HELP with each run of spaces as one byte (the padding to HELP_COLUMN is a sixth of it).
+const fn pack(out: &mut [u8]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < HELP_LEN {
+        assert!(HELP[i] < RUN, "--help is ASCII");
+        let mut end = i;
+        while end < HELP_LEN && end - i < 127 && HELP[end] == b' ' {
+            end += 1;
+        }
+        if end - i >= 2 {
+            n = put(out, n, &[RUN | (end - i) as u8]);
+            i = end;
+        } else {
+            n = put(out, n, &[HELP[i]]);
+            i += 1;
+        }
+    }
+    n
+}
+
+const PACKED_LEN: usize = pack(&mut []);
+static PACKED: [u8; PACKED_LEN] = {
+    let mut b = [0; PACKED_LEN];
+    pack(&mut b);
+    b
+};
+
+/// --help into `out`.
+#[inline(never)]
+pub fn unpack_help(out: &mut [u8; HELP_LEN]) {
+    let mut n = 0;
+    for &c in PACKED.iter() {
+        let (byte, times) = if c & RUN != 0 { (b' ', c & !RUN) } else { (c, 1) };
+        for _ in 0..times {
+            if let Some(b) = out.get_mut(n) {
+                *b = byte;
+            }
+            n += 1;
+        }
+    }
+}
 
 /// The number of options.
 const COUNT: usize = {
@@ -239,4 +285,156 @@ pub fn lookup(name: &[u8], long: bool) -> Option<(Set, bool)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Command, parse};
+    use crate::sys::Args;
+    extern crate std;
+    use std::format;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn opts() -> impl Iterator<Item = &'static Opt> {
+        TABLE.iter().filter_map(|l| match l {
+            Line::Opt(o) => Some(o),
+            Line::Text(_) => None,
+        })
+    }
+
+    /// A valid value for each option that takes one.
+    fn sample(long: &str) -> &'static str {
+        match long {
+            "rootfs" | "workdir" | "overlay-upper" | "seccomp" | "cgroup-parent" => "/x",
+            "hostname" => "box",
+            "net" => "host",
+            "bind" => "/a:/b:ro",
+            "tmpfs" => "/tmp:size=1m",
+            "env" => "A=1",
+            "user" => "1000:100",
+            "pids" | "stop-timeout" | "map-user" | "map-group" => "5",
+            "memory" => "32m",
+            "memory-swap" => "128m",
+            "cpus" => "0.5",
+            "cpu-shares" => "512",
+            "cpuset-cpus" | "cpuset-mems" => "0",
+            "cap-add" | "cap-drop" => "NET_RAW",
+            "ulimit" => "nofile=64:128",
+            _ => panic!("--{long}: give it a sample value here"),
+        }
+    }
+
+    fn parse_strs(v: &[&str]) -> Result<Command, &'static str> {
+        parse(Args::from_strs(v), Args::from_strs(&[])).map_err(|e| e.what())
+    }
+
+    #[test]
+    fn names_are_unique_and_match_what_they_set() {
+        let all: Vec<&Opt> = opts().collect();
+        assert_eq!(all.len(), SETS.len());
+        for (i, o) in all.iter().enumerate() {
+            assert!(!o.long.is_empty() && o.long.bytes().all(|c| c.is_ascii_lowercase() || c == b'-'), "{}", o.long);
+            assert_eq!(o.long.replace('-', ""), format!("{:?}", o.set).to_lowercase(), "--{} sets {:?}", o.long, o.set);
+            assert!(o.short == 0 || o.short.is_ascii_lowercase(), "--{}", o.long);
+            assert!(o.value.bytes().all(|c| c.is_ascii_graphic()), "--{} {}", o.long, o.value);
+            for p in &all[..i] {
+                assert!(p.long != o.long && (o.short == 0 || p.short != o.short) && p.set != o.set, "--{} and --{}", p.long, o.long);
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_finds_each_option_by_its_names_only() {
+        for o in opts() {
+            let want = Some((o.set, !o.value.is_empty()));
+            assert_eq!(lookup(o.long.as_bytes(), true), want, "--{}", o.long);
+            assert_eq!(lookup(o.long.as_bytes(), false), None, "-{}", o.long);
+            if o.short != 0 {
+                assert_eq!(lookup(&[o.short], false), want, "-{}", o.short as char);
+                assert_eq!(lookup(&[o.short], true), None, "--{}", o.short as char);
+            }
+        }
+        for bad in [&b""[..], b" ", b"\n", b"=", b"roo", b"rootfsx", b"x", b"-rootfs", b"rootfs=", b"chroot\n"] {
+            assert_eq!(lookup(bad, true), None, "{bad:?}");
+            assert_eq!(lookup(bad, false), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_option_parses_in_each_form() {
+        for o in opts() {
+            let long = format!("--{}", o.long);
+            let short = format!("-{}", o.short as char);
+            let mut forms: Vec<Vec<String>> = Vec::new();
+            if o.value.is_empty() {
+                forms.push(std::vec![long.clone()]);
+                if o.short != 0 {
+                    forms.push(std::vec![short.clone()]);
+                }
+            } else {
+                let v = sample(o.long);
+                forms.push(std::vec![long.clone(), v.into()]);
+                forms.push(std::vec![format!("{long}={v}")]);
+                if o.short != 0 {
+                    forms.push(std::vec![short.clone(), v.into()]);
+                }
+            }
+            for f in forms {
+                // --memory-swap needs a memory limit.
+                let mut a = std::vec!["runix", "run", "-r", "/", "-m", "64m"];
+                a.extend(f.iter().map(String::as_str));
+                a.push("sh");
+                match parse_strs(&a) {
+                    Ok(Command::Help) => assert!(o.set == Set::Help, "{a:?}"),
+                    Ok(Command::Run(..)) => assert!(o.set != Set::Help, "{a:?}"),
+                    Ok(_) => panic!("{a:?}: neither a run nor help"),
+                    Err(e) => panic!("{a:?}: {e}"),
+                }
+            }
+            if o.value.is_empty() {
+                assert_eq!(parse_strs(&["runix", "run", "-r", "/", &format!("{long}=x"), "sh"]).err(), Some("option takes no value"), "{long}");
+            } else {
+                assert_eq!(parse_strs(&["runix", "run", "-r", "/", &long]).err(), Some("option needs a value"), "{long}");
+            }
+        }
+    }
+
+    #[test]
+    fn forms_that_are_no_option() {
+        // No bundled letters and no value glued to a letter: `-vv...` is the one run of letters.
+        for a in ["-r/", "-vt", "-tv", "-r=/", "---rootfs", "--", "-", "--Rootfs", "-R", "--rootfs-", "--=x"] {
+            let e = parse_strs(&["runix", "run", a, "/", "sh"]).err();
+            assert!(e == Some("unknown option (try 'runix run --help')") || a.len() < 3, "{a}: {e:?}");
+        }
+        assert!(matches!(parse_strs(&["runix", "run", "-vvv", "-r", "/", "sh"]), Ok(Command::Run(_, o)) if o.verbosity == 3));
+    }
+
+    #[test]
+    fn help_lists_every_option_once() {
+        let mut b = [0; HELP_LEN];
+        unpack_help(&mut b);
+        assert_eq!(b, HELP, "PACKED does not unpack to the help");
+        assert!(PACKED_LEN < HELP_LEN);
+        let u = std::str::from_utf8(&b).unwrap();
+        assert!(u.starts_with("usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]\n"), "{u}");
+        assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
+        assert!(u.contains("\n      --chroot              chroot(2) in place of pivot_root(2), for initramfs hosts\n"), "{u}");
+        assert!(u.contains("\nLimits (cgroup v1 or v2; root on v1 also gets a devices cgroup):\n  -p, --pids N"), "{u}");
+        assert!(u.ends_with(" is not found.\n"), "{u}");
+        assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90 && !l.contains('\t')), "{u}");
+        let option_lines: Vec<&str> = u.lines().filter(|l| l.starts_with("  -") || l.starts_with("      --")).collect();
+        assert_eq!(option_lines.len(), opts().count());
+        for o in opts() {
+            let mut head = if o.short == 0 { format!("      --{}", o.long) } else { format!("  -{}, --{}", o.short as char, o.long) };
+            if !o.value.is_empty() {
+                head = format!("{head} {}", o.value);
+            }
+            let line = format!("{head:<28}{}", o.help);
+            assert_eq!(u.lines().filter(|l| *l == line).count(), 1, "{line}");
+            let name = format!("--{}", o.long);
+            assert_eq!(option_lines.iter().filter(|l| l.split([' ', ',']).any(|w| w == name)).count(), 1, "{name}");
+        }
+    }
 }

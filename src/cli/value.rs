@@ -195,4 +195,15 @@ mod tests {
             assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
         }
     }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count(b"1"), Some(1));
+        assert_eq!(parse_count(b"9223372036854775807"), Some(i64::MAX as u64));
+        assert_eq!(parse_count(b"9223372036854775808"), None);
+        assert_eq!(parse_count(b"+1"), None);
+        assert_eq!(parse_count(b" 1"), None);
+        assert_eq!(parse_count(b""), None);
+        assert_eq!(parse_count(b"0"), None);
+    }
 }
