@@ -112,10 +112,10 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
         let long = a[1] == b'-';
         let name = &a[1 + long as usize..];
         let eq = if long { name.iter().position(|&c| c == b'=') } else { None };
-        let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
+        let Some((set, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
             return Err(Error::msg("unknown option (try 'runix run --help')", a));
         };
-        if cleanup && !matches!(opt, Set::CgroupParent | Set::Verbose | Set::Trace | Set::Help) {
+        if cleanup && !matches!(set, Set::CgroupParent | Set::Verbose | Set::Trace | Set::Help) {
             return Err(Error::msg(CLEANUP_ONLY, a));
         }
         let value: &'static CStr = match (takes, eq) {
@@ -129,8 +129,8 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
                 v
             }
         };
-        have_root |= opt == Set::Rootfs;
-        if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
+        have_root |= set == Set::Rootfs;
+        if apply(&mut spec, &mut out, &mut caps, set, value, env)? {
             return Ok(Command::Help);
         }
     }
@@ -162,12 +162,12 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
 
 /// Apply one option to the spec. Ok(true): help was asked for.
 #[inline(never)]
-fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: Set, value: &'static CStr, env: Args) -> Result<bool, Error> {
+fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, value: &'static CStr, env: Args) -> Result<bool, Error> {
     let v = value.to_bytes();
     let l = &mut spec.limits;
     // An invalid value: what it is told, and with what (the value, or what is wrong with a path).
     let mut detail = v;
-    let wrong: Option<&'static str> = match opt {
+    let wrong: Option<&'static str> = match set {
         Set::Rootfs => {
             spec.rootfs = value;
             bad_path(&mut detail, "invalid --rootfs")
@@ -246,7 +246,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: Set, v
             l.cpu_shares.is_none().then_some("invalid --cpu-shares (2 to 262144)")
         }
         Set::CpusetCpus | Set::CpusetMems => {
-            *if opt == Set::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
+            *if set == Set::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
             (!value::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
         }
         Set::CgroupParent => {
@@ -254,7 +254,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: Set, v
             (v.is_empty() || has_dotdot(v)).then_some("invalid --cgroup-parent")
         }
         Set::CapAdd | Set::CapDrop => {
-            caps[(opt == Set::CapDrop) as usize].push(v)?;
+            caps[(set == Set::CapDrop) as usize].push(v)?;
             None
         }
         Set::Privileged => {
@@ -301,7 +301,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: Set, v
         }
         Set::MapUser | Set::MapGroup => {
             let id = crate::process::user::number(v);
-            *if opt == Set::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
+            *if set == Set::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
             id.is_none().then_some("invalid --map-user/--map-group (want a number)")
         }
         Set::Help => return Ok(true),
