@@ -47,16 +47,16 @@ pub enum Set {
 
 /// One option: `-SHORT` (0: none), `--LONG`, the placeholder of its value ("": it takes none),
 /// its help, and what it sets.
-pub struct Opt {
-    pub short: u8,
-    pub long: &'static str,
-    pub value: &'static str,
-    pub help: &'static str,
-    pub set: Set,
+struct Opt {
+    short: u8,
+    long: &'static str,
+    value: &'static str,
+    help: &'static str,
+    set: Set,
 }
 
 /// A line of --help: text, or an option.
-pub enum Line {
+enum Line {
     Text(&'static str),
     Opt(Opt),
 }
@@ -66,7 +66,7 @@ const fn opt(short: u8, long: &'static str, value: &'static str, help: &'static 
 }
 
 /// --help, top to bottom (README has the long form of each option).
-pub const TABLE: &[Line] = &[
+const TABLE: &[Line] = &[
     Line::Text("usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]"),
     Line::Text("       runix cleanup [--cgroup-parent P]   (removes the cgroups of killed runs)"),
     Line::Text("       runix --help | --version"),
@@ -141,6 +141,7 @@ const fn render(out: &mut [u8]) -> usize {
                     n = put(out, n, b" ");
                     n = put(out, n, o.value.as_bytes());
                 }
+                assert!(n < start + HELP_COLUMN, "an option's name and value reach into its help");
                 while n < start + HELP_COLUMN {
                     n = put(out, n, b" ");
                 }
