@@ -1,5 +1,6 @@
 //! The options of `runix run`, as one table: the parser looks names up in it and --help is
-//! printed from it, so a new option is one row here and one arm in `apply` (cli/mod.rs).
+//! printed from it, so a new option is one row here, a variant of `Set` and its arm in `apply`
+//! (cli/mod.rs).
 //!
 //! The table is read at compile time only: the binary keeps --help with its runs of spaces
 //! packed (`PACKED`), the options' names (`KEYS`) and what each of them sets (`SETS`).
