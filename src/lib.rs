@@ -51,8 +51,7 @@ fn set_output(out: cli::Output) {
 /// its stack.
 #[inline(never)]
 fn help() -> Result<i32, error::Error> {
-    let mut b = [0; 4096];
-    let n = cli::usage(&mut b);
-    sys::write_all(1, &b[..n]).map(|_| 0)
+    let mut b = [0; cli::HELP_LEN];
+    cli::unpack_help(&mut b);
+    sys::write_all(1, &b).map(|_| 0)
 }
-
