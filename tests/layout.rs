@@ -219,3 +219,17 @@ fn the_checks_see_a_circle_and_a_group() {
     let s: Vec<String> = r.iter().map(|p| p.join("::")).collect();
     assert_eq!(s, ["x::y", "x::z::w", "a::c::d"]);
 }
+
+/// The README's module table ("How it is built") names each entry of src/ and only those.
+#[test]
+fn readme_module_table_matches_the_tree() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let table = readme.split("## How it is built\n\n```\n").nth(1).and_then(|t| t.split("```").next()).expect("README has its module table");
+    let named: BTreeSet<String> =
+        table.lines().filter_map(|l| l.split_whitespace().next()).filter(|w| w.starts_with("src/")).map(|w| w.trim_end_matches('/').to_string()).collect();
+    let present: BTreeSet<String> = fs::read_dir(root().join("src"))
+        .unwrap()
+        .map(|e| format!("src/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert_eq!(named, present, "README's module table against src/");
+}
