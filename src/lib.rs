@@ -5,7 +5,6 @@
 pub mod buf;
 pub mod cgroup;
 pub mod cli;
-pub mod error;
 pub mod file;
 #[macro_use]
 pub mod log;
@@ -17,6 +16,9 @@ pub mod security;
 pub mod spec;
 pub mod sys;
 pub mod text;
+
+/// The error type is born at the syscall door (sys/error): reached as `crate::error`.
+pub use sys::error;
 
 use cli::Command;
 
@@ -50,8 +52,7 @@ fn set_output(out: cli::Output) {
 /// its stack.
 #[inline(never)]
 fn help() -> Result<i32, error::Error> {
-    let mut b = [0; 4096];
-    let n = cli::usage(&mut b);
-    sys::write_all(1, &b[..n]).map(|_| 0)
+    let mut b = [0; cli::HELP_LEN];
+    cli::unpack_help(&mut b);
+    sys::write_all(1, &b).map(|_| 0)
 }
-

@@ -3,6 +3,7 @@
 //! child's lines never interleave mid-line.
 
 use crate::sys;
+pub use crate::sys::Line;
 use core::sync::atomic::{AtomicU8, Ordering};
 use ufmt::uWrite;
 
@@ -18,53 +19,6 @@ pub fn set_level(l: u8) {
 
 pub fn enabled(l: u8) -> bool {
     l <= LEVEL.load(Ordering::Relaxed)
-}
-
-/// One line of output, written to stderr in one go; what does not fit ends in "...".
-pub struct Line {
-    buf: [u8; 512],
-    len: usize,
-    cut: bool,
-}
-
-impl Line {
-    pub const fn new() -> Line {
-        Line { buf: [0; 512], len: 0, cut: false }
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-
-    /// Ends the line and writes it to fd 2. Errors writing to stderr have nowhere to go.
-    pub fn flush(mut self) {
-        if self.cut {
-            self.len = self.buf.len() - 4;
-            self.buf[self.len..self.len + 3].copy_from_slice(b"...");
-            self.len += 3;
-        }
-        self.buf[self.len] = b'\n';
-        sys::write_diag(&self.buf[..self.len + 1]);
-    }
-}
-
-impl Default for Line {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl uWrite for Line {
-    type Error = core::convert::Infallible;
-    fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
-        // One byte stays free for the newline.
-        let room = self.buf.len() - 1 - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        self.cut |= n < s.len();
-        Ok(())
-    }
 }
 
 /// The start of a log line: `HH:MM:SS LEVEL src/file.rs:LINE: ` (UTC: there is no tz database).

@@ -18,11 +18,12 @@
 //! docs/sequence.md walks through it syscall by syscall.
 
 use crate::cgroup::{Cgroups, Joins};
-use crate::error::{Bytes, Error, Wire};
+use crate::error::{Bytes, Error, Kept};
 use crate::plan::{Facts, Plan};
 use crate::rootfs;
 use crate::spec::Spec;
-use crate::sys::{self, Fd, Recv, trace};
+use crate::sys::channel::{self, Msg};
+use crate::sys::{self, Fd, trace};
 use crate::spec::Seccomp;
 use crate::process::userns::{self, Map};
 use crate::process::{exec, init, tty, user};
@@ -106,8 +107,8 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
     // An error keeps its path in one of a few slots that later failed calls reuse (the
-    // rmdir retries below): kept whole, in a Wire, until it is printed.
-    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Wire::new);
+    // rmdir retries below): kept whole until it is printed.
+    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Kept::new);
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -164,13 +165,12 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     // Sync 1: the child's user namespace gets its maps before it needs them.
     if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
-        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| sys::sync_wake(sock)) {
-            let ours = Wire::new(kill_child(pid, e));
+        if let Err(e) = userns::write_maps(pid, m, sys::geteuid(), sys::getegid(), ids).and_then(|_| channel::send(sock, Msg::Go)) {
+            let ours = Kept::new(kill_child(pid, e));
             // The child may have failed first (joining its cgroups, say): then its report
             // waits in the socket, and that is the cause to show.
-            let mut theirs = Wire::new(Error::msg("", b""));
-            return Err(match sys::recv(sock, &mut theirs) {
-                Ok(Recv::Value) => theirs.error(),
+            return Err(match channel::recv(sock) {
+                Ok(Some(Msg::Failed(theirs))) => theirs,
                 _ => ours.error(),
             });
         }
@@ -178,33 +178,35 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     if trace::dry_run() {
         // No child was made: show its steps here, where it would take them.
         trace::set_child(true);
-        let Err(e) = container_init(child);
-        if e.errno() != 0 || !e.what().starts_with("execve") {
+        let Err(e) = setup(child);
+        // Its execve "returns" (no errno): the end of the steps, not a failure.
+        if !(e.is_exec() && e.errno() == 0) {
             crate::log::error(&e);
         }
         trace::set_child(false);
     }
     let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET).map_err(|e| kill_child(pid, e))?;
-    // Sync 2: with -t first the pty's master; then a setup error from the child, or EOF once
-    // its execve closed the CLOEXEC socket.
-    let mut wire = Wire::new(Error::msg("", b""));
+    // Sync 2: with -t first the pty's master; then a setup error from the child, or the end
+    // of the channel once its execve closed the CLOEXEC socket.
     let mut master = -1;
     let failed = loop {
         if let Some(sig) = setup_signal(pid, sock, sigfd)? {
             kill_child(pid, Error::msg("", b""));
             return Ok(128 + sig);
         }
-        match sys::recv(sock, &mut wire) {
-            Ok(Recv::Fd(fd)) => master = fd,
-            Ok(Recv::Eof) => break Ok(false),
-            Ok(Recv::Value) => break Ok(true),
+        match channel::recv(sock) {
+            Ok(Some(Msg::Console(fd))) => master = fd,
+            // (The child never says Go.)
+            Ok(None | Some(Msg::Go)) => break Ok(None),
+            // Kept whole: more errors may come before it is returned.
+            Ok(Some(Msg::Failed(e))) => break Ok(Some(Kept::new(e))),
             Err(e) => break Err(kill_child(pid, e)),
         }
     };
     info!("(parent) waiting for ", pid as u64);
     let status = match failed {
         // (--dry-run has no container to relay for.)
-        Ok(false) if !trace::dry_run() => {
+        Ok(None) if !trace::dry_run() => {
             let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
             let r = tty::supervise(pid, sigfd, master, child.spec.stop_timeout);
             // The caller's terminal as it was, on every way out of the relay.
@@ -215,11 +217,11 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         _ => sys::wait4(pid),
     };
-    if failed? {
-        return Err(wire.error());
+    if let Some(e) = failed? {
+        return Err(e.error());
     }
     let status = status?;
-    let code = exit_status(status);
+    let code = crate::process::exit_status(status);
     info!("(parent) container exited with status ", code as u64);
     report_usage(cg, child.spec, status)?;
     Ok(code)
@@ -297,32 +299,19 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     Ok(())
 }
 
-/// wait(2) status to shell convention: the exit code, or 128+N when killed by signal N.
-pub fn exit_status(status: i32) -> i32 {
-    match status & 0x7f {
-        0 => (status >> 8) & 0xff,
-        sig => 128 + sig,
-    }
-}
-
 /// The child, PID 1 of the new PID namespace. On failure it reports the error to the parent
 /// (which prints it once) and exits with the error's status.
 fn container_main(c: &Child) -> ! {
     trace::set_child(true);
-    let Err(e) = container_init(c);
-    let _ = sys::send(c.sock, &Wire::new(e));
+    let Err(e) = setup(c);
+    let _ = channel::send(c.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 
+/// Everything the child does, up to the command's execve, which ends it; returns only the
+/// error that stopped it (the execve's own, when it fails).
 #[inline(never)]
-fn container_init(c: &Child) -> Result<Infallible, Error> {
-    match setup(c) {
-        Ok(e) | Err(e) => Err(e),
-    }
-}
-
-/// Everything the child does, up to the command's execve; Ok holds the exec's failure.
-fn setup(c: &Child) -> Result<Error, Error> {
+fn setup(c: &Child) -> Result<Infallible, Error> {
     let spec = c.spec;
     // Holding the parent's end would keep our own read from seeing EOF if the parent died.
     sys::close(c.parent_sock)?;
@@ -340,7 +329,12 @@ fn setup(c: &Child) -> Result<Error, Error> {
     // Its own session: no controlling terminal, so no TIOCSTI into the caller's (CVE-2017-5226).
     sys::setsid()?;
     if c.map.is_some() {
-        sys::sync_wait(c.sock)?;
+        // Sync 1: its maps first (or, when runix is gone, the end of the channel).
+        match channel::recv(c.sock)? {
+            Some(Msg::Go) => {}
+            _ if trace::dry_run() => {}
+            _ => return Err(Error::msg("parent exited during setup", b"")),
+        }
     }
     if let Some(Map::Root { .. }) = c.map {
         // Root's own ids are not in its range: until it takes the namespace's 0 (mapped now),
@@ -399,15 +393,15 @@ fn setup(c: &Child) -> Result<Error, Error> {
     sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     exec::check_cwd()?;
     if spec.init && !trace::dry_run() {
-        init::run(command_main, &(c, sets.effective, seccomp_file), c.sock)?;
+        init::run(command_main, &(c, sets.effective, seccomp_file))?;
     }
-    Ok(exec_command(c, sets.effective, seccomp_file))
+    Err(exec_command(c, sets.effective, seccomp_file))
 }
 
 /// --init's child: the command, reporting a failure to runix as the container's init would.
 fn command_main(a: &(&Child, u64, Fd)) -> ! {
     let e = exec_command(a.0, a.1, a.2);
-    let _ = sys::send(a.0.sock, &Wire::new(e));
+    let _ = channel::send(a.0.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 
@@ -439,7 +433,6 @@ fn die_with_parent(sock: Fd) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cgroup::{Layout, Limits};
     use crate::sys::record::{Kernel, Recording};
     use crate::sys::{Args, trace};
     use std::string::String;
@@ -489,11 +482,10 @@ mod tests {
         let spec = spec(args);
         let mut plan = Plan::new();
         plan.fill(&spec, Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
-        let none = Limits::default();
-        let cg = Cgroups::create_in(Layout::find(&none, None, c"", c"").unwrap(), &none, 0).unwrap();
+        let cg = Cgroups::EMPTY;
         let rec = fake(fail, errno);
         let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
-        let Err(e) = container_init(&c);
+        let Err(e) = setup(&c);
         (e, rec.calls())
     }
 
@@ -551,14 +543,5 @@ mod tests {
         // On an initramfs: --chroot is the advice.
         assert_eq!(crate::error::tests::show(&e), "pivot_root(/r): Invalid argument (on an initramfs root, use --chroot)");
         assert!(calls.last().unwrap().starts_with("pivot_root(") && !calls.iter().any(|c| c.starts_with("close_range")), "{calls:#?}");
-    }
-
-    #[test]
-    fn exit_status_follows_the_shell() {
-        assert_eq!(exit_status(0), 0);
-        assert_eq!(exit_status(3 << 8), 3);
-        assert_eq!(exit_status(255 << 8), 255);
-        assert_eq!(exit_status(9), 137);
-        assert_eq!(exit_status(15 | 0x80), 143); // core dumped
     }
 }

@@ -2,7 +2,6 @@
 //! config.json will fill the same struct later. Everything after this point reads only the spec.
 
 use crate::buf::List;
-use crate::cgroup::Limits;
 use crate::sys::{Args, CList};
 use core::ffi::CStr;
 
@@ -52,6 +51,32 @@ pub enum Seccomp {
     Unconfined,
     /// A raw classic-BPF program (an array of struct sock_filter) read from a file.
     File(&'static CStr),
+}
+
+/// CFS period for --cpus, µs: Docker's and the kernel's default.
+pub const CPU_PERIOD: u64 = 100_000;
+
+/// The container's resource limits; None (or false) leaves that controller alone. The
+/// front-end checks them (cli::value::check_limits); cgroup writes them as they are.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub struct Limits<'a> {
+    /// pids.max.
+    pub pids: Option<u64>,
+    /// Bytes of memory (v1 memory.limit_in_bytes, v2 memory.max).
+    pub memory: Option<u64>,
+    /// Memory plus swap, bytes, as Docker's --memory-swap: -1 is unlimited swap. Needs `memory`.
+    pub memory_swap: Option<i64>,
+    /// (quota, period) in µs: --cpus 1.5 is (150000, CPU_PERIOD).
+    pub cpus: Option<(u64, u64)>,
+    /// v1 cpu.shares (2 to 262144); on v2 turned into cpu.weight as crun does.
+    pub cpu_shares: Option<u64>,
+    /// cpuset.cpus and cpuset.mems lists, as `0-1,3`.
+    pub cpuset_cpus: Option<&'a [u8]>,
+    pub cpuset_mems: Option<&'a [u8]>,
+    /// Docker's device allow-list, on a v1 devices hierarchy when there is one
+    /// (`Cgroups::device_rules` says whether it was set).
+    pub devices: bool,
 }
 
 /// `--ulimit NAME=SOFT[:HARD]`: a resource limit (RLIMIT_* number) of the container's process.

@@ -76,32 +76,6 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
-/// `b` as text when it is UTF-8 (RFC 3629: shortest forms, no surrogates, nothing past
-/// U+10FFFF). A small check rather than core's validator, which is ten times its size.
-pub fn utf8(b: &[u8]) -> Option<&str> {
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        // The sequence's length, and the range its second byte must be in.
-        let (n, lo, hi) = match c {
-            0..=0x7f => (1, 0x80, 0xbf),
-            0xc2..=0xdf => (2, 0x80, 0xbf),
-            0xe0 => (3, 0xa0, 0xbf),
-            0xed => (3, 0x80, 0x9f),
-            0xe1..=0xef => (3, 0x80, 0xbf),
-            0xf0 => (4, 0x90, 0xbf),
-            0xf4 => (4, 0x80, 0x8f),
-            0xf1..=0xf3 => (4, 0x80, 0xbf),
-            _ => return None,
-        };
-        let rest = b.get(i + 1..i + n)?;
-        if rest.first().is_some_and(|&x| x < lo || x > hi) || rest.iter().any(|&x| x & 0xc0 != 0x80) {
-            return None;
-        }
-        i += n;
-    }
-    // SAFETY: every sequence was checked to be well-formed UTF-8 above.
-    Some(unsafe { core::str::from_utf8_unchecked(b) })
-}
 
 #[cfg(test)]
 mod tests {

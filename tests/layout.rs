@@ -135,6 +135,14 @@ fn no_import_circles() {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f)).collect();
+    // lib.rs's `pub use a::b;`: `crate::b` is `crate::a::b`.
+    let lib = fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    let aliases: BTreeMap<String, Vec<String>> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub use ")?.strip_suffix(';'))
+        .map(|p| p.split("::").map(String::from).collect::<Vec<_>>())
+        .map(|p| (p.last().unwrap().clone(), p))
+        .collect();
     // Edges between the two modules a reference joins, each taken at the level where their
     // paths part (siblings under one parent): a module's own children, and its parents, are
     // its own business.
@@ -145,7 +153,10 @@ fn no_import_circles() {
         if me.is_empty() {
             continue;
         }
-        for r in references(&fs::read_to_string(f).unwrap(), &me) {
+        for mut r in references(&fs::read_to_string(f).unwrap(), &me) {
+            if let Some(a) = r.first().and_then(|x| aliases.get(x)) {
+                r.splice(..1, a.iter().cloned());
+            }
             let target = (0..=r.len()).rev().map(|n| r[..n].to_vec()).find(|p| modules.contains(p)).unwrap();
             let common = me.iter().zip(&target).take_while(|(a, b)| a == b).count();
             if common == me.len() || common == target.len() {
@@ -177,10 +188,48 @@ fn reaches(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>, from: &Vec<Stri
     edges.get(from).is_some_and(|tos| tos.iter().any(|t| reaches(edges, t, to, seen)))
 }
 
+/// All `unsafe` is in sys: the rest of runix is safe Rust (`#[unsafe(...)]` attributes aside).
+#[test]
+fn unsafe_only_in_sys() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(root().join("src/sys")))
+        .flat_map(|f| {
+            let text = fs::read_to_string(f).unwrap();
+            let rel = f.strip_prefix(root()).unwrap().display().to_string();
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    let code = l.split("//").next().unwrap();
+                    code.contains("unsafe") && !code.contains("#[unsafe(")
+                })
+                .map(|(i, l)| format!("{rel}:{}: {}", i + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "unsafe outside src/sys:\n{}", found.join("\n"));
+}
+
 #[test]
 fn the_checks_see_a_circle_and_a_group() {
     let me = vec!["a".to_string(), "b".to_string()];
     let r = references("use crate::x::{y, z::w};\nfn f() { super::c::d(); } // crate::nope\n", &me);
     let s: Vec<String> = r.iter().map(|p| p.join("::")).collect();
     assert_eq!(s, ["x::y", "x::z::w", "a::c::d"]);
+}
+
+/// The README's module table ("How it is built") names each entry of src/ and only those.
+#[test]
+fn readme_module_table_matches_the_tree() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let table = readme.split("## How it is built\n\n```\n").nth(1).and_then(|t| t.split("```").next()).expect("README has its module table");
+    let named: BTreeSet<String> =
+        table.lines().filter_map(|l| l.split_whitespace().next()).filter(|w| w.starts_with("src/")).map(|w| w.trim_end_matches('/').to_string()).collect();
+    let present: BTreeSet<String> = fs::read_dir(root().join("src"))
+        .unwrap()
+        .map(|e| format!("src/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert_eq!(named, present, "README's module table against src/");
 }

@@ -190,7 +190,7 @@ fn verbosity_levels() {
     assert!(!info.is_empty() && !info.contains(" DEBUG "), "{info}");
     let debug = run(&["run", "-r", r.s(), "-vv", "true"]).stderr;
     assert!(debug.lines().all(is_log_line), "{debug}");
-    assert!(debug.contains(" DEBUG src/exec.rs:") && debug.contains("(child) trying /usr/local/sbin/true"), "{debug}");
+    assert!(debug.contains(" DEBUG src/process/exec.rs:") && debug.contains("(child) trying /usr/local/sbin/true"), "{debug}");
 }
 
 #[test]

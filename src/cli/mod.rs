@@ -1,115 +1,24 @@
 //! The command line, turned into a Spec. Pure: no syscalls, so it is tested without root.
-//! Options are a table (USAGE), parsed by one loop and applied by one match: each new option
-//! costs a line of the table and a match arm, not another copy of the parsing code.
+//! Options are a table (options.rs), parsed by one loop and applied by one match: each new
+//! option costs a row of the table and a match arm, not another copy of the parsing code.
 
 use crate::security::caps::{self, CapList};
-use crate::cgroup::{CPU_PERIOD, Limits};
 use crate::error::Error;
 use crate::buf::List;
-use crate::spec::{DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, MountKind, Overlay, RootMode, Seccomp, Spec, Ulimit};
+use crate::spec::{CPU_PERIOD, Limits, DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, Overlay, RootMode, Seccomp, Spec};
 use crate::sys::{Args, CList};
 use core::ffi::CStr;
 
+mod options;
 mod value;
+pub use options::{HELP_LEN, unpack_help};
+use options::{Set, lookup};
 pub use value::*;
-
-/// --help, and the options of `run`. A line with a tab is an option, in the order of `O`:
-/// the short letter or a space, the long name, ` VALUE` when it takes one, a tab and its help
-/// (README has the long form).
-const USAGE: &str = "\
-usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]
-       runix cleanup [--cgroup-parent P]   (removes the cgroups of killed runs)
-       runix --help | --version
-Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in
-new PID, mount, UTS, IPC, network and cgroup namespaces. Options end at COMMAND.
-(+): repeatable.
-rrootfs DIR\troot filesystem directory (required)
- hostname NAME\thostname inside (default: container)
- chroot\tchroot(2) in place of pivot_root(2), for initramfs hosts
- net host|none\tthe host's network, or (default) its own with lo up
-bbind SRC:DST[:ro]\tbind-mount host path SRC at DST (+)
- tmpfs DST[:size=N]\tmount a tmpfs at DST (+)
- read-only\tread-only root (binds and tmpfs keep their own mode)
- overlay\twrite to a tmpfs over ROOTFS, which stays unchanged
- overlay-upper DIR\tkeep those changes in DIR/upper (DIR/work: scratch)
-eenv KEY[=VALUE]\tset a variable, or copy yours (+)
-wworkdir DIR\tworking directory inside (default /)
-uuser USER[:GROUP]\tname or id in the root's /etc/passwd, /etc/group
-Limits (cgroup v1 or v2; root on v1 also gets a devices cgroup):
-ppids N\tat most N processes
-mmemory SIZE\tmemory limit, bytes with k, m or g
- memory-swap SIZE\tmemory plus swap (-1: unlimited swap)
- cpus N.NN\tCPU time, in CPUs (quota per 100 ms)
- cpu-shares N\trelative CPU weight, 2 to 262144
- cpuset-cpus LIST\tCPUs allowed, e.g. 0-1,3
- cpuset-mems LIST\tmemory nodes allowed
- cgroup-parent P\tmake the cgroup under P, not runix's own
-Security (defaults as Docker's: 14 capabilities, seccomp, no_new_privs):
- cap-add CAP\tadd a capability, or ALL (+)
- cap-drop CAP\tdrop a capability, or ALL (+)
- privileged\tall capabilities, no seccomp, no masked paths
- seccomp P\tunconfined, or a file of raw BPF
- ulimit N=S[:H]\tresource limit, e.g. nofile=1024:2048 (+)
-Process:
-ttty\ta terminal of its own, relayed to yours (raw mode)
- init\trunix stays as PID 1: reaps zombies, passes signals on
- stop-timeout N\tafter a SIGTERM or SIGINT, SIGKILL past N s (default 10)
- userns\ta user namespace also for root (always without root)
- map-user UID\tyour uid inside the user namespace (default 0)
- map-group GID\tyour gid inside the user namespace (default 0)
-Output:
-vverbose\tlog each step (-vv: more)
- trace\tprint runix's syscalls on stderr
- dry-run\tprint them, and make none that changes anything
-hhelp\tthis help
-Exit status: COMMAND's; 128+N if killed by signal N; 125 if runix fails; 126 if COMMAND
-cannot be executed; 127 if it is not found.";
-
-/// The lines of USAGE.
-fn lines() -> core::slice::Split<'static, u8, fn(&u8) -> bool> {
-    USAGE.as_bytes().split(|&c| c == b'\n')
-}
-
-/// The option lines of USAGE, in the order of `O`.
-fn option_lines() -> impl Iterator<Item = &'static [u8]> {
-    lines().filter(|l| l.contains(&b'\t'))
-}
-
-/// --help into `out`: its length.
-#[inline(never)]
-pub fn usage(out: &mut [u8; 4096]) -> usize {
-    let mut n = 0;
-    for l in lines() {
-        if let Some(tab) = l.iter().position(|&c| c == b'\t') {
-            // `  -r, --rootfs DIR`, the help from column 28.
-            let start = n;
-            n = put(out, n, if l[0] == b' ' { b"      --" } else { b"  -x, --" });
-            out[start + 3] = l[0];
-            n = put(out, n, &l[1..tab]);
-            while n < start + 28 {
-                n = put(out, n, b" ");
-            }
-            n = put(out, n, &l[tab + 1..]);
-        } else {
-            n = put(out, n, l);
-        }
-        n = put(out, n, b"\n");
-    }
-    n
-}
-
-/// Copy `s` into `out` at `n`; the new length.
-fn put(out: &mut [u8], n: usize, s: &[u8]) -> usize {
-    out[n..n + s.len()].copy_from_slice(s);
-    n + s.len()
-}
 
 pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
 
 /// HOST_NAME_MAX in <limits.h>: sethostname(2) refuses longer names.
 const HOST_NAME_MAX: usize = 64;
-/// PATH_MAX: a longer path could not be passed to any syscall.
-const PATH_MAX: usize = 4096;
 
 pub enum Command {
     Help,
@@ -127,85 +36,6 @@ pub struct Output {
     pub trace: u8,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
-enum O {
-    Rootfs,
-    Hostname,
-    Chroot,
-    Net,
-    Bind,
-    Tmpfs,
-    ReadOnly,
-    Overlay,
-    OverlayUpper,
-    Env,
-    Workdir,
-    User,
-    Pids,
-    Memory,
-    MemorySwap,
-    Cpus,
-    CpuShares,
-    CpusetCpus,
-    CpusetMems,
-    CgroupParent,
-    CapAdd,
-    CapDrop,
-    Privileged,
-    Seccomp,
-    Ulimit,
-    Tty,
-    Init,
-    StopTimeout,
-    Userns,
-    MapUser,
-    MapGroup,
-    Verbose,
-    Trace,
-    DryRun,
-    Help,
-}
-
-/// The options by their line in USAGE.
-const ORDER: [O; 35] = [
-    O::Rootfs,
-    O::Hostname,
-    O::Chroot,
-    O::Net,
-    O::Bind,
-    O::Tmpfs,
-    O::ReadOnly,
-    O::Overlay,
-    O::OverlayUpper,
-    O::Env,
-    O::Workdir,
-    O::User,
-    O::Pids,
-    O::Memory,
-    O::MemorySwap,
-    O::Cpus,
-    O::CpuShares,
-    O::CpusetCpus,
-    O::CpusetMems,
-    O::CgroupParent,
-    O::CapAdd,
-    O::CapDrop,
-    O::Privileged,
-    O::Seccomp,
-    O::Ulimit,
-    O::Tty,
-    O::Init,
-    O::StopTimeout,
-    O::Userns,
-    O::MapUser,
-    O::MapGroup,
-    O::Verbose,
-    O::Trace,
-    O::DryRun,
-    O::Help,
-];
-
 /// Parse `runix ...` (args[0] is the program name). `env` is the caller's environment, read only
 /// for what passes into the container on purpose (TERM, `-e KEY`).
 pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
@@ -217,16 +47,6 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
         Some(other) => Err(Error::msg("unknown command (try 'runix --help')", other)),
         None => Err(Error::msg("no command given (try 'runix --help')", b"")),
     }
-}
-
-/// Find an option by its long name, or by its letter (`long` false): which, and whether it
-/// takes a value.
-fn lookup(name: &[u8], long: bool) -> Option<(O, bool)> {
-    option_lines().zip(ORDER).find_map(|(l, o)| {
-        let end = 1 + l[1..].iter().position(|&c| c == b' ' || c == b'\t')?;
-        let hit = if long { l[1..end] == *name } else { l[0] != b' ' && l[..1] == *name };
-        hit.then_some((o, l[end] == b' '))
-    })
 }
 
 /// The Spec before any option.
@@ -292,10 +112,10 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
         let long = a[1] == b'-';
         let name = &a[1 + long as usize..];
         let eq = if long { name.iter().position(|&c| c == b'=') } else { None };
-        let Some((opt, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
+        let Some((set, takes)) = lookup(&name[..eq.unwrap_or(name.len())], long) else {
             return Err(Error::msg("unknown option (try 'runix run --help')", a));
         };
-        if cleanup && !matches!(opt, O::CgroupParent | O::Verbose | O::Trace | O::Help) {
+        if cleanup && !matches!(set, Set::CgroupParent | Set::Verbose | Set::Trace | Set::Help) {
             return Err(Error::msg(CLEANUP_ONLY, a));
         }
         let value: &'static CStr = match (takes, eq) {
@@ -309,8 +129,8 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
                 v
             }
         };
-        have_root |= opt == O::Rootfs;
-        if apply(&mut spec, &mut out, &mut caps, opt, value, env)? {
+        have_root |= set == Set::Rootfs;
+        if apply(&mut spec, &mut out, &mut caps, set, value, env)? {
             return Ok(Command::Help);
         }
     }
@@ -329,7 +149,7 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
         Some(c) if c.is_empty() => return Err(Error::msg("empty command", b"")),
         _ => {}
     }
-    spec.limits.check()?;
+    value::check_limits(&spec.limits)?;
     spec.caps = caps::bounding(caps[0], caps[1], spec.privileged);
     if spec.privileged {
         spec.seccomp = Seccomp::Unconfined;
@@ -342,51 +162,51 @@ fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
 
 /// Apply one option to the spec. Ok(true): help was asked for.
 #[inline(never)]
-fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, value: &'static CStr, env: Args) -> Result<bool, Error> {
+fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, value: &'static CStr, env: Args) -> Result<bool, Error> {
     let v = value.to_bytes();
     let l = &mut spec.limits;
     // An invalid value: what it is told, and with what (the value, or what is wrong with a path).
     let mut detail = v;
-    let wrong: Option<&'static str> = match opt {
-        O::Rootfs => {
+    let wrong: Option<&'static str> = match set {
+        Set::Rootfs => {
             spec.rootfs = value;
             bad_path(&mut detail, "invalid --rootfs")
         }
-        O::Hostname => {
+        Set::Hostname => {
             spec.hostname = value;
             (v.is_empty() || v.len() > HOST_NAME_MAX).then_some("invalid --hostname (1 to 64 bytes)")
         }
-        O::Chroot => {
+        Set::Chroot => {
             spec.root_mode = RootMode::Chroot;
             None
         }
-        O::Net => {
+        Set::Net => {
             spec.new_net = v == b"none";
             (v != b"host" && v != b"none").then_some("invalid --net (host or none)")
         }
-        O::Bind => match parse_bind(v) {
+        Set::Bind => match parse_bind(v) {
             Some(m) => push_mount(spec, m),
             None => Some("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"),
         },
-        O::Tmpfs => match parse_tmpfs(v) {
+        Set::Tmpfs => match parse_tmpfs(v) {
             Some(m) => push_mount(spec, m),
             None => Some("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"),
         },
-        O::ReadOnly => {
+        Set::ReadOnly => {
             spec.read_only = true;
             None
         }
-        O::Overlay => {
+        Set::Overlay => {
             if spec.overlay == Overlay::Off {
                 spec.overlay = Overlay::Tmpfs;
             }
             None
         }
-        O::OverlayUpper => {
+        Set::OverlayUpper => {
             spec.overlay = Overlay::Upper(value);
             bad_path(&mut detail, "invalid --overlay-upper")
         }
-        O::Env => {
+        Set::Env => {
             let eq = v.iter().position(|&c| c == b'=');
             let key = &v[..eq.unwrap_or(v.len())];
             // `-e KEY` copies the caller's KEY=VALUE; a KEY the caller has not set is skipped.
@@ -397,94 +217,94 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], opt: O, val
                 entry.is_some_and(|e| !spec.env.set(e)).then_some("too many --env (at most 60)")
             }
         }
-        O::Workdir => {
+        Set::Workdir => {
             spec.workdir = Some(value);
             if v.starts_with(b"/") { bad_path(&mut detail, "invalid --workdir") } else { Some("invalid --workdir (want an absolute path)") }
         }
-        O::User => {
+        Set::User => {
             spec.user = Some(value);
             (v.is_empty() || v.starts_with(b":") || v.ends_with(b":")).then_some("invalid --user (want USER or USER:GROUP)")
         }
-        O::Pids => {
+        Set::Pids => {
             l.pids = parse_count(v);
             l.pids.is_none().then_some("invalid --pids (want a whole number from 1)")
         }
-        O::Memory => {
+        Set::Memory => {
             l.memory = value::parse_size(v);
             l.memory.is_none().then_some("invalid --memory (want bytes with k, m or g, from 1)")
         }
-        O::MemorySwap => {
+        Set::MemorySwap => {
             l.memory_swap = value::parse_swap(v);
             l.memory_swap.is_none().then_some("invalid --memory-swap (want bytes with k, m or g, or -1)")
         }
-        O::Cpus => {
+        Set::Cpus => {
             l.cpus = value::parse_cpus(v).map(|q| (q, CPU_PERIOD));
             l.cpus.is_none().then_some("invalid --cpus (want a decimal from 0.01)")
         }
-        O::CpuShares => {
+        Set::CpuShares => {
             l.cpu_shares = parse_count(v).filter(|n| (2..=262144).contains(n));
             l.cpu_shares.is_none().then_some("invalid --cpu-shares (2 to 262144)")
         }
-        O::CpusetCpus | O::CpusetMems => {
-            *if opt == O::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
+        Set::CpusetCpus | Set::CpusetMems => {
+            *if set == Set::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
             (!value::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
         }
-        O::CgroupParent => {
+        Set::CgroupParent => {
             spec.cgroup_parent = Some(v);
             (v.is_empty() || has_dotdot(v)).then_some("invalid --cgroup-parent")
         }
-        O::CapAdd | O::CapDrop => {
-            caps[(opt == O::CapDrop) as usize].push(v)?;
+        Set::CapAdd | Set::CapDrop => {
+            caps[(set == Set::CapDrop) as usize].push(v)?;
             None
         }
-        O::Privileged => {
+        Set::Privileged => {
             spec.privileged = true;
             None
         }
-        O::Seccomp => {
+        Set::Seccomp => {
             let unconfined = v == b"unconfined";
             spec.seccomp = if unconfined { Seccomp::Unconfined } else { Seccomp::File(value) };
             if unconfined { None } else { bad_path(&mut detail, "invalid --seccomp") }
         }
-        O::Ulimit => match parse_ulimit(v) {
+        Set::Ulimit => match parse_ulimit(v) {
             Some(u) => (!spec.ulimits.push(u)).then_some("too many --ulimit (at most 16)"),
             None => Some("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"),
         },
-        O::Verbose => {
+        Set::Verbose => {
             out.verbosity = out.verbosity.saturating_add(1);
             None
         }
-        O::Trace => {
+        Set::Trace => {
             out.trace = out.trace.max(crate::sys::trace::TRACE);
             None
         }
-        O::DryRun => {
+        Set::DryRun => {
             out.trace = crate::sys::trace::DRY_RUN;
             None
         }
-        O::Tty => {
+        Set::Tty => {
             spec.tty = true;
             None
         }
-        O::Init => {
+        Set::Init => {
             spec.init = true;
             None
         }
-        O::StopTimeout => {
+        Set::StopTimeout => {
             let n = crate::process::user::number(v);
             spec.stop_timeout = n.unwrap_or(0);
             n.is_none().then_some("invalid --stop-timeout (want whole seconds)")
         }
-        O::Userns => {
+        Set::Userns => {
             spec.userns = true;
             None
         }
-        O::MapUser | O::MapGroup => {
+        Set::MapUser | Set::MapGroup => {
             let id = crate::process::user::number(v);
-            *if opt == O::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
+            *if set == Set::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
             id.is_none().then_some("invalid --map-user/--map-group (want a number)")
         }
-        O::Help => return Ok(true),
+        Set::Help => return Ok(true),
     };
     match wrong {
         Some(what) => Err(Error::msg(what, detail)),
@@ -506,71 +326,10 @@ fn bad_path(detail: &mut &'static [u8], what: &'static str) -> Option<&'static s
     None
 }
 
-/// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
-/// place outside the root, and no mount goes there).
-pub fn container_path(p: &[u8]) -> bool {
-    p.starts_with(b"/") && p.len() < PATH_MAX && !has_dotdot(p)
-}
-
-fn has_dotdot(p: &[u8]) -> bool {
-    p.split(|&c| c == b'/').any(|c| c == b"..")
-}
-
-fn is_colon(c: &u8) -> bool {
-    *c == b':'
-}
-
-/// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
-pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
-    let mut parts = v.splitn(3, is_colon);
-    let (src, dst) = (parts.next()?, parts.next()?);
-    let ro = match parts.next() {
-        None | Some(b"rw") => false,
-        Some(b"ro") => true,
-        Some(_) => return None,
-    };
-    (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, ro } })
-}
-
-/// `DST` or `DST:size=N`.
-pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
-    let (dst, size) = match v.iter().position(|&c| c == b':') {
-        Some(i) => (&v[..i], Some(value::parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
-        None => (v, None),
-    };
-    container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
-}
-
-/// RLIMIT_* resources by number (<asm-generic/resource.h>), as `ulimit` and Docker name them.
-const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
-
-/// `nofile=1024` or `nofile=1024:2048`: a limit for RLIMIT_NOFILE; `unlimited` or -1 is none.
-/// Without a hard limit, the hard limit is the soft one (as Docker does).
-pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
-    let eq = v.iter().position(|&c| c == b'=')?;
-    let resource = crate::text::word_index(RLIMITS, &v[..eq])? as u8;
-    let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
-    let mut parts = v[eq + 1..].splitn(2, is_colon);
-    let soft = value(parts.next()?)?;
-    let hard = match parts.next() {
-        Some(h) => value(h)?,
-        None => soft,
-    };
-    (soft <= hard).then_some(Ulimit { resource, soft, hard })
-}
-
-/// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces.
-pub fn parse_count(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = s.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u64))?;
-    (n >= 1 && n <= i64::MAX as u64).then_some(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{MountKind, Ulimit};
     extern crate std;
     use std::vec::Vec;
 
@@ -751,56 +510,11 @@ mod tests {
     }
 
     #[test]
-    fn counts() {
-        assert_eq!(parse_count(b"1"), Some(1));
-        assert_eq!(parse_count(b"9223372036854775807"), Some(i64::MAX as u64));
-        assert_eq!(parse_count(b"9223372036854775808"), None);
-        assert_eq!(parse_count(b"+1"), None);
-        assert_eq!(parse_count(b" 1"), None);
-        assert_eq!(parse_count(b""), None);
-    }
-
-    #[test]
     fn trace_and_dry_run() {
         use crate::sys::trace::{DRY_RUN, TRACE};
         assert_eq!(run_out(&["runix", "run", "--trace", "-r", "/", "sh"]).unwrap().1, Output { verbosity: 0, trace: TRACE });
         assert_eq!(run_out(&["runix", "run", "--dry-run", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
         assert_eq!(run_out(&["runix", "run", "--dry-run", "--trace", "-r", "/", "sh"]).unwrap().1.trace, DRY_RUN);
-    }
-
-    #[test]
-    fn the_option_table_is_in_the_order_of_o() {
-        let lines: Vec<&str> = USAGE.lines().filter(|l| l.contains('\t')).collect();
-        assert_eq!(lines.len(), ORDER.len());
-        for (l, o) in lines.iter().zip(ORDER) {
-            let name = l[1..].split([' ', '\t']).next().unwrap();
-            assert_eq!(name.replace('-', ""), std::format!("{o:?}").to_lowercase(), "{l}");
-            assert_eq!(lookup(name.as_bytes(), true).map(|x| x.0), Some(o));
-            if !l.starts_with(' ') {
-                assert_eq!(lookup(l[..1].as_bytes(), false).map(|x| x.0), Some(o));
-            }
-        }
-        assert_eq!(lookup(b" ", false), None);
-        assert_eq!(lookup(b"", true), None);
-        assert_eq!(lookup(b"rootfs", false), None);
-        assert_eq!(lookup(b"r", true), None);
-    }
-
-    #[test]
-    fn usage_documents_every_option_on_one_line() {
-        let mut b = [0; 4096];
-        let n = usage(&mut b);
-        let u = std::str::from_utf8(&b[..n]).unwrap();
-        assert!(u.starts_with("usage: runix run -r ROOTFS"));
-        assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
-        assert!(u.contains("\n      --chroot              chroot(2)"), "{u}");
-        assert!(u.ends_with(" is not found.\n"), "{u}");
-        assert!(!u.contains('\t'), "{u}");
-        for l in USAGE.lines().filter(|l| l.contains('\t')) {
-            let name = l[1..].split([' ', '\t']).next().unwrap();
-            assert_eq!(u.lines().filter(|x| x.trim_start().starts_with('-') && x.contains(&std::format!("--{name} "))).count(), 1, "{name}");
-        }
-        assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90), "{u}");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The values of options, as text: sizes, CPU amounts and lists. Checked here, once, so that
 //! everything below the Spec takes them as they are.
 
-use crate::cgroup::CPU_PERIOD;
-use crate::text::{cut, fields, number};
+use crate::buf::CBuf;
+use crate::error::Error;
+use crate::spec::{CPU_PERIOD, Limits, Mount, MountKind, Ulimit};
+use crate::text::{cut, fields, human, itoa, number, word_index};
 
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
@@ -57,6 +59,86 @@ pub fn parse_cpu_list(s: &[u8]) -> bool {
         })
 }
 
+/// Limits that contradict each other (Docker's rules for --memory-swap). Values out of the
+/// kernel's range are for the kernel to refuse (cgroup names file and value then).
+#[inline(never)]
+pub fn check_limits(l: &Limits) -> Result<(), Error> {
+    match (l.memory_swap, l.memory) {
+        (Some(s), Some(m)) if s != -1 && (s < 0 || (s as u64) < m) => {
+            // `16 MiB < 32 MiB`: the two values, as the user gave them more or less.
+            let mut b = CBuf::<64>::new();
+            for (i, v) in [s as u64, m].into_iter().enumerate() {
+                let (n, unit) = human(v);
+                b.push(if i == 0 { b"" } else { b" < " })?.push(itoa(n, &mut [0; 20]))?.push(b" ")?.push(unit.as_bytes())?;
+            }
+            Err(Error::msg("--memory-swap below --memory (it counts memory plus swap)", b.bytes()))
+        }
+        (Some(_), None) => Err(Error::msg("memory-swap limit without a memory limit", b"")),
+        _ => Ok(()),
+    }
+}
+
+/// PATH_MAX: a longer path could not be passed to any syscall.
+pub const PATH_MAX: usize = 4096;
+
+/// A container path for a mount: absolute, under PATH_MAX, no `..` (it could only mean a
+/// place outside the root, and no mount goes there).
+pub fn container_path(p: &[u8]) -> bool {
+    p.starts_with(b"/") && p.len() < PATH_MAX && !has_dotdot(p)
+}
+
+pub fn has_dotdot(p: &[u8]) -> bool {
+    p.split(|&c| c == b'/').any(|c| c == b"..")
+}
+
+fn is_colon(c: &u8) -> bool {
+    *c == b':'
+}
+
+/// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
+pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
+    let mut parts = v.splitn(3, is_colon);
+    let (src, dst) = (parts.next()?, parts.next()?);
+    let ro = match parts.next() {
+        None | Some(b"rw") => false,
+        Some(b"ro") => true,
+        Some(_) => return None,
+    };
+    (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, ro } })
+}
+
+/// `DST` or `DST:size=N`.
+pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
+    let (dst, size) = match v.iter().position(|&c| c == b':') {
+        Some(i) => (&v[..i], Some(parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
+        None => (v, None),
+    };
+    container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
+}
+
+/// RLIMIT_* resources by number (<asm-generic/resource.h>), as `ulimit` and Docker name them.
+const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
+
+/// `nofile=1024` or `nofile=1024:2048`: a limit for RLIMIT_NOFILE; `unlimited` or -1 is none.
+/// Without a hard limit, the hard limit is the soft one (as Docker does).
+pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
+    let eq = v.iter().position(|&c| c == b'=')?;
+    let resource = word_index(RLIMITS, &v[..eq])? as u8;
+    let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { number(s).filter(|&n| n <= i64::MAX as u64) };
+    let mut parts = v[eq + 1..].splitn(2, is_colon);
+    let soft = value(parts.next()?)?;
+    let hard = match parts.next() {
+        Some(h) => value(h)?,
+        None => soft,
+    };
+    (soft <= hard).then_some(Ulimit { resource, soft, hard })
+}
+
+/// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces.
+pub fn parse_count(s: &[u8]) -> Option<u64> {
+    number(s).filter(|&n| n >= 1 && n <= i64::MAX as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +176,17 @@ mod tests {
     }
 
     #[test]
+    fn swap_follows_docker_rules() {
+        let l = |memory, memory_swap| check_limits(&Limits { memory, memory_swap, ..Limits::default() }).err().map(|e| crate::error::tests::show(&e));
+        assert_eq!(l(Some(100), Some(100)), None);
+        assert_eq!(l(Some(100), Some(-1)), None);
+        assert_eq!(l(Some(100), None), None);
+        assert_eq!(l(Some(100), Some(99)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 99 bytes < 100 bytes"));
+        assert_eq!(l(Some(32 << 20), Some(16 << 20)).as_deref(), Some("--memory-swap below --memory (it counts memory plus swap): 16 MiB < 32 MiB"));
+        assert_eq!(l(None, Some(100)).as_deref(), Some("memory-swap limit without a memory limit"));
+    }
+
+    #[test]
     fn cpu_lists() {
         for good in [&b"0"[..], b"0-1,3", b"0-0", b"2,4,6-7", b"128"] {
             assert!(parse_cpu_list(good), "{}", String::from_utf8_lossy(good));
@@ -101,5 +194,16 @@ mod tests {
         for bad in [&b""[..], b"1-0", b"0,", b",0", b"0,,1", b"0-", b"-1", b"0-1-2", b"a", b" 0", b"0-3:2/4", b"0\n"] {
             assert!(!parse_cpu_list(bad), "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count(b"1"), Some(1));
+        assert_eq!(parse_count(b"9223372036854775807"), Some(i64::MAX as u64));
+        assert_eq!(parse_count(b"9223372036854775808"), None);
+        assert_eq!(parse_count(b"+1"), None);
+        assert_eq!(parse_count(b" 1"), None);
+        assert_eq!(parse_count(b""), None);
+        assert_eq!(parse_count(b"0"), None);
     }
 }

@@ -97,7 +97,7 @@ pub fn search(cmd: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Error)
             _ => return e,
         }
     }
-    denied.unwrap_or_else(|| Error::sys("execve", libc::ENOENT, cmd.to_bytes()))
+    denied.unwrap_or_else(|| Error::exec(libc::ENOENT, cmd.to_bytes()))
 }
 
 #[cfg(test)]
@@ -125,7 +125,7 @@ mod tests {
             let s = p.to_str().unwrap().to_string();
             let errno = fail(&s);
             tried.push(s);
-            Error::sys("execve", errno, p.to_bytes())
+            Error::exec(errno, p.to_bytes())
         });
         (tried, e)
     }

@@ -3,11 +3,11 @@
 //! ends up with it (so no zombie piles up), and exits with the command's status.
 
 use crate::error::Error;
-use crate::sys::{self, Fd};
+use crate::sys;
 use core::convert::Infallible;
 
 /// Start `command(arg)` as a child and be its init. Returns only if the start fails.
-pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Error> {
+pub fn run<T>(command: fn(&T) -> !, arg: &T) -> Result<Infallible, Error> {
     // A container process must not reach runix's own binary through /proc/1/exe, or write to
     // it (CVE-2019-5736): a process that is not dumpable cannot be ptrace-accessed, and
     // /proc/<pid>/exe needs that access.
@@ -15,11 +15,10 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
     let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
     let stack = sys::mmap_stack(64 * 1024)?;
     let pid = sys::clone(libc::SIGCHLD as u64, &stack, command, arg)?;
-    // PID 1 never execs, so what CLOEXEC would close must be closed here: the socket (the
-    // command reports a failed execve to runix itself; this copy would hide its EOF) and
-    // runix's fds of host directories, which a process that can ptrace PID 1 would reach
-    // through /proc/1/fd (CVE-2024-21626).
-    let _ = sock;
+    // PID 1 never execs, so what CLOEXEC would close must be closed here: runix's end of the
+    // channel (the command reports a failed execve to runix itself; this copy would hide the
+    // channel's end) and runix's fds of host directories, which a process that can ptrace
+    // PID 1 would reach through /proc/1/fd (CVE-2024-21626).
     crate::process::exec::close_fds(&[sigfd])?;
     loop {
         match sys::read_signal(sigfd)? {
@@ -27,7 +26,7 @@ pub fn run<T>(command: fn(&T) -> !, arg: &T, sock: Fd) -> Result<Infallible, Err
                 // Reap all that have ended: the command, and orphans reparented to PID 1.
                 while let Ok((p @ 1.., status)) = sys::wait(-1, libc::WNOHANG) {
                     if p == pid {
-                        sys::exit_group(crate::run::exit_status(status));
+                        sys::exit_group(super::exit_status(status));
                     }
                 }
             }

@@ -4,17 +4,10 @@
 //! and relays both ways. Without `-t`, runix only passes signals on.
 
 use crate::error::Error;
+use crate::sys::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ, Termios};
+use crate::sys::channel::{self, Msg};
 use crate::sys::{self, Fd};
 use libc::pollfd;
-
-const TCGETS: u32 = 0x5401;
-const TCSETS: u32 = 0x5402;
-const TIOCSCTTY: u32 = 0x540E;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
-const TIOCGPTPEER: u32 = 0x5441;
-const TIOCGPTN: u32 = 0x8004_5430;
-const TIOCSPTLCK: u32 = 0x4004_5431;
 
 /// Child, in its new session, after the switch into the root: make the pty, take its slave
 /// as controlling terminal and stdio, show it as /dev/console, and send the master to runix.
@@ -43,7 +36,7 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
     sys::close(f)?;
     sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
-    sys::send_fd(sock, master)?;
+    channel::send(sock, Msg::Console(master))?;
     sys::close(master)?;
     sys::close(slave)
 }
@@ -59,23 +52,22 @@ pub fn copy_winsize(from: Fd, to: Fd) {
 /// The caller's terminal in raw mode (cfmakeraw(3)), for as long as this lives.
 pub struct Raw {
     fd: Fd,
-    saved: [u32; 15],
+    saved: Termios,
 }
 
 impl Raw {
-    /// Raw mode on `fd`, if it is a terminal. struct termios: iflag, oflag, cflag, lflag, then
-    /// c_line and c_cc bytes.
+    /// Raw mode on `fd`, if it is a terminal.
     pub fn enter(fd: Fd) -> Option<Raw> {
-        let mut t = [0u32; 15];
+        let mut t = Termios { iflag: 0, oflag: 0, cflag: 0, lflag: 0, line: 0, cc: [0; 19] };
         sys::ioctl_with(fd, TCGETS, &mut t).ok()?;
         let saved = t;
-        t[0] &= !(libc::IGNBRK | libc::BRKINT | libc::PARMRK | libc::ISTRIP | libc::INLCR | libc::IGNCR | libc::ICRNL | libc::IXON);
-        t[1] &= !libc::OPOST;
-        t[3] &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG | libc::IEXTEN);
-        t[2] = t[2] & !(libc::CSIZE | libc::PARENB) | libc::CS8;
-        // c_cc starts at byte 17: VTIME (5) = 0, VMIN (6) = 1.
-        t[5] = t[5] & !0xff00_0000 | 0x0100_0000;
-        t[5] &= !0x00ff_0000;
+        t.iflag &= !(libc::IGNBRK | libc::BRKINT | libc::PARMRK | libc::ISTRIP | libc::INLCR | libc::IGNCR | libc::ICRNL | libc::IXON);
+        t.oflag &= !libc::OPOST;
+        t.lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG | libc::IEXTEN);
+        t.cflag = t.cflag & !(libc::CSIZE | libc::PARENB) | libc::CS8;
+        // A read returns as soon as one byte is there.
+        t.cc[libc::VMIN] = 1;
+        t.cc[libc::VTIME] = 0;
         sys::ioctl_with(fd, TCSETS, &mut t).ok()?;
         Some(Raw { fd, saved })
     }

@@ -1,4 +1,4 @@
-//! Linux capabilities (capabilities(7)) as bit sets: names, docker's default set, and the five
+//! Linux capabilities (capabilities(7)) as bit sets: parsed from names, docker's default set, and the five
 //! sets the container's process starts with. Pure logic; the sys layer applies the result.
 
 use crate::error::Error;
@@ -47,13 +47,6 @@ pub const CAP_BPF: u8 = 39;
 pub const CAP_CHECKPOINT_RESTORE: u8 = 40;
 pub const CAP_LAST_CAP: u8 = CAP_CHECKPOINT_RESTORE;
 
-/// The kernel's names without `CAP_`, in number order: one string instead of 41 slices.
-const NAMES: &str = "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP \
-    LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE \
-    SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME \
-    SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG \
-    WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE";
-
 pub const fn bit(cap: u8) -> u64 {
     1 << cap
 }
@@ -77,29 +70,13 @@ pub const DOCKER_DEFAULT: u64 = bit(CAP_CHOWN)
     | bit(CAP_KILL)
     | bit(CAP_AUDIT_WRITE);
 
-/// The kernel's name without `CAP_` (`SYS_ADMIN`), for logs; "?" past CAP_LAST_CAP.
-pub fn name(cap: u8) -> &'static str {
-    // A byte loop: str::split costs a few hundred bytes more code.
-    let (mut n, mut start) = (0, 0);
-    for (i, c) in NAMES.bytes().chain([b' ']).enumerate() {
-        if c == b' ' {
-            if n == cap {
-                return &NAMES[start..i];
-            }
-            n += 1;
-            start = i + 1;
-        }
-    }
-    "?"
-}
-
 /// A capability by name, with or without `CAP_`, in any case (`CAP_SYS_ADMIN`, `net_raw`).
 pub fn parse_name(s: &[u8]) -> Result<u8, Error> {
     let bare = match s.get(..4) {
         Some(p) if upper_eq(p, b"CAP_") => &s[4..],
         _ => s,
     };
-    match (0..=CAP_LAST_CAP).find(|&cap| upper_eq(bare, name(cap).as_bytes())) {
+    match (0..=CAP_LAST_CAP).find(|&cap| upper_eq(bare, crate::sys::cap_name(cap).as_bytes())) {
         Some(cap) => Ok(cap),
         None => Err(Error::msg("unknown capability", s)),
     }
@@ -202,6 +179,7 @@ pub fn apply(s: Sets) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::error::tests::show;
+    use crate::sys::cap_name as name;
 
     #[test]
     fn docker_default_matches_proc_status() {
@@ -212,7 +190,6 @@ mod tests {
 
     #[test]
     fn names_follow_kernel_order() {
-        assert_eq!(NAMES.split(' ').count(), CAP_LAST_CAP as usize + 1);
         for (cap, n) in [
             (CAP_CHOWN, "CHOWN"),
             (CAP_DAC_READ_SEARCH, "DAC_READ_SEARCH"),

@@ -1,17 +1,19 @@
-//! Docker's default seccomp policy for x86_64, compiled at run time into a classic BPF program for
-//! seccomp(2) SECCOMP_SET_MODE_FILTER, without libseccomp.
+//! Docker's default seccomp policy, compiled at run time into a classic BPF program for
+//! seccomp(2) SECCOMP_SET_MODE_FILTER, without libseccomp. What differs between CPUs (the
+//! audit arch, a compat ABI, the syscalls beyond asm-generic's table) is in src/sys/arch.
 //!
 //! The tables follow moby's default profile (moby/profiles `seccomp/default.json`, Docker 29.x,
 //! mid-2026: io_uring out since Docker 25, socket() refused for AF_VSOCK and, since
 //! CVE-2026-31431, AF_ALG), made stricter where runix's hardening rules say so: keyctl, add_key,
 //! request_key and unshare, which some recent moby versions allow, are refused; ptrace and
-//! process_vm_readv/writev need CAP_SYS_PTRACE (docker allows them on kernels >= 4.8); and i386
-//! calls (int 0x80), which docker filters with their own numbers, are not allowed at all.
+//! process_vm_readv/writev need CAP_SYS_PTRACE (docker allows them on kernels >= 4.8); and calls
+//! through a CPU's compat ABI (on x86_64, i386's int 0x80 and x32), which docker filters with
+//! their own numbers, are not allowed at all.
 //!
 //! The program, top to bottom:
 //!
 //! ```text
-//!   ld arch;  jeq AUDIT_ARCH_X86_64 else KILL     i386 (int 0x80) has other numbers: not allowed
+//!   ld arch;  jeq AUDIT_ARCH else KILL            i386 (int 0x80) has other numbers: not allowed
 //!   ld nr;    jgt LAST → HIGH                     newer than the table: ENOSYS, libc falls back
 //!   jeq ioctl → IOCTL, socket → SOCKET, personality → PERSONALITY,
 //!       clone → CLONE, clone3 → ENOSYS            (the last two only without CAP_SYS_ADMIN)
@@ -20,7 +22,7 @@
 //!   SOCKET:      ld args[0]; jeq AF_ALG, AF_VSOCK → EPERM else ALLOW
 //!   PERSONALITY: ld args[0]; jeq 0x0, 0x8, 0x20000, 0x20008, 0xffffffff → ALLOW else EPERM
 //!   CLONE:       ld args[0]; jset CLONE_NEW* → EPERM else ALLOW
-//!   HIGH:        jeq -1 → ENOSYS; jset x32 bit → KILL else ENOSYS
+//!   HIGH:        jeq -1 → ENOSYS; jset x32 bit → KILL else ENOSYS (no jset without such a bit)
 //!   ret ALLOW; ret ERRNO(EPERM); ret ERRNO(ENOSYS); ret KILL_PROCESS
 //! ```
 //!
@@ -34,6 +36,7 @@ use crate::security::caps::{self, CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP
 use crate::security::caps::{CAP_SYS_MODULE, CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME};
 use crate::security::caps::{CAP_SYS_TTY_CONFIG, CAP_SYSLOG};
 use crate::error::Error;
+use crate::sys::arch;
 use core::mem::offset_of;
 use libc::{seccomp_data, sock_filter};
 use syscalls::Sysno as S;
@@ -41,65 +44,58 @@ use syscalls::Sysno as S;
 pub const RET_ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
 pub const RET_EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
 pub const RET_ENOSYS: u32 = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
-/// For i386 and x32 calls. A 32-bit program dies at its first syscall with SIGSYS ("Bad system
+/// For calls through a compat ABI (i386, x32). A 32-bit program dies at its first syscall with SIGSYS ("Bad system
 /// call"), which says what happened; errors would make it fail somewhere confusing instead.
 pub const RET_KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 
-/// linux/audit.h: EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE.
-pub const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
-/// asm/unistd.h __X32_SYSCALL_BIT: x32 calls are x86_64 calls with this bit in nr.
-const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-
-/// The highest number in docker's table for x86_64: anything above is newer than the policy.
+/// The highest number in docker's table: anything above is newer than the policy.
 const LAST: u16 = S::removexattrat as u16;
 
-/// Docker's unconditional allowlist, x86_64 names only (its 32-bit ones, `fcntl64`, have no number
-/// here). ioctl, socket and personality are allowed by the argument checks above instead.
+/// Docker's unconditional allowlist, the syscalls every CPU has (its 32-bit ones, `fcntl64`, have
+/// no number here; each CPU's others are in arch::SECCOMP_ALLOWED). ioctl, socket and personality
+/// are allowed by the argument checks above instead.
 const ALLOWED: &[S] = &[
-    S::accept, S::accept4, S::access, S::adjtimex, S::alarm, S::arch_prctl, S::bind, S::brk, S::cachestat, S::capget,
-    S::capset, S::chdir, S::chmod, S::chown, S::clock_adjtime, S::clock_getres, S::clock_gettime, S::clock_nanosleep,
-    S::close, S::close_range, S::connect, S::copy_file_range, S::creat, S::dup, S::dup2, S::dup3, S::epoll_create,
-    S::epoll_create1, S::epoll_ctl, S::epoll_ctl_old, S::epoll_pwait, S::epoll_pwait2, S::epoll_wait,
-    S::epoll_wait_old, S::eventfd, S::eventfd2, S::execve, S::execveat, S::exit, S::exit_group, S::faccessat,
-    S::faccessat2, S::fadvise64, S::fallocate, S::fanotify_mark, S::fchdir, S::fchmod, S::fchmodat, S::fchmodat2,
-    S::fchown, S::fchownat, S::fcntl, S::fdatasync, S::fgetxattr, S::flistxattr, S::flock, S::fork, S::fremovexattr,
-    S::fsetxattr, S::fstat, S::fstatfs, S::fsync, S::ftruncate, S::futex, S::futex_requeue, S::futex_wait,
-    S::futex_waitv, S::futex_wake, S::futimesat, S::get_robust_list, S::get_thread_area, S::getcpu, S::getcwd,
-    S::getdents, S::getdents64, S::getegid, S::geteuid, S::getgid, S::getgroups, S::getitimer, S::getpeername,
-    S::getpgid, S::getpgrp, S::getpid, S::getppid, S::getpriority, S::getrandom, S::getresgid, S::getresuid,
+    S::accept, S::accept4, S::adjtimex, S::bind, S::brk, S::cachestat, S::capget, S::capset, S::chdir,
+    S::clock_adjtime, S::clock_getres, S::clock_gettime, S::clock_nanosleep, S::close, S::close_range, S::connect,
+    S::copy_file_range, S::dup, S::dup3, S::epoll_create1, S::epoll_ctl, S::epoll_pwait, S::epoll_pwait2, S::eventfd2,
+    S::execve, S::execveat, S::exit, S::exit_group, S::faccessat, S::faccessat2, S::fadvise64, S::fallocate,
+    S::fanotify_mark, S::fchdir, S::fchmod, S::fchmodat, S::fchmodat2, S::fchown, S::fchownat, S::fcntl, S::fdatasync,
+    S::fgetxattr, S::flistxattr, S::flock, S::fremovexattr, S::fsetxattr, S::fstat, S::fstatfs, S::fsync,
+    S::ftruncate, S::futex, S::futex_requeue, S::futex_wait, S::futex_waitv, S::futex_wake, S::get_robust_list,
+    S::getcpu, S::getcwd, S::getdents64, S::getegid, S::geteuid, S::getgid, S::getgroups, S::getitimer,
+    S::getpeername, S::getpgid, S::getpid, S::getppid, S::getpriority, S::getrandom, S::getresgid, S::getresuid,
     S::getrlimit, S::getrusage, S::getsid, S::getsockname, S::getsockopt, S::gettid, S::gettimeofday, S::getuid,
-    S::getxattr, S::getxattrat, S::inotify_add_watch, S::inotify_init, S::inotify_init1, S::inotify_rm_watch,
-    S::io_cancel, S::io_destroy, S::io_getevents, S::io_pgetevents, S::io_setup, S::io_submit, S::ioprio_get,
-    S::ioprio_set, S::kill, S::landlock_add_rule, S::landlock_create_ruleset, S::landlock_restrict_self, S::lchown,
-    S::lgetxattr, S::link, S::linkat, S::listen, S::listmount, S::listxattr, S::listxattrat, S::llistxattr,
-    S::lremovexattr, S::lseek, S::lsetxattr, S::lstat, S::madvise, S::map_shadow_stack, S::membarrier, S::memfd_create,
-    S::memfd_secret, S::mincore, S::mkdir, S::mkdirat, S::mknod, S::mknodat, S::mlock, S::mlock2, S::mlockall, S::mmap,
-    S::modify_ldt, S::mprotect, S::mq_getsetattr, S::mq_notify, S::mq_open, S::mq_timedreceive, S::mq_timedsend,
-    S::mq_unlink, S::mremap, S::mseal, S::msgctl, S::msgget, S::msgrcv, S::msgsnd, S::msync, S::munlock, S::munlockall,
-    S::munmap, S::name_to_handle_at, S::nanosleep, S::newfstatat, S::open, S::openat, S::openat2, S::pause,
-    S::pidfd_open, S::pidfd_send_signal, S::pipe, S::pipe2, S::pkey_alloc, S::pkey_free, S::pkey_mprotect, S::poll,
-    S::ppoll, S::prctl, S::pread64, S::preadv, S::preadv2, S::prlimit64, S::process_mrelease, S::pselect6, S::pwrite64,
-    S::pwritev, S::pwritev2, S::read, S::readahead, S::readlink, S::readlinkat, S::readv, S::recvfrom, S::recvmmsg,
-    S::recvmsg, S::remap_file_pages, S::removexattr, S::removexattrat, S::rename, S::renameat, S::renameat2,
-    S::restart_syscall, S::rmdir, S::rseq, S::rt_sigaction, S::rt_sigpending, S::rt_sigprocmask, S::rt_sigqueueinfo,
-    S::rt_sigreturn, S::rt_sigsuspend, S::rt_sigtimedwait, S::rt_tgsigqueueinfo, S::sched_get_priority_max,
-    S::sched_get_priority_min, S::sched_getaffinity, S::sched_getattr, S::sched_getparam, S::sched_getscheduler,
-    S::sched_rr_get_interval, S::sched_setaffinity, S::sched_setattr, S::sched_setparam, S::sched_setscheduler,
-    S::sched_yield, S::seccomp, S::select, S::semctl, S::semget, S::semop, S::semtimedop, S::sendfile, S::sendmmsg,
-    S::sendmsg, S::sendto, S::set_robust_list, S::set_thread_area, S::set_tid_address, S::setfsgid, S::setfsuid,
-    S::setgid, S::setgroups, S::setitimer, S::setpgid, S::setpriority, S::setregid, S::setresgid, S::setresuid,
-    S::setreuid, S::setrlimit, S::setsid, S::setsockopt, S::setuid, S::setxattr, S::setxattrat, S::shmat, S::shmctl,
-    S::shmdt, S::shmget, S::shutdown, S::sigaltstack, S::signalfd, S::signalfd4, S::socketpair, S::splice, S::stat,
-    S::statfs, S::statmount, S::statx, S::symlink, S::symlinkat, S::sync, S::sync_file_range, S::syncfs, S::sysinfo,
-    S::tee, S::tgkill, S::time, S::timer_create, S::timer_delete, S::timer_getoverrun, S::timer_gettime,
-    S::timer_settime, S::timerfd_create, S::timerfd_gettime, S::timerfd_settime, S::times, S::tkill, S::truncate,
-    S::umask, S::uname, S::unlink, S::unlinkat, S::uretprobe, S::utime, S::utimensat, S::utimes, S::vfork, S::vmsplice,
+    S::getxattr, S::getxattrat, S::inotify_add_watch, S::inotify_init1, S::inotify_rm_watch, S::io_cancel,
+    S::io_destroy, S::io_getevents, S::io_pgetevents, S::io_setup, S::io_submit, S::ioprio_get, S::ioprio_set,
+    S::kill, S::landlock_add_rule, S::landlock_create_ruleset, S::landlock_restrict_self, S::lgetxattr, S::linkat,
+    S::listen, S::listmount, S::listxattr, S::listxattrat, S::llistxattr, S::lremovexattr, S::lseek, S::lsetxattr,
+    S::madvise, S::map_shadow_stack, S::membarrier, S::memfd_create, S::memfd_secret, S::mincore, S::mkdirat,
+    S::mknodat, S::mlock, S::mlock2, S::mlockall, S::mmap, S::mprotect, S::mq_getsetattr, S::mq_notify, S::mq_open,
+    S::mq_timedreceive, S::mq_timedsend, S::mq_unlink, S::mremap, S::mseal, S::msgctl, S::msgget, S::msgrcv,
+    S::msgsnd, S::msync, S::munlock, S::munlockall, S::munmap, S::name_to_handle_at, S::nanosleep, S::openat,
+    S::openat2, S::pidfd_open, S::pidfd_send_signal, S::pipe2, S::pkey_alloc, S::pkey_free, S::pkey_mprotect,
+    S::ppoll, S::prctl, S::pread64, S::preadv, S::preadv2, S::prlimit64, S::process_mrelease, S::pselect6,
+    S::pwrite64, S::pwritev, S::pwritev2, S::read, S::readahead, S::readlinkat, S::readv, S::recvfrom, S::recvmmsg,
+    S::recvmsg, S::remap_file_pages, S::removexattr, S::removexattrat, S::renameat2, S::restart_syscall, S::rseq,
+    S::rt_sigaction, S::rt_sigpending, S::rt_sigprocmask, S::rt_sigqueueinfo, S::rt_sigreturn, S::rt_sigsuspend,
+    S::rt_sigtimedwait, S::rt_tgsigqueueinfo, S::sched_get_priority_max, S::sched_get_priority_min,
+    S::sched_getaffinity, S::sched_getattr, S::sched_getparam, S::sched_getscheduler, S::sched_rr_get_interval,
+    S::sched_setaffinity, S::sched_setattr, S::sched_setparam, S::sched_setscheduler, S::sched_yield, S::seccomp,
+    S::semctl, S::semget, S::semop, S::semtimedop, S::sendfile, S::sendmmsg, S::sendmsg, S::sendto,
+    S::set_robust_list, S::set_tid_address, S::setfsgid, S::setfsuid, S::setgid, S::setgroups, S::setitimer,
+    S::setpgid, S::setpriority, S::setregid, S::setresgid, S::setresuid, S::setreuid, S::setrlimit, S::setsid,
+    S::setsockopt, S::setuid, S::setxattr, S::setxattrat, S::shmat, S::shmctl, S::shmdt, S::shmget, S::shutdown,
+    S::sigaltstack, S::signalfd4, S::socketpair, S::splice, S::statfs, S::statmount, S::statx, S::symlinkat, S::sync,
+    S::sync_file_range, S::syncfs, S::sysinfo, S::tee, S::tgkill, S::timer_create, S::timer_delete,
+    S::timer_getoverrun, S::timer_gettime, S::timer_settime, S::timerfd_create, S::timerfd_gettime,
+    S::timerfd_settime, S::times, S::tkill, S::truncate, S::umask, S::uname, S::unlinkat, S::utimensat, S::vmsplice,
     S::wait4, S::waitid, S::write, S::writev,
 ];
 
 /// Docker's syscalls that need a capability in the effective set, two bytes each. clone and
 /// clone3 are allowed whole with CAP_SYS_ADMIN, and checked (clone) or ENOSYS (clone3) without.
-const GATED: &[u16] = &[
+/// The CPU's own that need CAP_SYS_RAWIO (x86_64's port I/O) are added to them in GATED.
+const GATED_ALL_CPUS: &[u16] = &[
     g(CAP_DAC_READ_SEARCH, S::open_by_handle_at),
     g(CAP_SYS_ADMIN, S::bpf), g(CAP_SYS_ADMIN, S::clone), g(CAP_SYS_ADMIN, S::clone3),
     g(CAP_SYS_ADMIN, S::fanotify_init), g(CAP_SYS_ADMIN, S::fsconfig), g(CAP_SYS_ADMIN, S::fsmount),
@@ -116,7 +112,6 @@ const GATED: &[u16] = &[
     g(CAP_SYS_PACCT, S::acct),
     g(CAP_SYS_PTRACE, S::kcmp), g(CAP_SYS_PTRACE, S::pidfd_getfd), g(CAP_SYS_PTRACE, S::process_madvise),
     g(CAP_SYS_PTRACE, S::process_vm_readv), g(CAP_SYS_PTRACE, S::process_vm_writev), g(CAP_SYS_PTRACE, S::ptrace),
-    g(CAP_SYS_RAWIO, S::iopl), g(CAP_SYS_RAWIO, S::ioperm),
     g(CAP_SYS_TIME, S::settimeofday), g(CAP_SYS_TIME, S::clock_settime),
     g(CAP_SYS_TTY_CONFIG, S::vhangup),
     g(CAP_SYS_NICE, S::get_mempolicy), g(CAP_SYS_NICE, S::mbind), g(CAP_SYS_NICE, S::set_mempolicy),
@@ -130,16 +125,36 @@ const GATED: &[u16] = &[
 const fn g(cap: u8, nr: S) -> u16 {
     (cap as u16) << 9 | nr as u16
 }
+
+const N_GATED: usize = GATED_ALL_CPUS.len() + arch::SECCOMP_RAWIO.len();
+
+/// GATED_ALL_CPUS and this CPU's own, in one table built by the compiler.
+const GATED: [u16; N_GATED] = {
+    let mut all = [0; N_GATED];
+    let mut i = 0;
+    while i < N_GATED {
+        all[i] = match GATED_ALL_CPUS.len() {
+            n if i < n => GATED_ALL_CPUS[i],
+            n => g(CAP_SYS_RAWIO, arch::SECCOMP_RAWIO[i - n]),
+        };
+        i += 1;
+    }
+    all
+};
 const _: () = assert!(LAST < 1 << 9 && caps::CAP_LAST_CAP < 1 << 6);
 
 const WORDS: usize = LAST as usize / 32 + 1;
 
-/// ALLOWED as a bitmap, built by the compiler: 60 bytes in the binary instead of a list.
+/// ALLOWED and this CPU's own as a bitmap, built by the compiler: 60 bytes in the binary
+/// instead of a list.
 const ALLOWED_BITS: [u32; WORDS] = {
     let mut bits = [0; WORDS];
     let mut i = 0;
-    while i < ALLOWED.len() {
-        let nr = ALLOWED[i] as usize;
+    while i < ALLOWED.len() + arch::SECCOMP_ALLOWED.len() {
+        let nr = match ALLOWED.len() {
+            n if i < n => ALLOWED[i],
+            n => arch::SECCOMP_ALLOWED[i - n],
+        } as usize;
         bits[nr / 32] |= 1 << (nr % 32);
         i += 1;
     }
@@ -164,9 +179,9 @@ const CLONE_NEW_MASK: u32 = (libc::CLONE_NEWNS
 
 const NR: u32 = offset_of!(seccomp_data, nr) as u32;
 const ARCH: u32 = offset_of!(seccomp_data, arch) as u32;
-/// The low 32 bits of args[i] (x86_64 is little-endian).
+/// The low 32 bits of args[i]: its first four bytes, or on a big-endian CPU its last four.
 const fn arg(i: u32) -> u32 {
-    offset_of!(seccomp_data, args) as u32 + 8 * i
+    offset_of!(seccomp_data, args) as u32 + 8 * i + if cfg!(target_endian = "big") { 4 } else { 0 }
 }
 
 const LD_ABS: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
@@ -181,7 +196,7 @@ const JSET: u32 = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
 pub fn compile(caps_effective: u64, out: &mut [sock_filter]) -> Result<usize, Error> {
     let has = |cap| caps_effective & caps::bit(cap) != 0;
     let mut bits = ALLOWED_BITS;
-    for &e in GATED {
+    for &e in &GATED {
         if has((e >> 9) as u8) {
             let nr = e as usize & 0x1ff;
             bits[nr / 32] |= 1 << (nr % 32);
@@ -194,8 +209,11 @@ pub fn compile(caps_effective: u64, out: &mut [sock_filter]) -> Result<usize, Er
     let eperm = p.stmt(RET, RET_EPERM);
     let allow = p.stmt(RET, RET_ALLOW);
     // -1 is how tracers skip a call; libseccomp also lets it through to ENOSYS.
-    let x32 = p.jump(JSET, X32_SYSCALL_BIT, kill, enosys);
-    let high = p.jump(JEQ, u32::MAX, enosys, x32);
+    let compat = match arch::SYSCALL_ABI_BIT {
+        0 => enosys,
+        bit => p.jump(JSET, bit, kill, enosys),
+    };
+    let high = p.jump(JEQ, u32::MAX, enosys, compat);
     let mut special = [(S::read, 0); 5];
     special[0] = (S::ioctl, p.one_of(arg(1), &[libc::TIOCSTI as u32], eperm, allow));
     special[1] = (S::socket, p.one_of(arg(0), &[libc::AF_ALG as u32, libc::AF_VSOCK as u32], eperm, allow));
@@ -227,7 +245,7 @@ pub fn compile(caps_effective: u64, out: &mut [sock_filter]) -> Result<usize, Er
     }
     p.jump(JGT, LAST as u32, high, next);
     p.stmt(LD_ABS, NR);
-    p.jump(JEQ, AUDIT_ARCH_X86_64, NEXT, kill);
+    p.jump(JEQ, arch::AUDIT_ARCH, NEXT, kill);
     p.stmt(LD_ABS, ARCH);
     if p.full {
         return Err(Error::msg("seccomp filter too long", b""));
@@ -323,8 +341,6 @@ mod tests {
     extern crate std;
     use std::vec::Vec;
 
-    const AUDIT_ARCH_I386: u32 = 3 | 0x4000_0000; // EM_386 | __AUDIT_ARCH_LE
-
     struct Call {
         arch: u32,
         nr: u32,
@@ -334,7 +350,7 @@ mod tests {
     fn call(nr: S, args: &[u64]) -> Call {
         let mut a = [0; 6];
         a[..args.len()].copy_from_slice(args);
-        Call { arch: AUDIT_ARCH_X86_64, nr: nr as u32, args: a }
+        Call { arch: arch::AUDIT_ARCH, nr: nr as u32, args: a }
     }
 
     /// What running the program did: the verdict, the instructions run, and whether it used only
@@ -420,14 +436,15 @@ mod tests {
         run(&program(caps), c).ret
     }
 
-    fn by_name(name: &str) -> S {
-        name.parse().unwrap_or_else(|_| panic!("no x86_64 syscall {name}"))
+    /// The syscalls of a list of names that this CPU has (create_module, say, is x86_64's only).
+    fn by_name(names: &str) -> Vec<S> {
+        names.split_whitespace().filter_map(|n| n.parse().ok()).collect()
     }
 
     #[test]
     fn default_program_is_small_and_well_formed() {
         let p = program(DOCKER_DEFAULT);
-        let longest = (0..=LAST as u32 + 1).map(|nr| run(&p, &Call { arch: AUDIT_ARCH_X86_64, nr, args: [0; 6] }).steps).max().unwrap();
+        let longest = (0..=LAST as u32 + 1).map(|nr| run(&p, &Call { arch: arch::AUDIT_ARCH, nr, args: [0; 6] }).steps).max().unwrap();
         std::println!("default program: {} instructions, at most {longest} run per call", p.len());
         assert!(p.len() <= 100, "{} instructions", p.len());
         assert!(longest <= 20, "{longest} instructions run for one call");
@@ -450,9 +467,12 @@ mod tests {
     fn everyday_calls_are_allowed() {
         for nr in [
             S::read, S::write, S::openat, S::close, S::mmap, S::munmap, S::brk, S::execve, S::exit_group,
-            S::rt_sigreturn, S::futex, S::fork, S::vfork, S::wait4, S::arch_prctl, S::getpid, S::newfstatat,
-            S::statx, S::socketpair, S::setsid, S::prctl, S::seccomp, S::capset, S::setresuid, S::chroot,
+            S::rt_sigreturn, S::futex, S::wait4, S::getpid, S::statx, S::socketpair, S::setsid, S::prctl, S::seccomp, S::capset, S::setresuid, S::chroot,
         ] {
+            assert_eq!(verdict(DOCKER_DEFAULT, &call(nr, &[])), RET_ALLOW, "{nr}");
+        }
+        // This CPU's own, x86_64's fork and arch_prctl say.
+        for &nr in arch::SECCOMP_ALLOWED {
             assert_eq!(verdict(DOCKER_DEFAULT, &call(nr, &[])), RET_ALLOW, "{nr}");
         }
         let thread = (libc::CLONE_VM | libc::CLONE_FS | libc::CLONE_FILES | libc::CLONE_SIGHAND | libc::CLONE_THREAD) as u64;
@@ -482,9 +502,9 @@ mod tests {
 
     #[test]
     fn never_allowed_even_with_every_capability() {
-        for name in NEVER.split_whitespace() {
+        for name in by_name(NEVER) {
             for caps in [0, DOCKER_DEFAULT, ALL] {
-                assert_eq!(verdict(caps, &call(by_name(name), &[])), RET_EPERM, "{name} with {caps:#x}");
+                assert_eq!(verdict(caps, &call(name, &[])), RET_EPERM, "{name} with {caps:#x}");
             }
         }
     }
@@ -493,12 +513,12 @@ mod tests {
     fn capability_gated_calls_follow_the_capability() {
         let second_ways_in = bit(caps::CAP_SYSLOG) | bit(CAP_BPF) | bit(CAP_PERFMON);
         for &(cap, names) in GATED_BY {
-            for name in names.split_whitespace() {
-                let c = call(by_name(name), &[]);
+            for name in by_name(names) {
+                let c = call(name, &[]);
                 let without = if cap == CAP_SYS_CHROOT { DOCKER_DEFAULT & !bit(cap) } else { DOCKER_DEFAULT };
-                assert_eq!(verdict(without, &c), RET_EPERM, "{name} without {}", caps::name(cap));
-                assert_eq!(verdict(without | bit(cap), &c), RET_ALLOW, "{name} with {}", caps::name(cap));
-                assert_eq!(verdict(ALL & !bit(cap) & !second_ways_in, &c), RET_EPERM, "{name} with all but {}", caps::name(cap));
+                assert_eq!(verdict(without, &c), RET_EPERM, "{name} without {}", crate::sys::cap_name(cap));
+                assert_eq!(verdict(without | bit(cap), &c), RET_ALLOW, "{name} with {}", crate::sys::cap_name(cap));
+                assert_eq!(verdict(ALL & !bit(cap) & !second_ways_in, &c), RET_EPERM, "{name} with all but {}", crate::sys::cap_name(cap));
             }
         }
         // docker's second ways in: CAP_SYSLOG, CAP_BPF, CAP_PERFMON.
@@ -574,20 +594,22 @@ mod tests {
     #[test]
     fn numbers_above_the_table_get_enosys() {
         for nr in [LAST as u32 + 1, S::open_tree_attr as u32, S::file_setattr as u32, 1000, 0x3fff_ffff, 0x8000_0000, u32::MAX] {
-            let c = Call { arch: AUDIT_ARCH_X86_64, nr, args: [0; 6] };
+            let c = Call { arch: arch::AUDIT_ARCH, nr, args: [0; 6] };
             assert_eq!(verdict(ALL, &c), RET_ENOSYS, "{nr:#x}");
         }
     }
 
     #[test]
-    fn i386_and_x32_calls_are_killed() {
+    fn compat_calls_are_killed() {
+        // On x86_64: i386's (int 0x80), and x32's.
         for nr in [0, 1, 3, 11, 102, 120, 1000] {
-            let c = Call { arch: AUDIT_ARCH_I386, nr, args: [0; 6] };
-            assert_eq!(verdict(ALL, &c), RET_KILL, "i386 {nr}");
+            let c = Call { arch: arch::AUDIT_ARCH_COMPAT, nr, args: [0; 6] };
+            assert_eq!(verdict(ALL, &c), RET_KILL, "compat {nr}");
         }
         for nr in [S::read as u32, S::execve as u32, 512, 545] {
-            let c = Call { arch: AUDIT_ARCH_X86_64, nr: X32_SYSCALL_BIT | nr, args: [0; 6] };
-            assert_eq!(verdict(ALL, &c), RET_KILL, "x32 {nr}");
+            let c = Call { arch: arch::AUDIT_ARCH, nr: arch::SYSCALL_ABI_BIT | nr, args: [0; 6] };
+            let want = if arch::SYSCALL_ABI_BIT == 0 { verdict(ALL, &Call { nr, ..c }) } else { RET_KILL };
+            assert_eq!(verdict(ALL, &c), want, "{:#x}", c.nr);
         }
     }
 
@@ -600,7 +622,7 @@ mod tests {
         for caps in sets {
             let p = program(caps);
             for nr in 0..=LAST as u32 + 2 {
-                let r = run(&p, &Call { arch: AUDIT_ARCH_X86_64, nr, args: [0; 6] });
+                let r = run(&p, &Call { arch: arch::AUDIT_ARCH, nr, args: [0; 6] });
                 let name = S::new(nr as usize).map_or("?", |s| s.name());
                 let argument_checked = [S::ioctl, S::socket, S::personality, S::clone, S::clone3].iter().any(|&s| s as u32 == nr);
                 if argument_checked {
@@ -608,7 +630,7 @@ mod tests {
                 }
                 let want = if nr > LAST as u32 {
                     RET_ENOSYS
-                } else if ALLOWED.iter().any(|&s| s as u32 == nr) || GATED.iter().any(|&e| (e & 0x1ff) as u32 == nr && caps & bit((e >> 9) as u8) != 0) {
+                } else if ALLOWED.iter().chain(arch::SECCOMP_ALLOWED).any(|&s| s as u32 == nr) || GATED.iter().any(|&e| (e & 0x1ff) as u32 == nr && caps & bit((e >> 9) as u8) != 0) {
                     RET_ALLOW
                 } else {
                     RET_EPERM
@@ -622,17 +644,16 @@ mod tests {
     #[test]
     fn tables_are_consistent() {
         let in_gated = |s: S| GATED.iter().any(|&e| e & 0x1ff == s as u16);
-        for &s in ALLOWED {
+        let allowed: Vec<S> = ALLOWED.iter().chain(arch::SECCOMP_ALLOWED).copied().collect();
+        for &s in &allowed {
             assert!(!in_gated(s), "{s} is both allowed and gated");
-            assert_eq!(ALLOWED.iter().filter(|&&t| t == s).count(), 1, "{s} twice");
+            assert_eq!(allowed.iter().filter(|&&t| t == s).count(), 1, "{s} twice");
         }
-        for name in NEVER.split_whitespace() {
-            let s = by_name(name);
-            assert!(!ALLOWED.contains(&s) && !in_gated(s), "{name}");
+        for s in by_name(NEVER) {
+            assert!(!allowed.contains(&s) && !in_gated(s), "{s}");
         }
-        let max = ALLOWED.iter().map(|&s| s as u16).chain(GATED.iter().map(|&e| e & 0x1ff)).max().unwrap();
+        let max = allowed.iter().map(|&s| s as u16).chain(GATED.iter().map(|&e| e & 0x1ff)).max().unwrap();
         assert_eq!(max, LAST);
-        assert_eq!(AUDIT_ARCH_X86_64, 0xc000_003e);
         assert_eq!((NR, ARCH, arg(0), arg(1)), (0, 4, 16, 24));
     }
 }

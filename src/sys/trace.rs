@@ -12,9 +12,10 @@
 //! call site passes only the number and the arguments.
 
 use super::OpenHow;
+use super::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ};
 use crate::text::word;
 use crate::error::{Error, errno_name, strerror};
-use crate::log::Line;
+use super::Line;
 use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicU8, Ordering};
 use syscalls::Sysno;
@@ -193,7 +194,7 @@ pub fn line(nr: Sysno, a: &[usize; 6], r: isize) -> &'static mut Line {
 #[inline(never)]
 pub fn error(nr: Sysno, a: &[usize; 6], r: isize) -> Error {
     let (i, mut kinds) = find(nr);
-    let name = if i < 6 { word(ERR_NAMES, i) } else { word(SYSCALL_NAMES, i) };
+    let name = if i < RENAMED { word(ERR_NAMES, i) } else { word(SYSCALL_NAMES, i) };
     let mut path: &[u8] = b"";
     for &v in a {
         if kinds & 31 == k::STR {
@@ -254,23 +255,40 @@ const fn sig(kinds: &[u32]) -> u32 {
 }
 
 /// The syscalls runix makes: numbers, argument kinds and names, in parallel tables. Any other
-/// shows as `syscall_NNN`, strace's notation for unknown numbers. The first six fail under
-/// another name (ERR_NAMES).
+/// shows as `syscall_NNN`, strace's notation for unknown numbers. A call marked `[as NAME]`
+/// fails under that name, what runix meant by it (ERR_NAMES); those come first.
 macro_rules! calls {
-    ($($name:ident($($k:ident),*))*) => {
+    ($($name:ident($($k:ident),*) $([as $err:ident])?)*) => {
         static NRS: [u16; [$(Sysno::$name),*].len()] = [$(Sysno::$name as u16),*];
         static SIGS: [u32; [$(Sysno::$name),*].len()] = [$(sig(&[$(k::$k),*])),*];
         const SYSCALL_NAMES: &str = concat!($(stringify!($name), " "),*).trim_ascii_end();
+        const ERR_NAMES: &str = concat!($($(stringify!($err), " ",)?)*).trim_ascii_end();
+        /// How many are marked: checked to be the first ones.
+        const RENAMED: u64 = first_marked(&[$(false $(|| !stringify!($err).is_empty())?),*]);
     };
 }
-const ERR_NAMES: &str = "open mkdir rmdir mknod symlink fstat";
+
+/// How many of `marked` are true, all of them before any false (a build error otherwise).
+const fn first_marked(marked: &[bool]) -> u64 {
+    let mut n = 0;
+    while n < marked.len() && marked[n] {
+        n += 1;
+    }
+    let mut i = n;
+    while i < marked.len() {
+        assert!(!marked[i], "calls! wants the calls marked [as NAME] first");
+        i += 1;
+    }
+    n as u64
+}
+
 calls! {
-    openat(FD, STR, O, OCT)
-    mkdirat(FD, STR, OCT)
-    unlinkat(FD, STR, AT)
-    mknodat(FD, STR, OCT, INT)
-    symlinkat(STR, FD, STR)
-    newfstatat(FD, STR, PTR, AT)
+    openat(FD, STR, O, OCT) [as open]
+    mkdirat(FD, STR, OCT) [as mkdir]
+    unlinkat(FD, STR, AT) [as rmdir]
+    mknodat(FD, STR, OCT, INT) [as mknod]
+    symlinkat(STR, FD, STR) [as symlink]
+    newfstatat(FD, STR, PTR, AT) [as fstat]
     read(FD, PTR, INT)
     write(FD, DATA, INT)
     close(FD)
@@ -359,7 +377,7 @@ fn list(i: usize) -> &'static str {
 }
 
 /// ioctl requests by number, and their names.
-const IOCTLS: [u32; 9] = [0x8914, 0x5401, 0x5402, 0x540E, 0x5413, 0x5414, 0x5441, 0x80045430, 0x40045431];
+const IOCTLS: [u32; 9] = [libc::SIOCSIFFLAGS as u32, TCGETS, TCSETS, TIOCSCTTY, TIOCGWINSZ, TIOCSWINSZ, TIOCGPTPEER, TIOCGPTN, TIOCSPTLCK];
 const IOCTL_NAMES: &str = "SIOCSIFFLAGS TCGETS TCSETS TIOCSCTTY TIOCGWINSZ TIOCSWINSZ TIOCGPTPEER TIOCGPTN TIOCSPTLCK";
 
 /// The C string at `p` (a wrapper passed a live one).
@@ -466,7 +484,7 @@ fn arg(kind: u32, v: usize, next: usize) {
         },
         k::CAP => {
             put("CAP_");
-            put(crate::security::caps::name(v as u8));
+            put(super::cap_name(v as u8));
         }
         k::O..=k::SECCOMP => {
             let i = (kind - k::O) as usize;

@@ -3,6 +3,8 @@
 //! prove they left nothing behind.
 #![allow(dead_code)]
 
+pub mod proc;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;

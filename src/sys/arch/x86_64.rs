@@ -1,6 +1,8 @@
-//! x86_64: `_start` and the clone trampoline, in a few lines of assembly each.
+//! x86_64: `_start` and the clone trampoline, in a few lines of assembly each; what a seccomp
+//! filter sees of a syscall here; the kernel's struct sigaction; the terminal ioctls.
 
 use core::arch::global_asm;
+use syscalls::Sysno as S;
 
 // The kernel starts us with %rsp pointing at argc, then argv[], NULL, envp[], NULL, auxv.
 // Hand that pointer to Rust, running on runix's own static stack (start.rs says why), whose
@@ -54,4 +56,91 @@ unsafe extern "C" {
     /// Raw clone(2) that starts the child in `f(arg)` on `stack_top`. Returns the child's
     /// pid or -errno in the parent; never returns in the child.
     pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
+}
+
+// ---------------------------------------------------------------------------------------------
+// seccomp: what a filter sees of a syscall on this CPU (src/security/seccomp.rs builds it)
+
+/// linux/audit.h AUDIT_ARCH_X86_64 (EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE): the
+/// `arch` of a call through this CPU's own ABI. A call with another (i386's int 0x80, whose
+/// numbers are other calls') is killed.
+pub const AUDIT_ARCH: u32 = 62 | 0x8000_0000 | 0x4000_0000;
+
+/// linux/audit.h AUDIT_ARCH_I386 (EM_386 | __AUDIT_ARCH_LE): the other ABI this CPU runs.
+pub const AUDIT_ARCH_COMPAT: u32 = 3 | 0x4000_0000;
+
+/// asm/unistd.h __X32_SYSCALL_BIT: x32 calls come with this CPU's AUDIT_ARCH and this bit in
+/// nr, and are killed too. 0 on a CPU without such an ABI.
+pub const SYSCALL_ABI_BIT: u32 = 0x4000_0000;
+
+/// Docker's allowed syscalls that x86_64 has besides those of every CPU (the table of
+/// asm-generic/unistd.h, all that the newest CPUs have): mostly those it kept from i386.
+pub const SECCOMP_ALLOWED: &[S] = &[
+    S::access, S::alarm, S::arch_prctl, S::chmod, S::chown, S::creat, S::dup2, S::epoll_create, S::epoll_ctl_old,
+    S::epoll_wait, S::epoll_wait_old, S::eventfd, S::fork, S::futimesat, S::get_thread_area, S::getdents, S::getpgrp,
+    S::inotify_init, S::lchown, S::link, S::lstat, S::mkdir, S::mknod, S::modify_ldt, S::newfstatat, S::open,
+    S::pause, S::pipe, S::poll, S::readlink, S::rename, S::renameat, S::rmdir, S::select, S::set_thread_area,
+    S::signalfd, S::stat, S::symlink, S::time, S::unlink, S::uretprobe, S::utime, S::utimes, S::vfork,
+];
+
+/// Docker's syscalls of x86_64 that need CAP_SYS_RAWIO: port I/O.
+pub const SECCOMP_RAWIO: &[S] = &[S::iopl, S::ioperm];
+
+// ---------------------------------------------------------------------------------------------
+// Signals and terminals
+
+/// The kernel's struct sigaction on x86_64 (not glibc's): handler, flags, restorer, mask.
+#[repr(C)]
+pub struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+impl KernelSigaction {
+    /// `handler` (SIG_IGN or SIG_DFL: no code of runix's runs, so no SA_RESTORER), no flags,
+    /// an empty mask.
+    pub const fn new(handler: usize) -> KernelSigaction {
+        KernelSigaction { handler, flags: 0, restorer: 0, mask: 0 }
+    }
+}
+
+/// The terminal ioctls (asm-generic/ioctls.h, which x86_64 uses; powerpc, mips and sparc have
+/// their own numbers).
+pub const TCGETS: u32 = 0x5401;
+pub const TCSETS: u32 = 0x5402;
+pub const TIOCSCTTY: u32 = 0x540E;
+pub const TIOCGWINSZ: u32 = 0x5413;
+pub const TIOCSWINSZ: u32 = 0x5414;
+pub const TIOCGPTPEER: u32 = 0x5441;
+pub const TIOCGPTN: u32 = 0x8004_5430;
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
+
+/// The kernel's struct termios (asm-generic/termbits.h), which TCGETS fills and TCSETS takes:
+/// not glibc's, which is longer.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Termios {
+    pub iflag: u32,
+    pub oflag: u32,
+    pub cflag: u32,
+    pub lflag: u32,
+    pub line: u8,
+    pub cc: [u8; 19],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_and_numbers_are_the_kernels() {
+        assert_eq!((AUDIT_ARCH, AUDIT_ARCH_COMPAT, SYSCALL_ABI_BIT), (0xc000_003e, 0x4000_0003, 0x4000_0000));
+        assert_eq!(size_of::<Termios>(), 36);
+        assert_eq!(size_of::<KernelSigaction>(), 32);
+        assert_eq!(TIOCGWINSZ as u64, libc::TIOCGWINSZ);
+        assert_eq!((TCGETS as u64, TCSETS as u64, TIOCSCTTY as u64), (libc::TCGETS, libc::TCSETS, libc::TIOCSCTTY));
+        assert_eq!((TIOCGPTN as u64, TIOCSPTLCK as u64, TIOCGPTPEER as u64), (libc::TIOCGPTN, libc::TIOCSPTLCK, libc::TIOCGPTPEER));
+    }
 }

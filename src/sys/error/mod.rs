@@ -1,8 +1,17 @@
 //! One error type for all of runix: which call failed, with which errno, on which path.
 //! It is Copy and allocation-free, so the child can send it to the parent over a socket, and
 //! it is printed exactly once, by the parent, as `runix: pivot_root(/srv/rootfs): Invalid argument`.
+//!
+//! Part of sys, because errors are born at the syscall door; everything else reaches it as
+//! `crate::error`. It uses nothing of sys's but the text functions below it, so the wrappers
+//! can return it. Its packed name (name.rs) and its path's store (slots.rs) need `unsafe`.
 
-use crate::sys::{Name, slots};
+mod errno;
+mod name;
+mod slots;
+
+pub use errno::{errno_name, strerror};
+use name::Name;
 use ufmt::{uDisplay, uWrite, Formatter};
 
 /// Advice for known errnos, as bwrap gives it: index 0 is none.
@@ -20,16 +29,20 @@ const HINTS: [&str; 6] = [
     "limits without root need a cgroup delegated to your user; use --cgroup-parent, or run without limits",
 ];
 
+/// The tag's bits: a HINT_* (0..=7), EXEC, and the slot of the path (NO_DETAIL: none).
+const HINT: u8 = 0x7;
+/// The error is the command's execve(2): its errno decides the exit status (`exit_code`).
+const EXEC: u8 = 0x8;
 const NO_DETAIL: u8 = 0xf;
 
 /// 8 bytes, so any `Result<_, Error>` is returned in registers: passing it up through every
-/// `?` costs little code. The path it is about waits in a slot of sys::slots.
+/// `?` costs little code. The path it is about waits in a slot of slots.rs.
 #[derive(Clone, Copy)]
 #[cfg_attr(test, derive(Debug))]
 pub struct Error {
     /// The syscall (`mount`, `pivot_root`) or, for bad input, what was wrong (`invalid --pids`);
-    /// its tag holds a HINT_* (low 4 bits) and the slot of the path (high 4 bits, 15: none),
-    /// and its errno the errno (below 4096; 0 for errors that are not a failed syscall).
+    /// its tag holds a HINT_* and EXEC (low 4 bits) and the slot of the path (high 4 bits, 15:
+    /// none), and its errno the errno (below 4096; 0 for errors that are not a failed syscall).
     what: Name,
 }
 
@@ -44,6 +57,14 @@ impl Error {
         what.tag = NO_DETAIL << 4;
         what.errno = errno as i16;
         Error { what }.at(path)
+    }
+
+    /// The command's execve(2) of `path` failed with `errno` (or, only under --dry-run, which
+    /// does not issue it, returned: errno 0).
+    pub fn exec(errno: i32, path: &[u8]) -> Error {
+        let mut e = Error::sys("execve", errno, path);
+        e.what.tag |= EXEC;
+        e
     }
 
     /// Bad input or a failed check: `what: detail`.
@@ -68,8 +89,13 @@ impl Error {
 
     /// The same error with advice for the user (HINT_*).
     pub fn hint(mut self, hint: u8) -> Error {
-        self.what.tag = self.what.tag & 0xf0 | hint;
+        self.what.tag = self.what.tag & !HINT | hint;
         self
+    }
+
+    /// Whether this is the command's execve (`Error::exec`).
+    pub fn is_exec(&self) -> bool {
+        self.what.tag & EXEC != 0
     }
 
     pub fn errno(&self) -> i32 {
@@ -89,30 +115,37 @@ impl Error {
 
     /// The exit status runix ends with: 127 command not found, 126 found but not executable
     /// (as sh(1) and docker run do), 125 for everything else that went wrong in runix.
+    #[inline(never)]
     pub fn exit_code(&self) -> i32 {
-        match (self.what(), self.errno()) {
-            ("execve", libc::ENOENT) => 127,
-            ("execve", _) => 126,
+        match (self.is_exec(), self.errno()) {
+            (true, libc::ENOENT) => 127,
+            (true, _) => 126,
             _ => 125,
         }
     }
 }
 
-/// An error as it crosses from the child to the parent: the error and its path.
+/// An error with its path copied out of the slots: kept whole while other errors are made,
+/// which reuse the slots, and sent whole to another process of this same executable
+/// (src/sys/channel.rs). The path first: what --trace shows of its bytes.
 #[derive(Clone, Copy)]
-pub struct Wire {
-    err: Error,
-    len: u16,
+#[repr(C)]
+pub struct Kept {
     detail: [u8; slots::LEN],
+    len: u16,
+    err: Error,
 }
 
-impl Wire {
-    pub fn new(err: Error) -> Wire {
-        let (detail, len) = err.detail();
-        Wire { err, len: len as u16, detail }
+impl Kept {
+    pub fn new(err: Error) -> Kept {
+        let mut k = Kept { detail: [0; slots::LEN], len: 0, err };
+        if err.slot() != NO_DETAIL {
+            k.len = slots::get(err.slot(), &mut k.detail) as u16;
+        }
+        k
     }
 
-    /// The error again, its path in a slot of this process.
+    /// The error again, its path in a slot.
     pub fn error(&self) -> Error {
         let mut e = self.err;
         e.what.tag |= NO_DETAIL << 4;
@@ -137,9 +170,9 @@ impl uDisplay for Error {
             f.write_str(": ")?;
             write_bytes(f, detail)?;
         }
-        if self.what.tag & 0xf != 0 {
+        if self.what.tag & HINT != 0 {
             f.write_str(" (")?;
-            f.write_str(HINTS.get(self.what.tag as usize & 0xf).copied().unwrap_or(""))?;
+            f.write_str(HINTS.get((self.what.tag & HINT) as usize).copied().unwrap_or(""))?;
             f.write_str(")")?;
         }
         Ok(())
@@ -149,7 +182,7 @@ impl uDisplay for Error {
 /// Bytes from the command line or the filesystem, shown as text (a non-UTF-8 name byte by
 /// byte, with '?' for what is not ASCII).
 pub fn write_bytes<W: uWrite + ?Sized>(f: &mut Formatter<'_, W>, b: &[u8]) -> Result<(), W::Error> {
-    match crate::text::utf8(b) {
+    match utf8(b) {
         Some(s) => f.write_str(s),
         None => b.iter().try_for_each(|&c| f.write_char(if c.is_ascii() { c as char } else { '?' })),
     }
@@ -164,147 +197,31 @@ impl uDisplay for Bytes<'_> {
     }
 }
 
-/// errno names and glibc's strerror(3) texts, so messages read as users know them: line N is
-/// errno N, `NAME text`, empty where runix never meets that errno. One string, not a table of
-/// pointers: a third of the size.
-const ERRNOS: &str = "\n\
-EPERM Operation not permitted\n\
-ENOENT No such file or directory\n\
-ESRCH No such process\n\
-EINTR Interrupted system call\n\
-EIO Input/output error\n\
-ENXIO No such device or address\n\
-E2BIG Argument list too long\n\
-ENOEXEC Exec format error\n\
-EBADF Bad file descriptor\n\
-ECHILD No child processes\n\
-EAGAIN Resource temporarily unavailable\n\
-ENOMEM Cannot allocate memory\n\
-EACCES Permission denied\n\
-EFAULT Bad address\n\
-ENOTBLK Block device required\n\
-EBUSY Device or resource busy\n\
-EEXIST File exists\n\
-EXDEV Invalid cross-device link\n\
-ENODEV No such device\n\
-ENOTDIR Not a directory\n\
-EISDIR Is a directory\n\
-EINVAL Invalid argument\n\
-ENFILE Too many open files in system\n\
-EMFILE Too many open files\n\
-ENOTTY Inappropriate ioctl for device\n\
-ETXTBSY Text file busy\n\
-EFBIG File too large\n\
-ENOSPC No space left on device\n\
-ESPIPE Illegal seek\n\
-EROFS Read-only file system\n\
-EMLINK Too many links\n\
-EPIPE Broken pipe\n\
-EDOM Numerical argument out of domain\n\
-ERANGE Numerical result out of range\n\
-EDEADLK Resource deadlock avoided\n\
-ENAMETOOLONG File name too long\n\
-ENOLCK No locks available\n\
-ENOSYS Function not implemented\n\
-ENOTEMPTY Directory not empty\n\
-ELOOP Too many levels of symbolic links\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-ENODATA No data available\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EPROTO Protocol error\n\
-\n\
-\n\
-\n\
-EOVERFLOW Value too large for defined data type\n\
-\n\
-\n\
-\n\
-\n\
-ELIBBAD Accessing a corrupted shared library\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EUSERS Too many users\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EOPNOTSUPP Operation not supported\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-ESTALE Stale file handle\n\
-\n\
-\n\
-\n\
-\n\
-\n\
-EDQUOT Disk quota exceeded";
-
-/// (name, text) of errno `n`.
-fn lookup(n: i32) -> Option<(&'static str, &'static str)> {
-    let line = crate::text::field(ERRNOS, b'\n', u64::try_from(n).ok()?)?;
-    Some((crate::text::field(line, b' ', 0)?, line.get(line.bytes().position(|c| c == b' ')? + 1..)?))
-}
-
-/// strerror(3) for the errnos runix meets; "Unknown error" otherwise.
-pub fn strerror(errno: i32) -> &'static str {
-    lookup(errno).map_or("Unknown error", |e| e.1)
-}
-
-/// The errno's symbolic name (`EPERM`), for --trace; "E?" when not in the table.
-pub fn errno_name(errno: i32) -> &'static str {
-    lookup(errno).map_or("E?", |e| e.0)
+/// `b` as text when it is UTF-8 (RFC 3629: shortest forms, no surrogates, nothing past
+/// U+10FFFF). A small check rather than core's validator, which is ten times its size.
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // The sequence's length, and the range its second byte must be in.
+        let (n, lo, hi) = match c {
+            0..=0x7f => (1, 0x80, 0xbf),
+            0xc2..=0xdf => (2, 0x80, 0xbf),
+            0xe0 => (3, 0xa0, 0xbf),
+            0xed => (3, 0x80, 0x9f),
+            0xe1..=0xef => (3, 0x80, 0xbf),
+            0xf0 => (4, 0x90, 0xbf),
+            0xf4 => (4, 0x80, 0x8f),
+            0xf1..=0xf3 => (4, 0x80, 0xbf),
+            _ => return None,
+        };
+        let rest = b.get(i + 1..i + n)?;
+        if rest.first().is_some_and(|&x| x < lo || x > hi) || rest.iter().any(|&x| x & 0xc0 != 0x80) {
+            return None;
+        }
+        i += n;
+    }
+    // SAFETY: every sequence was checked to be well-formed UTF-8 above.
+    Some(unsafe { core::str::from_utf8_unchecked(b) })
 }
 
 #[cfg(test)]
@@ -332,13 +249,13 @@ pub mod tests {
     fn utf8_is_checked_as_core_checks_it() {
         let cases: [&[u8]; 12] = [b"plain", "jos\u{e9}".as_bytes(), "\u{20ac}\u{10348}".as_bytes(), b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe0\x80\x80", b"\xc3", b"a\xe2\x82", b"\xf0\x90\x8d\x88", b""];
         for c in cases {
-            assert_eq!(crate::text::utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
+            assert_eq!(utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
         }
         // Every first and second byte, with endings that do and do not continue a sequence.
         for (a, b) in (0..=255u8).flat_map(|a| (0..=255u8).map(move |b| (a, b))) {
             for end in [[0x80, 0x80], [0xbf, 0x41], [0x41, 0x80]] {
                 for s in [&[a, b][..], &[a, b, end[0]], &[a, b, end[0], end[1]]] {
-                    assert_eq!(crate::text::utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
+                    assert_eq!(utf8(s).is_some(), core::str::from_utf8(s).is_ok(), "{s:?}");
                 }
             }
         }
@@ -373,15 +290,20 @@ pub mod tests {
         let a2 = a.at(b"/moved");
         assert_eq!(show(&a2), "mount(/moved): Operation not permitted");
         assert_eq!(show(&b), "rmdir(/second): Device or resource busy");
-        let w = Wire::new(a2);
-        assert_eq!(show(&w.error()), "mount(/moved): Operation not permitted");
+        let k = Kept::new(a2);
+        let _ = (Error::sys("a", 1, b"/a"), Error::sys("b", 1, b"/b"));
+        assert_eq!(show(&k.error()), "mount(/moved): Operation not permitted");
     }
 
     #[test]
     fn exit_codes_follow_docker_and_sh() {
-        assert_eq!(Error::sys("execve", libc::ENOENT, b"x").exit_code(), 127);
-        assert_eq!(Error::sys("execve", libc::EACCES, b"x").exit_code(), 126);
-        assert_eq!(Error::sys("execve", libc::ENOEXEC, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOENT, b"x").exit_code(), 127);
+        assert_eq!(Error::exec(libc::EACCES, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOEXEC, b"x").exit_code(), 126);
+        assert_eq!(Error::exec(libc::ENOEXEC, b"x").hint(HINT_CHROOT).at(b"y").exit_code(), 126);
+        assert_eq!(show(&Error::exec(libc::ENOENT, b"nope")), "execve(nope): No such file or directory");
+        // What decides is the kind, not the name.
+        assert_eq!(Error::sys("execve", libc::ENOENT, b"x").exit_code(), 125);
         assert_eq!(Error::sys("mount", libc::ENOENT, b"x").exit_code(), 125);
         assert_eq!(Error::msg("bad", b"").exit_code(), 125);
     }

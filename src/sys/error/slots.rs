@@ -52,11 +52,15 @@ pub fn put(slot: Option<u8>, bytes: &[u8]) -> u8 {
     })
 }
 
-/// Copy what `slot` holds into `out`; returns its length.
+/// Copy what `slot` holds into `out` (nothing past it: `out` may be sent whole); returns its
+/// length.
 pub fn get(slot: u8, out: &mut [u8; LEN]) -> usize {
     with(|s| {
         let i = slot as usize & 1;
-        *out = s.buf[i];
-        s.len[i] as usize
+        let n = s.len[i] as usize;
+        if let (Some(to), Some(from)) = (out.get_mut(..n), s.buf[i].get(..n)) {
+            to.copy_from_slice(from);
+        }
+        n
     })
 }

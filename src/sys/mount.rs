@@ -1,0 +1,116 @@
+//! Mounts, roots and namespaces: mount(2) and the new mount API (mount_setattr, open_tree,
+//! move_mount), umount2(2), pivot_root(2), chroot(2), chdir(2), statfs(2); the namespaces:
+//! unshare(2), sethostname(2), a new network namespace's loopback.
+
+use super::{AT_FDCWD, Fd, call, call0, call5, call_fd, os, p, pm, s};
+use crate::error::Error;
+use core::ffi::CStr;
+use syscalls::Sysno;
+
+/// int mount(const char *source, const char *target, const char *fstype,
+///           unsigned long flags, const void *data);
+pub fn mount(src: Option<&CStr>, target: &CStr, fstype: Option<&CStr>, flags: u64, data: Option<&CStr>) -> Result<(), Error> {
+    call5(Sysno::mount, os(src), s(target), os(fstype), flags as usize, os(data)).map(drop)
+}
+
+/// struct mount_attr of <linux/mount.h>: the MOUNT_ATTR_* bits to set and to clear.
+#[repr(C)]
+struct MountAttr {
+    set: u64,
+    clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// int mount_setattr(int dirfd, const char *path, AT_RECURSIVE, struct mount_attr *attr,
+/// size_t size) (Linux 5.12): `set` (MOUNT_ATTR_RDONLY, _NODEV...) on the mount at `path` and
+/// on every mount below it, which no flag of mount(2) can do.
+pub fn mount_setattr_rec(path: &CStr, set: u64) -> Result<(), Error> {
+    let attr = MountAttr { set, clr: 0, propagation: 0, userns_fd: 0 };
+    let size = core::mem::size_of::<MountAttr>();
+    call5(Sysno::mount_setattr, AT_FDCWD as usize, s(path), libc::AT_RECURSIVE as usize, p(&attr), size).map(drop)
+}
+
+/// int open_tree(int dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC [|
+/// AT_RECURSIVE]) (Linux 5.2): a detached copy of the mount at `fd` (with those below it for
+/// MS_REC), as an fd, to attach with `move_mount`.
+pub fn open_tree(fd: Fd, rec: u64) -> Result<Fd, Error> {
+    let rec = if rec != 0 { libc::AT_RECURSIVE } else { 0 };
+    let flags = libc::AT_EMPTY_PATH | 1 | libc::O_CLOEXEC | rec;
+    call_fd(Sysno::open_tree, fd as usize, s(c""), flags as usize, 0)
+}
+
+/// int move_mount(int from, "", int to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+/// (Linux 5.2): attach the mount `from` onto what `to` is.
+pub fn move_mount(from: Fd, to: Fd) -> Result<(), Error> {
+    call5(Sysno::move_mount, from as usize, s(c""), to as usize, s(c""), 0x4 | 0x40).map(drop)
+}
+
+/// int umount2(const char *target, int flags);
+pub fn umount2(target: &CStr, flags: i32) -> Result<(), Error> {
+    call0(Sysno::umount2, s(target), flags as usize, 0, 0)
+}
+
+/// int pivot_root(const char *new_root, const char *put_old);
+pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> Result<(), Error> {
+    call0(Sysno::pivot_root, s(new_root), s(put_old), 0, 0)
+}
+
+/// int chroot(const char *path);
+pub fn chroot(path: &CStr) -> Result<(), Error> {
+    call0(Sysno::chroot, s(path), 0, 0, 0)
+}
+
+/// int chdir(const char *path);
+pub fn chdir(path: &CStr) -> Result<(), Error> {
+    call0(Sysno::chdir, s(path), 0, 0, 0)
+}
+
+/// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
+/// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
+/// them: they are locked (mount_namespaces(7)). The atime mode is left out: a remount given
+/// none of MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME keeps the mount's own
+/// (mount(2)), and statfs shows relatime in another bit (ST_RELATIME is MS_BIND's) and
+/// strictatime in none.
+pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
+    // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
+    let mut st = [0u64; 15];
+    call0(Sysno::statfs, s(path), pm(&mut st), 0, 0)?;
+    Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC))
+}
+
+/// int fstatfs(int fd, struct statfs *buf): the type (f_type, a magic number) of the
+/// filesystem `fd` is on.
+pub fn fs_type(fd: Fd) -> Result<u64, Error> {
+    let mut st = [0u64; 15];
+    call0(Sysno::fstatfs, fd as usize, pm(&mut st), 0, 0)?;
+    Ok(st[0])
+}
+
+/// int unshare(int flags);
+pub fn unshare(flags: u64) -> Result<(), Error> {
+    call0(Sysno::unshare, flags as usize, 0, 0, 0)
+}
+
+/// int sethostname(const char *name, size_t len);
+pub fn sethostname(name: &CStr) -> Result<(), Error> {
+    let b = name.to_bytes();
+    call0(Sysno::sethostname, s(name), b.len(), 0, 0)
+}
+
+/// Bring the loopback interface up: socket(AF_INET, SOCK_DGRAM), then SIOCSIFFLAGS.
+/// A new network namespace has `lo` down (network_namespaces(7)); no netlink needed for this.
+pub fn loopback_up() -> Result<(), Error> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: i16,
+        _pad: [u8; 22],
+    }
+    let fd = call(Sysno::socket, libc::AF_INET as usize, (libc::SOCK_DGRAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
+    // Nothing else about a new namespace's lo needs keeping: set its flags outright. The
+    // socket is close-on-exec; it goes with the execve.
+    let mut ifr = IfReq { name: [0; 16], flags: (libc::IFF_UP | libc::IFF_LOOPBACK | libc::IFF_RUNNING) as i16, _pad: [0; 22] };
+    ifr.name[..2].copy_from_slice(b"lo");
+    call0(Sysno::ioctl, fd, libc::SIOCSIFFLAGS as usize, p(&ifr), 0).map_err(|e| Error::sys("ioctl(SIOCSIFFLAGS)", e.errno(), b"lo"))
+}

@@ -1,0 +1,213 @@
+//! Processes and signals: clone(2) on a stack of its own, wait4(2), kill(2), execve(2),
+//! exit_group(2), the ids, rt_sigprocmask(2), signalfd4(2), ppoll(2), rt_sigaction(2), and
+//! the clocks.
+
+use super::{Args, CList, Fd, arch, call, call0, call5, call_fd, p, pm, read, s, trace};
+use crate::error::Error;
+use core::ffi::{CStr, c_char};
+use syscalls::Sysno;
+
+/// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
+/// overflow faults instead of silently writing over other memory.
+pub struct Stack {
+    top: usize,
+}
+
+/// void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
+    const PAGE: usize = 4096;
+    let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
+    // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
+    call0(Sysno::mprotect, base, PAGE, 0, 0)?;
+    Ok(Stack { top: base + PAGE + size })
+}
+
+/// long clone(unsigned long flags, void *stack, ...): the child runs `child(arg)` on `stack`
+/// and never returns into the caller's frames (see arch::runix_clone).
+pub fn clone<T>(flags: u64, stack: &Stack, child: fn(&T) -> !, arg: &T) -> Result<i32, Error> {
+    struct Start<'a, T> {
+        child: fn(&T) -> !,
+        arg: &'a T,
+    }
+    extern "C" fn trampoline<T>(start: usize) -> ! {
+        // SAFETY: `start` is the address of the Start below, in the parent's stack frame as it
+        // was at clone time. Without CLONE_VM the child owns a copy of that memory, which
+        // nobody else changes, so the reference and what it points to stay valid.
+        let s: &Start<'_, T> = unsafe { &*(start as *const Start<'_, T>) };
+        (s.child)(s.arg)
+    }
+    let start = Start { child, arg };
+    clone_raw(flags, stack, trampoline::<T>, &start as *const _ as usize)
+}
+
+/// The part of `clone` that does not depend on T (one copy in the binary, not one per T).
+#[inline(never)]
+fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize) -> Result<i32, Error> {
+    debug_assert!(flags & libc::CLONE_VM as u64 == 0);
+    let args = [flags as usize, stack.top, 0, 0, 0, 0];
+    if trace::dry_run() {
+        trace::show(Sysno::clone, &args, trace::NOT_ISSUED);
+        return Ok(trace::FAKE_FD);
+    }
+    // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
+    // returning into our frames (see arch::runix_clone and `clone`).
+    let r = unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) };
+    if trace::mode() == trace::TRACE && r != 0 {
+        trace::show(Sysno::clone, &args, r);
+    }
+    if trace::failed(r) {
+        return Err(trace::error(Sysno::clone, &args, r));
+    }
+    Ok(r as i32)
+}
+
+/// pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *rusage);
+/// Retries on EINTR; returns the raw wait status.
+pub fn wait4(pid: i32) -> Result<i32, Error> {
+    wait(pid, 0).map(|(_, status)| status)
+}
+
+/// wait4(pid, &status, options, NULL): (pid, status); pid 0 when WNOHANG found nothing.
+pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
+    let mut status: i32 = 0;
+    loop {
+        let r = call(Sysno::wait4, pid as usize, pm(&mut status), options as usize, 0);
+        match r {
+            Err(e) if e.errno() == libc::EINTR => continue,
+            r => return r.map(|p| (p as i32, status)),
+        }
+    }
+}
+
+/// int kill(pid_t pid, int sig);
+pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
+    call0(Sysno::kill, pid as usize, signal as usize, 0, 0)
+}
+
+/// int execve(const char *path, char *const argv[], char *const envp[]);
+/// Returns only on failure.
+pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
+    let r = call(Sysno::execve, s(path), argv.as_ptr(), envp.as_ptr(), 0);
+    Error::exec(r.err().map_or(0, |e| e.errno()), path.to_bytes())
+}
+
+/// Run the program `argv[0]` (an absolute path) with `argv` and an empty environment, and
+/// wait for it: fork (a clone on a stack of its own) and execve, as posix_spawn(3) does.
+/// Returns the wait status; 127 << 8 when it could not be executed.
+pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
+    let mut ptrs = [core::ptr::null::<c_char>(); 12];
+    for (slot, a) in ptrs.iter_mut().zip(argv.iter().take(11)) {
+        *slot = a.as_ptr();
+    }
+    fn child(ptrs: &[*const c_char; 12]) -> ! {
+        let env = [core::ptr::null::<c_char>()];
+        let _ = call(Sysno::execve, ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0);
+        exit_group(127)
+    }
+    let stack = mmap_stack(16 * 1024)?;
+    let pid = clone(libc::SIGCHLD as u64, &stack, child, &ptrs)?;
+    wait4(pid)
+}
+
+/// uid_t geteuid(void);
+pub fn geteuid() -> u32 {
+    call(Sysno::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32
+}
+
+/// gid_t getegid(void);
+pub fn getegid() -> u32 {
+    call(Sysno::getegid, 0, 0, 0, 0).unwrap_or(0) as u32
+}
+
+/// int sched_getaffinity(0, size_t size, cpu_set_t *mask): how many CPUs runix may run on
+/// (of the first 1024).
+pub fn cpus() -> Result<u32, Error> {
+    let mut mask = [0u64; 16];
+    let n = call(Sysno::sched_getaffinity, 0, core::mem::size_of_val(&mask), pm(&mut mask), 0)?;
+    Ok(mask[..n / 8].iter().map(|w| w.count_ones()).sum())
+}
+
+/// void exit_group(int status);
+pub fn exit_group(code: i32) -> ! {
+    let _ = call(Sysno::exit_group, code as usize, 0, 0, 0);
+    unreachable!()
+}
+
+/// pid_t getpid(void);
+pub fn getpid() -> i32 {
+    call(Sysno::getpid, 0, 0, 0, 0).unwrap_or(0) as i32
+}
+
+/// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
+/// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
+pub fn setsid() -> Result<(), Error> {
+    call0(Sysno::setsid, 0, 0, 0, 0)
+}
+
+/// The signals runix passes on to the container, and SIGCHLD, as a sigset.
+pub const FORWARDED: u64 = 1 << (libc::SIGHUP - 1)
+    | 1 << (libc::SIGINT - 1)
+    | 1 << (libc::SIGQUIT - 1)
+    | 1 << (libc::SIGUSR1 - 1)
+    | 1 << (libc::SIGUSR2 - 1)
+    | 1 << (libc::SIGTERM - 1)
+    | 1 << (libc::SIGWINCH - 1);
+
+pub const SIGCHLD_SET: u64 = 1 << (libc::SIGCHLD - 1);
+
+pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
+
+/// int rt_sigprocmask(int how, const sigset_t *set, sigset_t *old, 8); returns the old mask.
+pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
+    let mut old = 0u64;
+    let r = call(Sysno::rt_sigprocmask, how as usize, p(&set), pm(&mut old), 8);
+    r.map(|_| old)
+}
+
+/// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
+/// to be read as data, so none is lost between fork and exec, and none interrupts runix.
+pub fn signalfd(set: u64) -> Result<Fd, Error> {
+    call_fd(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize)
+}
+
+/// Read one signal from a signalfd: its number and how it was sent (struct signalfd_siginfo's
+/// ssi_signo and ssi_code: SI_USER from kill(2), SI_KERNEL from a terminal).
+pub fn read_signal(fd: Fd) -> Result<(i32, i32), Error> {
+    let mut info = [0u32; 32];
+    // SAFETY: a [u32; 32] viewed as its 128 bytes, the size of struct signalfd_siginfo.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(info.as_mut_ptr() as *mut u8, 128) };
+    read(fd, bytes)?;
+    Ok((info[0] as i32, info[2] as i32))
+}
+
+/// int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, NULL, 0): wait until
+/// one of `fds` is ready, or (Some) `ms` milliseconds have passed; 0 then.
+pub fn poll(fds: &mut [libc::pollfd], ms: Option<u64>) -> Result<usize, Error> {
+    let ts = ms.map(|ms| libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: (ms % 1000 * 1_000_000) as i64 });
+    loop {
+        let r = call(Sysno::ppoll, fds.as_mut_ptr() as usize, fds.len(), ts.as_ref().map_or(0, p), 0);
+        match r {
+            Err(e) if e.errno() == libc::EINTR => continue,
+            r => return r,
+        }
+    }
+}
+
+/// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
+pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
+    let act = arch::KernelSigaction::new(if ignore { libc::SIG_IGN } else { libc::SIG_DFL });
+    call0(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8)
+}
+
+/// int nanosleep(const struct timespec *req, struct timespec *rem);
+pub fn sleep_ms(ms: u64) {
+    let ts = libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
+    let _ = call(Sysno::nanosleep, p(&ts), 0, 0, 0);
+}
+
+/// int clock_gettime(CLOCK_MONOTONIC, struct timespec *tp): milliseconds since some start.
+pub fn monotonic_ms() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let _ = call(Sysno::clock_gettime, libc::CLOCK_MONOTONIC as usize, pm(&mut ts), 0, 0);
+    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
+}
