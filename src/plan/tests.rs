@@ -2,7 +2,8 @@
 //! the recording backend (sys/record.rs), error paths and old kernels' fallbacks included.
 use super::*;
 use crate::error::tests::show;
-use crate::sys::record::{Kernel, Recording};
+use crate::sys::record::{self, Kernel, Recording};
+use crate::sys::Stat;
 use crate::spec::{Mount, Seccomp};
 use crate::sys::{Args, CList, trace};
 use std::cell::Cell;
@@ -280,11 +281,7 @@ fn fake(roots: &'static [&'static str], moves: &'static str, fails: &'static [(&
                     Some("null") => (libc::S_IFCHR, crate::sys::dev(1, 3), 3),
                     _ => (libc::S_IFDIR, 0, if moved.get() { 9 } else { 1 }),
                 };
-                // SAFETY: newfstatat's third argument points to sys::fstat's struct stat,
-                // live and ours for the call.
-                let st = unsafe { &mut *(a[2] as *mut libc::stat) };
-                (st.st_dev, st.st_ino, st.st_mode, st.st_rdev) = (1, ino, mode, rdev);
-                Some(0)
+                record::reply_stat(nr, a, &Stat { dev: 1, ino, mode, rdev, size: 0 })
             }
             _ => None,
         }

@@ -115,6 +115,33 @@ pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
     r
 }
 
+/// For an answer function: newfstatat's reply, `st` written to the caller's struct stat.
+/// None for any other call.
+pub fn reply_stat(nr: Sysno, a: &[usize; 6], st: &super::Stat) -> Option<isize> {
+    if nr != Sysno::newfstatat {
+        return None;
+    }
+    // SAFETY: newfstatat's third argument points to the caller's struct stat (sys::fstat's
+    // own), live and its alone for the call.
+    let out = unsafe { &mut *(a[2] as *mut libc::stat) };
+    (out.st_dev, out.st_ino, out.st_mode, out.st_rdev, out.st_size) = (st.dev, st.ino, st.mode, st.rdev, st.size as i64);
+    Some(0)
+}
+
+/// For an answer function: getcwd's reply, `dir` written to the caller's buffer. None for any
+/// other call, or a buffer too small.
+pub fn reply_getcwd(nr: Sysno, a: &[usize; 6], dir: &[u8]) -> Option<isize> {
+    if nr != Sysno::getcwd || dir.len() >= a[1] {
+        return None;
+    }
+    // SAFETY: getcwd's arguments are the caller's buffer and its length (sys::getcwd's), live
+    // and its alone for the call.
+    let buf = unsafe { core::slice::from_raw_parts_mut(a[0] as *mut u8, a[1]) };
+    buf[..dir.len()].copy_from_slice(dir);
+    buf[dir.len()] = 0;
+    Some(dir.len() as isize + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
