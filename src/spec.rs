@@ -1,4 +1,4 @@
-//! The container description. The command line fills it today (src/cli.rs); an OCI bundle's
+//! The container description. The command line fills it today (src/cli/); an OCI bundle's
 //! config.json will fill the same struct later. Everything after this point reads only the spec.
 
 use crate::buf::List;

@@ -233,3 +233,24 @@ fn readme_module_table_matches_the_tree() {
         .collect();
     assert_eq!(named, present, "README's module table against src/");
 }
+
+/// Every source file the docs and comments name (`src/x/y.rs`) is there.
+#[test]
+fn named_source_files_exist() {
+    let mut files = vec![root().join("README.md")];
+    rust_files(&root().join("src"), &mut files);
+    files.extend(fs::read_dir(root().join("docs")).unwrap().map(|e| e.unwrap().path()));
+    let mut missing = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        for (i, _) in text.match_indices("src/") {
+            let name: String = text[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/_.".contains(*c)).collect();
+            let name = name.trim_end_matches('.');
+            // The log format's example, `src/file.rs:LINE`, names a file by its shape only.
+            if name.ends_with(".rs") && !root().join(name).exists() {
+                missing.push(format!("{}: {name}", f.strip_prefix(root()).unwrap().display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "named but not there:\n{}", missing.join("\n"));
+}
