@@ -196,8 +196,9 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
         }
         match channel::recv(sock) {
             Ok(Some(Msg::Console(fd))) => master = fd,
-            // (The child never says Go.)
-            Ok(None | Some(Msg::Go)) => break Ok(None),
+            Ok(None) => break Ok(None),
+            // The child never says Go: not a message of runix's.
+            Ok(Some(Msg::Go)) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
             // Kept whole: more errors may come before it is returned.
             Ok(Some(Msg::Failed(e))) => break Ok(Some(Kept::new(e))),
             Err(e) => break Err(kill_child(pid, e)),

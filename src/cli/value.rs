@@ -124,7 +124,7 @@ const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as loc
 pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
     let resource = word_index(RLIMITS, &v[..eq])? as u8;
-    let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { number(s).filter(|&n| n <= i64::MAX as u64) };
+    let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
     let mut parts = v[eq + 1..].splitn(2, is_colon);
     let soft = value(parts.next()?)?;
     let hard = match parts.next() {
@@ -134,9 +134,10 @@ pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     (soft <= hard).then_some(Ulimit { resource, soft, hard })
 }
 
-/// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces.
+/// A positive decimal number that fits in i64 (what cgroup files accept): no sign, no spaces,
+/// at most 19 digits.
 pub fn parse_count(s: &[u8]) -> Option<u64> {
-    number(s).filter(|&n| n >= 1 && n <= i64::MAX as u64)
+    number(s).filter(|&n| s.len() <= 19 && n >= 1 && n <= i64::MAX as u64)
 }
 
 #[cfg(test)]
@@ -205,5 +206,18 @@ mod tests {
         assert_eq!(parse_count(b" 1"), None);
         assert_eq!(parse_count(b""), None);
         assert_eq!(parse_count(b"0"), None);
+        // Nineteen digits at most, as i64 has.
+        assert_eq!(parse_count(b"0000000000000000100"), Some(100));
+        assert_eq!(parse_count(b"00000000000000000100"), None);
+    }
+
+    #[test]
+    fn ulimits_take_zero_as_itself_only() {
+        let u = |s: &[u8]| parse_ulimit(s).map(|u| (u.soft, u.hard));
+        assert_eq!(u(b"nofile=0"), Some((0, 0)));
+        assert_eq!(u(b"nofile=0:10"), Some((0, 10)));
+        assert_eq!(u(b"nofile=00"), None);
+        assert_eq!(u(b"nofile=00000000000000000001024"), None);
+        assert_eq!(u(b"nofile=unlimited"), Some((u64::MAX, u64::MAX)));
     }
 }

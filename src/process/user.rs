@@ -56,7 +56,7 @@ fn lookup<T>(file: &CStr, mut f: impl FnMut(&[u8]) -> Option<T>) -> Result<Optio
 /// A uid or gid. 4294967295 is (uid_t)-1, which setresuid(2) takes as "leave unchanged": it
 /// would keep the command at uid 0, so it is no id.
 pub fn number(s: &[u8]) -> Option<u32> {
-    crate::text::number(s).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX)
+    crate::text::number(s).and_then(|n| u32::try_from(n).ok()).filter(|&n| s.len() <= 10 && n != u32::MAX)
 }
 
 /// `name:x:uid:gid:...` matching `user` by name, or by uid when `user` is a number.
@@ -98,5 +98,8 @@ mod tests {
         assert_eq!(number(b"4294967296"), None);
         assert_eq!(number(b"-1"), None);
         assert_eq!(number(b""), None);
+        // Ten digits at most, as an id has: a long run of zeros is no id.
+        assert_eq!(number(b"0000001000"), Some(1000));
+        assert_eq!(number(b"00000001000"), None);
     }
 }
