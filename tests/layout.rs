@@ -70,14 +70,14 @@ fn references(text: &str, me: &[String]) -> Vec<Vec<String>> {
     let mut i = 0;
     while i < b.len() {
         let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b':');
-        let (base, len): (Vec<String>, usize) = if boundary && code[i..].starts_with("crate::") {
+        let (base, len): (Vec<String>, usize) = if boundary && b[i..].starts_with(b"crate::") {
             (Vec::new(), 7)
-        } else if boundary && code[i..].starts_with("$crate::") {
+        } else if boundary && b[i..].starts_with(b"$crate::") {
             (Vec::new(), 8)
-        } else if boundary && code[i..].starts_with("super::") {
+        } else if boundary && b[i..].starts_with(b"super::") {
             let mut base = me.to_vec();
             let mut len = 0;
-            while code[i + len..].starts_with("super::") {
+            while b[i + len..].starts_with(b"super::") {
                 base.pop();
                 len += 7;
             }
@@ -121,7 +121,7 @@ fn path_at(code: &str, i: &mut usize, mut base: Vec<String>, out: &mut Vec<Vec<S
             break;
         }
         base.push(code[start..*i].to_string());
-        if code[*i..].starts_with("::") {
+        if b[*i..].starts_with(b"::") {
             *i += 2;
         } else {
             break;
@@ -215,7 +215,7 @@ fn unsafe_only_in_sys() {
 #[test]
 fn the_checks_see_a_circle_and_a_group() {
     let me = vec!["a".to_string(), "b".to_string()];
-    let r = references("use crate::x::{y, z::w};\nfn f() { super::c::d(); } // crate::nope\n", &me);
+    let r = references("use crate::x::{y, z::w};\nfn f() { super::c::d(); } // crate::nope\nconst S: &str = \"\u{e9}t\u{e9}\";\n", &me);
     let s: Vec<String> = r.iter().map(|p| p.join("::")).collect();
     assert_eq!(s, ["x::y", "x::z::w", "a::c::d"]);
 }
