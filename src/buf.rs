@@ -152,6 +152,11 @@ impl<T: Copy, const N: usize> List<T, N> {
         self.len == 0
     }
 
+    /// The item at `i`; None past the end.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.items.get(i)?.as_ref()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         self.items[..self.len].iter().flatten().copied()
     }

@@ -11,24 +11,22 @@
 
 use crate::buf::List;
 use crate::error::{Bytes, Error};
-use crate::rootfs::{self, Fs, MOUNT_ATTR_NODEV, MOUNT_ATTR_RDONLY, Mounts, NOSUID_NODEV_NOEXEC, UserMount};
-use crate::spec::{MAX_MOUNTS, MountKind, Overlay, RootMode, Spec};
+use crate::rootfs::{self, DevMount, Device, Fs, Link, MOUNT_ATTR_NODEV, MOUNT_ATTR_RDONLY, Mask, Mounts, NOSUID_NODEV_NOEXEC, ReadOnly};
+use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, RootMode, Spec};
 use crate::sys::Fd;
-use core::ffi::CStr;
-use core::num::NonZeroU64;
 
-/// One step. Paths are the container's; `slot` is the user mount's place in the Spec, where
-/// its bind source and its top are kept.
+/// One step: runix's own files by the static descriptor of each; the user's mounts by their
+/// slot in the Spec, where their paths, bind source and size are.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     /// The root mount: ROOTFS bound onto itself with MOUNT_ATTR_* `attrs` all the way down, or
-    /// the lower layer of an overlay (nodev with MOUNT_ATTR_NODEV).
-    Root { overlay: Overlay, attrs: u64 },
+    /// the lower layer of the Spec's overlay (nodev with MOUNT_ATTR_NODEV).
+    Root { attrs: u64 },
     /// `-b`: a host file or directory, with MOUNT_ATTR_* `attrs` all the way down. `in_dev`:
     /// on runix's /dev (with no symlink followed), else before runix's /proc, /sys and /dev.
-    Bind { dst: &'static [u8], slot: u8, attrs: u64, in_dev: bool },
-    /// `--tmpfs`: a fresh tmpfs, of `size` bytes when given (tmpfs(5): 0 is no limit).
-    Tmpfs { dst: &'static [u8], slot: u8, size: Option<NonZeroU64>, in_dev: bool },
+    Bind { slot: u8, in_dev: bool, attrs: u64 },
+    /// `--tmpfs`: a fresh tmpfs.
+    Tmpfs { slot: u8, in_dev: bool },
     /// A fresh procfs on /proc, of the container's PID namespace.
     Proc,
     /// A fresh sysfs on /sys, read-only.
@@ -41,20 +39,20 @@ pub enum Op {
     /// umask 0 before the devices, and back after.
     ClearUmask,
     RestoreUmask,
-    /// The character device `path` in /dev (or the host's node, bound, where mknod is refused).
-    Device { path: &'static CStr, major: u32, minor: u32 },
-    /// The directory `path` in /dev of `mode`, with `fs` mounted on it.
-    DevMount { path: &'static CStr, mode: u32, fs: &'static Fs<'static> },
-    /// The link `path` in /dev to `target`.
-    Symlink { path: &'static CStr, target: &'static CStr },
+    /// A character device in /dev (or the host's node, bound, where mknod is refused).
+    Device(&'static Device),
+    /// A directory in /dev with a filesystem mounted on it.
+    DevMount(&'static DevMount),
+    /// A link in /dev.
+    Symlink(&'static Link),
     /// runix's /dev/null, opened and checked: what the file masks are made of.
     CheckNull,
-    /// Docker's masked paths: covered (`dir`: a directory on kernels that have it).
-    Mask { path: &'static CStr, dir: bool },
+    /// Docker's masked paths.
+    Mask(&'static Mask),
     /// Docker's read-only paths.
-    ReadOnly { path: &'static CStr },
-    /// The user mount at `dst` is still what its path leads to, after runix's mounts.
-    CheckCovered { dst: &'static [u8], slot: u8 },
+    ReadOnly(&'static ReadOnly),
+    /// The user mount in `slot` is still what its path leads to, after runix's mounts.
+    CheckCovered { slot: u8 },
     /// pivot_root(2) into ROOTFS, and the old root detached.
     PivotRoot,
     /// ROOTFS moved onto / and chroot(2) into it (initramfs hosts).
@@ -81,101 +79,110 @@ pub struct Facts {
     pub tty_gid: bool,
 }
 
-pub struct Plan {
-    pub rootfs: &'static CStr,
+pub struct Plan<'a> {
+    /// The root, the overlay and the user's mounts the ops refer to.
+    pub spec: &'a Spec,
     /// The host's /sys is opened, for BindSys.
     pub host_sys: bool,
-    /// Each user mount's bind source, by slot (None: a tmpfs).
-    pub sources: [Option<&'static [u8]>; MAX_MOUNTS],
-    pub upper: Option<&'static CStr>,
     pub ops: List<Op, MAX_OPS>,
 }
 
-/// The character devices every container gets (Docker's): path, major, minor.
-const DEVICES: [(&CStr, u32, u32); 6] =
-    [(c"/dev/null", 1, 3), (c"/dev/zero", 1, 5), (c"/dev/full", 1, 7), (c"/dev/random", 1, 8), (c"/dev/urandom", 1, 9), (c"/dev/tty", 5, 0)];
+/// The character devices every container gets (Docker's).
+static DEVICES: [Device; 6] = [
+    Device { path: c"/dev/null", major: 1, minor: 3 },
+    Device { path: c"/dev/zero", major: 1, minor: 5 },
+    Device { path: c"/dev/full", major: 1, minor: 7 },
+    Device { path: c"/dev/random", major: 1, minor: 8 },
+    Device { path: c"/dev/urandom", major: 1, minor: 9 },
+    Device { path: c"/dev/tty", major: 5, minor: 0 },
+];
 
 /// devpts gets its own instance, so the container sees only its own ptys (devpts(5),
 /// newinstance); its ptys belong to gid 5 (the tty group of most distributions, and the OCI
 /// runtime spec's default) where gid 5 can be used.
 const DEVPTS: Fs = Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") };
-const DEVPTS_NO_GID: Fs = Fs { data: Some(c"newinstance,ptmxmode=0666,mode=0620"), ..DEVPTS };
-const SHM: Fs = Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") };
-const MQUEUE: Fs = Fs { src: Some(c"mqueue"), fstype: Some(c"mqueue"), flags: NOSUID_NODEV_NOEXEC, data: None };
+static PTS: DevMount = DevMount { path: c"/dev/pts", mode: 0o755, fs: DEVPTS };
+static PTS_NO_GID: DevMount = DevMount { path: c"/dev/pts", mode: 0o755, fs: Fs { data: Some(c"newinstance,ptmxmode=0666,mode=0620"), ..DEVPTS } };
+static PTMX: Link = Link { path: c"/dev/ptmx", target: c"pts/ptmx" };
+static SHM: DevMount = DevMount { path: c"/dev/shm", mode: 0o1777, fs: Fs { src: Some(c"shm"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=1777,size=65536k") } };
+static MQUEUE: DevMount = DevMount { path: c"/dev/mqueue", mode: 0o755, fs: Fs { src: Some(c"mqueue"), fstype: Some(c"mqueue"), flags: NOSUID_NODEV_NOEXEC, data: None } };
 
-/// The links in /dev to what each process has open: path, target.
-const FD_LINKS: [(&CStr, &CStr); 4] =
-    [(c"/dev/fd", c"/proc/self/fd"), (c"/dev/stdin", c"/proc/self/fd/0"), (c"/dev/stdout", c"/proc/self/fd/1"), (c"/dev/stderr", c"/proc/self/fd/2")];
+/// The links in /dev to what each process has open.
+static FD_LINKS: [Link; 4] = [
+    Link { path: c"/dev/fd", target: c"/proc/self/fd" },
+    Link { path: c"/dev/stdin", target: c"/proc/self/fd/0" },
+    Link { path: c"/dev/stdout", target: c"/proc/self/fd/1" },
+    Link { path: c"/dev/stderr", target: c"/proc/self/fd/2" },
+];
 
 /// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
 /// details that leak host information or allow attacks. With each, whether it is a directory
 /// on the kernels that have it.
-const MASKED: [(&CStr, bool); 12] = [
-    (c"/proc/acpi", true),
-    (c"/proc/asound", true),
-    (c"/proc/interrupts", false),
-    (c"/proc/kcore", false),
-    (c"/proc/keys", false),
-    (c"/proc/latency_stats", false),
-    (c"/proc/sched_debug", false),
-    (c"/proc/scsi", true),
-    (c"/proc/timer_list", false),
-    (c"/proc/timer_stats", false),
-    (c"/sys/devices/virtual/powercap", true),
-    (c"/sys/firmware", true),
+static MASKED: [Mask; 12] = [
+    Mask { path: c"/proc/acpi", dir: true },
+    Mask { path: c"/proc/asound", dir: true },
+    Mask { path: c"/proc/interrupts", dir: false },
+    Mask { path: c"/proc/kcore", dir: false },
+    Mask { path: c"/proc/keys", dir: false },
+    Mask { path: c"/proc/latency_stats", dir: false },
+    Mask { path: c"/proc/sched_debug", dir: false },
+    Mask { path: c"/proc/scsi", dir: true },
+    Mask { path: c"/proc/timer_list", dir: false },
+    Mask { path: c"/proc/timer_stats", dir: false },
+    Mask { path: c"/sys/devices/virtual/powercap", dir: true },
+    Mask { path: c"/sys/firmware", dir: true },
 ];
 /// What Docker leaves readable but not writable: host-wide kernel settings.
-const READ_ONLY: [&CStr; 5] = [c"/proc/bus", c"/proc/fs", c"/proc/irq", c"/proc/sys", c"/proc/sysrq-trigger"];
+static READ_ONLY: [ReadOnly; 5] =
+    [ReadOnly { path: c"/proc/bus" }, ReadOnly { path: c"/proc/fs" }, ReadOnly { path: c"/proc/irq" }, ReadOnly { path: c"/proc/sys" }, ReadOnly { path: c"/proc/sysrq-trigger" }];
 
-impl Plan {
-    /// A plan of no op yet, to `fill`.
+impl<'a> Plan<'a> {
+    /// A plan of no op yet for `spec`, to `fill`.
     #[inline(never)]
-    pub fn new() -> Plan {
-        Plan { rootfs: c"", host_sys: false, sources: [None; MAX_MOUNTS], upper: None, ops: List::new() }
+    pub fn new(spec: &'a Spec) -> Plan<'a> {
+        Plan { spec, host_sys: false, ops: List::new() }
     }
 
-    /// Make this (empty) plan the plan for `spec`: filled in place, since a plan is 4 KiB and
-    /// the frames it lives in are on the way to the deepest calls. A user mount on or in /proc
-    /// or /sys, or on /dev itself, is refused here: runix mounts those itself.
+    /// Make this (empty) plan the plan for its Spec: filled in place, since the frames it
+    /// lives in are on the way to the deepest calls. A user mount on or in /proc or /sys, or
+    /// on /dev itself, is refused here: runix mounts those itself.
     #[inline(never)]
-    pub fn fill(&mut self, spec: &Spec, facts: Facts) -> Result<(), Error> {
+    pub fn fill(&mut self, facts: Facts) -> Result<(), Error> {
         let p = self;
+        let spec = p.spec;
         let host_sys = facts.userns && !spec.new_net;
-        (p.rootfs, p.host_sys) = (spec.rootfs, host_sys);
-        if let Overlay::Upper(d) = spec.overlay {
-            p.upper = Some(d);
-        }
+        p.host_sys = host_sys;
         let nodev = if facts.nodev { MOUNT_ATTR_NODEV } else { 0 };
-        p.push(Op::Root { overlay: spec.overlay, attrs: if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | nodev });
-        p.push_user(spec, nodev, false)?;
+        p.push(Op::Root { attrs: if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | nodev });
+        p.push_user(nodev, false)?;
         p.push(Op::Proc);
         // A user namespace with the host's network may not mount sysfs (it belongs to the
         // network namespace).
         p.push(if host_sys { Op::BindSys } else { Op::Sys });
         p.push(Op::Dev);
         p.push(Op::ClearUmask);
-        for &(path, major, minor) in DEVICES.iter() {
-            p.push(Op::Device { path, major, minor });
+        for d in DEVICES.iter() {
+            p.push(Op::Device(d));
         }
         p.push(Op::RestoreUmask);
-        p.push(Op::DevMount { path: c"/dev/pts", mode: 0o755, fs: if facts.tty_gid { &DEVPTS } else { &DEVPTS_NO_GID } });
-        p.push(Op::Symlink { path: c"/dev/ptmx", target: c"pts/ptmx" });
-        p.push(Op::DevMount { path: c"/dev/shm", mode: 0o1777, fs: &SHM });
-        p.push(Op::DevMount { path: c"/dev/mqueue", mode: 0o755, fs: &MQUEUE });
-        for &(path, target) in FD_LINKS.iter() {
-            p.push(Op::Symlink { path, target });
+        p.push(Op::DevMount(if facts.tty_gid { &PTS } else { &PTS_NO_GID }));
+        p.push(Op::Symlink(&PTMX));
+        p.push(Op::DevMount(&SHM));
+        p.push(Op::DevMount(&MQUEUE));
+        for l in FD_LINKS.iter() {
+            p.push(Op::Symlink(l));
         }
         p.push(Op::CheckNull);
         // --privileged sees /proc and /sys whole, as Docker's does.
         if !spec.privileged {
-            for &(path, dir) in MASKED.iter() {
-                p.push(Op::Mask { path, dir });
+            for m in MASKED.iter() {
+                p.push(Op::Mask(m));
             }
-            for &path in READ_ONLY.iter() {
-                p.push(Op::ReadOnly { path });
+            for r in READ_ONLY.iter() {
+                p.push(Op::ReadOnly(r));
             }
         }
-        p.push_user(spec, nodev, true)?;
+        p.push_user(nodev, true)?;
         p.push(if spec.root_mode == RootMode::PivotRoot { Op::PivotRoot } else { Op::Chroot });
         p.push(Op::CloseFds);
         if spec.read_only && spec.overlay != Overlay::Off {
@@ -186,21 +193,20 @@ impl Plan {
 
     /// The user's mounts, in the order given, on one side of runix's: those under /dev
     /// (`in_dev`), or all the others. With the /dev ones, each other one is checked again.
-    fn push_user(&mut self, spec: &Spec, nodev: u64, in_dev: bool) -> Result<(), Error> {
-        for (i, m) in spec.mounts.iter().enumerate() {
-            let (dst, slot) = (m.dst, i as u8);
+    fn push_user(&mut self, nodev: u64, in_dev: bool) -> Result<(), Error> {
+        for (i, m) in self.spec.mounts.iter().enumerate() {
+            let slot = i as u8;
             let op = match m.kind {
-                _ if under_dev(dst)? != in_dev => match in_dev {
-                    true => Op::CheckCovered { dst, slot },
+                _ if under_dev(m.dst)? != in_dev => match in_dev {
+                    true => Op::CheckCovered { slot },
                     false => continue,
                 },
-                MountKind::Bind { src, ro } => {
-                    self.sources[i] = Some(src);
+                MountKind::Bind { ro, .. } => {
                     // On runix's /dev, a device the user names is the point of the bind.
                     let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if in_dev { 0 } else { nodev };
-                    Op::Bind { dst, slot, attrs, in_dev }
+                    Op::Bind { slot, in_dev, attrs }
                 }
-                MountKind::Tmpfs { size } => Op::Tmpfs { dst, slot, size: size.and_then(NonZeroU64::new), in_dev },
+                MountKind::Tmpfs { .. } => Op::Tmpfs { slot, in_dev },
             };
             self.push(op);
         }
@@ -212,37 +218,45 @@ impl Plan {
         assert!(self.ops.push(op));
     }
 
+    /// The user mount in `slot`.
+    fn mount(&self, slot: u8) -> &'a Mount {
+        // The ops' slots are the Spec's, which the plan borrows unchanged.
+        self.spec.mounts.get(slot as usize).expect("a user mount's slot")
+    }
+
     /// Child, in its own mount namespace: the host's side of the plan (the root, bind
     /// sources, the upper directory, the host's /sys), opened before anything is made.
     pub fn open(&self) -> Result<Mounts, Error> {
-        Mounts::open(self.rootfs, self.host_sys, &self.sources, self.upper)
+        Mounts::open(self.spec, self.host_sys)
     }
 
     /// Child: every op, in order; `keep` are the fds CloseFds leaves open.
     pub fn execute(&self, m: &mut Mounts, keep: &[Fd]) -> Result<(), Error> {
+        let rootfs = self.spec.rootfs;
         for op in self.ops.iter() {
             if crate::log::enabled(crate::log::INFO) {
                 let name = crate::text::field(NAMES, b',', op.index()).unwrap_or("");
-                info!(name, Bytes(op.path(self.rootfs)));
+                info!(name, Bytes(self.path(op)));
             }
             match op {
-                Op::Root { overlay, attrs } => m.mount_root(self.rootfs, overlay, attrs)?,
-                Op::Bind { dst, slot, attrs, in_dev } => m.mount_user(dst, slot as usize, UserMount::Bind(attrs), in_dev)?,
-                Op::Tmpfs { dst, slot, size, in_dev } => m.mount_user(dst, slot as usize, UserMount::Tmpfs(size), in_dev)?,
+                Op::Root { attrs } => m.mount_root(rootfs, self.spec.overlay, attrs)?,
+                Op::Bind { slot, in_dev, attrs } => m.mount_user(self.mount(slot), slot as usize, attrs, in_dev)?,
+                Op::Tmpfs { slot, in_dev } => m.mount_user(self.mount(slot), slot as usize, 0, in_dev)?,
                 Op::Proc => m.mount_kernel(c"/proc", &rootfs::PROC)?,
                 Op::Sys => m.mount_kernel(c"/sys", &rootfs::SYSFS)?,
                 Op::BindSys => m.bind_host_sys()?,
                 Op::Dev => m.mount_dev()?,
                 Op::ClearUmask => m.clear_umask(),
                 Op::RestoreUmask => m.restore_umask(),
-                Op::Device { path, major, minor } => m.make_device(path, major, minor)?,
-                Op::DevMount { path, mode, fs } => m.mount_in_dev(path, mode, fs)?,
-                Op::Symlink { path, target } => m.symlink_in_dev(path, target)?,
+                Op::Device(d) => m.make_device(d)?,
+                Op::DevMount(d) => m.mount_in_dev(d)?,
+                Op::Symlink(l) => m.symlink_in_dev(l)?,
                 Op::CheckNull => m.check_null()?,
-                Op::Mask { path, dir } => m.mask(path, dir)?,
-                Op::ReadOnly { path } => m.read_only(path)?,
-                Op::CheckCovered { dst, slot } => m.check_covered(dst, slot as usize)?,
-                Op::PivotRoot | Op::Chroot => rootfs::enter_root(self.rootfs, op == Op::PivotRoot)?,
+                Op::Mask(k) => m.mask(k)?,
+                Op::ReadOnly(r) => m.read_only(r)?,
+                Op::CheckCovered { slot } => m.check_covered(self.mount(slot).dst, slot as usize)?,
+                Op::PivotRoot => rootfs::enter_root(rootfs, true)?,
+                Op::Chroot => rootfs::enter_root(rootfs, false)?,
                 // Every fd of the host's (the root's, the bind sources', the cgroup files') goes
                 // before anything of the image's is read or followed: a symlink to
                 // /proc/self/fd/N/.. would lead out of the root through one (CVE-2024-21626).
@@ -251,6 +265,25 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    /// An op's path, as `-v` shows it (none for some).
+    fn path(&self, op: Op) -> &'a [u8] {
+        match op {
+            Op::Bind { slot, .. } | Op::Tmpfs { slot, .. } | Op::CheckCovered { slot } => self.mount(slot).dst,
+            Op::Device(d) => d.path.to_bytes(),
+            Op::DevMount(d) => d.path.to_bytes(),
+            Op::Symlink(l) => l.path.to_bytes(),
+            Op::Mask(k) => k.path.to_bytes(),
+            Op::ReadOnly(r) => r.path.to_bytes(),
+            Op::Root { .. } | Op::PivotRoot | Op::Chroot => self.spec.rootfs.to_bytes(),
+            Op::Proc => b"/proc",
+            Op::Sys | Op::BindSys => b"/sys",
+            Op::Dev => b"/dev",
+            Op::CheckNull => b"/dev/null",
+            Op::RemountRootReadOnly => b"/",
+            Op::ClearUmask | Op::RestoreUmask | Op::CloseFds => b"",
+        }
     }
 }
 
@@ -294,21 +327,6 @@ impl Op {
             Op::Chroot => 17,
             Op::CloseFds => 18,
             Op::RemountRootReadOnly => 19,
-        }
-    }
-
-    /// The op's path, as `-v` shows it (none for some).
-    fn path(self, rootfs: &'static CStr) -> &'static [u8] {
-        match self {
-            Op::Bind { dst, .. } | Op::Tmpfs { dst, .. } | Op::CheckCovered { dst, .. } => dst,
-            Op::Device { path, .. } | Op::DevMount { path, .. } | Op::Symlink { path, .. } | Op::Mask { path, .. } | Op::ReadOnly { path } => path.to_bytes(),
-            Op::Root { .. } | Op::PivotRoot | Op::Chroot => rootfs.to_bytes(),
-            Op::Proc => b"/proc",
-            Op::Sys | Op::BindSys => b"/sys",
-            Op::Dev => b"/dev",
-            Op::CheckNull => b"/dev/null",
-            Op::RemountRootReadOnly => b"/",
-            Op::ClearUmask | Op::RestoreUmask | Op::CloseFds => b"",
         }
     }
 }

@@ -55,7 +55,7 @@ struct Child<'a> {
     /// The container's bounding set (spec.caps, less CAP_MKNOD without device rules).
     caps: u64,
     /// The mounts and files to make.
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
@@ -125,8 +125,8 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
     // --privileged keeps every device, as Docker's does.
     let nodev = !spec.privileged && !cg.device_rules();
     let tty_gid = map.is_none_or(|m| m.has_gid(5, spec.map_group));
-    let mut plan = Plan::new();
-    plan.fill(spec, Facts { userns: map.is_some(), nodev, tty_gid })?;
+    let mut plan = Plan::new(spec);
+    plan.fill(Facts { userns: map.is_some(), nodev, tty_gid })?;
     // Left open: close-on-exec, and runix never execs.
     let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
@@ -473,8 +473,8 @@ mod tests {
     /// calls.
     fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
         let spec = spec(args);
-        let mut plan = Plan::new();
-        plan.fill(&spec, Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
+        let mut plan = Plan::new(&spec);
+        plan.fill(Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
         let cg = Cgroups::EMPTY;
         let rec = fake(fail, errno);
         let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };

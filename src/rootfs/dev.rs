@@ -6,6 +6,29 @@ use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
 
+/// A character device in runix's /dev: `path`, `major`:`minor`.
+#[derive(PartialEq, Eq, Debug)]
+pub struct Device {
+    pub path: &'static CStr,
+    pub major: u32,
+    pub minor: u32,
+}
+
+/// A directory in runix's /dev: `path`, of `mode`, with `fs` mounted on it.
+#[derive(PartialEq, Eq, Debug)]
+pub struct DevMount {
+    pub path: &'static CStr,
+    pub mode: u32,
+    pub fs: Fs<'static>,
+}
+
+/// A link in runix's /dev: `path`, to `target`.
+#[derive(PartialEq, Eq, Debug)]
+pub struct Link {
+    pub path: &'static CStr,
+    pub target: &'static CStr,
+}
+
 /// The name in runix's /dev of `path` (one of runix's, under /dev): "null" of "/dev/null".
 fn name(path: &CStr) -> &CStr {
     &path[b"/dev/".len()..]
@@ -29,12 +52,11 @@ impl Mounts {
         sys::umask(self.umask);
     }
 
-    /// The character device `major`:`minor` at `path` in /dev; where mknod is not allowed (a
-    /// user namespace, an outer container's rules), the host's node bind-mounted onto an empty
-    /// file instead.
-    pub fn make_device(&self, path: &CStr, major: u32, minor: u32) -> Result<(), Error> {
-        let name = name(path);
-        match sys::mknodat(self.dev, name, libc::S_IFCHR | 0o666, major, minor) {
+    /// The character device `d`; where mknod is not allowed (a user namespace, an outer
+    /// container's rules), the host's node bind-mounted onto an empty file instead.
+    pub fn make_device(&self, d: &Device) -> Result<(), Error> {
+        let (path, name) = (d.path, name(d.path));
+        match sys::mknodat(self.dev, name, libc::S_IFCHR | 0o666, d.major, d.minor) {
             Err(e) if e.errno() == libc::EPERM => {
                 let f = sys::openat(self.dev, name, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, 0o666)?;
                 mount_on(&Fs { src: Some(path), fstype: None, flags: libc::MS_BIND, data: None }, f, b"", path.to_bytes())?;
@@ -44,16 +66,17 @@ impl Mounts {
         }
     }
 
-    /// The directory `path` in /dev, of `mode`, and `fs` mounted on it.
-    pub fn mount_in_dev(&self, path: &CStr, mode: u32, fs: &Fs) -> Result<(), Error> {
-        sys::mkdirat(self.dev, name(path), mode)?;
+    /// The directory `d.path`, and `d.fs` mounted on it.
+    pub fn mount_in_dev(&self, d: &DevMount) -> Result<(), Error> {
+        let path = d.path.to_bytes();
+        sys::mkdirat(self.dev, name(d.path), d.mode)?;
         // /proc/self/fd/DEV/NAME.
-        mount_on(fs, self.dev, &path.to_bytes()[b"/dev".len()..], path.to_bytes())
+        mount_on(&d.fs, self.dev, &path[b"/dev".len()..], path)
     }
 
-    /// The link `path` in /dev to `target`.
-    pub fn symlink_in_dev(&self, path: &CStr, target: &CStr) -> Result<(), Error> {
-        sys::symlinkat(target, self.dev, name(path))
+    /// The link `l.path` to `l.target`.
+    pub fn symlink_in_dev(&self, l: &Link) -> Result<(), Error> {
+        sys::symlinkat(l.target, self.dev, name(l.path))
     }
 
     /// runix's /dev/null, opened and checked: the source of every file mask.

@@ -10,6 +10,20 @@ use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
 
+/// A path runix covers: a file with /dev/null, a directory (`dir`, its kind on the kernels
+/// that have it) with an empty read-only tmpfs.
+#[derive(PartialEq, Eq, Debug)]
+pub struct Mask {
+    pub path: &'static CStr,
+    pub dir: bool,
+}
+
+/// A path runix leaves readable but not writable.
+#[derive(PartialEq, Eq, Debug)]
+pub struct ReadOnly {
+    pub path: &'static CStr,
+}
+
 impl Mounts {
     /// /proc/self/fd/ROOT`path`.
     fn in_root(&self, path: &CStr) -> CBuf<64> {
@@ -19,10 +33,10 @@ impl Mounts {
         p
     }
 
-    /// Cover `path`: a file with runix's checked /dev/null, a directory (`dir`, its kind on
-    /// the kernels that have it) with an empty read-only tmpfs, made at the first and bound
-    /// onto the others.
-    pub fn mask(&mut self, path: &CStr, mut dir: bool) -> Result<(), Error> {
+    /// Cover `m.path`: a file with runix's checked /dev/null, a directory with an empty
+    /// read-only tmpfs, made at the first and bound onto the others.
+    pub fn mask(&mut self, m: &Mask) -> Result<(), Error> {
+        let (path, mut dir) = (m.path, m.dir);
         let null = fd_path(self.null);
         let p = self.in_root(path);
         let mut other_kind = false;
@@ -48,8 +62,9 @@ impl Mounts {
         }
     }
 
-    /// Leave `path` readable but not writable: bound onto itself, then remounted read-only.
-    pub fn read_only(&self, path: &CStr) -> Result<(), Error> {
+    /// Leave `r.path` readable but not writable: bound onto itself, then remounted read-only.
+    pub fn read_only(&self, r: &ReadOnly) -> Result<(), Error> {
+        let path = r.path;
         let p = self.in_root(path);
         match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => return Ok(()),

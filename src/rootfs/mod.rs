@@ -14,10 +14,11 @@ mod open;
 
 use crate::buf::CBuf;
 use crate::error::Error;
-use crate::spec::{MAX_MOUNTS, Overlay};
+use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, Spec};
 use crate::sys::{self, Fd};
 use core::ffi::CStr;
-use core::num::NonZeroU64;
+pub use dev::{DevMount, Device, Link};
+pub use mask::{Mask, ReadOnly};
 pub use open::{components, each_image_line, open_in};
 use open::mount_point;
 
@@ -31,7 +32,7 @@ pub struct Mounts {
     host_root: Fd,
     /// The device of the image's filesystem, where runix makes no mount point.
     image_dev: u64,
-    /// Each bind source, by the slot the plan gave it (-1: none).
+    /// Each bind source, by its slot in the Spec (-1: none).
     binds: [Fd; MAX_MOUNTS],
     /// Whether each bind source is a directory (else a file is made as its mount point).
     dirs: [bool; MAX_MOUNTS],
@@ -52,15 +53,6 @@ pub struct Mounts {
     tops: [(u64, u64); MAX_MOUNTS],
 }
 
-/// What a user mount is.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum UserMount {
-    /// The bind source in its slot, with MOUNT_ATTR_* attributes all the way down.
-    Bind(u64),
-    /// A fresh tmpfs, of so many bytes when given (tmpfs(5): none is no limit).
-    Tmpfs(Option<NonZeroU64>),
-}
-
 /// Open a host path; a failure is `what` (rootfs, bind source) on that path.
 #[inline(never)]
 fn open_host(what: &'static str, p: &CStr, flags: i32) -> Result<Fd, Error> {
@@ -75,11 +67,12 @@ pub fn check_root(rootfs: &CStr) -> Result<(), Error> {
 
 impl Mounts {
     /// Child, in its new mount namespace but still seeing the host's files: open the root,
-    /// the host's /sys when `host_sys`, every bind source (by slot: None where there is
-    /// none) and the overlay's upper directory, once. Opened here, not in the parent, because
-    /// a bind's source must be a mount of the caller's own namespace (mount(2), EINVAL).
+    /// the host's /sys when `host_sys`, every bind source (by its slot in the Spec) and the
+    /// overlay's upper directory, once. Opened here, not in the parent, because a bind's
+    /// source must be a mount of the caller's own namespace (mount(2), EINVAL).
     #[inline(never)]
-    pub fn open(rootfs: &CStr, host_sys: bool, sources: &[Option<&[u8]>], upper: Option<&CStr>) -> Result<Mounts, Error> {
+    pub fn open(spec: &Spec, host_sys: bool) -> Result<Mounts, Error> {
+        let rootfs = spec.rootfs;
         let root = open_host("rootfs", rootfs, DIR)?;
         let mut m = Mounts {
             host_root: root,
@@ -98,15 +91,15 @@ impl Mounts {
         if host_sys {
             m.host_sys = open_host("host /sys", c"/sys", DIR)?;
         }
-        for (i, src) in sources.iter().enumerate() {
-            if let Some(src) = src {
+        for (i, mnt) in spec.mounts.iter().enumerate() {
+            if let MountKind::Bind { src, .. } = mnt.kind {
                 let mut p = Path::new();
                 let fd = open_host("bind source", p.push(src)?.as_cstr(), libc::O_PATH)?;
                 m.binds[i] = fd;
                 m.dirs[i] = sys::fstat(fd)?.mode & libc::S_IFMT == libc::S_IFDIR;
             }
         }
-        if let Some(d) = upper {
+        if let Overlay::Upper(d) = spec.overlay {
             m.upper = open_host("overlay upper", d, DIR)?;
         }
         Ok(m)
@@ -159,16 +152,17 @@ impl Mounts {
         Ok(())
     }
 
-    /// A user mount (`-b`, `--tmpfs`) at `dst`, of the user's mount in `slot`. `in_dev`: on
-    /// runix's /dev, with no symlink followed on the way. Otherwise it goes on before runix's
-    /// /proc, /sys and /dev, and its top (device, inode) is noted in `slot` for
-    /// `check_covered`.
+    /// The user's mount `mnt` (`-b`, `--tmpfs`), in `slot` of the Spec's; a bind with
+    /// MOUNT_ATTR_* `attrs` all the way down. `in_dev`: on runix's /dev, with no symlink
+    /// followed on the way. Otherwise it goes on before runix's /proc, /sys and /dev, and its
+    /// top (device, inode) is noted in `slot` for `check_covered`.
     #[inline(never)]
-    pub fn mount_user(&mut self, dst: &[u8], slot: usize, kind: UserMount, in_dev: bool) -> Result<(), Error> {
+    pub fn mount_user(&mut self, mnt: &Mount, slot: usize, attrs: u64, in_dev: bool) -> Result<(), Error> {
+        let dst = mnt.dst;
         let mut path = Path::new();
         let path = path.push(dst)?.as_cstr();
         let root = self.root;
-        let dir = matches!(kind, UserMount::Tmpfs(_)) || self.dirs[slot];
+        let dir = matches!(mnt.kind, MountKind::Tmpfs { .. }) || self.dirs[slot];
         let t = mount_point(root, path, dir, self.image_dev, in_dev)?;
         // The root itself (the image's `/data -> /`): the mount would be under all of runix's,
         // and what the switch into the root finds. Refused, as Docker refuses `/`.
@@ -176,13 +170,14 @@ impl Mounts {
         if (st.dev, st.ino) == (rs.dev, rs.ino) && !sys::trace::dry_run() {
             return Err(Error::msg("refused: a mount onto the root itself, at", dst));
         }
-        let mut top = match kind {
-            UserMount::Bind(attrs) => bind_at(self.binds[slot], t, attrs, root, path, dst)?,
-            UserMount::Tmpfs(size) => {
+        let mut top = match mnt.kind {
+            MountKind::Bind { .. } => bind_at(self.binds[slot], t, attrs, root, path, dst)?,
+            MountKind::Tmpfs { size } => {
                 let mut data = CBuf::<64>::new();
                 data.push(b"mode=1777")?;
-                if let Some(n) = size {
-                    data.push(b",size=")?.push(crate::text::itoa(n.get(), &mut [0; 20]))?;
+                // tmpfs(5): size=0 is no limit, said by saying none.
+                if let Some(n) = size.filter(|&n| n != 0) {
+                    data.push(b",size=")?.push(crate::text::itoa(n, &mut [0; 20]))?;
                 }
                 let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
                 mount_on(&fs, t, b"", dst)?;
