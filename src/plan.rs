@@ -22,11 +22,27 @@ pub enum Op {
     /// The root mount: ROOTFS bound onto itself with MOUNT_ATTR_* `attrs` all the way down, or
     /// the lower layer of the Spec's overlay (nodev with MOUNT_ATTR_NODEV).
     Root { attrs: u64 },
+    /// pivot_root(2) into ROOTFS, and the old root detached.
+    PivotRoot,
+    /// ROOTFS moved onto / and chroot(2) into it (initramfs hosts).
+    Chroot,
     /// `-b`: a host file or directory, with MOUNT_ATTR_* `attrs` all the way down. `in_dev`:
     /// on runix's /dev (with no symlink followed), else before runix's /proc, /sys and /dev.
     Bind { slot: u8, in_dev: bool, attrs: u64 },
     /// `--tmpfs`: a fresh tmpfs.
     Tmpfs { slot: u8, in_dev: bool },
+    /// The user mount in `slot` is still what its path leads to, after runix's mounts.
+    CheckCovered { slot: u8 },
+    /// A character device in /dev (or the host's node, bound, where mknod is refused).
+    Device(&'static Device),
+    /// A directory in /dev with a filesystem mounted on it.
+    DevMount(&'static DevMount),
+    /// A link in /dev.
+    Symlink(&'static Link),
+    /// Docker's masked paths.
+    Mask(&'static Mask),
+    /// Docker's read-only paths.
+    ReadOnly(&'static ReadOnly),
     /// A fresh procfs on /proc, of the container's PID namespace.
     Proc,
     /// A fresh sysfs on /sys, read-only.
@@ -39,24 +55,8 @@ pub enum Op {
     /// umask 0 before the devices, and back after.
     ClearUmask,
     RestoreUmask,
-    /// A character device in /dev (or the host's node, bound, where mknod is refused).
-    Device(&'static Device),
-    /// A directory in /dev with a filesystem mounted on it.
-    DevMount(&'static DevMount),
-    /// A link in /dev.
-    Symlink(&'static Link),
     /// runix's /dev/null, opened and checked: what the file masks are made of.
     CheckNull,
-    /// Docker's masked paths.
-    Mask(&'static Mask),
-    /// Docker's read-only paths.
-    ReadOnly(&'static ReadOnly),
-    /// The user mount in `slot` is still what its path leads to, after runix's mounts.
-    CheckCovered { slot: u8 },
-    /// pivot_root(2) into ROOTFS, and the old root detached.
-    PivotRoot,
-    /// ROOTFS moved onto / and chroot(2) into it (initramfs hosts).
-    Chroot,
     /// Every fd from 3 up, but those given to `execute`, closed.
     CloseFds,
     /// --read-only with --overlay: the overlay remounted read-only.
@@ -277,12 +277,7 @@ impl<'a> Plan<'a> {
             Op::Mask(k) => k.path.to_bytes(),
             Op::ReadOnly(r) => r.path.to_bytes(),
             Op::Root { .. } | Op::PivotRoot | Op::Chroot => self.spec.rootfs.to_bytes(),
-            Op::Proc => b"/proc",
-            Op::Sys | Op::BindSys => b"/sys",
-            Op::Dev => b"/dev",
-            Op::CheckNull => b"/dev/null",
-            Op::RemountRootReadOnly => b"/",
-            Op::ClearUmask | Op::RestoreUmask | Op::CloseFds => b"",
+            _ => b"",
         }
     }
 }
@@ -301,30 +296,30 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
 
 /// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
 /// `Op::index` (a unit test holds the two together).
-const NAMES: &str = "(child) root ,(child) bind ,(child) tmpfs ,(child) proc ,(child) sysfs ,(child) bind host ,(child) tmpfs ,(child) umask 0,(child) umask back,(child) device ,(child) mount ,(child) symlink ,(child) check ,(child) mask ,(child) read-only ,(child) check ,(child) pivot_root ,(child) chroot ,(child) close fds,(child) read-only ";
+const NAMES: &str = "(child) root ,(child) pivot_root ,(child) chroot ,(child) bind ,(child) tmpfs ,(child) check ,(child) device ,(child) mount ,(child) symlink ,(child) mask ,(child) read-only ,(child) proc /proc,(child) sysfs /sys,(child) bind host /sys,(child) tmpfs /dev,(child) umask 0,(child) umask back,(child) check /dev/null,(child) close fds,(child) read-only /";
 
 impl Op {
     /// The op's place among Op's variants.
     fn index(self) -> u64 {
         match self {
             Op::Root { .. } => 0,
-            Op::Bind { .. } => 1,
-            Op::Tmpfs { .. } => 2,
-            Op::Proc => 3,
-            Op::Sys => 4,
-            Op::BindSys => 5,
-            Op::Dev => 6,
-            Op::ClearUmask => 7,
-            Op::RestoreUmask => 8,
-            Op::Device { .. } => 9,
-            Op::DevMount { .. } => 10,
-            Op::Symlink { .. } => 11,
-            Op::CheckNull => 12,
-            Op::Mask { .. } => 13,
-            Op::ReadOnly { .. } => 14,
-            Op::CheckCovered { .. } => 15,
-            Op::PivotRoot => 16,
-            Op::Chroot => 17,
+            Op::PivotRoot => 1,
+            Op::Chroot => 2,
+            Op::Bind { .. } => 3,
+            Op::Tmpfs { .. } => 4,
+            Op::CheckCovered { .. } => 5,
+            Op::Device(_) => 6,
+            Op::DevMount(_) => 7,
+            Op::Symlink(_) => 8,
+            Op::Mask(_) => 9,
+            Op::ReadOnly(_) => 10,
+            Op::Proc => 11,
+            Op::Sys => 12,
+            Op::BindSys => 13,
+            Op::Dev => 14,
+            Op::ClearUmask => 15,
+            Op::RestoreUmask => 16,
+            Op::CheckNull => 17,
             Op::CloseFds => 18,
             Op::RemountRootReadOnly => 19,
         }
