@@ -28,11 +28,11 @@ pub enum Op {
     Chroot,
     /// `-b`: a host file or directory, with MOUNT_ATTR_* `attrs` all the way down. `in_dev`:
     /// on runix's /dev (with no symlink followed), else before runix's /proc, /sys and /dev.
-    Bind { slot: u8, in_dev: bool, attrs: u64 },
+    Bind(User),
     /// `--tmpfs`: a fresh tmpfs.
-    Tmpfs { slot: u8, in_dev: bool },
+    Tmpfs(User),
     /// The user mount in `slot` is still what its path leads to, after runix's mounts.
-    CheckCovered { slot: u8 },
+    CheckCovered(User),
     /// A character device in /dev (or the host's node, bound, where mknod is refused).
     Device(&'static Device),
     /// A directory in /dev with a filesystem mounted on it.
@@ -61,6 +61,23 @@ pub enum Op {
     CloseFds,
     /// --read-only with --overlay: the overlay remounted read-only.
     RemountRootReadOnly,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct User(u64);
+impl User {
+    pub const fn new(slot: u8, in_dev: bool, attrs: u64) -> User {
+        User(slot as u64 | (in_dev as u64) << 8 | attrs << 16)
+    }
+    pub fn slot(self) -> u8 {
+        self.0 as u8
+    }
+    pub fn in_dev(self) -> bool {
+        self.0 & 0x100 != 0
+    }
+    pub fn attrs(self) -> u64 {
+        self.0 >> 16
+    }
 }
 
 /// Most ops a plan has: the root, the user's mounts twice, runix's ten single ones and those of
@@ -198,15 +215,15 @@ impl<'a> Plan<'a> {
             let slot = i as u8;
             let op = match m.kind {
                 _ if under_dev(m.dst)? != in_dev => match in_dev {
-                    true => Op::CheckCovered { slot },
+                    true => Op::CheckCovered(User::new(slot, false, 0)),
                     false => continue,
                 },
                 MountKind::Bind { ro, .. } => {
                     // On runix's /dev, a device the user names is the point of the bind.
                     let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if in_dev { 0 } else { nodev };
-                    Op::Bind { slot, in_dev, attrs }
+                    Op::Bind(User::new(slot, in_dev, attrs))
                 }
-                MountKind::Tmpfs { .. } => Op::Tmpfs { slot, in_dev },
+                MountKind::Tmpfs { .. } => Op::Tmpfs(User::new(slot, in_dev, 0)),
             };
             self.push(op);
         }
@@ -240,8 +257,7 @@ impl<'a> Plan<'a> {
             }
             match op {
                 Op::Root { attrs } => m.mount_root(rootfs, self.spec.overlay, attrs)?,
-                Op::Bind { slot, in_dev, attrs } => m.mount_user(self.mount(slot), slot as usize, attrs, in_dev)?,
-                Op::Tmpfs { slot, in_dev } => m.mount_user(self.mount(slot), slot as usize, 0, in_dev)?,
+                Op::Bind(u) | Op::Tmpfs(u) => m.mount_user(self.mount(u.slot()), u.slot() as usize, u.attrs(), u.in_dev())?,
                 Op::Proc => m.mount_kernel(c"/proc", &rootfs::PROC)?,
                 Op::Sys => m.mount_kernel(c"/sys", &rootfs::SYSFS)?,
                 Op::BindSys => m.bind_host_sys()?,
@@ -254,7 +270,7 @@ impl<'a> Plan<'a> {
                 Op::CheckNull => m.check_null()?,
                 Op::Mask(k) => m.mask(k)?,
                 Op::ReadOnly(r) => m.read_only(r)?,
-                Op::CheckCovered { slot } => m.check_covered(self.mount(slot).dst, slot as usize)?,
+                Op::CheckCovered(u) => m.check_covered(self.mount(u.slot()).dst, u.slot() as usize)?,
                 Op::PivotRoot => rootfs::enter_root(rootfs, true)?,
                 Op::Chroot => rootfs::enter_root(rootfs, false)?,
                 // Every fd of the host's (the root's, the bind sources', the cgroup files') goes
@@ -270,7 +286,7 @@ impl<'a> Plan<'a> {
     /// An op's path, as `-v` shows it (none for some).
     fn path(&self, op: Op) -> &'a [u8] {
         match op {
-            Op::Bind { slot, .. } | Op::Tmpfs { slot, .. } | Op::CheckCovered { slot } => self.mount(slot).dst,
+            Op::Bind(u) | Op::Tmpfs(u) | Op::CheckCovered(u) => self.mount(u.slot()).dst,
             Op::Device(d) => d.path.to_bytes(),
             Op::DevMount(d) => d.path.to_bytes(),
             Op::Symlink(l) => l.path.to_bytes(),
