@@ -37,6 +37,8 @@ pub fn header(level: u8, file: &str, line: u32) -> Line {
     two(&mut l, s);
     let _ = l.write_str(if level == DEBUG { " DEBUG " } else { " INFO  " });
     let _ = ufmt::uwrite!(l, "{}:{}: ", file, line);
+    // Which side wrote it: the child's lines from its first step (sys::trace::set_child).
+    let _ = l.write_str(if sys::trace::child() { "(child) " } else { "(parent) " });
     l
 }
 

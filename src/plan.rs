@@ -312,7 +312,7 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
 
 /// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
 /// `Op::index` (a unit test holds the two together).
-const NAMES: &str = "(child) root ,(child) pivot_root ,(child) chroot ,(child) bind ,(child) tmpfs ,(child) check ,(child) device ,(child) mount ,(child) symlink ,(child) mask ,(child) read-only ,(child) proc /proc,(child) sysfs /sys,(child) bind host /sys,(child) tmpfs /dev,(child) umask 0,(child) umask back,(child) check /dev/null,(child) close fds,(child) read-only /";
+const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /";
 
 impl Op {
     /// The op's place among Op's variants.

@@ -97,14 +97,14 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
         _ => e,
     })?;
     for d in cg.dirs() {
-        info!("(parent) created cgroup ", Bytes(d.to_bytes()));
+        info!("created cgroup ", Bytes(d.to_bytes()));
     }
     let mut caps = spec.caps;
     if spec.limits.devices && !cg.device_rules() {
         // Without device rules (no v1 devices hierarchy), CAP_MKNOD would let root inside make
         // and open a node for a host disk: it goes instead.
         caps &= !caps::bit(caps::CAP_MKNOD);
-        info!("(parent) no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
+        info!("no devices cgroup: dropping ", Bytes(b"CAP_MKNOD"));
     }
     // An error keeps its path in one of a few slots that later failed calls reuse (the
     // rmdir retries below): kept whole until it is printed.
@@ -154,7 +154,7 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
             return Err(e);
         }
     };
-    info!("(parent) container is pid ", pid as u64);
+    info!("container is pid ", pid as u64);
     let r = supervise(pid, ours, cg, &child);
     let _ = sys::close(ours);
     r
@@ -204,7 +204,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             Err(e) => break Err(kill_child(pid, e)),
         }
     };
-    info!("(parent) waiting for ", pid as u64);
+    info!("waiting for ", pid as u64);
     let status = match failed {
         // (--dry-run has no container to relay for.)
         Ok(None) if !trace::dry_run() => {
@@ -223,7 +223,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
     }
     let status = status?;
     let code = crate::process::exit_status(status);
-    info!("(parent) container exited with status ", code as u64);
+    info!("container exited with status ", code as u64);
     report_usage(cg, child.spec, status)?;
     Ok(code)
 }
@@ -290,12 +290,12 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
     }
     let u = cg.usage();
     match u.memory_peak {
-        Some(m) => info!("(parent) peak memory ", m >> 10, " KiB"),
-        None => info!("(parent) peak memory ", Bytes(b"not counted (no memory cgroup: -m makes one)")),
+        Some(m) => info!("peak memory ", m >> 10, " KiB"),
+        None => info!("peak memory ", Bytes(b"not counted (no memory cgroup: -m makes one)")),
     }
     match u.cpu_ns {
-        Some(ns) => info!("(parent) cpu time ", ns / 1_000_000, " ms"),
-        None => info!("(parent) cpu time ", Bytes(b"not counted (none of this run's cgroups counts it)")),
+        Some(ns) => info!("cpu time ", ns / 1_000_000, " ms"),
+        None => info!("cpu time ", Bytes(b"not counted (none of this run's cgroups counts it)")),
     }
     Ok(())
 }
@@ -417,7 +417,7 @@ fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
     if let Err(e) = seccomp::install(spec.seccomp, caps_effective, seccomp_file) {
         return e;
     }
-    info!("(child) executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
+    info!("executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
     exec::exec(spec.argv, &spec.env)
 }
 

@@ -136,7 +136,7 @@ pub fn sweep(dir: &CStr, own: i32, print: bool) -> Result<(), Error> {
         match sys::rmdir(p.as_cstr()) {
             Ok(()) if print => [&b"removed "[..], p.bytes(), b"\n"].iter().try_for_each(|s| sys::write_all(1, s)),
             Ok(()) => {
-                crate::info!("(parent) removed stale cgroup ", crate::error::Bytes(p.bytes()));
+                crate::info!("removed stale cgroup ", crate::error::Bytes(p.bytes()));
                 Ok(())
             }
             Err(e) if e.errno() == EBUSY || e.errno() == ENOENT => Ok(()),

@@ -12,7 +12,7 @@ pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
     let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
     search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
-        crate::debug!("(child) trying ", crate::error::Bytes(p.to_bytes()));
+        crate::debug!("trying ", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
     })
 }

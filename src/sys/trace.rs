@@ -68,7 +68,8 @@ pub fn set_child(child: bool) {
     with(&CHILD).store(child as u8, Ordering::Relaxed);
 }
 
-fn child() -> bool {
+/// Whether this process is the child's side (log lines say so too).
+pub fn child() -> bool {
     with(&CHILD).load(Ordering::Relaxed) != 0
 }
 
