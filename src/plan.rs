@@ -248,6 +248,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Child: every op, in order; `keep` are the fds CloseFds leaves open.
+    #[inline(never)]
     pub fn execute(&self, m: &mut Mounts, keep: &[Fd]) -> Result<(), Error> {
         let rootfs = self.spec.rootfs;
         for op in self.ops.iter() {
