@@ -199,6 +199,7 @@ impl Mounts {
     /// leads to (its top as noted in `slot`). One that runix's mounts now cover (the image's
     /// `/data -> /dev/shm`) would take the user's data into runix's tmpfs, silently. Refused;
     /// not there at all any more counts the same.
+    #[inline(never)]
     pub fn check_covered(&self, dst: &[u8], slot: usize) -> Result<(), Error> {
         let mut path = Path::new();
         let now = open_in(self.root, path.push(dst)?.as_cstr(), libc::O_PATH, false).and_then(sys::fstat).map(|st| (st.dev, st.ino));
