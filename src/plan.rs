@@ -284,6 +284,7 @@ impl<'a> Plan<'a> {
     }
 
     /// An op's path, as `-v` shows it (none for some).
+    #[inline(never)]
     fn path(&self, op: Op) -> &'a [u8] {
         match op {
             Op::Bind(u) | Op::Tmpfs(u) | Op::CheckCovered(u) => self.mount(u.slot()).dst,
