@@ -34,7 +34,8 @@ pub struct Mounts {
     image_dev: u64,
     /// Each bind source, by its slot in the Spec (-1: none).
     binds: [Fd; MAX_MOUNTS],
-    /// Whether each bind source is a directory (else a file is made as its mount point).
+    /// Whether each bind source is a directory (else a file is made as its mount point; false
+    /// where there is no bind source).
     dirs: [bool; MAX_MOUNTS],
     upper: Fd,
     /// The host's /sys, to bind where a fresh sysfs cannot be mounted (-1: not needed).
@@ -78,7 +79,7 @@ impl Mounts {
             host_root: root,
             image_dev: sys::fstat(root)?.dev,
             binds: [-1; MAX_MOUNTS],
-            dirs: [true; MAX_MOUNTS],
+            dirs: [false; MAX_MOUNTS],
             upper: -1,
             host_sys: -1,
             root: -1,
