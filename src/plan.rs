@@ -15,8 +15,11 @@ use crate::rootfs::{self, DevMount, Device, Fs, Link, MOUNT_ATTR_NODEV, MOUNT_AT
 use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, RootMode, Spec};
 use crate::sys::Fd;
 
-/// One step: runix's own files by the static descriptor of each; the user's mounts by their
-/// slot in the Spec, where their paths, bind source and size are.
+/// One step. runix's own files are each a static descriptor, referred to; the user's mounts
+/// are their slot in the Spec, where their paths, bind sources and sizes are. Every payload
+/// is one word, so that an op is two: made, kept and passed in registers. The variants are
+/// grouped by where `-v` finds the path it shows: the root, the Spec, a descriptor, or none
+/// but the name's.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     /// The root mount: ROOTFS bound onto itself with MOUNT_ATTR_* `attrs` all the way down, or
@@ -26,12 +29,11 @@ pub enum Op {
     PivotRoot,
     /// ROOTFS moved onto / and chroot(2) into it (initramfs hosts).
     Chroot,
-    /// `-b`: a host file or directory, with MOUNT_ATTR_* `attrs` all the way down. `in_dev`:
-    /// on runix's /dev (with no symlink followed), else before runix's /proc, /sys and /dev.
+    /// `-b`: a host file or directory, with its MOUNT_ATTR_* all the way down.
     Bind(User),
     /// `--tmpfs`: a fresh tmpfs.
     Tmpfs(User),
-    /// The user mount in `slot` is still what its path leads to, after runix's mounts.
+    /// The user mount is still what its path leads to, after runix's mounts.
     CheckCovered(User),
     /// A character device in /dev (or the host's node, bound, where mknod is refused).
     Device(&'static Device),
@@ -39,9 +41,9 @@ pub enum Op {
     DevMount(&'static DevMount),
     /// A link in /dev.
     Symlink(&'static Link),
-    /// Docker's masked paths.
+    /// One of Docker's masked paths.
     Mask(&'static Mask),
-    /// Docker's read-only paths.
+    /// One of Docker's read-only paths.
     ReadOnly(&'static ReadOnly),
     /// A fresh procfs on /proc, of the container's PID namespace.
     Proc,
@@ -63,18 +65,25 @@ pub enum Op {
     RemountRootReadOnly,
 }
 
+/// A user mount's op: its slot in the Spec; whether it goes on runix's /dev (with no symlink
+/// followed), else before runix's /proc, /sys and /dev; and, for a bind, the MOUNT_ATTR_* it
+/// gets all the way down. Packed in one word (see Op).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct User(u64);
+
 impl User {
     pub const fn new(slot: u8, in_dev: bool, attrs: u64) -> User {
         User(slot as u64 | (in_dev as u64) << 8 | attrs << 16)
     }
+
     pub fn slot(self) -> u8 {
         self.0 as u8
     }
+
     pub fn in_dev(self) -> bool {
         self.0 & 0x100 != 0
     }
+
     pub fn attrs(self) -> u64 {
         self.0 >> 16
     }
@@ -312,7 +321,8 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
 }
 
 /// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
-/// `Op::index` (a unit test holds the two together).
+/// `Op::index` (a unit test holds the two together); with the path of those that have one
+/// of their own.
 const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /";
 
 impl Op {
@@ -322,9 +332,9 @@ impl Op {
             Op::Root { .. } => 0,
             Op::PivotRoot => 1,
             Op::Chroot => 2,
-            Op::Bind { .. } => 3,
-            Op::Tmpfs { .. } => 4,
-            Op::CheckCovered { .. } => 5,
+            Op::Bind(_) => 3,
+            Op::Tmpfs(_) => 4,
+            Op::CheckCovered(_) => 5,
             Op::Device(_) => 6,
             Op::DevMount(_) => 7,
             Op::Symlink(_) => 8,
