@@ -85,3 +85,18 @@ pub fn error(e: &crate::error::Error) {
 pub fn say(s: &str) {
     sys::write_diag(s.as_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_says_which_side_wrote_it() {
+        let parent = header(INFO, "src/x.rs", 7);
+        assert!(parent.bytes().ends_with(b" INFO  src/x.rs:7: (parent) "));
+        sys::trace::set_child(true);
+        let child = header(DEBUG, "src/x.rs", 7);
+        sys::trace::set_child(false);
+        assert!(child.bytes().ends_with(b" DEBUG src/x.rs:7: (child) "));
+    }
+}

@@ -62,22 +62,28 @@ fn mounts(m: &[Mount]) -> Spec {
 /// Root, with device rules: nothing nodev, gid 5 there.
 const ROOT: Facts = Facts { userns: false, nodev: false, tty_gid: true };
 
-fn plan(s: Spec, facts: Facts) -> Plan {
-    new(&s, facts).unwrap_or_else(|e| panic!("{}", show(&e)))
+fn plan(s: Spec, facts: Facts) -> Plan<'static> {
+    new(s, facts).unwrap_or_else(|e| panic!("{}", show(&e)))
 }
 
-fn new(s: &Spec, facts: Facts) -> Result<Plan, Error> {
-    let mut p = Plan::new();
-    p.fill(s, facts).map(|()| p)
+/// The plan borrows its Spec: a test's lives as long as the test program.
+fn new(s: Spec, facts: Facts) -> Result<Plan<'static>, Error> {
+    let mut p = Plan::new(Box::leak(Box::new(s)));
+    p.fill(facts).map(|()| p)
+}
+
+/// A user mount's op: in `slot`, on runix's /dev or not, with these MOUNT_ATTR_*.
+fn user(slot: u8, in_dev: bool, attrs: u64) -> User {
+    User::new(slot, in_dev, attrs)
 }
 
 fn ops(p: &Plan) -> Vec<Op> {
     p.ops.iter().collect()
 }
 
-/// The plan as `-v` shows it, a line per op.
+/// The plan as `-v` shows it, a line per op (log::header says "(child) ").
 fn shown(p: &Plan) -> String {
-    p.ops.iter().map(|op| format!("{}{}\n", field(op), String::from_utf8_lossy(op.path(p.rootfs)))).collect()
+    p.ops.iter().map(|op| format!("(child) {}{}\n", field(op), String::from_utf8_lossy(p.path(op)))).collect()
 }
 
 fn field(op: Op) -> &'static str {
@@ -131,12 +137,14 @@ fn the_default_plan() {
     let end = "(child) pivot_root /r\n(child) close fds\n";
     assert_eq!(shown(&p), format!("(child) root /r\n{RUNIX}{MASKS}{end}"));
     let o = ops(&p);
-    assert_eq!(o[0], Op::Root { overlay: Overlay::Off, attrs: 0 });
-    assert_eq!(o[5], Op::Device { path: c"/dev/null", major: 1, minor: 3 });
-    assert_eq!(o[12], Op::DevMount { path: c"/dev/pts", mode: 0o755, fs: &DEVPTS });
-    assert_eq!(o[21], Op::Mask { path: c"/proc/acpi", dir: true });
-    assert_eq!(o[23], Op::Mask { path: c"/proc/interrupts", dir: false });
-    assert_eq!((p.host_sys, p.upper, p.sources), (false, None, [None; MAX_MOUNTS]));
+    assert_eq!(o[0], Op::Root { attrs: 0 });
+    assert_eq!(o[5], Op::Device(&Device { path: c"/dev/null", major: 1, minor: 3 }));
+    assert_eq!(o[12], Op::DevMount(&DevMount { path: c"/dev/pts", mode: 0o755, fs: DEVPTS }));
+    assert_eq!(o[13], Op::Symlink(&Link { path: c"/dev/ptmx", target: c"pts/ptmx" }));
+    assert_eq!(o[21], Op::Mask(&Mask { path: c"/proc/acpi", dir: true }));
+    assert_eq!(o[23], Op::Mask(&Mask { path: c"/proc/interrupts", dir: false }));
+    assert_eq!(o[33], Op::ReadOnly(&ReadOnly { path: c"/proc/bus" }));
+    assert!(!p.host_sys);
 }
 
 #[test]
@@ -150,47 +158,48 @@ fn user_mounts_go_on_before_runix_mounts_and_those_in_dev_after() {
     let m = [bind("/h", "/data", false), bind("/kvm", "/dev/kvm", false), bind("/h2", "/ro", true), tmpfs("/tmp", Some(1 << 20)), tmpfs("/dev/x", None)];
     let p = plan(mounts(&m), ROOT);
     let o = ops(&p);
-    let before = [
-        Op::Bind { dst: b"/data", slot: 0, attrs: 0, in_dev: false },
-        Op::Bind { dst: b"/ro", slot: 2, attrs: MOUNT_ATTR_RDONLY, in_dev: false },
-        Op::Tmpfs { dst: b"/tmp", slot: 3, size: NonZeroU64::new(1 << 20), in_dev: false },
-    ];
+    let before = [Op::Bind(user(0, false, 0)), Op::Bind(user(2, false, MOUNT_ATTR_RDONLY)), Op::Tmpfs(user(3, false, 0))];
     assert_eq!(o[1..4], before);
     assert_eq!(o[4], Op::Proc);
     let after = [
-        Op::CheckCovered { dst: b"/data", slot: 0 },
-        Op::Bind { dst: b"/dev/kvm", slot: 1, attrs: 0, in_dev: true },
-        Op::CheckCovered { dst: b"/ro", slot: 2 },
-        Op::CheckCovered { dst: b"/tmp", slot: 3 },
-        Op::Tmpfs { dst: b"/dev/x", slot: 4, size: None, in_dev: true },
+        Op::CheckCovered(user(0, false, 0)),
+        Op::Bind(user(1, true, 0)),
+        Op::CheckCovered(user(2, false, 0)),
+        Op::CheckCovered(user(3, false, 0)),
+        Op::Tmpfs(user(4, true, 0)),
         Op::PivotRoot,
         Op::CloseFds,
     ];
     assert_eq!(o[o.len() - 7..], after);
     assert_eq!(o.len(), 1 + 3 + 20 + 17 + 7);
-    assert_eq!(p.sources[..5], [Some(&b"/h"[..]), Some(b"/kvm"), Some(b"/h2"), None, None]);
+    // Each op's path is its slot's in the Spec.
+    let s = shown(&p);
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(lines[1..4], ["(child) bind /data", "(child) bind /ro", "(child) tmpfs /tmp"]);
+    let after = ["(child) check /data", "(child) bind /dev/kvm", "(child) check /ro", "(child) check /tmp", "(child) tmpfs /dev/x"];
+    assert_eq!(lines[lines.len() - 7..lines.len() - 2], after);
 }
 
 #[test]
 fn without_device_rules_what_the_image_and_the_user_bring_is_nodev_but_in_dev() {
     let facts = Facts { nodev: true, ..ROOT };
     let o = ops(&plan(mounts(&[bind("/h", "/data", true), bind("/kvm", "/dev/kvm", false)]), facts));
-    assert_eq!(o[0], Op::Root { overlay: Overlay::Off, attrs: MOUNT_ATTR_NODEV });
-    assert_eq!(o[1], Op::Bind { dst: b"/data", slot: 0, attrs: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, in_dev: false });
-    assert!(o.contains(&Op::Bind { dst: b"/dev/kvm", slot: 1, attrs: 0, in_dev: true }));
+    assert_eq!(o[0], Op::Root { attrs: MOUNT_ATTR_NODEV });
+    assert_eq!(o[1], Op::Bind(user(0, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV)));
+    assert!(o.contains(&Op::Bind(user(1, true, 0))));
 }
 
 #[test]
 fn read_only_and_overlays() {
     let o = ops(&plan(spec(|s| s.read_only = true), ROOT));
     // A bound root is read-only all the way down from the start.
-    assert_eq!((o[0], o[o.len() - 1]), (Op::Root { overlay: Overlay::Off, attrs: MOUNT_ATTR_RDONLY }, Op::CloseFds));
+    assert_eq!((o[0], o[o.len() - 1]), (Op::Root { attrs: MOUNT_ATTR_RDONLY }, Op::CloseFds));
     // An overlay gets its mounts first, then is remounted read-only, in the root.
     let o = ops(&plan(spec(|s| (s.overlay, s.read_only) = (Overlay::Tmpfs, true)), ROOT));
-    assert_eq!(o[0], Op::Root { overlay: Overlay::Tmpfs, attrs: MOUNT_ATTR_RDONLY });
+    assert_eq!(o[0], Op::Root { attrs: MOUNT_ATTR_RDONLY });
     assert_eq!(o[o.len() - 3..], [Op::PivotRoot, Op::CloseFds, Op::RemountRootReadOnly]);
     let p = plan(spec(|s| (s.overlay, s.root_mode) = (Overlay::Upper(c"/u"), RootMode::Chroot)), ROOT);
-    assert_eq!((ops(&p)[0], p.upper), (Op::Root { overlay: Overlay::Upper(c"/u"), attrs: 0 }, Some(c"/u")));
+    assert_eq!(ops(&p)[0], Op::Root { attrs: 0 });
     assert_eq!(ops(&p)[ops(&p).len() - 2..], [Op::Chroot, Op::CloseFds]);
 }
 
@@ -200,7 +209,8 @@ fn a_user_namespace() {
     let p = plan(spec(|_| {}), userns);
     assert!(!p.host_sys && ops(&p).contains(&Op::Sys));
     // devpts without gid=5: a single-id namespace has no gid 5.
-    assert_eq!(ops(&p)[12], Op::DevMount { path: c"/dev/pts", mode: 0o755, fs: &DEVPTS_NO_GID });
+    let no_gid = &DevMount { path: c"/dev/pts", mode: 0o755, fs: Fs { data: Some(c"newinstance,ptmxmode=0666,mode=0620"), ..DEVPTS } };
+    assert_eq!(ops(&p)[12], Op::DevMount(no_gid));
     // With the host's network, no sysfs of its own: the host's, bound.
     let p = plan(spec(|s| s.new_net = false), userns);
     assert!(p.host_sys && ops(&p)[2] == Op::BindSys && !ops(&p).contains(&Op::Sys));
@@ -210,12 +220,12 @@ fn a_user_namespace() {
 #[test]
 fn runix_mounts_proc_sys_and_dev_itself() {
     for dst in ["/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/dev", "/./dev/.", "//proc"] {
-        let e = new(&mounts(&[bind("/h", dst, false)]), ROOT).err().map(|e| show(&e));
+        let e = new(mounts(&[bind("/h", dst, false)]), ROOT).err().map(|e| show(&e));
         assert_eq!(e.as_deref(), Some(format!("refused: runix mounts /proc, /sys and /dev itself, at: {dst}").as_str()));
     }
     for (dst, in_dev) in [("/dev/kvm", true), ("/dev/./shm", true), ("/devices", false), ("/procfs", false), ("/x/proc", false)] {
         let o = ops(&plan(mounts(&[tmpfs(dst, None)]), ROOT));
-        assert!(o.contains(&Op::Tmpfs { dst: dst.as_bytes(), slot: 0, size: None, in_dev }), "{dst}");
+        assert!(o.contains(&Op::Tmpfs(user(0, in_dev, 0))), "{dst}");
     }
 }
 
@@ -235,18 +245,21 @@ fn each_op_has_its_name() {
     let last = Op::RemountRootReadOnly.index();
     assert_eq!(NAMES.split(',').count() as u64, last + 1);
     let named = [
-        (Op::Root { overlay: Overlay::Off, attrs: 0 }, "root "),
-        (Op::Bind { dst: b"/d", slot: 0, attrs: 0, in_dev: false }, "bind "),
-        (Op::Tmpfs { dst: b"/d", slot: 0, size: None, in_dev: false }, "tmpfs "),
-        (Op::Sys, "sysfs "),
-        (Op::BindSys, "bind host "),
-        (Op::Dev, "tmpfs "),
-        (Op::CheckCovered { dst: b"/d", slot: 0 }, "check "),
+        (Op::Root { attrs: 0 }, "root "),
+        (Op::Bind(user(0, false, 0)), "bind "),
+        (Op::Tmpfs(user(0, false, 0)), "tmpfs "),
+        (Op::Device(&DEVICES[0]), "device "),
+        (Op::ReadOnly(&READ_ONLY[0]), "read-only "),
+        (Op::Proc, "proc /proc"),
+        (Op::Sys, "sysfs /sys"),
+        (Op::BindSys, "bind host /sys"),
+        (Op::Dev, "tmpfs /dev"),
+        (Op::CheckCovered(user(0, false, 0)), "check "),
         (Op::Chroot, "chroot "),
-        (Op::RemountRootReadOnly, "read-only "),
+        (Op::RemountRootReadOnly, "read-only /"),
     ];
     for (op, name) in named {
-        assert_eq!(field(op), format!("(child) {name}"), "{op:?}");
+        assert_eq!(field(op), name, "{op:?}");
     }
 }
 
@@ -487,3 +500,21 @@ fn a_mount_point_the_image_lacks_is_not_made_in_it() {
     assert!(last(&rec).starts_with("newfstatat(12,") && !calls(&rec).contains("mkdirat"), "{}", calls(&rec));
 }
 
+
+#[test]
+fn the_host_side_is_opened_first_and_each_bind_is_made_from_its_slots_source() {
+    let p = plan(spec(|s| {
+        for m in [bind("/h", "/data", false), tmpfs("/tmp", None), bind("/kvm", "/dev/kvm", true)] {
+            assert!(s.mounts.push(m));
+        }
+        (s.overlay, s.new_net) = (Overlay::Upper(c"/u"), false);
+    }), Facts { userns: true, ..ROOT });
+    let rec = fake(&["/r"], "", &[]);
+    assert_eq!(execute(&p), None);
+    let c = calls(&rec);
+    // fds 10 to 14, before anything is made.
+    let opened: Vec<&str> = c.lines().take_while(|l| !l.starts_with("mkdirat")).filter(|l| l.starts_with("openat(AT_FDCWD")).filter_map(|l| l.split('"').nth(1)).collect();
+    assert_eq!(opened, ["/r", "/sys", "/h", "/kvm", "/u"], "{c}");
+    let (data, kvm) = (c.find("open_tree(12, ").unwrap_or(usize::MAX), c.find("open_tree(13, ").unwrap_or(0));
+    assert!(data < kvm && kvm < usize::MAX, "{c}");
+}
