@@ -181,6 +181,14 @@ fn user_mounts_go_on_before_runix_mounts_and_those_in_dev_after() {
 }
 
 #[test]
+fn a_user_op_keeps_its_slot_place_and_attributes() {
+    for (slot, in_dev, attrs) in [(0, false, 0), (31, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV), (5, false, MOUNT_ATTR_NODEV)] {
+        let u = User::new(slot, in_dev, attrs);
+        assert_eq!((u.slot(), u.in_dev(), u.attrs()), (slot, in_dev, attrs));
+    }
+}
+
+#[test]
 fn without_device_rules_what_the_image_and_the_user_bring_is_nodev_but_in_dev() {
     let facts = Facts { nodev: true, ..ROOT };
     let o = ops(&plan(mounts(&[bind("/h", "/data", true), bind("/kvm", "/dev/kvm", false)]), facts));
