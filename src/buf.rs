@@ -136,10 +136,8 @@ impl<T: Copy, const N: usize> List<T, N> {
 
     /// Appends v; false when full.
     pub fn push(&mut self, v: T) -> bool {
-        if self.len == N {
-            return false;
-        }
-        self.items[self.len] = Some(v);
+        let Some(item) = self.items.get_mut(self.len) else { return false };
+        *item = Some(v);
         self.len += 1;
         true
     }
@@ -158,7 +156,8 @@ impl<T: Copy, const N: usize> List<T, N> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
-        self.items[..self.len].iter().flatten().copied()
+        // Past `len` every item is None: push fills them in order.
+        self.items.iter().flatten().copied()
     }
 }
 
