@@ -41,14 +41,17 @@ impl<const N: usize> core::ops::DerefMut for Buf<[u8; N]> {
 
 impl Buf<[u8]> {
     pub fn push(&mut self, s: &[u8]) -> Result<&mut Self, Error> {
+        let end = self.len + s.len();
         // An interior NUL would silently cut the path short when the kernel reads it.
-        if self.len + s.len() >= self.buf.len() || s.contains(&0) {
-            return Err(Error::sys("path", libc::ENAMETOOLONG, s));
+        match self.buf.get_mut(self.len..=end).and_then(|b| b.split_last_mut()) {
+            Some((nul, b)) if !s.contains(&0) => {
+                b.copy_from_slice(s);
+                *nul = 0;
+                self.len = end;
+                Ok(self)
+            }
+            _ => Err(Error::sys("path", libc::ENAMETOOLONG, s)),
         }
-        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
-        self.len += s.len();
-        self.buf[self.len] = 0;
-        Ok(self)
     }
 
     pub fn clear(&mut self) {
