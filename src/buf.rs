@@ -80,7 +80,7 @@ impl Buf<[u8]> {
 
     /// The buffer always holds a NUL at `len` and none before it (push refuses them).
     pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_with_nul(&self.buf[..=self.len]).unwrap_or(c"")
+        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
     }
 }
 
