@@ -75,7 +75,7 @@ impl Buf<[u8]> {
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.as_cstr().to_bytes()
     }
 
     /// The buffer always holds a NUL at `len` and none before it (push refuses them).
