@@ -56,9 +56,10 @@ impl uWrite for Line {
     type Error = core::convert::Infallible;
     fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
         // One byte stays free for the newline.
-        let room = self.buf.len() - 1 - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        let end = self.buf.len() - 1;
+        let free = self.buf.get_mut(self.len..end).unwrap_or_default();
+        let n = s.len().min(free.len());
+        free[..n].copy_from_slice(&s.as_bytes()[..n]);
         self.len += n;
         self.cut |= n < s.len();
         Ok(())
