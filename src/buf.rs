@@ -44,7 +44,7 @@ impl Buf<[u8]> {
         let end = self.len + s.len();
         // An interior NUL would silently cut the path short when the kernel reads it.
         match self.buf.get_mut(self.len..=end).and_then(|b| b.split_last_mut()) {
-            Some((nul, b)) if !s.contains(&0) => {
+            Some((nul, b)) if !s.iter().any(|&c| c == 0) => {
                 b.copy_from_slice(s);
                 *nul = 0;
                 self.len = end;
