@@ -79,7 +79,7 @@ pub fn check_cwd() -> Result<(), Error> {
 /// order (an empty entry is the current directory). ENOENT and ENOTDIR move on to the next
 /// entry; EACCES is remembered and the search goes on; any other error stops it.
 pub fn search(cmd: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Error) -> Error {
-    if cmd.to_bytes().contains(&b'/') {
+    if cmd.to_bytes().iter().any(|&c| c == b'/') {
         return try_exec(cmd);
     }
     let mut denied = None;
