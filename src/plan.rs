@@ -220,8 +220,8 @@ impl<'a> Plan<'a> {
     /// The user's mounts, in the order given, on one side of runix's: those under /dev
     /// (`in_dev`), or all the others. With the /dev ones, each other one is checked again.
     fn push_user(&mut self, nodev: u64, in_dev: bool) -> Result<(), Error> {
-        for (i, m) in self.spec.mounts.iter().enumerate() {
-            let slot = i as u8;
+        for slot in 0..self.spec.mounts.len() as u8 {
+            let m = self.mount(slot);
             let op = match m.kind {
                 _ if under_dev(m.dst)? != in_dev => match in_dev {
                     true => Op::CheckCovered(User::new(slot, false, 0)),

@@ -92,8 +92,8 @@ impl Mounts {
         if host_sys {
             m.host_sys = open_host("host /sys", c"/sys", DIR)?;
         }
-        for (i, mnt) in spec.mounts.iter().enumerate() {
-            if let MountKind::Bind { src, .. } = mnt.kind {
+        for i in 0..spec.mounts.len() {
+            if let Some(&Mount { kind: MountKind::Bind { src, .. }, .. }) = spec.mounts.get(i) {
                 let mut p = Path::new();
                 let fd = open_host("bind source", p.push(src)?.as_cstr(), libc::O_PATH)?;
                 m.binds[i] = fd;
