@@ -92,7 +92,7 @@ impl Mounts {
         if host_sys {
             m.host_sys = open_host("host /sys", c"/sys", DIR)?;
         }
-        for i in 0..spec.mounts.len() {
+        for i in 0..MAX_MOUNTS {
             if let Some(&Mount { kind: MountKind::Bind { src, .. }, .. }) = spec.mounts.get(i) {
                 let mut p = Path::new();
                 let fd = open_host("bind source", p.push(src)?.as_cstr(), libc::O_PATH)?;
