@@ -25,18 +25,46 @@ pub fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<F
 }
 
 /// The components of a path, without the empty ones.
-pub fn components(p: &[u8]) -> impl Iterator<Item = &[u8]> {
-    // `.` names the same place (`/dev/.` is /dev): gone, so that checks by name see through it.
-    p.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".")
+pub fn components(p: &[u8]) -> Components<'_> {
+    Components(p)
+}
+
+/// What `components` gives, one at a time; a copy goes on from the same place.
+#[derive(Clone)]
+pub struct Components<'a>(&'a [u8]);
+
+impl<'a> Components<'a> {
+    /// Whether no component follows.
+    pub fn done(&self) -> bool {
+        self.clone().next().is_none()
+    }
+}
+
+impl<'a> Iterator for Components<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        while !self.0.is_empty() {
+            let end = self.0.iter().position(|&c| c == b'/').unwrap_or(self.0.len());
+            let (c, rest) = self.0.split_at(end);
+            self.0 = rest.get(1..).unwrap_or_default();
+            // `.` names the same place (`/dev/.` is /dev): gone, so that checks by name see
+            // through it.
+            if !c.is_empty() && c != b"." {
+                return Some(c);
+            }
+        }
+        None
+    }
 }
 
 /// The pre-5.6 way: one component at a time with O_NOFOLLOW; a symlink is an error.
 fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
     let mut cur = root;
-    let mut parts = components(path).peekable();
+    let mut parts = components(path);
     while let Some(part) = parts.next() {
         let mut name = CBuf::<256>::new();
-        let f = if parts.peek().is_some() { libc::O_PATH } else { flags };
+        let f = if !parts.done() { libc::O_PATH } else { flags };
         cur = sys::openat(cur, name.push(part)?.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
         if f & libc::O_PATH != 0 && sys::fstat(cur)?.mode & libc::S_IFMT == libc::S_IFLNK {
             return Err(Error::msg("refused: a symlink in the root filesystem (this kernel has no openat2) at", path));
@@ -55,7 +83,7 @@ pub fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks
     let path = path.to_bytes();
     let mut parent = root;
     let mut prefix = Path::new();
-    let mut parts = components(path).peekable();
+    let mut parts = components(path);
     while let Some(part) = parts.next() {
         prefix.push(b"/")?.push(part)?;
         match open_in(root, prefix.as_cstr(), libc::O_PATH, false) {
@@ -66,7 +94,7 @@ pub fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks
                 }
                 // The last component of the prefix, NUL-terminated already.
                 let name = &prefix.as_cstr()[prefix.len() - part.len()..];
-                let made = if parts.peek().is_some() || dir {
+                let made = if !parts.done() || dir {
                     sys::mkdirat(parent, name, 0o755)
                 } else {
                     let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
@@ -120,5 +148,30 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
     match r {
         Err(e) if matches!(e.errno(), libc::EFBIG | libc::E2BIG) => Err(Error::msg("refused: over 1 MiB or a line over 4 KiB, in the root filesystem", p)),
         r => r.map(|_| true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn components_are_the_names_between_slashes_but_empty_ones_and_dots() {
+        for (path, want) in [
+            (&b"/dev/kvm"[..], &[&b"dev"[..], b"kvm"][..]),
+            (b"//proc/./sys/", &[b"proc", b"sys"]),
+            (b"/./dev/.", &[b"dev"]),
+            (b"a", &[b"a"]),
+            (b"/..x/../.", &[b"..x", b".."]),
+            (b"/", &[]),
+            (b"", &[]),
+        ] {
+            assert_eq!(components(path).collect::<Vec<_>>(), want, "{}", std::string::String::from_utf8_lossy(path));
+        }
+        // Whether one follows, without taking it.
+        let mut c = components(b"/a/./b/.");
+        assert!(c.next() == Some(b"a") && !c.done());
+        assert!(c.next() == Some(b"b") && c.done() && c.next().is_none());
     }
 }
