@@ -17,9 +17,9 @@ use crate::sys::Fd;
 
 /// One step. runix's own files are each a static descriptor, referred to; the user's mounts
 /// are their slot in the Spec, where their paths, bind sources and sizes are. Every payload
-/// is one word, so that an op is two: made, kept and passed in registers. The variants are
-/// grouped by where `-v` finds the path it shows: the root, the Spec, a descriptor, or none
-/// but the name's.
+/// is one word, so that an op is two words and passed in two registers, not through memory
+/// (the plan makes some fifty). The variants are grouped by where `-v` finds the path it
+/// shows: the root, the Spec, a descriptor, or none but the name's.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     /// The root mount: ROOTFS bound onto itself with MOUNT_ATTR_* `attrs` all the way down, or

@@ -24,7 +24,7 @@ pub fn open_in(root: Fd, path: &CStr, flags: i32, no_symlinks: bool) -> Result<F
     }
 }
 
-/// The components of a path, without the empty ones.
+/// The components of a path, without the empty ones and `.`.
 pub fn components(p: &[u8]) -> Components<'_> {
     Components(p)
 }
@@ -34,9 +34,9 @@ pub fn components(p: &[u8]) -> Components<'_> {
 pub struct Components<'a>(&'a [u8]);
 
 impl<'a> Components<'a> {
-    /// Whether no component follows.
-    pub fn done(&self) -> bool {
-        self.clone().next().is_none()
+    /// Whether another component follows.
+    pub fn more(&self) -> bool {
+        self.clone().next().is_some()
     }
 }
 
@@ -64,7 +64,7 @@ fn walk_nofollow(root: Fd, path: &[u8], flags: i32) -> Result<Fd, Error> {
     let mut parts = components(path);
     while let Some(part) = parts.next() {
         let mut name = CBuf::<256>::new();
-        let f = if !parts.done() { libc::O_PATH } else { flags };
+        let f = if parts.more() { libc::O_PATH } else { flags };
         cur = sys::openat(cur, name.push(part)?.as_cstr(), f | libc::O_NOFOLLOW, 0).map_err(|e| e.at(path))?;
         if f & libc::O_PATH != 0 && sys::fstat(cur)?.mode & libc::S_IFMT == libc::S_IFLNK {
             return Err(Error::msg("refused: a symlink in the root filesystem (this kernel has no openat2) at", path));
@@ -94,7 +94,7 @@ pub fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks
                 }
                 // The last component of the prefix, NUL-terminated already.
                 let name = &prefix.as_cstr()[prefix.len() - part.len()..];
-                let made = if !parts.done() || dir {
+                let made = if parts.more() || dir {
                     sys::mkdirat(parent, name, 0o755)
                 } else {
                     let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
@@ -171,7 +171,7 @@ mod tests {
         }
         // Whether one follows, without taking it.
         let mut c = components(b"/a/./b/.");
-        assert!(c.next() == Some(b"a") && !c.done());
-        assert!(c.next() == Some(b"b") && c.done() && c.next().is_none());
+        assert!(c.next() == Some(b"a") && c.more());
+        assert!(c.next() == Some(b"b") && !c.more() && c.next().is_none());
     }
 }
