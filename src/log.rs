@@ -92,11 +92,11 @@ mod tests {
 
     #[test]
     fn a_line_says_which_side_wrote_it() {
-        let parent = header(INFO, "src/x.rs", 7);
-        assert!(parent.bytes().ends_with(b" INFO  src/x.rs:7: (parent) "));
+        let parent = header(INFO, "src/log.rs", 7);
+        assert!(parent.bytes().ends_with(b" INFO  src/log.rs:7: (parent) "));
         sys::trace::set_child(true);
-        let child = header(DEBUG, "src/x.rs", 7);
+        let child = header(DEBUG, "src/log.rs", 7);
         sys::trace::set_child(false);
-        assert!(child.bytes().ends_with(b" DEBUG src/x.rs:7: (child) "));
+        assert!(child.bytes().ends_with(b" DEBUG src/log.rs:7: (child) "));
     }
 }
