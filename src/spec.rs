@@ -127,6 +127,39 @@ pub struct Spec {
     pub map_group: u32,
 }
 
+impl Spec {
+    /// The container a front-end starts from, before any option: the command `argv`, the
+    /// defaults below, no root yet (every front-end must name one).
+    #[inline(never)]
+    pub fn new(argv: Args) -> Spec {
+        Spec {
+            rootfs: c"",
+            argv,
+            env: CList::new(),
+            hostname: DEFAULT_HOSTNAME,
+            root_mode: RootMode::PivotRoot,
+            limits: Limits::default(),
+            cgroup_parent: None,
+            new_net: true,
+            mounts: List::new(),
+            overlay: Overlay::Off,
+            read_only: false,
+            workdir: None,
+            user: None,
+            caps: 0,
+            privileged: false,
+            seccomp: Seccomp::Default,
+            ulimits: List::new(),
+            tty: false,
+            init: false,
+            userns: false,
+            map_user: 0,
+            map_group: 0,
+            stop_timeout: 10,
+        }
+    }
+}
+
 /// The environment every container starts from; nothing else of the caller's leaks in.
 pub const DEFAULT_PATH: &CStr = c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const DEFAULT_HOME: &CStr = c"HOME=/root";

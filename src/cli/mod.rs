@@ -4,9 +4,8 @@
 
 use crate::security::caps::{self, CapList};
 use crate::error::Error;
-use crate::buf::List;
-use crate::spec::{CPU_PERIOD, Limits, DEFAULT_HOME, DEFAULT_HOSTNAME, DEFAULT_PATH, Mount, Overlay, RootMode, Seccomp, Spec};
-use crate::sys::{Args, CList};
+use crate::spec::{CPU_PERIOD, DEFAULT_HOME, DEFAULT_PATH, Mount, Overlay, RootMode, Seccomp, Spec};
+use crate::sys::Args;
 use core::ffi::CStr;
 
 mod options;
@@ -49,42 +48,12 @@ pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     }
 }
 
-/// The Spec before any option.
-#[inline(never)]
-fn new_spec(args: Args) -> Spec {
-    Spec {
-        rootfs: c"",
-        argv: args,
-        env: CList::new(),
-        hostname: DEFAULT_HOSTNAME,
-        root_mode: RootMode::PivotRoot,
-        limits: Limits::default(),
-        cgroup_parent: None,
-        new_net: true,
-        mounts: List::new(),
-        overlay: Overlay::Off,
-        read_only: false,
-        workdir: None,
-        user: None,
-        caps: 0,
-        privileged: false,
-        seccomp: Seccomp::Default,
-        ulimits: List::new(),
-        tty: false,
-        init: false,
-        userns: false,
-        map_user: 0,
-        map_group: 0,
-        stop_timeout: 10,
-    }
-}
-
 const CLEANUP_ONLY: &str = "cleanup takes --cgroup-parent, -v and --trace alone";
 
 /// `run`'s options and command; with `cleanup`, only the options cleanup takes, and no command.
 #[inline(never)]
 fn parse_run(args: Args, env: Args, cleanup: bool) -> Result<Command, Error> {
-    let mut spec = new_spec(args);
+    let mut spec = Spec::new(args);
     let mut caps = [CapList::default(); 2];
     spec.env.push(DEFAULT_PATH);
     spec.env.push(DEFAULT_HOME);

@@ -4,8 +4,8 @@ use super::*;
 use crate::error::tests::show;
 use crate::sys::record::{self, Kernel, Recording};
 use crate::sys::Stat;
-use crate::spec::{Mount, Seccomp};
-use crate::sys::{Args, CList, trace};
+use crate::spec::Mount;
+use crate::sys::{Args, trace};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -15,31 +15,8 @@ use syscalls::Sysno;
 
 /// The Spec of `runix run -r /r true`, changed by `f`.
 fn spec(f: impl FnOnce(&mut Spec)) -> Spec {
-    let mut s = Spec {
-        rootfs: c"/r",
-        argv: Args::from_strs(&["true"]),
-        env: CList::new(),
-        hostname: c"container",
-        root_mode: RootMode::PivotRoot,
-        limits: Default::default(),
-        cgroup_parent: None,
-        new_net: true,
-        mounts: List::new(),
-        overlay: Overlay::Off,
-        read_only: false,
-        workdir: None,
-        user: None,
-        caps: 0,
-        privileged: false,
-        seccomp: Seccomp::Default,
-        ulimits: List::new(),
-        tty: false,
-        init: false,
-        stop_timeout: 10,
-        userns: false,
-        map_user: 0,
-        map_group: 0,
-    };
+    let mut s = Spec::new(Args::from_strs(&["true"]));
+    s.rootfs = c"/r";
     f(&mut s);
     s
 }
