@@ -254,3 +254,27 @@ fn named_source_files_exist() {
     }
     assert!(missing.is_empty(), "named but not there:\n{}", missing.join("\n"));
 }
+
+/// No test hook in production code: `#[cfg(test)]` marks whole items (a test module, a test
+/// build's own version of a helper), never a statement inside a function.
+#[test]
+fn no_test_hook_inside_a_function() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let items = ["pub", "fn", "mod", "use", "static", "const", "struct", "enum", "impl", "type", "std::thread_local!", "thread_local!", "#[", "extern", "unsafe impl", "}"];
+    let mut hooks = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.trim() != "#[cfg(test)]" {
+                continue;
+            }
+            let next = lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty() && !l.starts_with("//")).unwrap_or("");
+            if !items.iter().any(|k| next.starts_with(k)) {
+                hooks.push(format!("{}:{}: {next}", f.strip_prefix(root()).unwrap().display(), i + 1));
+            }
+        }
+    }
+    assert!(hooks.is_empty(), "#[cfg(test)] on a statement:\n{}", hooks.join("\n"));
+}
