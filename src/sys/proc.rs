@@ -7,6 +7,13 @@ use crate::error::Error;
 use core::ffi::{CStr, c_char};
 use syscalls::Sysno;
 
+/// Where clone leads: the CPU's trampoline, or in test builds the recording backend, which
+/// makes no process while a test records (record.rs), as the door's backend is swapped.
+#[cfg(not(test))]
+use arch::runix_clone;
+#[cfg(test)]
+use super::record::runix_clone;
+
 /// The child's stack: an anonymous mapping with a PROT_NONE guard page below it, so an
 /// overflow faults instead of silently writing over other memory.
 pub struct Stack {
@@ -51,7 +58,7 @@ fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize
     }
     // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
     // returning into our frames (see arch::runix_clone and `clone`).
-    let r = unsafe { arch::runix_clone(flags as usize, stack.top, f, arg) };
+    let r = unsafe { runix_clone(flags as usize, stack.top, f, arg) };
     if trace::mode() == trace::TRACE && r != 0 {
         trace::show(Sysno::clone, &args, r);
     }

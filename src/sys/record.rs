@@ -11,7 +11,10 @@
 //! So the plan, rootfs and the sequence are tested without root, error paths included, with
 //! no test hook in production code: the code under test cannot tell.
 
-use super::trace;
+use super::channel::Msg;
+use super::{Fd, trace};
+use crate::error::Kept;
+use core::mem::size_of;
 use std::cell::RefCell;
 use std::string::String;
 use std::vec::Vec;
@@ -87,11 +90,41 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(s.borrow_mut().as_mut().expect("no recording on this thread")))
 }
 
+fn recording() -> bool {
+    STATE.with(|s| s.borrow().is_some())
+}
+
 /// The door's backend in test builds.
 pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
-    if STATE.with(|s| s.borrow().is_none()) {
+    if !recording() {
         return super::kernel(nr, a);
     }
+    reply(nr, a, |kernel| match kernel {
+        Kernel::Real => super::kernel(nr, a),
+        Kernel::Fake => trace::fake(nr, a),
+    })
+}
+
+/// `arch::runix_clone` in test builds (sys/proc.rs swaps it in, as the door is swapped):
+/// under a recording, clone is written down and answered as any call is, by the answer
+/// function or a pattern, else with a fake pid (--dry-run's); no process is made, with either
+/// kernel, for a copy of the test process would run the container's setup on the host.
+/// Without a recording, the CPU's clone.
+///
+/// # Safety
+///
+/// As `arch::runix_clone`'s: the stack is a live, unused mapping, and `f` never returns.
+pub unsafe fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize {
+    if !recording() {
+        // SAFETY: the caller's promise, passed on.
+        return unsafe { super::arch::runix_clone(flags, stack_top, f, arg) };
+    }
+    reply(Sysno::clone, &[flags, stack_top, 0, 0, 0, 0], |_| trace::FAKE_FD as isize)
+}
+
+/// Answer one call under the recording (the answer function, else the patterns, else
+/// `kernel`), and write it down.
+fn reply(nr: Sysno, a: &[usize; 6], kernel: impl FnOnce(Kernel) -> isize) -> isize {
     let shown = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
     // The answer function runs with the state released: it may make calls of its own.
     let mut answer = with(|s| s.answer.take());
@@ -104,11 +137,7 @@ pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
             r = s.fails.iter().find(|(p, _)| shown.contains(p.as_str())).map(|&(_, e)| -(e as isize));
         }
     });
-    let kernel = with(|s| s.kernel);
-    let r = r.unwrap_or_else(|| match kernel {
-        Kernel::Real => super::kernel(nr, a),
-        Kernel::Fake => trace::fake(nr, a),
-    });
+    let r = r.unwrap_or_else(|| kernel(with(|s| s.kernel)));
     let line = String::from_utf8_lossy(trace::line(nr, a, r).bytes()).into_owned();
     let untagged = line.split_once("] ").map_or(line.as_str(), |(_, rest)| rest).to_string();
     with(|s| s.calls.push(untagged));
@@ -140,6 +169,95 @@ pub fn reply_getcwd(nr: Sysno, a: &[usize; 6], dir: &[u8]) -> Option<isize> {
     buf[..dir.len()].copy_from_slice(dir);
     buf[dir.len()] = 0;
     Some(dir.len() as isize + 1)
+}
+
+/// For an answer function: socketpair's reply, `fds` written to the caller's int[2].
+pub fn reply_socketpair(nr: Sysno, a: &[usize; 6], fds: [Fd; 2]) -> Option<isize> {
+    if nr != Sysno::socketpair {
+        return None;
+    }
+    // SAFETY: socketpair's fourth argument points to the caller's int[2] (channel::socketpair's
+    // own), live and its alone for the call.
+    unsafe { *(a[3] as *mut [Fd; 2]) = fds };
+    Some(0)
+}
+
+/// For an answer function: wait4's reply, the child `pid` with wait status `status`.
+pub fn reply_wait4(nr: Sysno, a: &[usize; 6], pid: i32, status: i32) -> Option<isize> {
+    if nr != Sysno::wait4 {
+        return None;
+    }
+    // SAFETY: wait4's second argument points to the caller's int (sys::wait's), live and its
+    // alone for the call.
+    unsafe { *(a[1] as *mut i32) = status };
+    Some(pid as isize)
+}
+
+/// For an answer function: ppoll's reply, each pollfd's revents as `ready` says of its fd;
+/// how many are ready.
+pub fn reply_poll(nr: Sysno, a: &[usize; 6], ready: impl Fn(Fd) -> i16) -> Option<isize> {
+    if nr != Sysno::ppoll {
+        return None;
+    }
+    // SAFETY: ppoll's first two arguments are the caller's pollfd array and its length
+    // (sys::poll's, peer_alive's), live and its alone for the call.
+    let fds = unsafe { core::slice::from_raw_parts_mut(a[0] as *mut libc::pollfd, a[1]) };
+    let mut n = 0;
+    for f in fds.iter_mut() {
+        f.revents = ready(f.fd);
+        n += (f.revents != 0) as isize;
+    }
+    Some(n)
+}
+
+/// For an answer function: the reply to a read of a signalfd, one struct signalfd_siginfo of
+/// signal `signo`, sent with kill(2) (SI_USER). None for any other call, or a buffer too small.
+pub fn reply_signal(nr: Sysno, a: &[usize; 6], signo: i32) -> Option<isize> {
+    const SIZE: usize = 128;
+    if nr != Sysno::read || a[2] < SIZE {
+        return None;
+    }
+    // SAFETY: read's arguments are the caller's buffer and its length (sys::read_signal's),
+    // live and its alone for the call.
+    let buf = unsafe { core::slice::from_raw_parts_mut(a[1] as *mut u8, SIZE) };
+    buf.fill(0);
+    buf[..4].copy_from_slice(&(signo as u32).to_ne_bytes());
+    Some(SIZE as isize)
+}
+
+/// For an answer function: recvmsg's reply, `msg` as channel::send sends it; None is the end
+/// of the channel (the other end closed).
+pub fn reply_recvmsg(nr: Sysno, a: &[usize; 6], msg: Option<Msg>) -> Option<isize> {
+    if nr != Sysno::recvmsg {
+        return None;
+    }
+    // SAFETY: recvmsg's second argument points to the caller's msghdr (channel::recv's), whose
+    // one iovec and control buffer (room for a cmsghdr and an int) are live and its alone for
+    // the call.
+    let h = unsafe { &mut *(a[1] as *mut libc::msghdr) };
+    let kept;
+    let (bytes, fd): (&[u8], _) = match msg {
+        None => return Some(0),
+        Some(Msg::Go) => (b"g", None),
+        Some(Msg::Console(fd)) => (b"c", Some(fd)),
+        Some(Msg::Failed(e)) => {
+            kept = Kept::new(e);
+            // SAFETY: a Kept viewed as its bytes, as channel::send writes them.
+            (unsafe { core::slice::from_raw_parts(&kept as *const Kept as *const u8, size_of::<Kept>()) }, None)
+        }
+    };
+    // SAFETY: the msghdr's iovec and its buffer (above); recv's buffer holds a whole Kept.
+    let iov = unsafe { &*h.msg_iov };
+    assert!(bytes.len() <= iov.iov_len);
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), iov.iov_base as *mut u8, bytes.len()) };
+    h.msg_controllen = 0;
+    if let Some(fd) = fd {
+        let cmsg = [20, (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32, fd as u32 as u64];
+        // SAFETY: the control buffer (above) holds these three words.
+        unsafe { *(h.msg_control as *mut [u64; 3]) = cmsg };
+        h.msg_controllen = 24;
+    }
+    Some(bytes.len() as isize)
 }
 
 #[cfg(test)]
