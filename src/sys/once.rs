@@ -23,6 +23,7 @@ impl<T> Once<T> {
     }
 
     /// The value, to the first caller in this process. A second call is a bug in runix.
+    #[cfg(not(test))]
     pub fn take(&'static self) -> &'static mut T {
         assert!(!self.taken.swap(true, Ordering::Relaxed));
         // SAFETY: the flag makes this the only reference to the value there will ever be in
@@ -31,5 +32,16 @@ impl<T> Once<T> {
         // reference the parent took and passed on then points into the child's copy, whose
         // flag is set too, so there is still only the one in each process.
         unsafe { &mut *self.value.get() }
+    }
+
+    /// Test builds run many runs in one process, on many threads: each caller gets a copy of
+    /// the initial value of its own (leaked), and the static's own is never handed out.
+    #[cfg(test)]
+    pub fn take(&'static self) -> &'static mut T {
+        self.taken.store(true, Ordering::Relaxed);
+        // SAFETY: the initial value is never handed out, so never changed, and no one else
+        // reads it but to copy it here; the values runix keeps here are plain data (paths,
+        // counts, a BPF program), which a copy duplicates whole with nothing shared.
+        std::boxed::Box::leak(std::boxed::Box::new(unsafe { core::ptr::read(self.value.get()) }))
     }
 }
