@@ -90,6 +90,11 @@ impl Fake {
         out
     }
 
+    /// The calls so far, as --trace shows them.
+    pub fn calls(&self) -> Vec<String> {
+        self.rec.calls()
+    }
+
     pub fn rel(&self, p: &str) -> String {
         p.strip_prefix(&format!("{}/", self.root.display())).unwrap_or(p).to_string()
     }
@@ -136,6 +141,36 @@ impl Fake {
         v
     }
 
+    /// For the sequence's tests (run/tests.rs): from now on only calls on the fake's files
+    /// reach the kernel, as with `new` (and /proc/self/FILE opens the fake's proc/FILE, when
+    /// there is one); `outside` answers the other calls first, and --dry-run's fakes the rest.
+    /// So nothing is made, signalled or run outside the fake's root.
+    pub fn around(&self, mut outside: impl FnMut(Sysno, &[usize; 6]) -> Option<isize> + 'static) {
+        let (root, fails) = (self.root.clone(), self.fails.clone());
+        self.rec.answer(move |nr, a| {
+            if let Some(r) = outside(nr, a) {
+                return Some(r);
+            }
+            let line = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
+            let path = line.split_once('(').map(|(_, args)| quoted(args)).unwrap_or_default();
+            let ours = |p: &Path| p.starts_with(&root);
+            let proc = path.strip_prefix("/proc/self/").map(|f| root.join("proc").join(f)).filter(|p| p.is_file());
+            match nr {
+                Sysno::openat if proc.is_some() => {
+                    let file = fs::File::open(proc.unwrap()).unwrap();
+                    Some(std::os::fd::IntoRawFd::into_raw_fd(file) as isize)
+                }
+                Sysno::openat | Sysno::mkdirat | Sysno::unlinkat | Sysno::newfstatat if ours(Path::new(&path)) => kernel(nr, a, &root, &fails.borrow()),
+                Sysno::read | Sysno::write | Sysno::close | Sysno::getdents64 | Sysno::newfstatat
+                    if fs::read_link(format!("/proc/self/fd/{}", a[0] as i32)).is_ok_and(|p| ours(&p)) =>
+                {
+                    kernel(nr, a, &root, &fails.borrow())
+                }
+                _ => Some(trace::fake(nr, a)),
+            }
+        });
+    }
+
     pub fn layout(&self, l: &Limits, parent: Option<&[u8]>) -> Result<Box<Layout>, Error> {
         let mut layout = Box::new(Layout::EMPTY);
         layout.find(resources::wanted(l), false, parent, &self.c("proc/cgroup"), &self.c("proc/mountinfo"))?;
@@ -154,6 +189,50 @@ impl Drop for Fake {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.root);
     }
+}
+
+/// A v1 host as Debian's: one hierarchy per controller, cpu and cpuacct co-mounted.
+pub fn v1_host() -> Fake {
+    let f = Fake::new(&[("cpuset", "cpuset"), ("memory", "memory"), ("cpu,cpuacct", "cpu,cpuacct"), ("pids", "pids"), ("devices", "devices"), ("systemd", "name=systemd")]);
+    f.files("cpuset", &[("cgroup.procs", ""), ("tasks", ""), ("cpuset.cpus", "0-3\n"), ("cpuset.mems", "0\n")]);
+    f.files(
+        "memory",
+        &[
+            ("cgroup.procs", ""),
+            ("tasks", ""),
+            ("memory.limit_in_bytes", "9223372036854771712\n"),
+            ("memory.memsw.limit_in_bytes", "9223372036854771712\n"),
+            ("memory.max_usage_in_bytes", "0\n"),
+            ("memory.failcnt", "0\n"),
+            ("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"),
+        ],
+    );
+    f.files("cpu,cpuacct", &[("cgroup.procs", ""), ("tasks", ""), ("cpu.cfs_period_us", "100000\n"), ("cpu.cfs_quota_us", "-1\n"), ("cpu.shares", "1024\n"), ("cpuacct.usage", "0\n")]);
+    f.files("pids", &[("cgroup.procs", ""), ("tasks", ""), ("pids.max", "max\n")]);
+    f.files("devices", &[("cgroup.procs", ""), ("tasks", ""), ("devices.allow", ""), ("devices.deny", ""), ("devices.list", "a *:* rwm\n")]);
+    f
+}
+
+/// A v2 host: one unified hierarchy whose /user offers `controllers`.
+pub fn v2_host(controllers: &str) -> Fake {
+    let f = Fake::new(&[("unified", "")]);
+    let files = [
+        "cgroup.procs",
+        "cgroup.subtree_control",
+        "cpuset.cpus",
+        "cpuset.mems",
+        "memory.max",
+        "memory.swap.max",
+        "memory.peak",
+        "memory.events",
+        "cpu.max",
+        "cpu.weight",
+        "cpu.stat",
+        "pids.max",
+    ];
+    f.files("unified", &files.map(|n| (n, "")));
+    f.files("unified", &[("cgroup.controllers", controllers)]);
+    f
 }
 
 /// The first quoted argument of a call as --trace shows it (paths, the bytes written).

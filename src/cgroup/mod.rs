@@ -12,7 +12,7 @@ mod layout;
 mod remove;
 mod resources;
 #[cfg(test)]
-mod fake;
+pub mod fake;
 #[cfg(test)]
 mod tests;
 

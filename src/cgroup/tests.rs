@@ -1,7 +1,7 @@
 //! The cgroups of a run on v1, v2 and hybrid hosts, through the fake cgroupfs (fake.rs): the
 //! ordered calls, the errors, and that every path leaves the host as it was.
 
-use super::fake::Fake;
+use super::fake::{Fake, v1_host, v2_host};
 use super::layout::{ALL, DEVICES, MEMORY, PIDS};
 use super::{Cgroups, Layout, Usage, remove};
 use crate::error::Error;
@@ -14,50 +14,6 @@ use std::os::unix::process::ExitStatusExt;
 use std::string::String;
 use std::vec::Vec;
 use std::{format, fs};
-
-/// A v1 host as Debian's: one hierarchy per controller, cpu and cpuacct co-mounted.
-fn v1_host() -> Fake {
-    let f = Fake::new(&[("cpuset", "cpuset"), ("memory", "memory"), ("cpu,cpuacct", "cpu,cpuacct"), ("pids", "pids"), ("devices", "devices"), ("systemd", "name=systemd")]);
-    f.files("cpuset", &[("cgroup.procs", ""), ("tasks", ""), ("cpuset.cpus", "0-3\n"), ("cpuset.mems", "0\n")]);
-    f.files(
-        "memory",
-        &[
-            ("cgroup.procs", ""),
-            ("tasks", ""),
-            ("memory.limit_in_bytes", "9223372036854771712\n"),
-            ("memory.memsw.limit_in_bytes", "9223372036854771712\n"),
-            ("memory.max_usage_in_bytes", "0\n"),
-            ("memory.failcnt", "0\n"),
-            ("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"),
-        ],
-    );
-    f.files("cpu,cpuacct", &[("cgroup.procs", ""), ("tasks", ""), ("cpu.cfs_period_us", "100000\n"), ("cpu.cfs_quota_us", "-1\n"), ("cpu.shares", "1024\n"), ("cpuacct.usage", "0\n")]);
-    f.files("pids", &[("cgroup.procs", ""), ("tasks", ""), ("pids.max", "max\n")]);
-    f.files("devices", &[("cgroup.procs", ""), ("tasks", ""), ("devices.allow", ""), ("devices.deny", ""), ("devices.list", "a *:* rwm\n")]);
-    f
-}
-
-/// A v2 host: one unified hierarchy whose /user offers `controllers`.
-fn v2_host(controllers: &str) -> Fake {
-    let f = Fake::new(&[("unified", "")]);
-    let files = [
-        "cgroup.procs",
-        "cgroup.subtree_control",
-        "cpuset.cpus",
-        "cpuset.mems",
-        "memory.max",
-        "memory.swap.max",
-        "memory.peak",
-        "memory.events",
-        "cpu.max",
-        "cpu.weight",
-        "cpu.stat",
-        "pids.max",
-    ];
-    f.files("unified", &files.map(|n| (n, "")));
-    f.files("unified", &[("cgroup.controllers", controllers)]);
-    f
-}
 
 const ALL_V1: [&str; 5] = ["cpuset", "memory", "cpu,cpuacct", "pids", "devices"];
 
