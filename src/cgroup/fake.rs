@@ -16,6 +16,7 @@ use crate::sys::trace;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::os::fd::IntoRawFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::string::{String, ToString};
@@ -155,11 +156,10 @@ impl Fake {
             let path = line.split_once('(').map(|(_, args)| quoted(args)).unwrap_or_default();
             let ours = |p: &Path| p.starts_with(&root);
             let proc = path.strip_prefix("/proc/self/").map(|f| root.join("proc").join(f)).filter(|p| p.is_file());
+            if let (Sysno::openat, Some(p)) = (nr, proc) {
+                return Some(fs::File::open(p).unwrap().into_raw_fd() as isize);
+            }
             match nr {
-                Sysno::openat if proc.is_some() => {
-                    let file = fs::File::open(proc.unwrap()).unwrap();
-                    Some(std::os::fd::IntoRawFd::into_raw_fd(file) as isize)
-                }
                 Sysno::openat | Sysno::mkdirat | Sysno::unlinkat | Sysno::newfstatat if ours(Path::new(&path)) => kernel(nr, a, &root, &fails.borrow()),
                 Sysno::read | Sysno::write | Sysno::close | Sysno::getdents64 | Sysno::newfstatat
                     if fs::read_link(format!("/proc/self/fd/{}", a[0] as i32)).is_ok_and(|p| ours(&p)) =>

@@ -10,10 +10,10 @@ use crate::sys::record::{self, Kernel, Recording};
 use crate::sys::{Args, trace};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::format;
 use std::rc::Rc;
 use std::string::{String, ToString};
 use std::vec::Vec;
-use std::format;
 use syscalls::Sysno;
 
 /// The Spec of `runix run ARGS`.

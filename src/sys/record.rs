@@ -1,6 +1,7 @@
 //! Test builds only: a recording backend behind the one syscall door (`sys::call5`).
 //!
-//! A test starts a [`Recording`]; from then on, on that test's thread, every syscall is
+//! A test starts a [`Recording`]; from then on, on that test's thread, every syscall (and
+//! clone, whose trampoline sys/proc.rs swaps for [`runix_clone`] here: no process is made) is
 //! written down as `--trace` shows it (`mount("proc", "/proc", "proc", MS_NOSUID, NULL) = 0`),
 //! in one ordered list, and answered by the test instead of the kernel: a call whose line
 //! contains a pattern given to [`Recording::fail`] fails with its errno; a [`Recording::answer`]
@@ -231,33 +232,35 @@ pub fn reply_recvmsg(nr: Sysno, a: &[usize; 6], msg: Option<Msg>) -> Option<isiz
     if nr != Sysno::recvmsg {
         return None;
     }
-    // SAFETY: recvmsg's second argument points to the caller's msghdr (channel::recv's), whose
-    // one iovec and control buffer (room for a cmsghdr and an int) are live and its alone for
-    // the call.
+    // SAFETY: recvmsg's second argument points to the caller's msghdr (channel::recv's), live
+    // and its alone for the call, as are its one iovec and its control buffer (room for a
+    // cmsghdr and an int, channel::Hdr's cmsg).
     let h = unsafe { &mut *(a[1] as *mut libc::msghdr) };
-    let kept;
-    let (bytes, fd): (&[u8], _) = match msg {
+    // SAFETY: (above)
+    let (buf, room) = unsafe { ((*h.msg_iov).iov_base as *mut u8, (*h.msg_iov).iov_len) };
+    h.msg_controllen = 0;
+    let (n, byte) = match msg {
         None => return Some(0),
-        Some(Msg::Go) => (b"g", None),
-        Some(Msg::Console(fd)) => (b"c", Some(fd)),
+        Some(Msg::Go) => (1, b'g'),
+        Some(Msg::Console(fd)) => {
+            let cmsg = [20, (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32, fd as u32 as u64];
+            // SAFETY: the control buffer (above) holds these three words, aligned for them.
+            unsafe { *(h.msg_control as *mut [u64; 3]) = cmsg };
+            h.msg_controllen = 24;
+            (1, b'c')
+        }
         Some(Msg::Failed(e)) => {
-            kept = Kept::new(e);
-            // SAFETY: a Kept viewed as its bytes, as channel::send writes them.
-            (unsafe { core::slice::from_raw_parts(&kept as *const Kept as *const u8, size_of::<Kept>()) }, None)
+            assert!(room >= size_of::<Kept>());
+            // SAFETY: the buffer (above) has room for a Kept, which `write_unaligned` needs
+            // not be aligned for; all its bytes arrive, as channel::send's would.
+            unsafe { (buf as *mut Kept).write_unaligned(Kept::new(e)) };
+            return Some(size_of::<Kept>() as isize);
         }
     };
-    // SAFETY: the msghdr's iovec and its buffer (above); recv's buffer holds a whole Kept.
-    let iov = unsafe { &*h.msg_iov };
-    assert!(bytes.len() <= iov.iov_len);
-    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), iov.iov_base as *mut u8, bytes.len()) };
-    h.msg_controllen = 0;
-    if let Some(fd) = fd {
-        let cmsg = [20, (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32, fd as u32 as u64];
-        // SAFETY: the control buffer (above) holds these three words.
-        unsafe { *(h.msg_control as *mut [u64; 3]) = cmsg };
-        h.msg_controllen = 24;
-    }
-    Some(bytes.len() as isize)
+    assert!(room >= 1);
+    // SAFETY: the buffer (above) has room for the byte.
+    unsafe { *buf = byte };
+    Some(n)
 }
 
 #[cfg(test)]
@@ -284,5 +287,58 @@ mod tests {
         let rec = Recording::start(Kernel::Real);
         assert_eq!(super::super::getpid(), std::process::id() as i32);
         assert_eq!(rec.calls().len(), 1);
+    }
+
+    /// Under a recording, with either kernel, clone makes no process: it is written down and
+    /// answered as any call.
+    #[test]
+    fn clone_is_recorded_not_made() {
+        fn child(_: &()) -> ! {
+            unreachable!("a clone under a recording ran its child")
+        }
+        let fake = Recording::start(Kernel::Fake);
+        let stack = super::super::mmap_stack(128 << 10).unwrap();
+        drop(fake);
+        for kernel in [Kernel::Fake, Kernel::Real] {
+            let rec = Recording::start(kernel);
+            let clone = || super::super::clone(libc::SIGCHLD as u64, &stack, child, &()).map_err(|e| e.errno());
+            assert_eq!(clone(), Ok(trace::FAKE_FD));
+            rec.answer(|nr, _| (nr == Sysno::clone).then_some(42));
+            assert_eq!(clone(), Ok(42));
+            rec.answer(|_, _| None).fail("clone(", libc::EAGAIN);
+            assert_eq!(clone(), Err(libc::EAGAIN));
+            let line = "clone(0|SIGCHLD, 0x21000) = ";
+            assert_eq!(rec.calls(), [1000, 42].map(|r| format!("{line}{r}")).into_iter().chain([format!("{line}-1 EAGAIN (Resource temporarily unavailable)")]).collect::<Vec<_>>());
+        }
+    }
+
+    /// The replies fill what the caller reads, as the kernel would.
+    #[test]
+    fn replies_fill_the_callers_structs() {
+        use super::super::{channel, poll, read_signal, socketpair, wait4};
+        let rec = Recording::start(Kernel::Fake);
+        rec.answer(|nr, a| {
+            reply_socketpair(nr, a, [7, 8])
+                .or_else(|| reply_wait4(nr, a, 5, 9))
+                .or_else(|| reply_poll(nr, a, |fd| if fd == 8 { libc::POLLIN } else { 0 }))
+                .or_else(|| reply_signal(nr, a, libc::SIGTERM))
+        });
+        assert_eq!(socketpair().unwrap(), [7, 8]);
+        assert_eq!(wait4(5).unwrap(), 9);
+        let mut fds = [libc::pollfd { fd: 7, events: libc::POLLIN, revents: 0 }, libc::pollfd { fd: 8, events: libc::POLLIN, revents: 0 }];
+        assert_eq!(poll(&mut fds, None).unwrap(), 1);
+        assert_eq!((fds[0].revents, fds[1].revents), (0, libc::POLLIN));
+        assert_eq!(read_signal(8).unwrap().0, libc::SIGTERM);
+        let said = std::cell::RefCell::new(std::vec![None, Some(Msg::Console(6)), Some(Msg::Go)]);
+        rec.answer(move |nr, a| reply_recvmsg(nr, a, said.borrow_mut().pop()?));
+        assert!(matches!(channel::recv(7), Ok(Some(Msg::Go))));
+        assert!(matches!(channel::recv(7), Ok(Some(Msg::Console(6)))));
+        assert!(matches!(channel::recv(7), Ok(None)));
+        let e = crate::error::Error::sys("mount", libc::EPERM, b"/proc");
+        rec.answer(move |nr, a| reply_recvmsg(nr, a, Some(Msg::Failed(e))));
+        match channel::recv(7) {
+            Ok(Some(Msg::Failed(e))) => assert_eq!(crate::error::tests::show(&e), "mount(/proc): Operation not permitted"),
+            other => panic!("{other:?}"),
+        }
     }
 }
