@@ -127,7 +127,7 @@ const SIGFD: Fd = 902;
 /// errors made meanwhile reuse).
 enum Said {
     Msg(Msg),
-    Failed(crate::error::Kept),
+    Failed(std::boxed::Box<crate::error::Kept>),
 }
 
 /// What the host and the container do, as runix's parent sees it.
@@ -212,7 +212,7 @@ impl Host {
 
     fn says(&self, m: Msg) -> &Self {
         let m = match m {
-            Msg::Failed(e) => Said::Failed(crate::error::Kept::new(e)),
+            Msg::Failed(e) => Said::Failed(std::boxed::Box::new(crate::error::Kept::new(e))),
             m => Said::Msg(m),
         };
         self.script.borrow_mut().says.push_back(m);
