@@ -96,8 +96,9 @@ fn devices(h: &Hierarchy) -> Result<(), Error> {
     write_file(d, b"devices.deny", b"a", true)?;
     // The allow rules: one write each, as the kernel takes them, through one open file (a
     // fifth of the syscalls of one open/write/close each).
-    let fd = sys::openat(sys::AT_FDCWD, join(d, b"/", b"devices.allow")?.as_cstr(), libc::O_WRONLY, 0)?;
-    let r = fields(DEVICE_RULES, b',').try_for_each(|rule| sys::write_all(fd, rule));
+    let path = join(d, b"/", b"devices.allow")?;
+    let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0)?;
+    let r = fields(DEVICE_RULES, b',').try_for_each(|rule| sys::write_all(fd, rule).map_err(|e| e.at(path.bytes())));
     let c = sys::close(fd);
     r.and(c)
 }

@@ -137,6 +137,16 @@ fn a_value_the_kernel_refuses_names_file_and_value_and_undoes_everything() {
 }
 
 #[test]
+fn a_device_rule_the_kernel_refuses_names_its_file() {
+    let f = v1_host();
+    let before = f.tree();
+    f.fail("devices.allow c 1:5 rwm", libc::EINVAL);
+    let e = err(f.create(&Limits { devices: true, ..Limits::default() }, None));
+    assert_eq!(e, format!("write({}): Invalid argument", f.path("devices/user/runix-42/devices.allow")));
+    assert_eq!(f.tree(), before);
+}
+
+#[test]
 fn a_missing_swap_file_says_so() {
     // Kernels booted without swap accounting have no memory.memsw.* files.
     let f = v1_host();
