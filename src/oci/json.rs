@@ -22,11 +22,16 @@ impl<'a> Value<'a> {
     /// UTF-8 strings, their escapes and surrogate pairs, nesting to MAX_DEPTH. A failure is
     /// `what` (`"malformed config.json at byte"`) with the offset of the first bad byte.
     pub fn parse(text: &'a [u8], what: &'static str) -> Result<Value<'a>, Error> {
-        check(text).map(|()| Value(trim(text))).map_err(|at| Error::msg(what, itoa(at as u64, &mut [0; 20])))
+        let mut p = Scan { s: text, i: 0 };
+        match p.document() {
+            Some(()) => Ok(Value(trim(text))),
+            None => Err(Error::msg(what, itoa(p.i as u64, &mut [0; 20]))),
+        }
     }
 
     /// The member `name` of an object. Names are compared unescaped and case-sensitively (as
     /// crun and youki do); of duplicates the last counts, as in Go's encoding/json (runc).
+    /// A name with escapes is found when it unescapes into 64 bytes: runix looks for none longer.
     pub fn get(self, name: &[u8]) -> Option<Value<'a>> {
         let mut found = None;
         for (k, v) in self.members()? {
@@ -63,26 +68,18 @@ impl<'a> Value<'a> {
     where
         'a: 'b,
     {
-        if self.0.first() != Some(&b'"') {
+        let mut p = Scan { s: self.0.strip_prefix(b"\"")?, i: 0 };
+        let n = p.string(space)?;
+        // Each escape is longer than what it stands for: the same length means none.
+        if n + 1 == p.i {
+            return p.s.get(..n);
+        }
+        if n > space.len() {
             return None;
         }
-        let (end, _) = string(self.0, 1, None).ok()?;
-        let raw = self.0.get(1..end - 1)?;
-        if !raw.contains(&b'\\') {
-            return Some(raw);
-        }
-        let room = core::mem::take(space);
-        match string(self.0, 1, Some(&mut *room)) {
-            Ok((_, n)) => {
-                let (s, rest) = room.split_at_mut_checked(n)?;
-                *space = rest;
-                Some(s)
-            }
-            Err(_) => {
-                *space = room;
-                None
-            }
-        }
+        let (s, rest) = core::mem::take(space).split_at_mut_checked(n)?;
+        *space = rest;
+        Some(s)
     }
 
     /// An integer in 0..=u64::MAX: no sign, fraction or exponent (Go's encoding/json too
@@ -94,10 +91,10 @@ impl<'a> Value<'a> {
     /// An integer in i64's range, without fraction or exponent.
     pub fn as_i64(self) -> Option<i64> {
         let t = self.token();
-        match t.strip_prefix(b"-") {
-            Some(d) => 0i64.checked_sub_unsigned(number(d)?),
-            None => i64::try_from(number(t)?).ok(),
-        }
+        let minus = t.first() == Some(&b'-');
+        let v = number(t.get(minus as usize..)?)?;
+        // -2^63 fits, 2^63 does not.
+        (v <= i64::MAX as u64 + minus as u64).then(|| if minus { (v as i64).wrapping_neg() } else { v as i64 })
     }
 
     pub fn as_bool(self) -> Option<bool> {
@@ -149,10 +146,11 @@ fn trim(s: &[u8]) -> &[u8] {
     s.get(n..).unwrap_or(&[])
 }
 
-/// The length of the checked value at the start of `s`.
+/// The length of the checked value at the start of `s` (at least 1, so that a walk over
+/// bytes no check passed still moves on).
 fn skip(s: &[u8]) -> usize {
     if !matches!(s.first(), Some(b'{' | b'[' | b'"')) {
-        return s.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')).count();
+        return s.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')).count().max(1);
     }
     let (mut depth, mut i) = (0u32, 0);
     while let Some(&c) = s.get(i) {
@@ -177,197 +175,205 @@ fn skip(s: &[u8]) -> usize {
     i
 }
 
-/// The whole document's check, without recursion: `Err` is the offset of the first bad byte.
-fn check(s: &[u8]) -> Result<(), usize> {
-    // Bit n: the container at depth n+1 is an object.
-    let (mut objects, mut depth, mut i) = (0u64, 0, 0);
-    'value: loop {
-        i = space(s, i);
-        let c = *s.get(i).ok_or(i)?;
-        i += 1;
-        match c {
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(i - 1);
-                }
-                objects = objects << 1 | (c == b'{') as u64;
-                i = space(s, i);
-                // `}` and `]` are `{` and `[` plus 2.
-                if s.get(i) != Some(&(c + 2)) {
-                    if c == b'{' {
-                        i = key(s, i)?;
+/// A position in a document being read: where a check stops is where the error is.
+struct Scan<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Scan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    /// Takes `c` when it comes next.
+    fn eat(&mut self, c: u8) -> bool {
+        let next = self.peek() == Some(c);
+        self.i += next as usize;
+        next
+    }
+
+    fn space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// The whole document, without recursion.
+    fn document(&mut self) -> Option<()> {
+        // Bit n: the container at depth n+1 is an object.
+        let (mut objects, mut depth) = (0u64, 0);
+        loop {
+            // A value.
+            self.space();
+            let c = self.peek()?;
+            match c {
+                b'{' | b'[' => {
+                    if depth == MAX_DEPTH {
+                        return None;
                     }
-                    continue 'value;
+                    self.i += 1;
+                    depth += 1;
+                    objects = objects << 1 | (c == b'{') as u64;
+                    self.space();
+                    // `}` and `]` are `{` and `[` plus 2: an empty one is closed below.
+                    if self.peek() != Some(c + 2) {
+                        if c == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
                 }
-                i += 1;
+                b'"' => self.text()?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => {
+                    let word: &[u8] = match c {
+                        b't' => b"true",
+                        b'f' => b"false",
+                        _ => b"null",
+                    };
+                    if !self.s.get(self.i..)?.starts_with(word) {
+                        return None;
+                    }
+                    self.i += word.len();
+                }
+            }
+            // After it: the ends of containers, up to a comma.
+            loop {
+                self.space();
+                if depth == 0 {
+                    return (self.i == self.s.len()).then_some(());
+                }
+                let object = objects & 1 != 0;
+                if self.eat(b',') {
+                    if object {
+                        self.key()?;
+                    }
+                    break;
+                }
+                if !self.eat(if object { b'}' } else { b']' }) {
+                    return None;
+                }
                 depth -= 1;
                 objects >>= 1;
             }
-            b'"' => i = text(s, i)?,
-            b't' => i = word(s, i, b"rue")?,
-            b'f' => i = word(s, i, b"alse")?,
-            b'n' => i = word(s, i, b"ull")?,
-            _ => i = num(s, i - 1)?,
         }
-        // After a value: close containers, or go on after a comma.
+    }
+
+    /// A member's name and its colon.
+    fn key(&mut self) -> Option<()> {
+        self.space();
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        self.text()?;
+        self.space();
+        self.eat(b':').then_some(())
+    }
+
+    /// A string whose bytes are UTF-8.
+    fn text(&mut self) -> Option<()> {
+        let start = self.i;
+        self.i += 1;
+        self.string(&mut [])?;
+        if crate::error::utf8(self.s.get(start + 1..self.i - 1)?).is_none() {
+            self.i = start;
+            return None;
+        }
+        Some(())
+    }
+
+    /// `-`? `0` or `[1-9][0-9]*`, a fraction, an exponent.
+    fn number(&mut self) -> Option<()> {
+        self.eat(b'-');
+        if !self.eat(b'0') {
+            self.digits()?;
+        }
+        if self.eat(b'.') {
+            self.digits()?;
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let _ = self.eat(b'+') || self.eat(b'-');
+            self.digits()?;
+        }
+        Some(())
+    }
+
+    fn digits(&mut self) -> Option<()> {
+        let start = self.i;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        (self.i > start).then_some(())
+    }
+
+    /// A string from after its opening quote to after its closing one: how many bytes it
+    /// unescapes to, written into `out` as far as they fit.
+    fn string(&mut self, out: &mut [u8]) -> Option<usize> {
+        let mut n = 0;
         loop {
-            i = space(s, i);
-            if depth == 0 {
-                return if i == s.len() { Ok(()) } else { Err(i) };
+            let c = self.peek().filter(|&c| c >= 0x20)?;
+            self.i += 1;
+            let mut ch = c as u32;
+            let mut len = 1;
+            if c == b'"' {
+                return Some(n);
             }
-            let object = objects & 1 != 0;
-            match s.get(i) {
-                Some(b',') => {
-                    i = if object { key(s, i + 1)? } else { i + 1 };
-                    continue 'value;
-                }
-                Some(b'}') if object => {}
-                Some(b']') if !object => {}
-                _ => return Err(i),
-            }
-            i += 1;
-            depth -= 1;
-            objects >>= 1;
-        }
-    }
-}
-
-fn space(s: &[u8], mut i: usize) -> usize {
-    while matches!(s.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
-}
-
-/// A member's name and colon from `i`: where its value may start.
-fn key(s: &[u8], i: usize) -> Result<usize, usize> {
-    let i = space(s, i);
-    if s.get(i) != Some(&b'"') {
-        return Err(i);
-    }
-    let i = space(s, text(s, i + 1)?);
-    if s.get(i) != Some(&b':') {
-        return Err(i);
-    }
-    Ok(i + 1)
-}
-
-/// A string from after its opening quote at `i`, with its raw bytes UTF-8: where it ends.
-fn text(s: &[u8], i: usize) -> Result<usize, usize> {
-    let (end, _) = string(s, i, None)?;
-    match s.get(i..end - 1).and_then(crate::error::utf8) {
-        Some(_) => Ok(end),
-        None => Err(i),
-    }
-}
-
-/// `rest` of a literal at `i`: where it ends.
-fn word(s: &[u8], i: usize, rest: &[u8]) -> Result<usize, usize> {
-    match s.get(i..).is_some_and(|t| t.starts_with(rest)) {
-        true => Ok(i + rest.len()),
-        false => Err(i),
-    }
-}
-
-/// A number at `i` (`-`? `0` or `[1-9][0-9]*`, a fraction, an exponent): where it ends.
-fn num(s: &[u8], mut i: usize) -> Result<usize, usize> {
-    if s.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    i = match s.get(i) {
-        Some(b'0') => i + 1,
-        _ => digits(s, i)?,
-    };
-    if s.get(i) == Some(&b'.') {
-        i = digits(s, i + 1)?;
-    }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(s.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        i = digits(s, i)?;
-    }
-    Ok(i)
-}
-
-/// One digit or more at `i`: where they end.
-fn digits(s: &[u8], i: usize) -> Result<usize, usize> {
-    match s.get(i..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count() {
-        0 => Err(i),
-        n => Ok(i + n),
-    }
-}
-
-/// The string whose bytes start at `i` (after the opening quote): where it ends (after the
-/// closing quote), and how many bytes it unescapes to, written into `out` when given. `Err`:
-/// the offset of a bad byte, or where `out` was full.
-fn string(s: &[u8], mut i: usize, mut out: Option<&mut [u8]>) -> Result<(usize, usize), usize> {
-    let mut n = 0;
-    loop {
-        let c = *s.get(i).ok_or(i)?;
-        i += 1;
-        let mut ch = c as u32;
-        match c {
-            b'"' => return Ok((i, n)),
-            0..=0x1f => return Err(i - 1),
-            b'\\' => {
-                let e = *s.get(i).ok_or(i)?;
-                i += 1;
-                ch = match e {
-                    b'"' | b'\\' | b'/' => e as u32,
-                    b'b' => 8,
-                    b'f' => 12,
-                    b'n' => 10,
-                    b'r' => 13,
-                    b't' => 9,
-                    b'u' => {
-                        let hi = hex4(s, i)?;
-                        i += 4;
-                        match hi {
-                            // UTF-16's high half: its low half must follow (RFC 8259, section 7).
-                            0xd800..=0xdbff => {
-                                let lo = s.get(i..i + 2).filter(|&u| u == b"\\u").ok_or(i).and_then(|_| hex4(s, i + 2))?;
-                                if !(0xdc00..=0xdfff).contains(&lo) {
-                                    return Err(i);
-                                }
-                                i += 6;
-                                0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
-                            }
-                            0xdc00..=0xdfff => return Err(i - 6),
-                            _ => hi,
-                        }
+            if c == b'\\' {
+                let e = self.peek()?;
+                ch = match ESCAPES.iter().position(|&x| x == e) {
+                    Some(k) => *UNESCAPED.get(k)? as u32,
+                    None if e == b'u' => {
+                        self.i += 1;
+                        self.unicode()?
                     }
-                    _ => return Err(i - 1),
+                    None => return None,
                 };
+                self.i += (e != b'u') as usize;
+                len = 1 + (ch >= 0x80) as usize + (ch >= 0x800) as usize + (ch >= 0x10000) as usize;
             }
-            _ => {}
-        }
-        // A raw byte as it is; an escaped character as UTF-8, lead byte first.
-        let len = match ch {
-            _ if c != b'\\' => 1,
-            0..=0x7f => 1,
-            0x80..=0x7ff => 2,
-            0x800..=0xffff => 3,
-            _ => 4,
-        };
-        for k in (0..len).rev() {
-            let lead = if k + 1 == len { [0, 0, 0xc0, 0xe0, 0xf0][len] } else { 0x80 };
-            let mask = if len == 1 { 0xff } else { 0x3f };
-            if let Some(o) = out.as_deref_mut() {
-                *o.get_mut(n).ok_or(i)? = lead | (ch >> (6 * k)) as u8 & mask;
+            // UTF-8: the lead byte's high bits count the bytes (RFC 3629); a raw byte as it is.
+            for k in (0..len).rev() {
+                let b = match (len, k + 1 == len) {
+                    (1, _) => ch as u8,
+                    (_, true) => !(0xffu8 >> len) | (ch >> (6 * k)) as u8,
+                    _ => 0x80 | (ch >> (6 * k)) as u8 & 0x3f,
+                };
+                if let Some(o) = out.get_mut(n) {
+                    *o = b;
+                }
+                n += 1;
             }
-            n += 1;
         }
+    }
+
+    /// The character of a `\u` escape, from after the `u`: UTF-16's high half must be
+    /// followed by its low half (RFC 8259, section 7).
+    fn unicode(&mut self) -> Option<u32> {
+        let hi = self.hex4()?;
+        match hi {
+            0xd800..=0xdbff if self.eat(b'\\') && self.eat(b'u') => {
+                let lo = self.hex4()?.wrapping_sub(0xdc00);
+                (lo < 0x400).then(|| 0x10000 + ((hi - 0xd800) << 10) + lo)
+            }
+            0xd800..=0xdfff => None,
+            _ => Some(hi),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            v = v << 4 | (self.peek()? as char).to_digit(16)?;
+            self.i += 1;
+        }
+        Some(v)
     }
 }
 
-/// Four hex digits at `i`.
-fn hex4(s: &[u8], i: usize) -> Result<u32, usize> {
-    let h = s.get(i..i + 4).ok_or(i)?;
-    h.iter().try_fold(0, |v, &d| Ok(v << 4 | (d as char).to_digit(16).ok_or(i)?))
-}
+/// The one-letter escapes, and what each stands for.
+const ESCAPES: &[u8; 8] = b"\"\\/bfnrt";
+const UNESCAPED: &[u8; 8] = b"\"\\/\x08\x0c\n\r\t";
 
 /// JSON text built into a buffer, its objects and arrays opened and closed by calls:
 /// `w.obj().key(b"id").str(id).key(b"pid").num(pid).end(); w.done()?`. A full buffer is

@@ -211,9 +211,9 @@ fn malformed_documents_are_errors_at_their_first_bad_byte() {
         (b"{]", 1),
         (b"[1}", 2),
         (b"{\"a\":1]", 6),
-        (b"tru", 1),
+        (b"tru", 0),
         (b"truex", 4),
-        (b"nul", 1),
+        (b"nul", 0),
         (b"True", 0),
         (b"01", 1),
         (b"-", 1),
@@ -228,18 +228,18 @@ fn malformed_documents_are_errors_at_their_first_bad_byte() {
         (b"\"\\", 2),
         (b"\"\\x\"", 2),
         (b"\"a\nb\"", 2),
-        (b"\"\\u12\"", 3),
-        (b"\"\\u12g4\"", 3),
+        (b"\"\\u12\"", 5),
+        (b"\"\\u12g4\"", 5),
         (b"\"\\ud800\"", 7),
-        (b"\"\\ud800\\u0041\"", 7),
-        (b"\"\\udc00\\ud800\"", 1),
-        (b"\"\xff\"", 1),
-        (b"[\"\xc3(\"]", 2),
+        (b"\"\\ud800\\u0041\"", 13),
+        (b"\"\\udc00\\ud800\"", 7),
+        (b"\"\xff\"", 0),
+        (b"[\"\xc3(\"]", 1),
     ];
     for (text, offset) in cases {
         assert_eq!(bad(text), std::format!("malformed at byte: {offset}"), "{:?}", std::string::String::from_utf8_lossy(text));
     }
-    assert_eq!(show(&Value::parse(b"{\"a\":tru}", "malformed config.json at byte").err().unwrap()), "malformed config.json at byte: 6");
+    assert_eq!(show(&Value::parse(b"{\"a\":tru}", "malformed config.json at byte").err().unwrap()), "malformed config.json at byte: 5");
 }
 
 #[test]
@@ -300,7 +300,7 @@ fn walk(v: Value<'_>) {
 /// The walks on bytes no check passed still end (a Value made by hand, as no caller can).
 #[test]
 fn unchecked_bytes_end_the_walks() {
-    for t in [&b"{\"a\":[1,{\"b\""[..], b"[\"\\", b"}}]]", b"{\"a\"", b"[[[[", b"\"\\u12", b"\"\\ud800\\u"] {
+    for t in [&b"{\"a\":[1,{\"b\""[..], b"[\"\\", b"}}]]", b"{\"a\"", b"[[[[", b"\"\\u12", b"\"\\ud800\\u", b"[#]", b"{\"a\":#,#}", b"{#"] {
         walk(Value(t));
     }
 }
@@ -359,14 +359,19 @@ fn w_str(s: &[u8]) -> Vec<u8> {
     w.done().unwrap().to_vec()
 }
 
-/// A config.json's parse and thirty lookups stay far below a millisecond (timed in a release
-/// build; the debug build here only must not be slow).
+/// A config.json's parse, and lookups in it, take microseconds (timed in a release build; the
+/// debug build here only must not be slow).
 #[test]
 fn lookups_are_fast() {
     let text = FIXTURES[0].1;
     let t = std::time::Instant::now();
     for _ in 0..100 {
-        let d = doc(text);
+        std::hint::black_box(doc(text));
+    }
+    let parse = t.elapsed() / 100;
+    let d = doc(text);
+    let t = std::time::Instant::now();
+    for _ in 0..100 {
         for k in [&b"ociVersion"[..], b"process", b"root", b"hostname", b"mounts", b"annotations", b"linux"] {
             let v = d.get(k).unwrap();
             for k in [&b"args"[..], b"env", b"namespaces", b"seccomp", b"resources"] {
@@ -374,6 +379,7 @@ fn lookups_are_fast() {
             }
         }
     }
-    std::eprintln!("parse and 42 lookups: {:?}", t.elapsed() / 100);
-    assert!(t.elapsed().as_millis() < 2000);
+    let get = t.elapsed() / 100 / 42;
+    std::eprintln!("{} bytes: parse {parse:?}, one lookup {get:?}", text.len());
+    assert!(parse.as_millis() < 20 && get.as_millis() < 2);
 }
