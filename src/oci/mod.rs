@@ -2,3 +2,4 @@
 //! answers them.
 
 pub mod json;
+pub mod seccomp;
