@@ -8,6 +8,7 @@ pub mod cli;
 pub mod file;
 #[macro_use]
 pub mod log;
+pub mod oci;
 pub mod plan;
 pub mod process;
 pub mod rootfs;

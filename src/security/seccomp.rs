@@ -177,19 +177,19 @@ const CLONE_NEW_MASK: u32 = (libc::CLONE_NEWNS
     | libc::CLONE_NEWPID
     | libc::CLONE_NEWNET) as u32;
 
-const NR: u32 = offset_of!(seccomp_data, nr) as u32;
-const ARCH: u32 = offset_of!(seccomp_data, arch) as u32;
+pub(crate) const NR: u32 = offset_of!(seccomp_data, nr) as u32;
+pub(crate) const ARCH: u32 = offset_of!(seccomp_data, arch) as u32;
 /// The low 32 bits of args[i]: its first four bytes, or on a big-endian CPU its last four.
 const fn arg(i: u32) -> u32 {
     offset_of!(seccomp_data, args) as u32 + 8 * i + if cfg!(target_endian = "big") { 4 } else { 0 }
 }
 
-const LD_ABS: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-const RET: u32 = libc::BPF_RET | libc::BPF_K;
-const JEQ: u32 = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
-const JGT: u32 = libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K;
-const JGE: u32 = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
-const JSET: u32 = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
+pub(crate) const LD_ABS: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+pub(crate) const RET: u32 = libc::BPF_RET | libc::BPF_K;
+pub(crate) const JEQ: u32 = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+pub(crate) const JGT: u32 = libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K;
+pub(crate) const JGE: u32 = libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K;
+pub(crate) const JSET: u32 = libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K;
 
 /// Compile the policy for a process with `caps_effective` into `out`; returns the number of
 /// instructions. An `out` too small for the program is an error.

@@ -1,0 +1,5 @@
+//! runix as an OCI runtime (runtime-spec): what podman and containerd hand it, and what it
+//! answers them.
+
+pub mod json;
+pub mod seccomp;
