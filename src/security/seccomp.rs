@@ -336,94 +336,11 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::security::bpf::{Call, call, check, run};
     use crate::security::caps::{ALL, DOCKER_DEFAULT, bit};
     use crate::error::tests::show;
     extern crate std;
     use std::vec::Vec;
-
-    struct Call {
-        arch: u32,
-        nr: u32,
-        args: [u64; 6],
-    }
-
-    fn call(nr: S, args: &[u64]) -> Call {
-        let mut a = [0; 6];
-        a[..args.len()].copy_from_slice(args);
-        Call { arch: arch::AUDIT_ARCH, nr: nr as u32, args: a }
-    }
-
-    /// What running the program did: the verdict, the instructions run, and whether it used only
-    /// what the kernel's action cache can evaluate without the call's arguments (kernel/seccomp.c
-    /// seccomp_is_const_allow: loads of nr and arch, jumps with k, ret k, and with k).
-    struct Run {
-        ret: u32,
-        steps: usize,
-        cacheable: bool,
-    }
-
-    /// A classic BPF interpreter for the instructions a seccomp filter may hold.
-    fn run(prog: &[sock_filter], c: &Call) -> Run {
-        let (mut a, mut pc, mut steps) = (0u32, 0usize, 0);
-        let mut cacheable = true;
-        loop {
-            let i = prog[pc];
-            let (code, k) = (i.code as u32, i.k);
-            pc += 1;
-            steps += 1;
-            match code {
-                LD_ABS => {
-                    a = match k {
-                        0 => c.nr,
-                        4 => c.arch,
-                        8 | 12 => 0, // instruction_pointer
-                        16..=63 if k % 4 == 0 => {
-                            let v = c.args[(k as usize - 16) / 8];
-                            if k % 8 == 0 { v as u32 } else { (v >> 32) as u32 }
-                        }
-                        _ => panic!("ld [{k}]"),
-                    };
-                    cacheable &= k < 8;
-                }
-                RET => return Run { ret: k, steps, cacheable },
-                _ if code == libc::BPF_JMP | libc::BPF_JA => pc += k as usize,
-                JEQ | JGT | JGE | JSET => {
-                    let taken = match code {
-                        JEQ => a == k,
-                        JGT => a > k,
-                        JGE => a >= k,
-                        _ => a & k != 0,
-                    };
-                    pc += if taken { i.jt } else { i.jf } as usize;
-                }
-                _ if code == libc::BPF_ALU | libc::BPF_AND | libc::BPF_K => a &= k,
-                _ if code == libc::BPF_ALU | libc::BPF_OR | libc::BPF_K => {
-                    a |= k;
-                    cacheable = false;
-                }
-                _ => panic!("opcode {code:#x} at {}", pc - 1),
-            }
-        }
-    }
-
-    /// What the kernel's checker (bpf_check_classic, seccomp_check_filter) insists on, and more:
-    /// known opcodes, aligned loads inside seccomp_data, every jump inside, a ret at the end.
-    fn check(prog: &[sock_filter]) {
-        assert!(!prog.is_empty() && prog.len() <= libc::BPF_MAXINSNS as usize);
-        for (pc, i) in prog.iter().enumerate() {
-            let (code, k) = (i.code as u32, i.k);
-            match code {
-                LD_ABS => assert!(k % 4 == 0 && (k as usize) < size_of::<seccomp_data>(), "ld [{k}] at {pc}"),
-                RET => assert_eq!((i.jt, i.jf), (0, 0)),
-                JEQ | JGT | JGE | JSET => {
-                    assert!(pc + 1 + (i.jt as usize) < prog.len(), "jt out of the program at {pc}");
-                    assert!(pc + 1 + (i.jf as usize) < prog.len(), "jf out of the program at {pc}");
-                }
-                _ => panic!("unexpected opcode {code:#x} at {pc}"),
-            }
-        }
-        assert_eq!(prog.last().unwrap().code as u32, RET, "the program must end in a ret");
-    }
 
     fn program(caps: u64) -> Vec<sock_filter> {
         let mut out = [sock_filter { code: 0, jt: 0, jf: 0, k: 0 }; 1024];

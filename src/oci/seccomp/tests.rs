@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::tests::show;
+use crate::security::bpf::{Call, JA, call, check, run};
 use crate::security::seccomp::RET_ALLOW;
 use core::str::FromStr;
 use libc::{SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP};
@@ -13,87 +14,6 @@ const PODMAN: &[u8] = include_bytes!("../../../tests/oci/podman-run-d.config.jso
 
 const fn errno(e: i32) -> u32 {
     SECCOMP_RET_ERRNO | e as u32
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Call {
-    arch: u32,
-    nr: u32,
-    args: [u64; 6],
-}
-
-fn call(nr: S, args: &[u64]) -> Call {
-    let mut a = [0; 6];
-    a[..args.len()].copy_from_slice(args);
-    Call { arch: arch::AUDIT_ARCH, nr: nr as u32, args: a }
-}
-
-/// What running a program did: the verdict, and whether it read only nr and arch (what the
-/// kernel's action cache can decide without the call's arguments: seccomp_is_const_allow).
-struct Run {
-    ret: u32,
-    cacheable: bool,
-}
-
-const JA: u32 = libc::BPF_JMP | libc::BPF_JA;
-const AND: u32 = libc::BPF_ALU | libc::BPF_AND | libc::BPF_K;
-
-/// A classic BPF interpreter for what a seccomp filter may hold, as the kernel runs it.
-fn run(prog: &[sock_filter], c: &Call) -> Run {
-    let (mut a, mut pc, mut cacheable) = (0u32, 0usize, true);
-    loop {
-        let i = prog[pc];
-        let (code, k) = (i.code as u32, i.k);
-        pc += 1;
-        match code {
-            LD_ABS => {
-                a = match k {
-                    0 => c.nr,
-                    4 => c.arch,
-                    8 | 12 => 0,
-                    16..=63 if k % 4 == 0 => {
-                        let v = c.args[(k as usize - 16) / 8];
-                        if k % 8 == 0 { v as u32 } else { (v >> 32) as u32 }
-                    }
-                    _ => panic!("ld [{k}]"),
-                };
-                cacheable &= k < 8;
-            }
-            RET => return Run { ret: k, cacheable },
-            JA => pc += k as usize,
-            JEQ | JGT | JGE | JSET => {
-                let taken = match code {
-                    JEQ => a == k,
-                    JGT => a > k,
-                    JGE => a >= k,
-                    _ => a & k != 0,
-                };
-                pc += if taken { i.jt } else { i.jf } as usize;
-            }
-            AND => a &= k,
-            _ => panic!("opcode {code:#x} at {}", pc - 1),
-        }
-    }
-}
-
-/// What the kernel's checker (bpf_check_classic, seccomp_check_filter) insists on: known
-/// opcodes, aligned loads inside seccomp_data, every jump inside, a ret at the end.
-fn check(prog: &[sock_filter]) {
-    assert!(!prog.is_empty() && prog.len() <= libc::BPF_MAXINSNS as usize, "{} instructions", prog.len());
-    for (pc, i) in prog.iter().enumerate() {
-        let (code, k) = (i.code as u32, i.k);
-        match code {
-            LD_ABS => assert!(k % 4 == 0 && (k as usize) < size_of::<libc::seccomp_data>(), "ld [{k}] at {pc}"),
-            RET | AND => assert_eq!((i.jt, i.jf), (0, 0)),
-            JA => assert!(pc + 1 + (k as usize) < prog.len(), "ja out of the program at {pc}"),
-            JEQ | JGT | JGE | JSET => {
-                assert!(pc + 1 + (i.jt as usize) < prog.len(), "jt out of the program at {pc}");
-                assert!(pc + 1 + (i.jf as usize) < prog.len(), "jf out of the program at {pc}");
-            }
-            _ => panic!("unexpected opcode {code:#x} at {pc}"),
-        }
-    }
-    assert_eq!(prog.last().unwrap().code as u32, RET, "the program must end in a ret");
 }
 
 fn compile_value(v: Value<'_>) -> Result<(Vec<sock_filter>, Filter), String> {
