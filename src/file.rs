@@ -26,8 +26,8 @@ pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Error> 
 pub fn for_each_line(path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result<bool, Error>) -> Result<(), Error> {
     let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
     let r = each_line(fd, path.to_bytes(), f);
-    sys::close(fd)?;
-    r
+    let c = sys::close(fd);
+    r.and(c)
 }
 
 /// `for_each_line` on an open file; `name` is for errors.

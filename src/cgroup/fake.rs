@@ -62,6 +62,11 @@ impl Fake {
         self.fails.borrow_mut().push((pattern.into(), errno));
     }
 
+    /// Any call whose --trace line contains the pattern fails with the errno.
+    pub fn fail_call(&self, pattern: &str, errno: i32) {
+        self.rec.fail(pattern, errno);
+    }
+
     /// The calls since the last `log`, made short (see the top).
     pub fn log(&self) -> Vec<String> {
         let calls = self.rec.calls();

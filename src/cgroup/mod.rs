@@ -203,7 +203,8 @@ impl Cgroups {
     }
 
     /// rmdir every cgroup made, killing what is still in it; tries all, returns the first
-    /// error. Safe to call again: what is removed is forgotten.
+    /// error. Each is tried once: what is still there after that is the sweep's (stale
+    /// `runix-<pid>` cgroups) or `runix cleanup`'s.
     pub fn remove(&mut self) -> Result<(), Error> {
         let mut r = Ok(());
         while self.made > 0 {

@@ -26,7 +26,7 @@ pub fn rmdir_tree(d: &Path) -> Result<(), Error> {
             Err(e) if e.errno() == EBUSY && tries < 200 => {
                 kill_all(&mut p);
                 // Its first child cgroup next, if it has one; else a moment for the killed.
-                if level < 8 && push_subdir(&mut p) {
+                if level < 8 && push_subdir(&mut p)? {
                     level += 1;
                 } else {
                     tries += 1;
@@ -63,23 +63,29 @@ fn kill_all(d: &mut Path) {
     d.truncate(len);
 }
 
-/// `/NAME` of the first child directory of `p` appended to it; false when it has none (or it
-/// cannot be read, or the path would be too long).
+/// `/NAME` of the first child directory of `p` appended to it; false when it has none (or the
+/// path would be too long). A cgroup that cannot be listed is an error: it is what keeps the
+/// rmdir busy.
 #[inline(never)]
-fn push_subdir(p: &mut Path) -> bool {
+fn push_subdir(p: &mut Path) -> Result<bool, Error> {
     let mut name = CBuf::<256>::new();
-    let _ = for_each_entry(p.as_cstr(), &mut |n, kind| {
+    let listed = for_each_entry(p.as_cstr(), &mut |n, kind| {
         if kind == libc::DT_DIR && n != b"." && n != b".." && name.is_empty() {
             name.push(n)?;
         }
         Ok(())
     });
+    // Gone meanwhile: the rmdir that follows says so.
+    match listed {
+        Err(e) if e.errno() != ENOENT => return Err(e),
+        _ => {}
+    }
     let len = p.len();
     if name.is_empty() || p.push(b"/").and_then(|p| p.push(name.bytes())).is_err() {
         p.truncate(len);
-        return false;
+        return Ok(false);
     }
-    true
+    Ok(true)
 }
 
 /// Call `f` with each name in `dir` and its type (DT_*) (getdents64(2) gives struct
@@ -110,8 +116,8 @@ pub fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Err
             break Ok(());
         }
     };
-    sys::close(fd)?;
-    r
+    let c = sys::close(fd);
+    r.and(c)
 }
 
 /// The pid in a name runix gives its cgroups, `runix-<pid>` as `itoa` writes it (no sign, no

@@ -458,6 +458,18 @@ fn remove_takes_child_cgroups_first_and_kills_in_them() {
 }
 
 #[test]
+fn a_child_cgroup_that_cannot_be_listed_is_the_error_not_a_second_of_ebusy() {
+    let f = v1_host();
+    let mut cg = f.create(&Limits { pids: Some(5), ..Limits::default() }, None).unwrap();
+    f.file("pids/user/runix-42/a/cgroup.procs", "");
+    f.fail_call("runix-42\", O_RDONLY|O_DIRECTORY", libc::EACCES);
+    let e = cg.remove().unwrap_err();
+    assert_eq!(show(&e), format!("open({}): Permission denied", f.path("pids/user/runix-42")));
+    let log = f.log();
+    assert_eq!(log.iter().filter(|l| l.starts_with("rmdir pids/user/runix-42")).count(), 1, "{log:?}");
+}
+
+#[test]
 fn a_directory_larger_than_the_buffer_is_listed_whole() {
     let f = Fake::new(&[]);
     for i in 0..400 {

@@ -88,7 +88,7 @@ pub fn container_path(p: &[u8]) -> bool {
 }
 
 pub fn has_dotdot(p: &[u8]) -> bool {
-    p.split(|&c| c == b'/').any(|c| c == b"..")
+    crate::text::has(p, b'/', b"..")
 }
 
 fn is_colon(c: &u8) -> bool {

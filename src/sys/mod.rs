@@ -1,5 +1,5 @@
-//! The system-call layer: the only module with raw syscalls, and with `unsafe` but for the
-//! error's name and path slots (src/error).
+//! The system-call layer: the only module with raw syscalls, and the only one with `unsafe`
+//! (the error type's packed name and path slots included: sys/error).
 //!
 //! Each wrapper is named after its syscall, documents the C prototype and man page, and returns
 //! `Result<_, Error>` carrying the syscall name, errno and the path it was about. Every call
