@@ -162,6 +162,21 @@ static MASKED: [Mask; 12] = [
 static READ_ONLY: [ReadOnly; 5] =
     [ReadOnly { path: c"/proc/bus" }, ReadOnly { path: c"/proc/fs" }, ReadOnly { path: c"/proc/irq" }, ReadOnly { path: c"/proc/sys" }, ReadOnly { path: c"/proc/sysrq-trigger" }];
 
+// Each masked or read-only path fits, after /proc/self/fd/N, in the buffer rootfs/mask.rs
+// makes it in: one that did not would leave that buffer naming the root itself.
+const _: () = {
+    let mut i = 0;
+    while i < MASKED.len() {
+        assert!(MASKED[i].path.count_bytes() <= rootfs::MASK_PATH_MAX);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < READ_ONLY.len() {
+        assert!(READ_ONLY[i].path.count_bytes() <= rootfs::MASK_PATH_MAX);
+        i += 1;
+    }
+};
+
 impl<'a> Plan<'a> {
     /// A plan of no op yet for `spec`, to `fill`.
     #[inline(never)]

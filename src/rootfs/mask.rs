@@ -12,6 +12,10 @@ use core::ffi::CStr;
 
 /// A path runix covers: a file with /dev/null, a directory (`dir`, its kind on the kernels
 /// that have it) with an empty read-only tmpfs.
+/// The longest masked or read-only path: what fits after `/proc/self/fd/N` (24 bytes at
+/// most) in `in_root`'s 64-byte buffer, with its NUL.
+pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
+
 #[derive(PartialEq, Eq, Debug)]
 pub struct Mask {
     pub path: &'static CStr,
@@ -28,7 +32,7 @@ impl Mounts {
     /// /proc/self/fd/ROOT`path`.
     fn in_root(&self, path: &CStr) -> CBuf<64> {
         let mut p = fd_path(self.root);
-        // Cannot overflow: 24 + 29 bytes at most.
+        // Cannot overflow: 24 bytes and MASK_PATH_MAX (plan.rs checks its tables at build time).
         let _ = p.push(path.to_bytes());
         p
     }

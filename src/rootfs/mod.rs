@@ -18,7 +18,7 @@ use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, Spec};
 use crate::sys::{self, Fd};
 use core::ffi::CStr;
 pub use dev::{DevMount, Device, Link};
-pub use mask::{Mask, ReadOnly};
+pub use mask::{MASK_PATH_MAX, Mask, ReadOnly};
 pub use open::{components, each_image_line, open_in};
 use open::mount_point;
 

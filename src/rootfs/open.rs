@@ -154,7 +154,25 @@ pub fn each_image_line(root: Fd, path: &CStr, f: &mut dyn FnMut(&[u8]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::record::{Kernel, Recording};
     use std::vec::Vec;
+
+    #[test]
+    fn a_lookup_the_hosts_mounts_raced_is_tried_again() {
+        let rec = Recording::start(Kernel::Fake);
+        let mut raced = 2;
+        rec.answer(move |nr, _| match nr {
+            syscalls::Sysno::openat2 if raced > 0 => {
+                raced -= 1;
+                Some(-libc::EAGAIN as isize)
+            }
+            _ => None,
+        });
+        assert_eq!(open_in(3, c"/etc/passwd", libc::O_RDONLY, false).unwrap(), crate::sys::trace::FAKE_FD);
+        let calls = rec.calls();
+        assert_eq!(calls.len(), 3, "{calls:?}");
+        assert!(calls[0].ends_with("= -1 EAGAIN (Resource temporarily unavailable)") && calls[2].ends_with("= 1000"), "{calls:?}");
+    }
 
     #[test]
     fn components_are_the_names_between_slashes_but_empty_ones_and_dots() {

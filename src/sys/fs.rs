@@ -64,8 +64,16 @@ pub struct OpenHow {
 /// a symlink in a hostile root filesystem can lead outside it (openat2(2), Linux 5.6).
 pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, Error> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u64, mode: 0, resolve };
-    let size = core::mem::size_of::<OpenHow>() as isize;
-    call_fd(Sysno::openat2, dirfd as usize, s(path), p(&how), size as usize)
+    let size = core::mem::size_of::<OpenHow>();
+    // A `..` resolved while any mount or rename happens on the host says EAGAIN, to be tried
+    // again (openat2(2), RESOLVE_IN_ROOT); an image's `../` symlinks are common. Each try is a
+    // fresh lookup that fails only if the host changed its mounts during it again.
+    loop {
+        match call_fd(Sysno::openat2, dirfd as usize, s(path), p(&how), size) {
+            Err(e) if e.errno() == libc::EAGAIN => {}
+            r => return r,
+        }
+    }
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
