@@ -424,7 +424,6 @@ fn fifty_runs_leave_no_cgroup() {
     }
     let r = Root::busybox();
     let lim = ["-p", "8", "-m", "32m", "--cpus", "1", "--cpu-shares", "256", "--cpuset-cpus", "0"];
-    let mut pids = Vec::new();
     for i in 0..50 {
         let cmd: Vec<String> = match i % 10 {
             0 | 1 => vec!["true".into()],
