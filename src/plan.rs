@@ -11,8 +11,8 @@
 
 use crate::buf::List;
 use crate::error::{Bytes, Error};
-use crate::rootfs::{self, DevMount, Device, Fs, Link, MOUNT_ATTR_NODEV, MOUNT_ATTR_RDONLY, Mask, Mounts, NOSUID_NODEV_NOEXEC, ReadOnly};
-use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, RootMode, Spec};
+use crate::rootfs::{self, DevMount, Device, Fs, Link, MOUNT_ATTR_NODEV, MOUNT_ATTR_RDONLY, Mounts};
+use crate::spec::{DOCKER_MASKED, DOCKER_READ_ONLY, MAX_MASKS, MAX_MOUNTS, Mask, Mount, MountKind, NOSUID_NODEV_NOEXEC, OWN_CGROUP, OWN_DEV, OWN_PROC, OWN_PTS, OWN_SHM_MQUEUE, OWN_SYS, Overlay, RootMode, Spec};
 use crate::sys::Fd;
 
 /// One step. runix's own files are each a static descriptor, referred to; the user's mounts
@@ -41,10 +41,10 @@ pub enum Op {
     DevMount(&'static DevMount),
     /// A link in /dev.
     Symlink(&'static Link),
-    /// One of Docker's masked paths.
+    /// A masked path (Docker's, or a config.json's).
     Mask(&'static Mask),
-    /// One of Docker's read-only paths.
-    ReadOnly(&'static ReadOnly),
+    /// A read-only path.
+    ReadOnly(&'static Mask),
     /// A fresh procfs on /proc, of the container's PID namespace.
     Proc,
     /// A fresh sysfs on /sys, read-only.
@@ -54,6 +54,8 @@ pub enum Op {
     BindSys,
     /// A tmpfs on /dev, for runix's own devices.
     Dev,
+    /// The cgroup hierarchies on /sys/fs/cgroup (config.json's `cgroup` mount), read-only.
+    Cgroups,
     /// umask 0 before the devices, and back after.
     ClearUmask,
     RestoreUmask,
@@ -91,7 +93,7 @@ impl User {
 
 /// Most ops a plan has: the root, the user's mounts twice, runix's ten single ones and those of
 /// its tables, and the last three.
-pub const MAX_OPS: usize = 1 + 2 * MAX_MOUNTS + 10 + DEVICES.len() + FD_LINKS.len() + MASKED.len() + READ_ONLY.len() + 3;
+pub const MAX_OPS: usize = 1 + 2 * MAX_MOUNTS + 11 + DEVICES.len() + FD_LINKS.len() + 2 * MAX_MASKS + 3;
 
 /// What the plan needs to know of the run besides the Spec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -141,38 +143,13 @@ static FD_LINKS: [Link; 4] = [
     Link { path: c"/dev/stderr", target: c"/proc/self/fd/2" },
 ];
 
-/// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
-/// details that leak host information or allow attacks. With each, whether it is a directory
-/// on the kernels that have it.
-static MASKED: [Mask; 12] = [
-    Mask { path: c"/proc/acpi", dir: true },
-    Mask { path: c"/proc/asound", dir: true },
-    Mask { path: c"/proc/interrupts", dir: false },
-    Mask { path: c"/proc/kcore", dir: false },
-    Mask { path: c"/proc/keys", dir: false },
-    Mask { path: c"/proc/latency_stats", dir: false },
-    Mask { path: c"/proc/sched_debug", dir: false },
-    Mask { path: c"/proc/scsi", dir: true },
-    Mask { path: c"/proc/timer_list", dir: false },
-    Mask { path: c"/proc/timer_stats", dir: false },
-    Mask { path: c"/sys/devices/virtual/powercap", dir: true },
-    Mask { path: c"/sys/firmware", dir: true },
-];
-/// What Docker leaves readable but not writable: host-wide kernel settings.
-static READ_ONLY: [ReadOnly; 5] =
-    [ReadOnly { path: c"/proc/bus" }, ReadOnly { path: c"/proc/fs" }, ReadOnly { path: c"/proc/irq" }, ReadOnly { path: c"/proc/sys" }, ReadOnly { path: c"/proc/sysrq-trigger" }];
-
 // Each masked or read-only path fits, after /proc/self/fd/N, in the buffer rootfs/mask.rs
 // makes it in: one that did not would leave that buffer naming the root itself.
 const _: () = {
     let mut i = 0;
-    while i < MASKED.len() {
-        assert!(MASKED[i].path.count_bytes() <= rootfs::MASK_PATH_MAX);
-        i += 1;
-    }
-    let mut i = 0;
-    while i < READ_ONLY.len() {
-        assert!(READ_ONLY[i].path.count_bytes() <= rootfs::MASK_PATH_MAX);
+    while i < DOCKER_MASKED.len() + DOCKER_READ_ONLY.len() {
+        let m = if i < DOCKER_MASKED.len() { &DOCKER_MASKED[i] } else { &DOCKER_READ_ONLY[i - DOCKER_MASKED.len()] };
+        assert!(m.path.count_bytes() <= rootfs::MASK_PATH_MAX);
         i += 1;
     }
 };
@@ -196,30 +173,38 @@ impl<'a> Plan<'a> {
         let nodev = if facts.nodev { MOUNT_ATTR_NODEV } else { 0 };
         p.push(Op::Root { attrs: if spec.read_only { MOUNT_ATTR_RDONLY } else { 0 } | nodev });
         p.push_user(nodev, false)?;
-        p.push(Op::Proc);
+        let own = |bit: u8, op: Op| if spec.own & bit != 0 { Some(op) } else { None };
         // A user namespace with the host's network may not mount sysfs (it belongs to the
         // network namespace).
-        p.push(if host_sys { Op::BindSys } else { Op::Sys });
-        p.push(Op::Dev);
-        p.push(Op::ClearUmask);
-        for d in DEVICES.iter() {
-            p.push(Op::Device(d));
+        let sys = if host_sys { Op::BindSys } else { Op::Sys };
+        for op in [own(OWN_PROC, Op::Proc), own(OWN_SYS, sys), own(OWN_CGROUP, Op::Cgroups), own(OWN_DEV, Op::Dev)].into_iter().flatten() {
+            p.push(op);
         }
-        p.push(Op::RestoreUmask);
-        p.push(Op::DevMount(if facts.tty_gid { &PTS } else { &PTS_NO_GID }));
-        p.push(Op::Symlink(&PTMX));
-        p.push(Op::DevMount(&SHM));
-        p.push(Op::DevMount(&MQUEUE));
-        for l in FD_LINKS.iter() {
-            p.push(Op::Symlink(l));
+        if spec.own & OWN_DEV != 0 {
+            p.push(Op::ClearUmask);
+            for d in DEVICES.iter() {
+                p.push(Op::Device(d));
+            }
+            p.push(Op::RestoreUmask);
+            if spec.own & OWN_PTS != 0 {
+                p.push(Op::DevMount(if facts.tty_gid { &PTS } else { &PTS_NO_GID }));
+                p.push(Op::Symlink(&PTMX));
+            }
+            if spec.own & OWN_SHM_MQUEUE != 0 {
+                p.push(Op::DevMount(&SHM));
+                p.push(Op::DevMount(&MQUEUE));
+            }
+            for l in FD_LINKS.iter() {
+                p.push(Op::Symlink(l));
+            }
+            p.push(Op::CheckNull);
         }
-        p.push(Op::CheckNull);
         // --privileged sees /proc and /sys whole, as Docker's does.
         if !spec.privileged {
-            for m in MASKED.iter() {
+            for m in spec.masked.iter() {
                 p.push(Op::Mask(m));
             }
-            for r in READ_ONLY.iter() {
+            for r in spec.read_only_paths.iter() {
                 p.push(Op::ReadOnly(r));
             }
         }
@@ -242,12 +227,11 @@ impl<'a> Plan<'a> {
                     true => Op::CheckCovered(User::new(slot, false, 0)),
                     false => continue,
                 },
-                MountKind::Bind { ro, .. } => {
+                MountKind::Bind { attrs, .. } => {
                     // On runix's /dev, a device the user names is the point of the bind.
-                    let attrs = if ro { MOUNT_ATTR_RDONLY } else { 0 } | if in_dev { 0 } else { nodev };
-                    Op::Bind(User::new(slot, in_dev, attrs))
+                    Op::Bind(User::new(slot, in_dev, attrs as u64 | if in_dev { 0 } else { nodev }))
                 }
-                MountKind::Tmpfs { .. } => Op::Tmpfs(User::new(slot, in_dev, 0)),
+                _ => Op::Tmpfs(User::new(slot, in_dev, 0)),
             };
             self.push(op);
         }
@@ -283,10 +267,11 @@ impl<'a> Plan<'a> {
             match op {
                 Op::Root { attrs } => m.mount_root(rootfs, self.spec.overlay, attrs)?,
                 Op::Bind(u) | Op::Tmpfs(u) => m.mount_user(self.mount(u.slot()), u.slot() as usize, u.attrs(), u.in_dev())?,
-                Op::Proc => m.mount_kernel(c"/proc", &rootfs::PROC)?,
-                Op::Sys => m.mount_kernel(c"/sys", &rootfs::SYSFS)?,
+                Op::Proc => m.mount_kernel(c"/proc", &Fs { flags: self.spec.own_flags[0] as u64, ..rootfs::PROC })?,
+                Op::Sys => m.mount_kernel(c"/sys", &Fs { flags: self.spec.own_flags[1] as u64, ..rootfs::SYSFS })?,
                 Op::BindSys => m.bind_host_sys()?,
-                Op::Dev => m.mount_dev()?,
+                Op::Cgroups => m.mount_cgroups(self.spec.own_flags[3] as u64)?,
+                Op::Dev => m.mount_dev(self.spec.own_flags[2] as u64)?,
                 Op::ClearUmask => m.clear_umask(),
                 Op::RestoreUmask => m.restore_umask(),
                 Op::Device(d) => m.make_device(d)?,
@@ -338,7 +323,7 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
 /// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
 /// `Op::index` (a unit test holds the two together); with the path of those that have one
 /// of their own.
-const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /";
+const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /,cgroups /sys/fs/cgroup";
 
 impl Op {
     /// The op's place among Op's variants.
@@ -364,6 +349,7 @@ impl Op {
             Op::CheckNull => 17,
             Op::CloseFds => 18,
             Op::RemountRootReadOnly => 19,
+            Op::Cgroups => 20,
         }
     }
 }

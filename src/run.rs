@@ -132,6 +132,9 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
     let [ours, theirs] = sys::socketpair()?;
     let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, plan: &plan };
     let mut flags = CLONE_FLAGS;
+    for (ns, _) in spec.joins.iter() {
+        flags &= !(ns as u64); // joined in the child instead
+    }
     if spec.new_net {
         flags |= NEWNET;
     }
@@ -340,9 +343,16 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     if let Some(Map::Root { .. }) = c.map {
         // Root's own ids are not in its range: until it takes the namespace's 0 (mapped now),
         // whatever it creates has no owner there, and mknod and mkdir fail with EOVERFLOW.
-        user::switch(0, 0, true)?;
+        user::switch(0, 0, Some(&[]))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
+    }
+    // Namespaces of another's to join (podman's network): each path must be one of the right
+    // type (setns(2) says EINVAL otherwise), opened before anything of the container exists.
+    for (ns, path) in spec.joins.iter() {
+        let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0)?;
+        sys::setns(fd, ns).map_err(|e| e.at(path.to_bytes()))?;
+        sys::close(fd)?;
     }
     rootfs::make_private()?;
     // None given (an OCI config may say none): the host's, as the new namespace copied it.
@@ -351,6 +361,16 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     }
     if spec.new_net {
         sys::loopback_up()?;
+    }
+    // Through the host's /proc still, in the container's own namespaces: what these files
+    // set is the writer's namespaces' (a config.json's; sysctls checked to be namespaced).
+    for (path, value) in spec.sysctls.iter() {
+        rootfs::write_setting(path, value.to_bytes())?;
+    }
+    if let Some(adj) = spec.oom_score_adj {
+        let mut b = [b'-'; 8];
+        let n = crate::text::itoa(adj.unsigned_abs() as u64, &mut b[1..]).len();
+        rootfs::write_setting(c"/proc/self/oom_score_adj", &b[7 - n + (adj >= 0) as usize..])?;
     }
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
@@ -372,6 +392,9 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     if let Some(dir) = spec.workdir {
         sys::chdir(dir)?;
     }
+    if let Some(m) = spec.umask {
+        sys::umask(m);
+    }
     for u in spec.ulimits.iter() {
         sys::setrlimit(u.resource as u32, u.soft, u.hard).map_err(|e| e.at(b"--ulimit").hint(if e.errno() == libc::EPERM { crate::error::HINT_RLIMIT } else { 0 }))?;
     }
@@ -381,10 +404,20 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     if spec.tty {
         tty::make_console(c.sock, uid, gid)?;
     }
+    // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: the filter goes on while runix
+    // still has it, and lets the rest of the setup through (runc does the same).
+    if !spec.no_new_privs {
+        seccomp::install(spec.seccomp, 0, seccomp_file)?;
+    }
     caps::drop_bounding(c.caps)?;
+    if let Some(sets) = spec.cap_sets {
+        // The sets given stay through the uid change (PR_SET_KEEPCAPS, cleared by execve).
+        sys::prctl(libc::PR_SET_KEEPCAPS, (sets[1] != 0) as u64)?;
+    }
     if spec.user.is_some() || spec.ids.is_some() {
         // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
-        user::switch(uid, gid, c.map != Some(Map::Single))?;
+        let groups = if spec.ids.is_some() { Some(&spec.groups[..spec.ngroups]) } else { Some(&[][..]) };
+        user::switch(uid, gid, groups.filter(|_| c.map != Some(Map::Single)))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
         die_with_parent(c.sock)?;
     } else if matches!(c.map, None | Some(Map::Range { .. })) {
@@ -393,9 +426,14 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         // them above; a single-id map denies setgroups and maps no group anyway.)
         sys::setgroups_none()?;
     }
-    let sets = caps::sets(c.caps, uid);
+    let sets = match spec.cap_sets {
+        Some([e, p, i, a]) => caps::Sets { bounding: c.caps, effective: e & c.caps, permitted: p & c.caps, inheritable: i, ambient: a & c.caps },
+        None => caps::sets(c.caps, uid),
+    };
     caps::apply(sets)?;
-    sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
+    if spec.no_new_privs {
+        sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
+    }
     exec::check_cwd()?;
     if spec.init && !trace::dry_run() {
         init::run(command_main, &(c, sets.effective, seccomp_file))?;
@@ -418,7 +456,7 @@ fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
         return e;
     }
     // Last: the filter constrains the command, not runix's setup (nor its own error report).
-    if let Err(e) = seccomp::install(spec.seccomp, caps_effective, seccomp_file) {
+    if let Err(e) = if spec.no_new_privs { seccomp::install(spec.seccomp, caps_effective, seccomp_file) } else { Ok(()) } {
         return e;
     }
     info!("executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));

@@ -9,6 +9,8 @@ use core::ffi::CStr;
 pub const MAX_ENV: usize = 64;
 /// Most user mounts (`-b`, `--tmpfs`).
 pub const MAX_MOUNTS: usize = 32;
+/// Most masked paths, and most read-only ones, a config.json may list.
+pub const MAX_MASKS: usize = 32;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RootMode {
@@ -30,17 +32,47 @@ pub enum Overlay {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum MountKind {
-    /// A host file or directory, read-only when `ro`.
-    Bind { src: &'static [u8], ro: bool },
+    /// A host file or directory, with MOUNT_ATTR_RDONLY, _NOSUID, _NODEV, _NOEXEC `attrs`
+    /// (the same bits as MS_*) all the way down; BIND_ONE: only the top mount, not those below.
+    Bind { src: &'static [u8], attrs: u8 },
     /// A fresh tmpfs, with `size=` bytes when given.
     Tmpfs { size: Option<u64> },
+    /// A fresh mount of `fstype` (tmpfs, mqueue), with MS_* `flags` and `data`; COPY_UP in
+    /// flags: what the image has at that place is copied into it (a tmpfs).
+    Fs { fstype: &'static CStr, flags: u32, data: &'static CStr },
 }
+
+/// In a Bind's attrs: not recursive (OCI's `bind`, where `rbind` is).
+pub const BIND_ONE: u8 = 0x80;
+/// In an Fs's flags (a bit mount(2) ignores, MS_KERNMOUNT's): runc's `tmpcopyup`.
+pub const COPY_UP: u32 = 1 << 22;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Mount {
     /// Absolute path inside the container, without `..`.
     pub dst: &'static [u8],
     pub kind: MountKind,
+}
+
+/// A classic BPF program made once (a config.json's linux.seccomp), with SECCOMP_FILTER_FLAG_*.
+#[derive(Clone, Copy)]
+pub struct Program {
+    pub insns: &'static [libc::sock_filter],
+    pub flags: u32,
+}
+
+impl PartialEq for Program {
+    fn eq(&self, o: &Program) -> bool {
+        core::ptr::eq(self.insns, o.insns) && self.flags == o.flags
+    }
+}
+
+impl Eq for Program {}
+
+impl core::fmt::Debug for Program {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Program({} insns, flags {})", self.insns.len(), self.flags)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -51,7 +83,53 @@ pub enum Seccomp {
     Unconfined,
     /// A raw classic-BPF program (an array of struct sock_filter) read from a file.
     File(&'static CStr),
+    /// A program compiled already.
+    Program(Program),
 }
+
+/// A path runix covers on its /proc or /sys: a file with /dev/null, a directory (`dir`, its
+/// kind on the kernels that have it) with an empty read-only tmpfs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Mask {
+    pub path: &'static CStr,
+    pub dir: bool,
+}
+
+/// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
+/// details that leak host information or allow attacks.
+pub static DOCKER_MASKED: [Mask; 12] = [
+    Mask { path: c"/proc/acpi", dir: true },
+    Mask { path: c"/proc/asound", dir: true },
+    Mask { path: c"/proc/interrupts", dir: false },
+    Mask { path: c"/proc/kcore", dir: false },
+    Mask { path: c"/proc/keys", dir: false },
+    Mask { path: c"/proc/latency_stats", dir: false },
+    Mask { path: c"/proc/sched_debug", dir: false },
+    Mask { path: c"/proc/scsi", dir: true },
+    Mask { path: c"/proc/timer_list", dir: false },
+    Mask { path: c"/proc/timer_stats", dir: false },
+    Mask { path: c"/sys/devices/virtual/powercap", dir: true },
+    Mask { path: c"/sys/firmware", dir: true },
+];
+/// What Docker leaves readable but not writable: host-wide kernel settings (`dir` unused).
+pub static DOCKER_READ_ONLY: [Mask; 5] = [
+    Mask { path: c"/proc/bus", dir: true },
+    Mask { path: c"/proc/fs", dir: true },
+    Mask { path: c"/proc/irq", dir: true },
+    Mask { path: c"/proc/sys", dir: true },
+    Mask { path: c"/proc/sysrq-trigger", dir: false },
+];
+
+/// runix's own mounts, a bit each in `Spec::own`: the command line gets all of them but
+/// OWN_CGROUP; a config.json those it lists where runix puts them.
+pub const OWN_PROC: u8 = 1;
+pub const OWN_SYS: u8 = 2;
+pub const OWN_DEV: u8 = 4;
+pub const OWN_PTS: u8 = 8;
+/// /dev/shm and /dev/mqueue (a config.json lists its own).
+pub const OWN_SHM_MQUEUE: u8 = 16;
+/// The cgroup hierarchies on /sys/fs/cgroup (config.json's type `cgroup`).
+pub const OWN_CGROUP: u8 = 32;
 
 /// CFS period for --cpus, µs: Docker's and the kernel's default.
 pub const CPU_PERIOD: u64 = 100_000;
@@ -111,8 +189,32 @@ pub struct Spec {
     pub workdir: Option<&'static CStr>,
     /// `UID[:GID]` or `NAME[:GROUP]`, resolved in the container's /etc/passwd and /etc/group.
     pub user: Option<&'static CStr>,
-    /// uid and gid as they are, resolved nowhere (OCI's process.user); over `user`.
+    /// uid and gid as they are, resolved nowhere (OCI's process.user); over `user`. With
+    /// them, `groups` are the supplementary groups.
     pub ids: Option<(u32, u32)>,
+    pub groups: [u32; 32],
+    pub ngroups: usize,
+    pub umask: Option<u32>,
+    /// Effective, permitted, inheritable and ambient sets as given (OCI); None: from `caps`
+    /// and the uid (caps.rs).
+    pub cap_sets: Option<[u64; 4]>,
+    /// no_new_privs (prctl(2)): always from the command line; a config.json asks for it.
+    pub no_new_privs: bool,
+    pub oom_score_adj: Option<i32>,
+    /// Kernel settings: a path under /proc/sys, and its value.
+    pub sysctls: List<(&'static CStr, &'static CStr), 16>,
+    /// Namespaces joined instead of made: CLONE_NEW* and the path of one (setns(2)).
+    pub joins: List<(u32, &'static CStr), 4>,
+    /// The container's own cgroup, as a path in each hierarchy (OCI's cgroupsPath).
+    pub cgroup_path: Option<&'static [u8]>,
+    /// runix's own mounts (OWN_*), and the MS_* flags of /proc, /sys, /dev and the cgroups.
+    pub own: u8,
+    pub own_flags: [u32; 4],
+    /// Mount points missing in the root are made in it (a bundle's root is the container's).
+    pub make_points: bool,
+    /// What is masked and made read-only on runix's /proc and /sys (unless privileged).
+    pub masked: &'static [Mask],
+    pub read_only_paths: &'static [Mask],
     /// The bounding set; permitted and effective too for uid 0 (caps.rs).
     pub caps: u64,
     /// All capabilities, no seccomp filter, no masked paths, no device rules.
@@ -152,6 +254,20 @@ impl Spec {
             workdir: None,
             user: None,
             ids: None,
+            groups: [0; 32],
+            ngroups: 0,
+            umask: None,
+            cap_sets: None,
+            no_new_privs: true,
+            oom_score_adj: None,
+            sysctls: List::new(),
+            joins: List::new(),
+            cgroup_path: None,
+            own: OWN_PROC | OWN_SYS | OWN_DEV | OWN_PTS | OWN_SHM_MQUEUE,
+            own_flags: [NOSUID_NODEV_NOEXEC as u32, (libc::MS_RDONLY | NOSUID_NODEV_NOEXEC) as u32, (libc::MS_NOSUID | libc::MS_STRICTATIME) as u32, 0],
+            make_points: false,
+            masked: &DOCKER_MASKED,
+            read_only_paths: &DOCKER_READ_ONLY,
             caps: 0,
             privileged: false,
             seccomp: Seccomp::Default,
@@ -165,6 +281,8 @@ impl Spec {
         }
     }
 }
+
+pub const NOSUID_NODEV_NOEXEC: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
 
 /// The environment every container starts from; nothing else of the caller's leaks in.
 pub const DEFAULT_PATH: &CStr = c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -17,6 +17,7 @@ pub mod fake;
 mod tests;
 
 use layout::{Hierarchy, Layout};
+pub use layout::v1_hierarchies;
 pub use remove::cleanup;
 
 use crate::buf::CBuf;

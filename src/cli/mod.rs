@@ -384,8 +384,8 @@ mod tests {
     fn mounts_and_filesystem_options() {
         let (s, _) = run(&["runix", "run", "-r", "/", "-b", "/src:/dst", "--bind=/a:/b/c:ro", "--tmpfs", "/tmp", "--tmpfs", "/run:size=1m", "--read-only", "--overlay", "--net", "host", "-w", "/srv", "-u", "1000:100", "sh"]).unwrap();
         let m: Vec<Mount> = s.mounts.iter().collect();
-        assert_eq!(m[0], Mount { dst: b"/dst", kind: MountKind::Bind { src: b"/src", ro: false } });
-        assert_eq!(m[1], Mount { dst: b"/b/c", kind: MountKind::Bind { src: b"/a", ro: true } });
+        assert_eq!(m[0], Mount { dst: b"/dst", kind: MountKind::Bind { src: b"/src", attrs: 0 } });
+        assert_eq!(m[1], Mount { dst: b"/b/c", kind: MountKind::Bind { src: b"/a", attrs: 1 } });
         assert_eq!(m[2], Mount { dst: b"/tmp", kind: MountKind::Tmpfs { size: None } });
         assert_eq!(m[3], Mount { dst: b"/run", kind: MountKind::Tmpfs { size: Some(1 << 20) } });
         assert!(s.read_only && !s.new_net);

@@ -104,7 +104,7 @@ pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
         Some(b"ro") => true,
         Some(_) => return None,
     };
-    (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, ro } })
+    (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, attrs: ro as u8 } })
 }
 
 /// `DST` or `DST:size=N`.

@@ -1,18 +1,25 @@
 //! A bundle's config.json (runtime-spec config.md, config-linux.md) turned into a Spec, with
 //! the meaning runc gives it. The document is checked whole first (json.rs); then each field
-//! runix knows is looked up, and one it cannot honour is an error naming it, before anything
-//! exists. Unknown fields are ignored, as the spec says.
+//! runix knows is looked up, and one it cannot honour is an error naming it
+//! (`unsupported linux.namespaces[].type: user`), before anything exists. Unknown fields are
+//! ignored, as the spec says; known ones runix does not do are refused unless empty (REFUSED).
 //!
-//! The Spec refers to its strings for the rest of the process: the text and the C strings made
-//! of it live in a static arena (sys::Once), in .bss, so it costs no byte of the executable.
+//! Each field is named once, by its error message (`invalid process.cwd`), whose last word
+//! part is the member looked up (`cwd`; `args[]`: the value itself, an array's element). The
+//! first error is kept and the walk goes on with nothing in its place, so that no lookup needs
+//! a branch of its own: the Spec is returned only when there was none.
+//!
+//! What the Spec refers to (C strings, the argv, the seccomp program, the masked paths) lives
+//! in a static arena (sys::Once) in .bss, which costs no byte of the executable.
 
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::oci::json::Value;
-use crate::spec::{Mount, MountKind, RLIMITS, Spec, Ulimit};
+use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Program, RLIMITS, Seccomp, Spec, Ulimit};
 use crate::sys::{self, Args, CList};
-use crate::text::word_index;
+use crate::text::{has, word, word_index};
 use core::ffi::CStr;
+use libc::sock_filter;
 
 type V = Value<'static>;
 
@@ -20,355 +27,500 @@ type V = Value<'static>;
 const MAX_TEXT: usize = 1 << 20;
 /// Most process.args.
 pub const MAX_ARGS: usize = 256;
-
-/// The text, room for the C strings made of it (each at most its JSON string and a NUL), and
-/// the command's argv.
-struct Arena {
-    text: [u8; MAX_TEXT],
-    space: [u8; MAX_TEXT + 8192],
-    argv: CList<MAX_ARGS>,
-}
+/// Room for what a Spec of MAX_TEXT refers to: its C strings (each at most its JSON string
+/// and a NUL), the argv, the seccomp program (BPF_MAXINSNS), the masked and read-only paths.
+pub const SPACE: usize = MAX_TEXT + (128 << 10);
 
 /// Read BUNDLE/config.json and make the container it describes.
 pub fn load(bundle: &'static CStr) -> Result<Spec, Error> {
-    static ARENA: sys::Once<Arena> = sys::Once::new(Arena { text: [0; MAX_TEXT], space: [0; MAX_TEXT + 8192], argv: CList::new() });
+    struct Arena {
+        text: [u8; MAX_TEXT],
+        space: [u8; SPACE],
+    }
+    static ARENA: sys::Once<Arena> = sys::Once::new(Arena { text: [0; MAX_TEXT], space: [0; SPACE] });
     let a = ARENA.take();
     let path = CBuf::<4096>::from(&[bundle.to_bytes(), b"/config.json"])?;
     let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_RDONLY, 0).map_err(|e| e.at(path.bytes()))?;
     let n = sys::read_plain(fd, &mut a.text).map_err(|e| e.at(path.bytes()));
     let _ = sys::close(fd);
-    from_json(&a.text[..n?], bundle, &mut a.space, &mut a.argv)
+    from_json(&a.text[..n?], bundle, &mut a.space)
 }
 
-/// The Spec for the config.json `text` of `bundle`; its strings go into `space` (as long as
-/// the text, and a little more), the command's argv into `argv`.
+/// Fields runix does not do: an error unless absent or empty.
+const REFUSED: &str = "hooks domainname linux.uidMappings linux.gidMappings linux.devices linux.mountLabel linux.intelRdt linux.personality linux.timeOffsets process.apparmorProfile process.selinuxLabel process.scheduler process.ioPriority";
+
+/// The Spec for the config.json `text` of `bundle`; what it refers to is kept in `space`.
 #[inline(never)]
-pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut [u8], argv: &'static mut CList<MAX_ARGS>) -> Result<Spec, Error> {
-    let doc = Value::parse(text, "malformed config.json at byte")?;
-    let mut c = Cx { space };
-    if !get(doc, b"ociVersion").and_then(str).is_some_and(|v| v.starts_with(b"1.")) {
-        return Err(bad("unsupported ociVersion", get(doc, b"ociVersion")));
-    }
-    refuse_present(doc)?;
-    let process = need(doc, b"process", "invalid process")?;
-    for a in list(get(process, b"args"), "invalid process.args")? {
-        let s = c.cstr(a, "invalid process.args")?;
-        if !argv.push(s) {
-            return Err(bad("too many process.args", None));
+pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut [u8]) -> Result<Spec, Error> {
+    let doc = Some(Value::parse(text, "malformed config.json at byte")?);
+    let c = &mut Cx { space, bundle, err: None };
+    let version = c.str(doc, "unsupported ociVersion");
+    c.check(version.is_some_and(|v| v.starts_with(b"1.")), "unsupported ociVersion", at(doc, "ociVersion"));
+    for i in 0..13 {
+        let path = word(REFUSED, i).unwrap_or("");
+        let v = crate::text::fields(path.as_bytes(), b'.').fold(doc, |v, name| v?.get(name));
+        if v.is_some_and(|v| !empty(v)) {
+            return Err(Error::msg("unsupported config.json field", path.as_bytes()));
         }
     }
-    if argv.get(0).is_none_or(CStr::is_empty) {
-        return Err(bad("invalid process.args", None));
+
+    let process = c.need(doc, "invalid process");
+    let argv = &mut c.carve(1, CList::<MAX_ARGS>::new())[0];
+    for a in c.list(process, "invalid process.args") {
+        let s = c.cstr(Some(a), "invalid process.args[]");
+        c.check(s.is_some_and(|s| argv.push(s)), "unsupported process.args (too many)", None);
     }
+    c.check(argv.get(0).is_some_and(|a| !a.is_empty()), "invalid process.args", None);
     let mut spec = Spec::new(Args::of(argv));
-    for e in list(get(process, b"env"), "invalid process.env")? {
-        let s = c.cstr(e, "invalid process.env")?;
-        if !spec.env.push(s) {
-            return Err(bad("too many process.env", None));
+    for e in c.list(process, "invalid process.env") {
+        let s = c.cstr(Some(e), "invalid process.env[]");
+        c.check(s.is_some_and(|s| spec.env.push(s)), "unsupported process.env (too many)", None);
+    }
+    spec.workdir = c.cstr(at(process, "cwd"), "invalid process.cwd");
+    c.check(spec.workdir.is_some_and(|p| p.to_bytes().starts_with(b"/")), "invalid process.cwd", at(process, "cwd"));
+    spec.tty = c.flag(process, "invalid process.terminal");
+    let user = c.need(process, "invalid process.user");
+    spec.ids = Some((c.id(user, "invalid process.user.uid"), c.id(user, "invalid process.user.gid")));
+    for g in c.list(user, "invalid process.user.additionalGids") {
+        let g = c.id(Some(g), "invalid process.user.additionalGids[]");
+        c.check(spec.ngroups < spec.groups.len(), "unsupported process.user.additionalGids (too many)", None);
+        if let Some(slot) = spec.groups.get_mut(spec.ngroups) {
+            *slot = g;
+            spec.ngroups += 1;
         }
     }
-    spec.workdir = Some(c.path(need(process, b"cwd", "invalid process.cwd")?, "invalid process.cwd")?);
-    spec.tty = flag(process, b"terminal", "invalid process.terminal")?;
-    let user = need(process, b"user", "invalid process.user")?;
-    spec.ids = Some((id(user, b"uid")?, id(user, b"gid")?));
-    for r in list(get(process, b"rlimits"), "invalid process.rlimits")? {
-        let u = ulimit(r).ok_or_else(|| bad("invalid process.rlimits", get(r, b"type")))?;
-        if !spec.ulimits.push(u) {
-            return Err(bad("too many process.rlimits", None));
+    spec.umask = c.int(user, "invalid process.user.umask", 0, 0o7777).map(|m| m as u32);
+    let caps = c.obj(process, "invalid process.capabilities");
+    let mut sets = [0; 5];
+    for (i, set) in sets.iter_mut().enumerate() {
+        for n in c.list(caps, crate::text::field(CAP_SETS, b',', i as u64).unwrap_or("")) {
+            let cap = str(n).and_then(|n| crate::security::caps::parse_name(n).ok());
+            c.check(cap.is_some(), "invalid process.capabilities", Some(n));
+            *set |= cap.map_or(0, crate::security::caps::bit);
         }
     }
-    let caps = get(process, b"capabilities");
-    spec.caps = c.caps(caps.and_then(|c| get(c, b"bounding")))?;
+    let [bounding, sets @ ..] = sets;
+    (spec.caps, spec.cap_sets) = (bounding, Some(sets));
+    for r in c.list(process, "invalid process.rlimits") {
+        let u = ulimit(r);
+        c.check(u.is_some(), "invalid process.rlimits[]", at(Some(r), "type"));
+        c.check(u.is_none_or(|u| spec.ulimits.push(u)), "unsupported process.rlimits (too many)", None);
+    }
+    spec.no_new_privs = c.flag(process, "invalid process.noNewPrivileges");
+    spec.oom_score_adj = c.int(process, "invalid process.oomScoreAdj", -1000, 1000).map(|n| n as i32);
 
-    let root = need(doc, b"root", "invalid root")?;
-    spec.rootfs = c.root(bundle, need(root, b"path", "invalid root.path")?)?;
-    spec.read_only = flag(root, b"readonly", "invalid root.readonly")?;
-    spec.hostname = match get(doc, b"hostname") {
-        Some(h) => c.cstr(h, "invalid hostname").ok().filter(|h| h.count_bytes() <= 64).ok_or_else(|| bad("invalid hostname", Some(h)))?,
-        None => c"",
-    };
-    for m in list(get(doc, b"mounts"), "invalid mounts")? {
-        c.mount(&mut spec, m)?;
+    let root = c.need(doc, "invalid root");
+    spec.rootfs = c.beside(at(root, "path"), "invalid root.path").unwrap_or(c"");
+    spec.read_only = c.flag(root, "invalid root.readonly");
+    spec.hostname = c.cstr(at(doc, "hostname"), "invalid hostname").unwrap_or(c"");
+    c.check(spec.hostname.count_bytes() <= 64, "invalid hostname", at(doc, "hostname"));
+    (spec.own, spec.make_points) = (0, true);
+    for m in c.list(doc, "invalid mounts") {
+        c.mount(&mut spec, m);
     }
-    let linux = get(doc, b"linux");
-    namespaces(&mut spec, linux.and_then(|l| get(l, b"namespaces")))?;
-    if let Some(r) = linux.and_then(|l| get(l, b"resources")) {
-        resources(&mut spec, r)?;
+    c.check(spec.own & spec::OWN_DEV != 0, "unsupported mounts (runix needs its tmpfs on /dev)", None);
+
+    let linux = c.need(doc, "invalid linux");
+    c.namespaces(&mut spec, linux);
+    c.resources(&mut spec, linux);
+    spec.cgroup_path = c.str(linux, "invalid linux.cgroupsPath");
+    // Only cgroupfs's form: systemd's is `slice:prefix:name`.
+    c.check(spec.cgroup_path.is_none_or(|p| !p.contains(&b':') && !has(p, b'/', b"..")), "unsupported linux.cgroupsPath", at(linux, "cgroupsPath"));
+    let propagation = c.str(linux, "invalid linux.rootfsPropagation").unwrap_or(b"private");
+    c.check(word_index("private rprivate", propagation).is_some(), "unsupported linux.rootfsPropagation", at(linux, "rootfsPropagation"));
+    for (k, v) in c.obj(linux, "invalid linux.sysctl").and_then(Value::members).into_iter().flatten() {
+        let kv = c.sysctl(&spec, k).zip(c.cstr(Some(v), "invalid linux.sysctl[]"));
+        c.check(kv.is_none_or(|kv| spec.sysctls.push(kv)), "unsupported linux.sysctl (too many)", None);
     }
-    spec.seccomp = crate::spec::Seccomp::Unconfined;
-    Ok(spec)
+    spec.seccomp = Seccomp::Unconfined;
+    if let Some(s) = c.obj(linux, "invalid linux.seccomp") {
+        let prog = c.carve(4096, sock_filter { code: 0, jt: 0, jf: 0, k: 0 });
+        match crate::oci::seccomp::compile(s, prog) {
+            Ok(f) => {
+                let prog: &'static [sock_filter] = prog;
+                spec.seccomp = Seccomp::Program(Program { insns: &prog[..f.len], flags: f.flags });
+            }
+            Err(e) => c.err = c.err.or(Some(e)),
+        }
+    }
+    spec.masked = c.masks(&spec, linux, "unsupported linux.maskedPaths");
+    spec.read_only_paths = c.masks(&spec, linux, "unsupported linux.readonlyPaths");
+    match c.err {
+        Some(e) => Err(e),
+        None => Ok(spec),
+    }
 }
 
-/// Fields runix does not honour yet: an error when present with anything in them.
-const REFUSED: [&[u8]; 12] = [
-    b"hooks",
-    b"linux.seccomp",
-    b"linux.sysctl",
-    b"linux.uidMappings",
-    b"linux.gidMappings",
-    b"linux.devices",
-    b"linux.mountLabel",
-    b"linux.intelRdt",
-    b"linux.personality",
-    b"process.apparmorProfile",
-    b"process.selinuxLabel",
-    b"process.oomScoreAdj",
-];
+/// process.capabilities' sets: the bounding one, then those of `Spec::cap_sets`.
+const CAP_SETS: &str = "invalid process.capabilities.bounding,invalid process.capabilities.effective,invalid process.capabilities.permitted,invalid process.capabilities.inheritable,invalid process.capabilities.ambient";
 
-#[inline(never)]
-fn refuse_present(doc: V) -> Result<(), Error> {
-    for path in REFUSED {
-        let mut v = Some(doc);
-        for name in path.split(|&c| c == b'.') {
-            v = v.and_then(|v| get(v, name));
-        }
-        // Empty counts as absent: `"hooks": {}`, `"sysctl": {}`, `false`, `""`.
-        if v.is_some_and(|v| v.members().is_some_and(|mut m| m.next().is_some()) || v.elements().is_some_and(|mut e| e.next().is_some()) || v.as_bool() == Some(true) || v.as_str(&mut []).is_some_and(|s| !s.is_empty()) || v.as_u64().is_some()) {
-            return Err(Error::msg("unsupported config.json field", path));
-        }
-    }
-    Ok(())
-}
-
-/// Where the C strings go: the front of the arena's free part.
+/// The walk through the document: where the C strings go, the bundle, the first error.
 struct Cx {
     space: &'static mut [u8],
+    bundle: &'static CStr,
+    err: Option<Error>,
 }
 
 impl Cx {
-    /// A JSON string as a C string that lives for the process; `what` names the field.
+    /// Keep `what` (with the value, when it is a string) as the error, unless there is one.
     #[inline(never)]
-    fn cstr(&mut self, v: V, what: &'static str) -> Result<&'static CStr, Error> {
-        let space = core::mem::take(&mut self.space);
-        let n = match v.as_str(&mut []) {
-            // No escape: the document's own bytes, copied.
-            Some(s) => space.get_mut(..s.len()).map(|d| d.copy_from_slice(s)).map(|_| s.len()),
-            None => v.as_str(space).map(<[u8]>::len),
-        };
-        let Some((s, rest)) = n.and_then(|n| space.split_at_mut_checked(n + 1)) else { return Err(bad(what, Some(v))) };
-        self.space = rest;
-        if let Some(nul) = s.last_mut() {
-            *nul = 0;
+    fn fail(&mut self, what: &'static str, v: Option<V>) {
+        if self.err.is_none() {
+            self.err = Some(Error::msg(what, v.and_then(str).unwrap_or(b"")));
         }
-        CStr::from_bytes_with_nul(s).map_err(|_| bad(what, Some(v)))
     }
 
-    /// An absolute path in the container, without `..`.
-    fn path(&mut self, v: V, what: &'static str) -> Result<&'static CStr, Error> {
+    /// `ok`, or the error `what`.
+    #[inline(never)]
+    fn check(&mut self, ok: bool, what: &'static str, v: Option<V>) {
+        if !ok {
+            self.fail(what, v);
+        }
+    }
+
+    /// `n` copies of `init`, kept for the process; none (and an error) when full.
+    fn carve<T: Copy>(&mut self, n: usize, init: T) -> &'static mut [T] {
+        let s = sys::carve(&mut self.space, n, init);
+        self.check(s.is_some(), "unsupported config.json (too large)", None);
+        s.unwrap_or_default()
+    }
+
+    /// `b` and a NUL, kept for the process.
+    #[inline(never)]
+    fn keep(&mut self, b: &[u8]) -> Option<&'static CStr> {
+        let s = self.carve(b.len() + 1, 0u8);
+        let (last, s2) = s.split_last_mut()?;
+        s2.copy_from_slice(b);
+        *last = 0;
+        CStr::from_bytes_with_nul(s).ok()
+    }
+
+    /// A member the field `what` names that is of the right kind (`kind` says whether it is),
+    /// or none (and the error `what`, when it is there but of another kind).
+    #[inline(never)]
+    fn member(&mut self, v: Option<V>, what: &'static str, kind: fn(V) -> bool) -> Option<V> {
+        let m = at(v, what);
+        let ok = m.filter(|&m| kind(m));
+        self.check(m.is_none() || ok.is_some(), what, m);
+        ok
+    }
+
+    fn obj(&mut self, v: Option<V>, what: &'static str) -> Option<V> {
+        self.member(v, what, |m| m.members().is_some())
+    }
+
+    /// An object that must be there.
+    fn need(&mut self, v: Option<V>, what: &'static str) -> Option<V> {
+        let o = self.obj(v, what);
+        self.check(o.is_some(), what, None);
+        o
+    }
+
+    /// A string without escapes (runix's keywords and numbers have none).
+    fn str(&mut self, v: Option<V>, what: &'static str) -> Option<&'static [u8]> {
+        self.member(v, what, |m| str(m).is_some()).and_then(str)
+    }
+
+    /// A boolean; absent is false.
+    fn flag(&mut self, v: Option<V>, what: &'static str) -> bool {
+        self.member(v, what, |m| m.as_bool().is_some()).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    /// An integer from `min` to `max`.
+    #[inline(never)]
+    fn int(&mut self, v: Option<V>, what: &'static str, min: i64, max: i64) -> Option<i64> {
+        let n = self.member(v, what, |m| m.as_i64().is_some()).and_then(Value::as_i64);
+        self.check(n.is_none_or(|n| (min..=max).contains(&n)), what, None);
+        n.filter(|n| (min..=max).contains(n))
+    }
+
+    /// A uid or gid; (uid_t)-1 is none (setresuid(2) would leave the id as it is).
+    fn id(&mut self, v: Option<V>, what: &'static str) -> u32 {
+        let n = self.int(v, what, 0, u32::MAX as i64 - 1);
+        self.check(n.is_some(), what, None);
+        n.unwrap_or(0) as u32
+    }
+
+    /// The elements of an array; absent is none.
+    #[inline(never)]
+    fn list(&mut self, v: Option<V>, what: &'static str) -> Items<impl Iterator<Item = V> + use<>> {
+        Items(self.member(v, what, |m| m.elements().is_some()).and_then(Value::elements))
+    }
+
+    /// A string value as a C string, kept for the process. One with a NUL is refused.
+    #[inline(never)]
+    fn cstr(&mut self, v: Option<V>, what: &'static str) -> Option<&'static CStr> {
+        let mut buf = [0u8; 4096];
+        let s = v.and_then(|m| m.as_str(&mut buf)).and_then(|s| self.keep(s));
+        self.check(v.is_none() || s.is_some(), what, v);
+        s
+    }
+
+    /// A host path: absolute, or relative to the bundle.
+    #[inline(never)]
+    fn beside(&mut self, v: Option<V>, what: &'static str) -> Option<&'static CStr> {
         let p = self.cstr(v, what)?;
         let b = p.to_bytes();
-        match b.starts_with(b"/") && !crate::text::has(b, b'/', b"..") {
-            true => Ok(p),
-            false => Err(bad(what, Some(v))),
+        if b.starts_with(b"/") {
+            return Some(p);
         }
+        let joined = CBuf::<4096>::from(&[self.bundle.to_bytes(), b"/", b]).ok();
+        self.check(joined.is_some() && !b.is_empty(), what, v);
+        self.keep(joined?.bytes())
     }
 
-    /// root.path: absolute, or relative to the bundle.
-#[inline(never)]
-    fn root(&mut self, bundle: &CStr, v: V) -> Result<&'static CStr, Error> {
-        let p = self.cstr(v, "invalid root.path")?;
-        if p.is_empty() || p.to_bytes().starts_with(b"/") {
-            return if p.is_empty() { Err(bad("invalid root.path", Some(v))) } else { Ok(p) };
-        }
-        let b = CBuf::<4096>::from(&[bundle.to_bytes(), b"/", p.to_bytes()])?;
-        let (s, rest) = core::mem::take(&mut self.space).split_at_mut_checked(b.len() + 1).ok_or_else(|| bad("invalid root.path", Some(v)))?;
-        self.space = rest;
-        s[..b.len()].copy_from_slice(b.bytes());
-        s[b.len()] = 0;
-        CStr::from_bytes_with_nul(s).map_err(|_| bad("invalid root.path", Some(v)))
-    }
-
-    /// A capability set: names, each known.
-#[inline(never)]
-    fn caps(&mut self, v: Option<V>) -> Result<u64, Error> {
-        let mut set = 0;
-        for n in list(v, "invalid process.capabilities")? {
-            let name = str(n).ok_or_else(|| bad("invalid process.capabilities", Some(n)))?;
-            set |= crate::security::caps::bit(crate::security::caps::parse_name(name)?);
-        }
-        Ok(set)
-    }
-
-    /// One of `mounts`, onto the Spec.
-#[inline(never)]
-    fn mount(&mut self, spec: &mut Spec, m: V) -> Result<(), Error> {
-        let dst = self.path(need(m, b"destination", "invalid mounts[].destination")?, "invalid mounts[].destination")?.to_bytes();
-        let ty = get(m, b"type").and_then(str).unwrap_or(b"");
-        let mut ro = false;
-        let mut bind = ty == b"bind";
-        for o in list(get(m, b"options"), "invalid mounts[].options")? {
-            match word_index("ro bind rbind rw rprivate private nosuid nodev noexec relatime strictatime", str(o).unwrap_or(b"")) {
-                Some(0) => ro = true,
-                Some(1 | 2) => bind = true,
-                Some(_) => {}
-                None if !bind && ty != b"bind" => {}
-                None => return Err(bad("unsupported mounts[].options", Some(o))),
+    /// One of `mounts`, in order: one of runix's own (OWN_*), or a bind, tmpfs or mqueue of
+    /// the user's.
+    #[inline(never)]
+    fn mount(&mut self, spec: &mut Spec, m: V) {
+        let m = Some(m);
+        let dst = self.cstr(at(m, "destination"), "invalid mounts[].destination").map_or(&b""[..], CStr::to_bytes);
+        self.check(dst.starts_with(b"/") && !has(dst, b'/', b".."), "invalid mounts[].destination", at(m, "destination"));
+        let ty = self.str(m, "invalid mounts[].type").unwrap_or(b"");
+        let (mut flags, mut data) = (0u32, CBuf::<512>::new());
+        for o in self.list(m, "invalid mounts[].options") {
+            let s = str(o).unwrap_or(b"");
+            match word_index(OPTIONS, s) {
+                Some(i) if i >= OPTION_FLAGS.len() => self.fail("unsupported mounts[].options", Some(o)),
+                Some(i) if OPTION_FLAGS[i] & CLEAR != 0 => flags &= !OPTION_FLAGS[i],
+                Some(i) => flags |= OPTION_FLAGS[i],
+                None => {
+                    let sep: &[u8] = if data.is_empty() { b"" } else { b"," };
+                    let pushed = data.push(sep).and_then(|d| d.push(s));
+                    self.check(pushed.is_ok(), "invalid mounts[].options", Some(o));
+                }
             }
         }
-        let kind = match ty {
-            // runix's own /proc, /sys, /dev and what it holds.
-            _ if is_standard(ty, dst) => return Ok(()),
-            _ if bind => MountKind::Bind { src: self.cstr(need(m, b"source", "invalid mounts[].source")?, "invalid mounts[].source")?.to_bytes(), ro },
-            b"tmpfs" => MountKind::Tmpfs { size: None },
-            _ => return Err(bad("unsupported mounts[].type", get(m, b"type"))),
+        let bind = ty == b"bind" || flags & libc::MS_BIND as u32 != 0;
+        let own = word_index(OWN, ty).filter(|&i| !bind && word(OWN_AT, i as u64).map(str::as_bytes) == Some(dst));
+        let kind = match own {
+            // One of runix's own: its flags as given, its data runix's (as podman and
+            // containerd give it).
+            Some(i) => {
+                let ours = word(OWN_DATA, i as u64).unwrap_or("").as_bytes();
+                let foreign = crate::text::fields(data.bytes(), b',').any(|o| !o.is_empty() && !has(ours, b',', o));
+                self.check(!foreign, "unsupported mounts[].options", None);
+                spec.own |= 1 << i;
+                if let Some(f) = spec.own_flags.get_mut(OWN_FLAGS[i] as usize) {
+                    *f = flags & !ATIME;
+                }
+                return;
+            }
+            None if bind => {
+                // Flags a bind cannot have (sync, mand...), or data (a bind has none).
+                let other = flags & !(ATTRS | ATIME | (libc::MS_BIND | libc::MS_REC) as u32);
+                self.check(other == 0 && data.is_empty(), "unsupported mounts[].options", None);
+                let src = self.beside(at(m, "source"), "invalid mounts[].source");
+                self.check(src.is_some(), "invalid mounts[].source", None);
+                let src = src.map_or(&b""[..], CStr::to_bytes);
+                let one = if flags & libc::MS_REC as u32 == 0 { BIND_ONE } else { 0 };
+                MountKind::Bind { src, attrs: (flags & ATTRS) as u8 | one }
+            }
+            None => {
+                let fs = ty == b"tmpfs" || ty == b"mqueue" && flags & COPY_UP == 0;
+                self.check(fs && word_index(OWN_AT, dst).is_none(), "unsupported mounts[].type", at(m, "type"));
+                MountKind::Fs { fstype: self.keep(ty).unwrap_or(c""), flags: flags & !(libc::MS_REC as u32), data: self.keep(data.bytes()).unwrap_or(c"") }
+            }
         };
-        match spec.mounts.push(Mount { dst, kind }) {
-            true => Ok(()),
-            false => Err(bad("too many mounts", None)),
-        }
+        let pushed = spec.mounts.push(Mount { dst, kind });
+        self.check(pushed, "unsupported mounts (too many)", None);
     }
-}
 
-/// The mounts runix makes itself, as podman and containerd list them: type, then place.
-const STANDARD: &str = "proc /proc sysfs /sys tmpfs /dev devpts /dev/pts mqueue /dev/mqueue tmpfs /dev/shm";
-
-#[inline(never)]
-fn is_standard(ty: &[u8], dst: &[u8]) -> bool {
-    (0..6).any(|i| crate::text::word(STANDARD, 2 * i).map(str::as_bytes) == Some(ty) && crate::text::word(STANDARD, 2 * i + 1).map(str::as_bytes) == Some(dst))
-}
-
-/// linux.namespaces: runix always makes pid, mount, ipc and uts ones; network is the host's
-/// unless listed; cgroup is made either way (runix's own cgroup is its root).
-#[inline(never)]
-fn namespaces(spec: &mut Spec, v: Option<V>) -> Result<(), Error> {
-    const TYPES: &str = "pid mount ipc uts network cgroup";
-    let mut seen = 0u32;
-    for n in list(v, "invalid linux.namespaces")? {
-        let t = get(n, b"type").and_then(str).unwrap_or(b"");
-        let Some(i) = word_index(TYPES, t) else { return Err(bad("unsupported linux.namespaces[].type", get(n, b"type"))) };
-        if get(n, b"path").is_some() {
-            return Err(bad("unsupported linux.namespaces[].path", get(n, b"path")));
-        }
-        seen |= 1 << i;
-    }
-    if seen & 0xf != 0xf {
-        return Err(bad("unsupported linux.namespaces (runix always makes pid, mount, ipc and uts ones)", None));
-    }
-    spec.new_net = seen & 0x10 != 0;
-    Ok(())
-}
-
-/// linux.resources: the cgroup limits.
-#[inline(never)]
-fn resources(spec: &mut Spec, r: V) -> Result<(), Error> {
-    let l = &mut spec.limits;
-    if let Some(p) = get(r, b"pids").and_then(|p| get(p, b"limit")) {
-        // 0 and below: no limit (runc writes "max").
-        l.pids = p.as_i64().ok_or_else(|| bad("invalid linux.resources.pids.limit", Some(p)))?.try_into().ok().filter(|&n: &u64| n > 0);
-    }
-    // Device rules: runix's are the default (Docker's) allow-list after denying all, which
-    // runc adds to any config's too.
-    let mut rules = list(get(r, b"devices"), "invalid linux.resources.devices")?;
-    if let Some(first) = rules.next() {
-        if flag(first, b"allow", "invalid linux.resources.devices[].allow")? || get(first, b"type").and_then(str).is_some_and(|t| t != b"a") {
-            return Err(bad("unsupported linux.resources.devices (want deny-all first)", None));
-        }
-    }
-    for d in rules {
-        if !device_allowed(d) {
-            return Err(bad("unsupported linux.resources.devices[] (beyond runix's default list)", None));
-        }
-    }
-    l.devices = true;
-    for (k, v) in r.members().into_iter().flatten() {
-        let k = str(k).unwrap_or(b"");
-        let Some(i) = word_index("pids devices memory cpu", k) else { return Err(Error::msg("unsupported config.json field: linux.resources", k)) };
-        let known = ["limit", "", "limit swap", "shares quota period cpus mems"][i];
-        for (name, n) in v.members().into_iter().flatten() {
-            let name = str(name).unwrap_or(b"");
-            let n = Some(n).filter(|n| !n.is_null());
-            match (k, name) {
-                _ if n.is_none() => {}
-                _ if i == 1 || word_index(known, name).is_none() => return Err(Error::msg("unsupported config.json field: linux.resources", name)),
-                (b"memory", b"limit") => l.memory = positive(n),
-                // Memory and swap together, as Docker's --memory-swap; -1 is no limit.
-                (b"memory", b"swap") => l.memory_swap = n.and_then(|n| n.as_i64()).filter(|&n| n == -1 || n > 0),
-                (_, b"shares") => l.cpu_shares = positive(n),
-                // A quota of -1 (or none) is no limit; the period defaults to CFS's.
-                (_, b"quota") => l.cpus = positive(n).map(|q| (q, get(v, b"period").and_then(|p| p.as_u64()).unwrap_or(crate::spec::CPU_PERIOD))),
-                (_, b"cpus") => l.cpuset_cpus = n.and_then(str),
-                (_, b"mems") => l.cpuset_mems = n.and_then(str),
-                _ => {}
+    /// linux.namespaces: pid and mount are made; network, ipc and uts are made, or joined
+    /// (a path); network not listed is runix's own. A cgroup namespace is made either way: its
+    /// root is the container's cgroup.
+    #[inline(never)]
+    fn namespaces(&mut self, spec: &mut Spec, linux: Option<V>) {
+        const TYPES: &str = "pid mount network ipc uts cgroup";
+        let mut seen = 0;
+        spec.new_net = false;
+        for n in self.list(linux, "invalid linux.namespaces") {
+            let t = self.str(Some(n), "unsupported linux.namespaces[].type");
+            let i = t.and_then(|t| word_index(TYPES, t));
+            self.check(i.is_some(), "unsupported linux.namespaces[].type", at(Some(n), "type"));
+            let i = i.unwrap_or(0);
+            seen |= 1 << i;
+            let flag = [0, 0, libc::CLONE_NEWNET, libc::CLONE_NEWIPC, libc::CLONE_NEWUTS, 0][i] as u32;
+            match self.cstr(at(Some(n), "path"), "invalid linux.namespaces[].path") {
+                Some(p) => {
+                    let joined = flag != 0 && spec.joins.push((flag, p));
+                    self.check(joined, "unsupported linux.namespaces[].path", at(Some(n), "path"));
+                }
+                None => spec.new_net |= i == 2,
             }
         }
+        self.check(seen & 0b11011 == 0b11011, "unsupported linux.namespaces (runix makes pid, mount, ipc and uts ones)", None);
     }
-    if l.memory_swap.is_some() && l.memory.is_none() {
-        l.memory_swap = None;
-    }
-    Ok(())
-}
 
-/// A number above 0; 0 and -1 mean no limit in resources.
-fn positive(v: Option<V>) -> Option<u64> {
-    v.and_then(|v| v.as_i64()).filter(|&n| n > 0).map(|n| n as u64)
-}
-
-/// An allow rule within runix's default list (resources.rs DEVICE_RULES): c 1:3 5 7 8 9,
-/// 5:0 5:1 5:2, 136:*.
-#[inline(never)]
-fn device_allowed(d: V) -> bool {
-    let n = |k: &[u8]| get(d, k).map(|v| v.as_i64());
-    let (major, minor) = (n(b"major"), n(b"minor"));
-    matches!(get(d, b"type").and_then(str), Some(b"c"))
-        && get(d, b"allow").and_then(|v| v.as_bool()) == Some(true)
-        && match (major, minor) {
-            (Some(Some(1)), Some(Some(3 | 5 | 7 | 8 | 9))) | (Some(Some(5)), Some(Some(0..=2))) => true,
-            (Some(Some(136)), None | Some(Some(-1))) => true,
-            _ => false,
+    /// linux.resources: the cgroup limits. Device rules: runix's are the default (Docker's)
+    /// allow-list after denying all, which runc adds to any config's too.
+    #[inline(never)]
+    fn resources(&mut self, spec: &mut Spec, linux: Option<V>) {
+        let l = &mut spec.limits;
+        l.devices = true;
+        let r = self.obj(linux, "invalid linux.resources");
+        for (k, d) in self.list(r, "invalid linux.resources.devices").enumerate() {
+            let n = |k: &'static str| at(Some(d), k).map_or(-1, |v| v.as_i64().unwrap_or(-2));
+            let allow = at(Some(d), "allow").and_then(Value::as_bool) == Some(true);
+            let kind = at(Some(d), "type").and_then(str).unwrap_or(b"a");
+            // The first denies all; the others allow what runix's list allows.
+            let ok = match k {
+                0 => !allow && kind == b"a",
+                _ => allow && kind == b"c" && matches!((n("major"), n("minor")), (1, 3 | 5 | 7 | 8 | 9) | (5, 0..=2) | (136, -1)),
+            };
+            self.check(ok, "unsupported linux.resources.devices[] (runix's own rules only)", None);
         }
+        for (k, v) in r.and_then(Value::members).into_iter().flatten() {
+            let i = str(k).and_then(|k| word_index(RESOURCES, k));
+            self.check(i.is_some() || empty(v), "unsupported linux.resources", Some(k));
+            for (name, n) in v.members().into_iter().flatten() {
+                let fields = word(RESOURCE_FIELDS, i.unwrap_or(1) as u64).unwrap_or("-").as_bytes();
+                let j = str(name).and_then(|name| crate::text::fields(fields, b',').position(|f| f == name));
+                let n = Some(n).filter(|n| !n.is_null());
+                let num = n.and_then(Value::as_i64);
+                self.check(n.is_none() || i == Some(1) || j.is_some() && (num.is_some() || j >= Some(3)), "unsupported linux.resources", Some(name));
+                // 0 and -1 are no limit.
+                let pos = num.filter(|&n| n > 0).map(|n| n as u64);
+                match (i, j) {
+                    (Some(0), Some(0)) => l.pids = pos,
+                    (Some(2), Some(0)) => l.memory = pos,
+                    // Memory and swap together, as Docker's --memory-swap; -1 is no limit.
+                    (Some(2), Some(1)) => l.memory_swap = num.filter(|&n| n == -1 || n > 0),
+                    (Some(3), Some(0)) => l.cpu_shares = pos,
+                    (Some(3), Some(1)) => l.cpus = pos.map(|q| (q, at(Some(v), "period").and_then(Value::as_u64).unwrap_or(spec::CPU_PERIOD))),
+                    (Some(3), Some(3)) => l.cpuset_cpus = n.and_then(str),
+                    (Some(3), Some(4)) => l.cpuset_mems = n.and_then(str),
+                    _ => {}
+                }
+            }
+        }
+        if l.memory.is_none() {
+            l.memory_swap = None;
+        }
+    }
+
+    /// linux.sysctl's key `k`, as runc checks it (only settings of the container's own
+    /// namespaces), as its path under /proc/sys.
+    #[inline(never)]
+    fn sysctl(&mut self, spec: &Spec, k: V) -> Option<&'static CStr> {
+        let key = str(k).unwrap_or(b"/");
+        let net = spec.new_net || spec.joins.iter().any(|j| j.0 == libc::CLONE_NEWNET as u32);
+        let ok = word_index(SYSCTLS, key).is_some() || key.starts_with(b"fs.mqueue.") || net && key.starts_with(b"net.");
+        let p = CBuf::<256>::from(&[b"/proc/sys/", key]).ok().filter(|_| ok && !key.contains(&b'/'));
+        self.check(p.is_some(), "unsupported linux.sysctl", Some(k));
+        // /proc/sys/kernel/shmmax: the dots are slashes (none before them).
+        let mut path = [0u8; 256];
+        for (d, &s) in path.iter_mut().zip(p?.bytes()) {
+            *d = if s == b'.' { b'/' } else { s };
+        }
+        self.keep(&path[..10 + key.len()])
+    }
+
+    /// linux.maskedPaths or readonlyPaths: paths on runix's own /proc or /sys, short enough
+    /// for rootfs/mask.rs.
+    #[inline(never)]
+    fn masks(&mut self, spec: &Spec, linux: Option<V>, what: &'static str) -> &'static [Mask] {
+        let n = self.list(linux, what).count();
+        let out = self.carve(n, Mask { path: c"", dir: false });
+        for (slot, v) in out.iter_mut().zip(self.list(linux, what)) {
+            let p = self.cstr(Some(v), what).unwrap_or(c"");
+            let b = p.to_bytes();
+            let on = |dir: &[u8], own| b.starts_with(dir) && spec.own & own != 0;
+            let ok = (on(b"/proc/", spec::OWN_PROC) || on(b"/sys/", spec::OWN_SYS)) && !has(b, b'/', b"..") && b.len() <= crate::rootfs::MASK_PATH_MAX;
+            self.check(ok, what, Some(v));
+            slot.path = p;
+        }
+        out
+    }
 }
+
+/// Mount options (mount(8)), and the MS_* flag each sets, or clears (CLEAR); past the flags,
+/// refused (propagation other than private: runix's mounts are all private).
+const OPTIONS: &str = "ro rw nosuid suid nodev dev noexec exec sync async dirsync mand nomand atime noatime diratime nodiratime relatime norelatime strictatime nostrictatime bind rbind rprivate private tmpcopyup shared rshared slave rslave unbindable runbindable remount";
+const CLEAR: u32 = 1 << 31;
+const OPTION_FLAGS: [u32; 26] = [
+    libc::MS_RDONLY as u32,
+    libc::MS_RDONLY as u32 | CLEAR,
+    libc::MS_NOSUID as u32,
+    libc::MS_NOSUID as u32 | CLEAR,
+    libc::MS_NODEV as u32,
+    libc::MS_NODEV as u32 | CLEAR,
+    libc::MS_NOEXEC as u32,
+    libc::MS_NOEXEC as u32 | CLEAR,
+    libc::MS_SYNCHRONOUS as u32,
+    libc::MS_SYNCHRONOUS as u32 | CLEAR,
+    libc::MS_DIRSYNC as u32,
+    libc::MS_MANDLOCK as u32,
+    libc::MS_MANDLOCK as u32 | CLEAR,
+    libc::MS_NOATIME as u32 | CLEAR,
+    libc::MS_NOATIME as u32,
+    libc::MS_NODIRATIME as u32 | CLEAR,
+    libc::MS_NODIRATIME as u32,
+    libc::MS_RELATIME as u32,
+    libc::MS_RELATIME as u32 | CLEAR,
+    libc::MS_STRICTATIME as u32,
+    libc::MS_STRICTATIME as u32 | CLEAR,
+    libc::MS_BIND as u32,
+    (libc::MS_BIND | libc::MS_REC) as u32,
+    0,
+    0,
+    COPY_UP,
+];
+/// The flags that are MOUNT_ATTR_* of a bind too (the same bits), and the atime ones, which
+/// runix leaves as they are (the kernel's relatime).
+const ATTRS: u32 = (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC) as u32;
+const ATIME: u32 = (libc::MS_NOATIME | libc::MS_NODIRATIME | libc::MS_RELATIME | libc::MS_STRICTATIME) as u32;
+
+/// runix's own mounts, in the order of their OWN_* bits: the type, the place, the data runix
+/// gives it (`-`: none), and which of `Spec::own_flags` takes the flags (9: none).
+const OWN: &str = "proc sysfs tmpfs devpts - cgroup";
+const OWN_AT: &str = "/proc /sys /dev /dev/pts - /sys/fs/cgroup";
+const OWN_DATA: &str = "- - mode=755,size=65536k gid=5,newinstance,ptmxmode=0666,mode=0620 - -";
+const OWN_FLAGS: [u8; 6] = [0, 1, 2, 9, 9, 3];
+
+/// The settings of the namespaces runix makes (besides fs.mqueue.* and, with a network
+/// namespace of its own, net.*), as runc allows them.
+const SYSCTLS: &str = "kernel.msgmax kernel.msgmnb kernel.msgmni kernel.sem kernel.shmall kernel.shmmax kernel.shmmni kernel.shm_rmid_forced kernel.domainname";
+
+/// linux.resources' members runix sets, and the fields of each (by the member's number).
+const RESOURCES: &str = "pids devices memory cpu";
+const RESOURCE_FIELDS: &str = "limit - limit,swap shares,quota,period,cpus,mems";
 
 /// process.rlimits[]: {type, soft, hard}.
 #[inline(never)]
 fn ulimit(r: V) -> Option<Ulimit> {
-    let t = get(r, b"type").and_then(str)?.strip_prefix(b"RLIMIT_")?;
+    let r = Some(r);
+    let t = str(at(r, "type")?)?.strip_prefix(b"RLIMIT_")?;
     let mut lower = [0u8; 16];
     let lower = lower.get_mut(..t.len())?;
     for (l, c) in lower.iter_mut().zip(t) {
         *l = c.to_ascii_lowercase();
     }
     let resource = word_index(RLIMITS, lower)? as u8;
-    let (soft, hard) = (get(r, b"soft")?.as_u64()?, get(r, b"hard")?.as_u64()?);
-    Some(Ulimit { resource, soft, hard })
+    Some(Ulimit { resource, soft: at(r, "soft")?.as_u64()?, hard: at(r, "hard")?.as_u64()? })
 }
 
-/// A member that is there and not null (Go's encoding/json reads a null as absent).
+/// Empty: null, false, 0, "", [], or an object of empty members (`"hooks": {"prestart": []}`).
+fn empty(v: V) -> bool {
+    v.is_null() || v.as_bool() == Some(false) || v.as_u64() == Some(0) || str(v) == Some(b"") || v.elements().is_some_and(|mut e| e.next().is_none()) || v.members().is_some_and(|mut m| m.all(|(_, v)| empty(v)))
+}
+
+/// The member that `what` names last (`invalid process.user.uid`: `uid`), unless absent or null
+/// (Go's encoding/json reads a null as absent); a name with `[]` is the value itself.
 #[inline(never)]
-fn get(v: V, name: &[u8]) -> Option<V> {
-    v.get(name).filter(|v| !v.is_null())
+fn at(v: Option<V>, what: &'static str) -> Option<V> {
+    let name = what.rsplit(['.', ' ']).next().unwrap_or(what);
+    match name.ends_with(']') {
+        true => v,
+        false => v?.get(name.as_bytes()),
+    }
+    .filter(|v| !v.is_null())
 }
 
-#[inline(never)]
-fn need(v: V, name: &[u8], what: &'static str) -> Result<V, Error> {
-    get(v, name).ok_or_else(|| bad(what, None))
-}
-
-/// A string's bytes, when it has no escape (runix's keywords have none).
+/// A string's bytes, when it has no escape.
 #[inline(never)]
 fn str(v: V) -> Option<&'static [u8]> {
     v.as_str(&mut [])
-}
-
-/// A boolean member; absent is false.
-#[inline(never)]
-fn flag(v: V, name: &[u8], what: &'static str) -> Result<bool, Error> {
-    match get(v, name) {
-        Some(b) => b.as_bool().ok_or_else(|| bad(what, Some(b))),
-        None => Ok(false),
-    }
-}
-
-/// A uid or gid in process.user.
-#[inline(never)]
-fn id(user: V, name: &[u8]) -> Result<u32, Error> {
-    let v = get(user, name);
-    v.and_then(|v| v.as_u64()).and_then(|n| u32::try_from(n).ok()).filter(|&n| n != u32::MAX).ok_or_else(|| bad("invalid process.user", v))
-}
-
-/// The elements of an array; absent is none.
-#[inline(never)]
-fn list(v: Option<V>, what: &'static str) -> Result<Items<impl Iterator<Item = V>>, Error> {
-    Ok(Items(v.map(|v| v.elements().ok_or_else(|| bad(what, Some(v)))).transpose()?))
 }
 
 /// An array's elements, walked by one copy of the code for every loop over one.
@@ -381,12 +533,6 @@ impl<I: Iterator<Item = V>> Iterator for Items<I> {
     fn next(&mut self) -> Option<V> {
         self.0.as_mut()?.next()
     }
-}
-
-/// `what`, with the value when it is a string.
-#[inline(never)]
-fn bad(what: &'static str, v: Option<V>) -> Error {
-    Error::msg(what, v.and_then(str).unwrap_or(b""))
 }
 
 #[cfg(test)]

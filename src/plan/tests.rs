@@ -23,7 +23,7 @@ fn spec(f: impl FnOnce(&mut Spec)) -> Spec {
 
 /// `-b SRC:DST[:ro]`.
 fn bind(src: &'static str, dst: &'static str, ro: bool) -> Mount {
-    Mount { dst: dst.as_bytes(), kind: MountKind::Bind { src: src.as_bytes(), ro } }
+    Mount { dst: dst.as_bytes(), kind: MountKind::Bind { src: src.as_bytes(), attrs: ro as u8 } }
 }
 
 /// `--tmpfs DST[:size=SIZE]`.
@@ -120,7 +120,7 @@ fn the_default_plan() {
     assert_eq!(o[13], Op::Symlink(&Link { path: c"/dev/ptmx", target: c"pts/ptmx" }));
     assert_eq!(o[21], Op::Mask(&Mask { path: c"/proc/acpi", dir: true }));
     assert_eq!(o[23], Op::Mask(&Mask { path: c"/proc/interrupts", dir: false }));
-    assert_eq!(o[33], Op::ReadOnly(&ReadOnly { path: c"/proc/bus" }));
+    assert_eq!(o[33], Op::ReadOnly(&Mask { path: c"/proc/bus", dir: true }));
     assert!(!p.host_sys);
 }
 
@@ -217,9 +217,12 @@ fn runix_mounts_proc_sys_and_dev_itself() {
 #[test]
 fn the_largest_plan_fits() {
     let m: Vec<Mount> = (0..MAX_MOUNTS).map(|i| bind("/h", String::leak(format!("/data/m{i}")), false)).collect();
+    let masks: &'static [Mask] = Vec::leak(std::vec![Mask { path: c"/proc/x", dir: false }; MAX_MASKS]);
     let p = plan(spec(|s| {
         (s.overlay, s.read_only) = (Overlay::Tmpfs, true);
         m.iter().for_each(|&m| assert!(s.mounts.push(m)));
+        (s.masked, s.read_only_paths) = (masks, masks);
+        s.own |= crate::spec::OWN_CGROUP;
     }), ROOT);
     // Every user mount twice: made, and checked again after runix's.
     assert_eq!(p.ops.len(), MAX_OPS);
@@ -227,14 +230,15 @@ fn the_largest_plan_fits() {
 
 #[test]
 fn each_op_has_its_name() {
-    let last = Op::RemountRootReadOnly.index();
+    let last = Op::Cgroups.index();
     assert_eq!(NAMES.split(',').count() as u64, last + 1);
     let named = [
         (Op::Root { attrs: 0 }, "root "),
         (Op::Bind(user(0, false, 0)), "bind "),
         (Op::Tmpfs(user(0, false, 0)), "tmpfs "),
         (Op::Device(&DEVICES[0]), "device "),
-        (Op::ReadOnly(&READ_ONLY[0]), "read-only "),
+        (Op::ReadOnly(&DOCKER_READ_ONLY[0]), "read-only "),
+        (Op::Cgroups, "cgroups /sys/fs/cgroup"),
         (Op::Proc, "proc /proc"),
         (Op::Sys, "sysfs /sys"),
         (Op::BindSys, "bind host /sys"),

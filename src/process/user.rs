@@ -33,10 +33,10 @@ pub fn resolve(spec: &[u8]) -> Result<(u32, u32), Error> {
     Ok((uid, gid))
 }
 
-/// Become uid:gid, with no supplementary groups (`setgroups`: false where it is denied).
-pub fn switch(uid: u32, gid: u32, setgroups: bool) -> Result<(), Error> {
-    if setgroups {
-        sys::setgroups_none()?;
+/// Become uid:gid, with the supplementary groups `groups` (None where setgroups is denied).
+pub fn switch(uid: u32, gid: u32, groups: Option<&[u32]>) -> Result<(), Error> {
+    if let Some(g) = groups {
+        sys::setgroups(g)?;
     }
     sys::setresgid(gid)?;
     sys::setresuid(uid)

@@ -35,9 +35,10 @@ fn name(path: &CStr) -> &CStr {
 }
 
 impl Mounts {
-    /// The tmpfs on /dev (a /dev that is a symlink is refused), opened for what goes in it.
-    pub fn mount_dev(&mut self) -> Result<(), Error> {
-        self.mount_kernel(c"/dev", &DEV)?;
+    /// The tmpfs on /dev, with MS_* `flags` (a /dev that is a symlink is refused), opened for
+    /// what goes in it.
+    pub fn mount_dev(&mut self, flags: u64) -> Result<(), Error> {
+        self.mount_kernel(c"/dev", &Fs { flags, ..DEV })?;
         self.dev = open_in(self.root, c"/dev", DIR, true)?;
         Ok(())
     }

@@ -7,26 +7,13 @@
 use super::{Mounts, fd_path};
 use crate::buf::CBuf;
 use crate::error::Error;
+use crate::spec::Mask;
 use crate::sys;
 use core::ffi::CStr;
 
-/// A path runix covers: a file with /dev/null, a directory (`dir`, its kind on the kernels
-/// that have it) with an empty read-only tmpfs.
 /// The longest masked or read-only path: what fits after `/proc/self/fd/N` (24 bytes at
 /// most) in `in_root`'s 64-byte buffer, with its NUL.
 pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
-
-#[derive(PartialEq, Eq, Debug)]
-pub struct Mask {
-    pub path: &'static CStr,
-    pub dir: bool,
-}
-
-/// A path runix leaves readable but not writable.
-#[derive(PartialEq, Eq, Debug)]
-pub struct ReadOnly {
-    pub path: &'static CStr,
-}
 
 impl Mounts {
     /// /proc/self/fd/ROOT`path`.
@@ -67,7 +54,7 @@ impl Mounts {
     }
 
     /// Leave `r.path` readable but not writable: bound onto itself, then remounted read-only.
-    pub fn read_only(&self, r: &ReadOnly) -> Result<(), Error> {
+    pub fn read_only(&self, r: &Mask) -> Result<(), Error> {
         let path = r.path;
         let p = self.in_root(path);
         match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {

@@ -14,11 +14,11 @@ mod open;
 
 use crate::buf::CBuf;
 use crate::error::Error;
-use crate::spec::{MAX_MOUNTS, Mount, MountKind, Overlay, Spec};
+use crate::spec::{BIND_ONE, COPY_UP, MAX_MOUNTS, Mount, MountKind, NOSUID_NODEV_NOEXEC, Overlay, Spec};
 use crate::sys::{self, Fd};
 use core::ffi::CStr;
 pub use dev::{DevMount, Device, Link};
-pub use mask::{MASK_PATH_MAX, Mask, ReadOnly};
+pub use mask::MASK_PATH_MAX;
 pub use open::{components, each_image_line, open_in};
 use open::mount_point;
 
@@ -77,7 +77,8 @@ impl Mounts {
         let root = open_host("rootfs", rootfs, DIR)?;
         let mut m = Mounts {
             host_root: root,
-            image_dev: sys::fstat(root)?.dev,
+            // A bundle's root is the container's own: mount points are made in it.
+            image_dev: if spec.make_points { u64::MAX } else { sys::fstat(root)?.dev },
             binds: [-1; MAX_MOUNTS],
             dirs: [false; MAX_MOUNTS],
             upper: -1,
@@ -163,7 +164,7 @@ impl Mounts {
         let mut path = Path::new();
         let path = path.push(dst)?.as_cstr();
         let root = self.root;
-        let dir = matches!(mnt.kind, MountKind::Tmpfs { .. }) || self.dirs[slot];
+        let dir = !matches!(mnt.kind, MountKind::Bind { .. }) || self.dirs[slot];
         let t = mount_point(root, path, dir, self.image_dev, in_dev)?;
         // The root itself (the image's `/data -> /`): the mount would be under all of runix's,
         // and what the switch into the root finds. Refused, as Docker refuses `/`.
@@ -172,7 +173,15 @@ impl Mounts {
             return Err(Error::msg("refused: a mount onto the root itself, at", dst));
         }
         let mut top = match mnt.kind {
-            MountKind::Bind { .. } => bind_at(self.binds[slot], t, attrs, root, path, dst)?,
+            MountKind::Bind { .. } => bind_at(self.binds[slot], t, attrs & !(BIND_ONE as u64), root, path, dst, attrs & BIND_ONE as u64 != 0)?,
+            MountKind::Fs { fstype, flags, data } => {
+                let fs = Fs { src: Some(fstype), fstype: Some(fstype), flags: (flags & !COPY_UP) as u64, data: Some(data) };
+                if flags & COPY_UP != 0 {
+                    copy_up_none(t, dst)?;
+                }
+                mount_on(&fs, t, b"", dst)?;
+                -1
+            }
             MountKind::Tmpfs { size } => {
                 let mut data = CBuf::<64>::new();
                 data.push(b"mode=1777")?;
@@ -221,17 +230,70 @@ impl Mounts {
     /// the network namespace): the host's, read-only all the way down, as rootless podman.
     pub fn bind_host_sys(&self) -> Result<(), Error> {
         let t = mount_point(self.root, c"/sys", true, self.image_dev, true)?;
-        bind_at(self.host_sys, t, MOUNT_ATTR_RDONLY | 0xe, self.root, c"/sys", b"/sys").map(drop)
+        bind_at(self.host_sys, t, MOUNT_ATTR_RDONLY | 0xe, self.root, c"/sys", b"/sys", false).map(drop)
+    }
+
+    /// config.json's `cgroup` mount on /sys/fs/cgroup, as runc makes it in a cgroup namespace:
+    /// on cgroup v2, the unified hierarchy; on v1, a tmpfs with each hierarchy of the host's
+    /// (`cpu`, `name=systemd`) mounted in it (its root is the container's cgroup), and a link
+    /// for each controller of a co-mounted one (cpu -> cpu,cpuacct). `flags`: MS_RDONLY...
+    pub fn mount_cgroups(&self, flags: u64) -> Result<(), Error> {
+        let t = mount_point(self.root, c"/sys/fs/cgroup", true, self.image_dev, true)?;
+        let mut dir = -1;
+        let n = crate::cgroup::v1_hierarchies(&mut |name, opts| {
+            if dir < 0 {
+                mount_on(&Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=755") }, t, b"", b"/sys/fs/cgroup")?;
+                dir = open_in(self.root, c"/sys/fs/cgroup", DIR, true)?;
+            }
+            let mut rel = CBuf::<64>::new();
+            rel.push(b"/")?.push(name)?;
+            sys::mkdirat(dir, &rel.as_cstr()[1..], 0o555)?;
+            mount_on(&Fs { src: Some(c"cgroup"), fstype: Some(c"cgroup"), flags, data: Some(opts) }, dir, rel.bytes(), name)?;
+            for c in crate::text::fields(name, b',').filter(|_| name.contains(&b',')) {
+                let mut l = CBuf::<64>::new();
+                sys::symlinkat(&rel.as_cstr()[1..], dir, l.push(c)?.as_cstr())?;
+            }
+            Ok(())
+        })?;
+        match n {
+            0 => mount_on(&Fs { src: Some(c"cgroup2"), fstype: Some(c"cgroup2"), flags, data: None }, t, b"", b"/sys/fs/cgroup"),
+            _ => Ok(()),
+        }
     }
 }
 
-/// /proc of the container's own PID namespace (so ps sees only the container), sysfs
-/// read-only, and the tmpfs of a fresh /dev.
-pub const PROC: Fs = Fs { src: Some(c"proc"), fstype: Some(c"proc"), flags: NOSUID_NODEV_NOEXEC, data: None };
-pub const SYSFS: Fs = Fs { src: Some(c"sysfs"), fstype: Some(c"sysfs"), flags: libc::MS_RDONLY | NOSUID_NODEV_NOEXEC, data: None };
-pub const DEV: Fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_STRICTATIME, data: Some(c"mode=755,size=65536k") };
+/// /proc of the container's own PID namespace (so ps sees only the container), sysfs, and
+/// the tmpfs of a fresh /dev; their flags are the Spec's (`own_flags`, in this order).
+pub const PROC: Fs = Fs { src: Some(c"proc"), fstype: Some(c"proc"), flags: 0, data: None };
+pub const SYSFS: Fs = Fs { src: Some(c"sysfs"), fstype: Some(c"sysfs"), flags: 0, data: None };
+pub const DEV: Fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: 0, data: Some(c"mode=755,size=65536k") };
 
-pub const NOSUID_NODEV_NOEXEC: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+/// runc's `tmpcopyup`, where the image has nothing to copy: a directory of the image's with
+/// anything in it is refused (copying a hostile image's tree is not done here).
+fn copy_up_none(t: Fd, dst: &[u8]) -> Result<(), Error> {
+    let dir = sys::openat(t, c".", libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
+    let mut buf = [0u8; 256];
+    let n = sys::getdents64(dir, &mut buf)?;
+    let _ = sys::close(dir);
+    // struct linux_dirent64: d_reclen at 16; "." and ".." alone take 48 bytes.
+    let mut at = 0;
+    while at + 19 < n {
+        let name = &buf[at + 19..];
+        if !(name.starts_with(b".\0") || name.starts_with(b"..\0")) && !sys::trace::dry_run() {
+            return Err(Error::msg("unsupported tmpcopyup: the image has files there, at", dst));
+        }
+        at += u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+    }
+    Ok(())
+}
+
+/// Write `value` into the kernel's file `path` (/proc/sys/..., /proc/self/oom_score_adj).
+#[inline(never)]
+pub fn write_setting(path: &CStr, value: &[u8]) -> Result<(), Error> {
+    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_WRONLY, 0)?;
+    let r = sys::write_all(fd, value).map_err(|e| e.at(path.to_bytes()));
+    sys::close(fd).and(r)
+}
 
 /// Stop mount events crossing between the host and the container, both ways. Without this,
 /// on a host where / is shared (systemd's default) the bind, the pivot_root and the umount
@@ -279,8 +341,8 @@ fn set_tree(path: &CStr, attrs: u64, rec: u64) -> Result<(), Error> {
 /// mount's own directories, the image's symlinks could lead elsewhere. Older kernels: by path,
 /// with no symlink followed on the way. Returns an fd of the new mount, or -1 when there is
 /// none at hand.
-fn bind_at(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8]) -> Result<Fd, Error> {
-    let rec = bind_rec(attrs);
+fn bind_at(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8], one: bool) -> Result<Fd, Error> {
+    let rec = if one { 0 } else { bind_rec(attrs) };
     let top = match sys::open_tree(src, rec) {
         Ok(tree) => {
             sys::move_mount(tree, t).map_err(|e| e.at(shown))?;

@@ -169,10 +169,15 @@ pub fn apply(s: Sets) -> Result<(), Error> {
     match crate::sys::capset(s.effective, s.permitted, s.inheritable) {
         Err(e) if e.errno() == libc::EPERM => {
             let held = crate::sys::capget_permitted()?;
-            crate::sys::capset(s.effective & held, s.permitted & held, s.inheritable)
+            crate::sys::capset(s.effective & held, s.permitted & held, s.inheritable)?
         }
-        r => r,
+        r => r?,
     }
+    // Ambient: each must be permitted and inheritable already (PR_CAP_AMBIENT_RAISE).
+    for cap in (0..=CAP_LAST_CAP).filter(|&c| s.ambient & bit(c) != 0) {
+        crate::sys::ambient_raise(cap)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -314,10 +314,11 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
     const NOP: sock_filter = sock_filter { code: 0, jt: 0, jf: 0, k: 0 };
     match mode {
         Seccomp::Unconfined => Ok(()),
+        Seccomp::Program(p) => crate::sys::seccomp_filter(p.insns, p.flags),
         Seccomp::Default => {
             let mut prog = [NOP; 256];
             let n = compile(caps_effective, &mut prog)?;
-            crate::sys::seccomp_filter(&prog[..n])
+            crate::sys::seccomp_filter(&prog[..n], 0)
         }
         Seccomp::File(path) => {
             // BPF_MAXINSNS: the kernel takes no longer classic program. 32 KiB, kept out of
@@ -328,7 +329,7 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
             if n == 0 || n % 8 != 0 {
                 return Err(Error::msg("not a BPF program (a whole number of 8-byte instructions)", path.to_bytes()));
             }
-            crate::sys::seccomp_filter(&prog[..n / 8]).map_err(|e| e.at(path.to_bytes()))
+            crate::sys::seccomp_filter(&prog[..n / 8], 0).map_err(|e| e.at(path.to_bytes()))
         }
     }
 }

@@ -66,6 +66,7 @@ impl Args {
 }
 
 /// A fixed-capacity, NULL-terminated list of `'static` C strings: an envp for execve.
+#[derive(Clone, Copy)]
 pub struct CList<const N: usize> {
     ptrs: [*const c_char; N],
     len: usize,

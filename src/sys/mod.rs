@@ -36,7 +36,7 @@ pub use channel::{peer_alive, socketpair};
 pub use diag::{Line, realtime_secs, write_diag};
 pub use fs::*;
 pub use mount::*;
-pub use once::Once;
+pub use once::{Once, carve};
 pub use privs::*;
 pub use proc::*;
 

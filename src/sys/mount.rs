@@ -92,6 +92,12 @@ pub fn unshare(flags: u64) -> Result<(), Error> {
     call0(Sysno::unshare, flags as usize, 0, 0, 0)
 }
 
+/// int setns(int fd, int nstype): join the namespace `fd` is, which must be of type `nstype`
+/// (CLONE_NEW*; EINVAL for another type, or a file that is no namespace).
+pub fn setns(fd: Fd, nstype: u32) -> Result<(), Error> {
+    call0(Sysno::setns, fd as usize, nstype as usize, 0, 0)
+}
+
 /// int sethostname(const char *name, size_t len);
 pub fn sethostname(name: &CStr) -> Result<(), Error> {
     let b = name.to_bytes();

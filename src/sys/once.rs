@@ -45,3 +45,26 @@ impl<T> Once<T> {
         std::boxed::Box::leak(std::boxed::Box::new(unsafe { core::ptr::read(self.value.get()) }))
     }
 }
+
+/// `n` copies of `init` in the front of `space` (bytes that live for the rest of the process,
+/// as a static Once gives them), which is advanced past them: a typed piece of an arena.
+/// None when they do not fit.
+pub fn carve<T: Copy>(space: &mut &'static mut [u8], n: usize, init: T) -> Option<&'static mut [T]> {
+    let s = core::mem::take(space);
+    let skip = s.as_ptr().align_offset(core::mem::align_of::<T>());
+    let Some(bytes) = n.checked_mul(core::mem::size_of::<T>()).filter(|&b| b <= s.len().saturating_sub(skip)) else {
+        *space = s;
+        return None;
+    };
+    let (mine, rest) = s[skip..].split_at_mut(bytes);
+    *space = rest;
+    let p = mine.as_mut_ptr() as *mut T;
+    for i in 0..n {
+        // SAFETY: `mine` is aligned for T (align_offset) and holds n of them, and is ours
+        // alone from now on (split off the 'static space); each slot is written before the
+        // slice below is made.
+        unsafe { p.add(i).write(init) };
+    }
+    // SAFETY: as above: n initialised, aligned Ts that nothing else refers to, for 'static.
+    Some(unsafe { core::slice::from_raw_parts_mut(p, n) })
+}

@@ -10,6 +10,16 @@ pub fn setgroups_none() -> Result<(), Error> {
     call0(Sysno::setgroups, 0, 0, 0, 0)
 }
 
+/// setgroups(2) with a list.
+pub fn setgroups(list: &[u32]) -> Result<(), Error> {
+    call0(Sysno::setgroups, list.len(), list.as_ptr() as usize, 0, 0)
+}
+
+/// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0): `cap` into the ambient set.
+pub fn ambient_raise(cap: u8) -> Result<(), Error> {
+    call0(Sysno::prctl, libc::PR_CAP_AMBIENT as usize, libc::PR_CAP_AMBIENT_RAISE as usize, cap as usize, 0)
+}
+
 /// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
 pub fn setresgid(gid: u32) -> Result<(), Error> {
     let g = gid as usize;
@@ -51,10 +61,10 @@ pub fn capget_permitted() -> Result<u64, Error> {
     Ok(data[1] as u64 | (data[4] as u64) << 32)
 }
 
-/// int seccomp(SECCOMP_SET_MODE_FILTER, 0, struct sock_fprog *prog).
-pub fn seccomp_filter(prog: &[libc::sock_filter]) -> Result<(), Error> {
+/// int seccomp(SECCOMP_SET_MODE_FILTER, unsigned int flags, struct sock_fprog *prog).
+pub fn seccomp_filter(prog: &[libc::sock_filter], flags: u32) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-    call0(Sysno::seccomp, 1, 0, p(&fprog), 0)
+    call0(Sysno::seccomp, 1, flags as usize, p(&fprog), 0)
 }
 
 /// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.

@@ -339,6 +339,7 @@ calls! {
     umask(OCT)
     getdents64(FD, PTR, INT)
     unshare(CLONE)
+    setns(FD, CLONE)
     socket(AF, SOCK, INT)
     ioctl(FD, IOCTL, PTR)
     setgroups(INT, PTR)
