@@ -187,14 +187,14 @@ fn cgroup_mount(line: &[u8]) -> Option<Mount<'_>> {
     (v2 || fstype == b"cgroup").then_some(Mount { root, point, v2, opts })
 }
 
-/// Call `f` with the name (the last part of the mount point: `cpu,cpuacct`, `systemd`) and the
-/// super options but `rw` (`cpu,cpuacct`, `name=systemd`) of each v1 hierarchy this process
-/// sees mounted; returns how many there are.
+/// Call `f` with the name (`cpu,cpuacct`, `systemd`) and the super options but `rw`
+/// (`cpu,cpuacct`, `name=systemd`) of each v1 hierarchy mounted in /sys/fs/cgroup; returns how
+/// many there are. (Those `f` mounts elsewhere show up in the file as it is read.)
 pub fn v1_hierarchies(f: &mut dyn FnMut(&[u8], &CStr) -> Result<(), Error>) -> Result<usize, Error> {
     let mut n = 0;
     for_each_line(c"/proc/self/mountinfo", &mut |line| {
-        if let Some(Mount { point, v2: false, opts, .. }) = cgroup_mount(line) {
-            let name = point.rsplit(|&c| c == b'/').next().unwrap_or(point);
+        let m = cgroup_mount(line).filter(|m| !m.v2);
+        if let Some((name, opts)) = m.and_then(|m| Some((m.point.strip_prefix(b"/sys/fs/cgroup/")?, m.opts))) {
             let mut o = Buf::<[u8; 128]>::new();
             f(name, o.push(opts.strip_prefix(b"rw,").unwrap_or(opts))?.as_cstr())?;
             n += 1;
