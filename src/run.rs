@@ -92,7 +92,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     // Under --cgroup-parent (a place in the hierarchies of the limits asked for) the devices
     // hierarchy may have no such parent: there CAP_MKNOD goes instead, as on cgroup v2.
     limits.devices &= map.is_none() && spec.cgroup_parent.is_none();
-    let cg = Cgroups::create(&limits, spec.cgroup_parent, sys::getpid()).map_err(|e| match e.errno() {
+    let cg = Cgroups::create(&limits, spec.cgroup_parent, spec.cgroup_path, sys::getpid()).map_err(|e| match e.errno() {
         libc::EACCES | libc::EPERM | libc::EROFS if euid != 0 => e.hint(crate::error::HINT_DELEGATE),
         _ => e,
     })?;

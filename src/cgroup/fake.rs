@@ -185,7 +185,7 @@ impl Fake {
     /// The cgroups of runix with pid 42.
     pub fn create(&self, l: &Limits, parent: Option<&[u8]>) -> Result<Box<Cgroups>, Error> {
         let mut cg = Box::new(Cgroups::EMPTY);
-        cg.make(l, parent, 42, &self.c("proc/cgroup"), &self.c("proc/mountinfo"))?;
+        cg.make(l, parent, None, 42, &self.c("proc/cgroup"), &self.c("proc/mountinfo"))?;
         Ok(cg)
     }
 }

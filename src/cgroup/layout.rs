@@ -46,8 +46,9 @@ pub struct Hierarchy {
     pub controllers: u8,
 }
 
-/// One for each controller, and the unified hierarchy.
-pub const MAX: usize = 7;
+/// One for each controller, the unified hierarchy, and (for `all`) a few more of v1's
+/// (freezer, blkio, name=systemd...).
+pub const MAX: usize = 12;
 
 /// Where the cgroups of a run go: the hierarchies, in the order of /proc/self/mountinfo.
 pub struct Layout {
@@ -74,7 +75,7 @@ impl Layout {
         }
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;
-        for_each_line(mountinfo, &mut |line| self.mount(line, want, cg, parent).map(|_| true))?;
+        for_each_line(mountinfo, &mut |line| self.mount(line, want, all, cg, parent).map(|_| true))?;
         // The rest go to v2, if mounted; v2 has no devices controller.
         let rest = want & !self.controllers() & !DEVICES;
         let Some(k) = self.list[..self.n].iter().position(|h| h.v2) else {
@@ -99,8 +100,10 @@ impl Layout {
 
     /// Take the hierarchy of one mountinfo line if it has controllers of `want` no hierarchy
     /// has yet, or is the unified one (once).
-    fn mount(&mut self, line: &[u8], want: u8, cg: &[u8], parent: Option<&[u8]>) -> Result<(), Error> {
+    fn mount(&mut self, line: &[u8], want: u8, all: bool, cg: &[u8], parent: Option<&[u8]>) -> Result<(), Error> {
         let Some(Mount { root, point, v2, opts }) = cgroup_mount(line) else { return Ok(()) };
+        // `all`: every v1 hierarchy; v2 still only what is wanted and v1 does not have.
+        let want = if all { want | ALL } else { want };
         let mut controllers = 0;
         let mut first: &[u8] = b"";
         for i in 0..8 {
@@ -112,7 +115,16 @@ impl Layout {
                 controllers |= c;
             }
         }
-        if (v2 && self.unified().is_some()) || (!v2 && controllers == 0) {
+        // `all`: also the v1 hierarchies of controllers runix sets nothing in, each by its
+        // last option (`freezer`, `name=systemd`), as /proc/self/cgroup names it; once.
+        let other = all && !v2 && controllers == 0 && (0..8).all(|i| !has(opts, b',', name(1 << i))) && self.n < MAX;
+        if other {
+            first = fields(opts, b',').last().unwrap_or(b"");
+            if self.list[..self.n].iter().any(|h| h.dir.bytes().starts_with(point)) {
+                return Ok(());
+            }
+        }
+        if (v2 && self.unified().is_some()) || (!v2 && controllers == 0 && !other) {
             return Ok(());
         }
         // Co-mounted controllers (cpu,cpuacct) share one line of /proc/self/cgroup too.

@@ -58,21 +58,33 @@ impl Cgroups {
     pub const EMPTY: Cgroups = Cgroups { l: Layout::EMPTY, made: 0 };
 
     /// Make the cgroups for `limits` (named after `pid`, runix's own) under runix's cgroup or
-    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall. Not
-    /// inlined: its frame (what it reads, the paths it writes) is on the stack only meanwhile.
+    /// `parent`, and set the limits. Nothing to limit makes nothing, with no syscall. `path`
+    /// (OCI's cgroupsPath) is the container's cgroup itself instead, made in every hierarchy
+    /// as runc makes it, and its parents with it. Not inlined: its frame (what it reads, the
+    /// paths it writes) is on the stack only meanwhile.
     #[inline(never)]
-    pub fn create(limits: &Limits, parent: Option<&[u8]>, pid: i32) -> Result<&'static mut Cgroups, Error> {
-        // Seven PATH_MAX paths: kept out of the stack (sys::once).
+    pub fn create(limits: &Limits, parent: Option<&[u8]>, path: Option<&[u8]>, pid: i32) -> Result<&'static mut Cgroups, Error> {
+        // Twelve PATH_MAX paths: kept out of the stack (sys::once).
         static CGROUPS: sys::Once<Cgroups> = sys::Once::new(Cgroups::EMPTY);
         let cg = CGROUPS.take();
-        cg.make(limits, parent, pid, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
+        cg.make(limits, parent, path, pid, c"/proc/self/cgroup", c"/proc/self/mountinfo")?;
         Ok(cg)
     }
 
     /// `create`, with the /proc files given; on failure, whatever was made is removed again.
-    pub fn make(&mut self, limits: &Limits, parent: Option<&[u8]>, pid: i32, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
-        self.l.find(resources::wanted(limits), false, parent, proc_cgroup, mountinfo)?;
-        let r = self.make_dirs(pid).and_then(|_| resources::write(&self.l, limits));
+    pub fn make(&mut self, limits: &Limits, parent: Option<&[u8]>, path: Option<&[u8]>, pid: i32, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
+        // `/a/b`: b in /a of each hierarchy.
+        let (parent, name) = match path {
+            Some(p) => {
+                let i = p.iter().rposition(|&c| c == b'/');
+                (i.map(|i| &p[..i.max(1)]).or(parent), Some(&p[i.map_or(0, |i| i + 1)..]))
+            }
+            None => (parent, None),
+        };
+        self.l.find(resources::wanted(limits), name.is_some(), parent, proc_cgroup, mountinfo)?;
+        // How much of each cgroup's path is its parents that may need making.
+        let rel = parent.filter(|&p| name.is_some() && p != b"/").map_or(0, <[u8]>::len);
+        let r = self.make_dirs(pid, name, rel).and_then(|_| resources::write(&self.l, limits));
         if r.is_err() {
             // The first error is the one returned; a cleanup failure is said too, once.
             if let Err(e) = self.remove() {
@@ -82,12 +94,13 @@ impl Cgroups {
         r
     }
 
-    /// mkdir the container's cgroup in each hierarchy; then the v2 parent hands the
-    /// controllers down, before its child's limits can be set.
+    /// mkdir the container's cgroup (`name`, else runix-PID) in each hierarchy, and a named
+    /// one's missing parents; then the v2 parent hands the controllers down, before its
+    /// child's limits can be set.
     #[inline(never)]
-    fn make_dirs(&mut self, pid: i32) -> Result<(), Error> {
-        let mut digits = [0u8; 20];
-        let name = itoa(pid as u64, &mut digits);
+    fn make_dirs(&mut self, pid: i32, name: Option<&[u8]>, rel: usize) -> Result<(), Error> {
+        let own = CBuf::<32>::from(&[b"runix-", itoa(pid as u64, &mut [0; 20])])?;
+        let (given, name) = (name.is_some(), name.unwrap_or(own.bytes()));
         let mut k = 0;
         while let Some(h) = self.l.hierarchies_mut().get_mut(k) {
             let d = &mut h.dir;
@@ -97,8 +110,16 @@ impl Cgroups {
             // is no reason to fail the run.
             let _ = remove::sweep(d.as_cstr(), pid, false);
             let parent = d.len();
-            d.push(b"/runix-")?.push(name)?;
-            let e = match sys::mkdir(d.as_cstr(), 0o755) {
+            d.push(b"/")?.push(name)?;
+            let mut made = sys::mkdir(d.as_cstr(), 0o755);
+            if made.as_ref().is_err_and(|e| e.errno() == ENOENT) && given {
+                // cgroupsPath's parents, as runc makes them (left when the cgroup goes).
+                for (i, _) in d.bytes().iter().enumerate().filter(|&(i, &c)| c == b'/' && i > parent - rel) {
+                    let _ = sys::mkdir(Path::from(&[&d.bytes()[..i]])?.as_cstr(), 0o755);
+                }
+                made = sys::mkdir(d.as_cstr(), 0o755);
+            }
+            let e = match made {
                 Ok(()) => {
                     self.made += 1;
                     k += 1;
@@ -106,7 +127,7 @@ impl Cgroups {
                 }
                 // The sweep above could not remove it: it holds processes (or cgroups) of a
                 // runix with our pid in another PID namespace, not ours to kill.
-                Err(e) if e.errno() == EEXIST => return Err(Error::msg("a cgroup with runix's pid is in use (by a runix in another PID namespace?)", d.bytes())),
+                Err(e) if e.errno() == EEXIST => return Err(Error::msg(if given { "cgroup exists already (cgroupsPath)" } else { "a cgroup with runix's pid is in use (by a runix in another PID namespace?)" }, d.bytes())),
                 Err(e) => e,
             };
             // Not made, so not to be removed: the path can go back to the parent.
@@ -120,7 +141,7 @@ impl Cgroups {
             }
         }
         match self.l.unified() {
-            Some(h) => enable(&h.dir.bytes()[..h.dir.len().saturating_sub(b"/runix-".len() + name.len())], h.controllers),
+            Some(h) => enable(&h.dir.bytes()[..h.dir.len().saturating_sub(name.len() + 1)], h.controllers),
             None => Ok(()),
         }
     }

@@ -38,7 +38,7 @@ fn err(r: Result<Box<Cgroups>, Error>) -> String {
 fn nothing_to_limit_touches_nothing() {
     let rec = Recording::start(Kernel::Fake);
     let mut cg = Box::new(Cgroups::EMPTY);
-    cg.make(&Limits::default(), None, 1, c"/nonexistent", c"/nonexistent").unwrap();
+    cg.make(&Limits::default(), None, None, 1, c"/nonexistent", c"/nonexistent").unwrap();
     assert!(cg.is_empty());
     assert_eq!(cg.dirs().count(), 0);
     assert_eq!(cg.open_joins().unwrap(), [-1; super::MAX]);
@@ -282,7 +282,40 @@ fn hybrid_uses_v1_where_it_has_the_controller_and_v2_for_the_rest() {
     // Cleaning up looks in every hierarchy, v2 included.
     let mut all = Box::new(Layout::EMPTY);
     all.find(ALL, true, None, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
-    assert_eq!(dirs(&f, &all), ["pids/user", "memory/user", "unified/user"]);
+    assert_eq!(dirs(&f, &all), ["pids/user", "memory/user", "systemd/user", "unified/user"]);
+
+    // OCI's cgroupsPath: that cgroup, in every hierarchy (as runc), its parents made too
+    // (and left: only the container's goes).
+    f.log();
+    let mut cg = Box::new(Cgroups::EMPTY);
+    cg.make(&Limits { pids: Some(3), ..Limits::default() }, None, Some(b"/user/pod/c1"), 42, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+    assert_eq!(
+        f.log(),
+        [
+            "mkdir pids/user/pod/c1 = -1 ENOENT",
+            "mkdir pids/user = -1 EEXIST",
+            "mkdir pids/user/pod",
+            "mkdir pids/user/pod/c1",
+            "mkdir memory/user/pod/c1 = -1 ENOENT",
+            "mkdir memory/user = -1 EEXIST",
+            "mkdir memory/user/pod",
+            "mkdir memory/user/pod/c1",
+            "mkdir systemd/user/pod/c1 = -1 ENOENT",
+            "mkdir systemd/user = -1 EEXIST",
+            "mkdir systemd/user/pod",
+            "mkdir systemd/user/pod/c1",
+            "mkdir unified/user/pod/c1 = -1 ENOENT",
+            "mkdir unified/user = -1 EEXIST",
+            "mkdir unified/user/pod",
+            "mkdir unified/user/pod/c1",
+            "write pids/user/pod/c1/pids.max 3"
+        ]
+    );
+    cg.remove().unwrap();
+    assert_eq!(f.log(), ["rmdir unified/user/pod/c1", "rmdir systemd/user/pod/c1", "rmdir memory/user/pod/c1", "rmdir pids/user/pod/c1"]);
+    for h in ["pids", "memory", "systemd", "unified"] {
+        std::fs::remove_dir_all(f.path(&format!("{h}/user/pod"))).unwrap();
+    }
 
     // A controller on neither: v2 is mounted but does not offer it.
     let e = err(f.create(&Limits { cpus: Some((100_000, CPU_PERIOD)), ..Limits::default() }, None));

@@ -302,7 +302,7 @@ impl Cx {
                 self.check(!foreign, "unsupported mounts[].options", None);
                 spec.own |= 1 << i;
                 if let Some(f) = spec.own_flags.get_mut(OWN_FLAGS[i] as usize) {
-                    *f = flags & !ATIME;
+                    *f = flags;
                 }
                 return;
             }

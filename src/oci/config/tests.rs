@@ -72,7 +72,7 @@ fn containerd_s_config() {
     assert_eq!((s.limits.cpu_shares, s.limits.pids), (Some(1024), None));
     assert_eq!(s.cgroup_path, Some(&b"/default/c1"[..]));
     assert_eq!(s.own, OWN_PROC | OWN_SYS | OWN_DEV | OWN_PTS);
-    assert_eq!(s.own_flags[..3], [(MS_NOSUID | MS_NOEXEC | MS_NODEV) as u32, (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY) as u32, MS_NOSUID as u32]);
+    assert_eq!(s.own_flags[..3], [(MS_NOSUID | MS_NOEXEC | MS_NODEV) as u32, (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY) as u32, (MS_NOSUID | libc::MS_STRICTATIME) as u32]);
     // Runix's own /proc, /dev, /dev/pts and /sys, as their flags say; the rest the user's.
     assert_eq!(
         s.mounts.iter().collect::<Vec<_>>(),
@@ -100,7 +100,7 @@ fn podman_s_config() {
     assert_eq!(s.cap_sets, Some([0x800405fb, 0x800405fb, 0, 0]));
     assert_eq!(s.limits.pids, Some(2048));
     assert_eq!(s.own, OWN_PROC | OWN_SYS | OWN_DEV | OWN_PTS | OWN_CGROUP);
-    assert_eq!(s.own_flags[3], (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY) as u32);
+    assert_eq!(s.own_flags[3], (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY | libc::MS_RELATIME) as u32);
     let m: Vec<Mount> = s.mounts.iter().collect();
     assert_eq!(m[0], fs("/dev/mqueue", c"mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, c""));
     let hosts = "/run/containers/storage/overlay-containers/33b3df369a0508a885c0aea98616b7c91933c13bd898ad80535d577c439094d4/userdata/hosts";
