@@ -29,6 +29,7 @@ use crate::process::userns::{self, Map};
 use crate::process::{exec, init, tty, user};
 use crate::security::{caps, seccomp};
 use core::convert::Infallible;
+use core::ffi::CStr;
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
 /// ordinary child for wait4.
@@ -389,6 +390,8 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         (None, Some(u)) => user::resolve(u.to_bytes())?,
         (None, None) => (0, 0),
     };
+    // OCI: an environment without HOME gets the user's (runc's rule).
+    let home = if spec.ids.is_some() { user::home(&spec.env, uid)? } else { None };
     if let Some(dir) = spec.workdir {
         sys::chdir(dir)?;
     }
@@ -436,21 +439,21 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     }
     exec::check_cwd()?;
     if spec.init && !trace::dry_run() {
-        init::run(command_main, &(c, sets.effective, seccomp_file))?;
+        init::run(command_main, &(c, sets.effective, seccomp_file, home))?;
     }
-    Err(exec_command(c, sets.effective, seccomp_file))
+    Err(exec_command(c, sets.effective, seccomp_file, home))
 }
 
 /// --init's child: the command, reporting a failure to runix as the container's init would.
-fn command_main(a: &(&Child, u64, Fd)) -> ! {
-    let e = exec_command(a.0, a.1, a.2);
+fn command_main(a: &(&Child, u64, Fd, Option<&'static CStr>)) -> ! {
+    let e = exec_command(a.0, a.1, a.2, a.3);
     let _ = channel::send(a.0.sock, Msg::Failed(e));
     sys::exit_group(e.exit_code())
 }
 
 /// The last steps before the command: no fd of runix's left, the caller's signal mask back,
-/// the seccomp filter, execve. Returns only on failure.
-fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
+/// the seccomp filter, execve (with `home` added to the environment). Returns only on failure.
+fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd, home: Option<&'static CStr>) -> Error {
     let spec = c.spec;
     if let Err(e) = exec::close_fds(&[c.sock, seccomp_file]).and_then(|_| sys::sigprocmask(libc::SIG_SETMASK, c.old_mask)) {
         return e;
@@ -460,7 +463,11 @@ fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd) -> Error {
         return e;
     }
     info!("executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
-    exec::exec(spec.argv, &spec.env)
+    let mut env = spec.env;
+    if let Some(h) = home {
+        env.push(h);
+    }
+    exec::exec(spec.argv, &env)
 }
 
 /// The container dies with runix (PR_SET_PDEATHSIG), and runix did not die already: the check

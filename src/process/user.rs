@@ -7,6 +7,9 @@
 use crate::rootfs;
 use crate::error::Error;
 use crate::sys;
+use crate::buf::CBuf;
+use crate::spec::MAX_ENV;
+use crate::sys::CList;
 use core::ffi::CStr;
 
 /// uid and gid for `spec` ("1000", "1000:100", "alice", "alice:staff", "1000:staff").
@@ -31,6 +34,29 @@ pub fn resolve(spec: &[u8]) -> Result<(u32, u32), Error> {
         None => entry.map_or(0, |(_, gid)| gid),
     };
     Ok((uid, gid))
+}
+
+/// `HOME=DIR` for an environment `env` without HOME, as runc sets it: the home of `uid` in the
+/// image's /etc/passwd, else `/`. None when `env` has one.
+#[inline(never)]
+pub fn home(env: &CList<MAX_ENV>, uid: u32) -> Result<Option<&'static CStr>, Error> {
+    if (0..env.len()).filter_map(|i| env.get(i)).any(|e| e.to_bytes().starts_with(b"HOME=")) {
+        return Ok(None);
+    }
+    static HOME: sys::Once<CBuf<4096>> = sys::Once::new(CBuf::new());
+    let h = HOME.take();
+    let mut digits = [0u8; 10];
+    let uid = crate::text::itoa(uid as u64, &mut digits);
+    h.push(b"HOME=")?;
+    lookup(c"/etc/passwd", |l| {
+        let mut f = l.split(|&c| c == b':');
+        (f.nth(2) == Some(uid)).then(|| f.nth(2).map(|d| h.push(d).is_ok()))
+    })?;
+    if h.len() == 5 {
+        h.push(b"/")?;
+    }
+    let h: &'static CBuf<4096> = h;
+    Ok(Some(h.as_cstr()))
 }
 
 /// Become uid:gid, with the supplementary groups `groups` (None where setgroups is denied).
@@ -87,6 +113,15 @@ mod tests {
         assert_eq!(passwd_entry(b"x:x:notanumber:1", b"x"), None);
         assert_eq!(group_entry(b"staff:x:50:alice,bob", b"staff"), Some(50));
         assert_eq!(group_entry(b"staff:x:50:", b"wheel"), None);
+    }
+
+    #[test]
+    fn home_is_the_user_s_unless_the_environment_has_one() {
+        // (The image's /etc/passwd is read from the working directory, the root by then.)
+        let mut env = CList::<MAX_ENV>::new();
+        assert_eq!(home(&env, 4242424).unwrap(), Some(c"HOME=/"));
+        env.push(c"HOME=/x");
+        assert_eq!(home(&env, 0).unwrap(), None);
     }
 
     #[test]

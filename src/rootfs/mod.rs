@@ -165,6 +165,10 @@ impl Mounts {
         let path = path.push(dst)?.as_cstr();
         let root = self.root;
         let dir = !matches!(mnt.kind, MountKind::Bind { .. }) || self.dirs[slot];
+        // A tmpfs over a directory takes its mode (runc's chmod): `mode=` first, so that one
+        // the config gives comes after it and counts.
+        let fs = matches!(mnt.kind, MountKind::Fs { .. });
+        let mode = if fs { open_in(root, path, libc::O_PATH, in_dev).and_then(sys::fstat).map_or(0, |st| st.mode & 0o7777 | 0o10000) } else { 0 };
         let t = mount_point(root, path, dir, self.image_dev, in_dev)?;
         // The root itself (the image's `/data -> /`): the mount would be under all of runix's,
         // and what the switch into the root finds. Refused, as Docker refuses `/`.
@@ -175,7 +179,14 @@ impl Mounts {
         let mut top = match mnt.kind {
             MountKind::Bind { .. } => bind_at(self.binds[slot], t, attrs & !(BIND_ONE as u64), root, path, dst, attrs & BIND_ONE as u64 != 0)?,
             MountKind::Fs { fstype, flags, data } => {
-                let fs = Fs { src: Some(fstype), fstype: Some(fstype), flags: (flags & !COPY_UP) as u64, data: Some(data) };
+                let mut d = CBuf::<600>::new();
+                if mode != 0 && fstype == c"tmpfs" {
+                    // Octal, from the 0o10000 marker's 1 on: 1755 is "01755".
+                    let digits = [12, 9, 6, 3, 0].map(|s| b'0' + (mode >> s & 7) as u8);
+                    d.push(b"mode=")?.push(&digits)?.push(b",")?;
+                }
+                d.push(data.to_bytes())?;
+                let fs = Fs { src: Some(fstype), fstype: Some(fstype), flags: (flags & !COPY_UP) as u64, data: Some(d.as_cstr()) };
                 if flags & COPY_UP != 0 {
                     copy_up_none(t, dst)?;
                 }
