@@ -1,5 +1,5 @@
-//! The container description. The command line fills it today (src/cli/); an OCI bundle's
-//! config.json will fill the same struct later. Everything after this point reads only the spec.
+//! The container description, filled by the command line (src/cli/) or an OCI bundle's
+//! config.json (src/oci/config.rs). Everything after this point reads only the spec.
 
 use crate::buf::List;
 use crate::sys::{Args, CList};

@@ -125,12 +125,14 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     c.resources(&mut spec, linux);
     spec.cgroup_path = c.str(linux, "invalid linux.cgroupsPath");
     // Only cgroupfs's form: systemd's is `slice:prefix:name`.
-    c.check(spec.cgroup_path.is_none_or(|p| !p.contains(&b':') && !has(p, b'/', b"..")), "unsupported linux.cgroupsPath", at(linux, "cgroupsPath"));
+    c.check(spec.cgroup_path.is_none_or(|p| !p.iter().any(|&c| c == b':') && !has(p, b'/', b"..")), "unsupported linux.cgroupsPath", at(linux, "cgroupsPath"));
     let propagation = c.str(linux, "invalid linux.rootfsPropagation").unwrap_or(b"private");
     c.check(word_index("private rprivate", propagation).is_some(), "unsupported linux.rootfsPropagation", at(linux, "rootfsPropagation"));
-    for (k, v) in c.obj(linux, "invalid linux.sysctl").and_then(Value::members).into_iter().flatten() {
-        let kv = c.sysctl(&spec, k).zip(c.cstr(Some(v), "invalid linux.sysctl[]"));
-        c.check(kv.is_none_or(|kv| spec.sysctls.push(kv)), "unsupported linux.sysctl (too many)", None);
+    if let Some(m) = c.obj(linux, "invalid linux.sysctl").and_then(Value::members) {
+        for (k, v) in m {
+            let kv = c.sysctl(&spec, k).zip(c.cstr(Some(v), "invalid linux.sysctl[]"));
+            c.check(kv.is_none_or(|kv| spec.sysctls.push(kv)), "unsupported linux.sysctl (too many)", None);
+        }
     }
     spec.seccomp = Seccomp::Unconfined;
     if let Some(s) = c.obj(linux, "invalid linux.seccomp") {
@@ -370,26 +372,27 @@ impl Cx {
             };
             self.check(ok, "unsupported linux.resources.devices[] (runix's own rules only)", None);
         }
-        for (k, v) in r.and_then(Value::members).into_iter().flatten() {
-            let i = str(k).and_then(|k| word_index(RESOURCES, k));
-            self.check(i.is_some() || empty(v), "unsupported linux.resources", Some(k));
+        let Some(m) = r.and_then(Value::members) else { return };
+        for (k, v) in m {
+            let i = str(k).and_then(|k| word_index(RESOURCES, k)).unwrap_or(9);
+            self.check(i < 4 || empty(v), "unsupported linux.resources", Some(k));
+            // Each member's fields are a range of FIELDS.
+            let (lo, hi) = [(0, 1), (0, 0), (1, 3), (3, 8)].get(i).copied().unwrap_or((0, 0));
             for (name, n) in v.members().into_iter().flatten() {
-                let fields = word(RESOURCE_FIELDS, i.unwrap_or(1) as u64).unwrap_or("-").as_bytes();
-                let j = str(name).and_then(|name| crate::text::fields(fields, b',').position(|f| f == name));
-                let n = Some(n).filter(|n| !n.is_null());
-                let num = n.and_then(Value::as_i64);
-                self.check(n.is_none() || i == Some(1) || j.is_some() && (num.is_some() || j >= Some(3)), "unsupported linux.resources", Some(name));
+                let j = (lo..hi).find(|&j| word(FIELDS, j).map(str::as_bytes) == str(name)).unwrap_or(9);
+                let num = n.as_i64();
+                self.check(n.is_null() || j < 6 && num.is_some() || j == 6 || j == 7, "unsupported linux.resources", Some(name));
                 // 0 and -1 are no limit.
                 let pos = num.filter(|&n| n > 0).map(|n| n as u64);
-                match (i, j) {
-                    (Some(0), Some(0)) => l.pids = pos,
-                    (Some(2), Some(0)) => l.memory = pos,
+                match j {
+                    0 => l.pids = pos,
+                    1 => l.memory = pos,
                     // Memory and swap together, as Docker's --memory-swap; -1 is no limit.
-                    (Some(2), Some(1)) => l.memory_swap = num.filter(|&n| n == -1 || n > 0),
-                    (Some(3), Some(0)) => l.cpu_shares = pos,
-                    (Some(3), Some(1)) => l.cpus = pos.map(|q| (q, at(Some(v), "period").and_then(Value::as_u64).unwrap_or(spec::CPU_PERIOD))),
-                    (Some(3), Some(3)) => l.cpuset_cpus = n.and_then(str),
-                    (Some(3), Some(4)) => l.cpuset_mems = n.and_then(str),
+                    2 => l.memory_swap = num.filter(|&n| n == -1 || n > 0),
+                    3 => l.cpu_shares = pos,
+                    4 => l.cpus = pos.map(|q| (q, at(Some(v), "period").and_then(Value::as_u64).unwrap_or(spec::CPU_PERIOD))),
+                    6 => l.cpuset_cpus = str(n),
+                    7 => l.cpuset_mems = str(n),
                     _ => {}
                 }
             }
@@ -406,7 +409,7 @@ impl Cx {
         let key = str(k).unwrap_or(b"/");
         let net = spec.new_net || spec.joins.iter().any(|j| j.0 == libc::CLONE_NEWNET as u32);
         let ok = word_index(SYSCTLS, key).is_some() || key.starts_with(b"fs.mqueue.") || net && key.starts_with(b"net.");
-        let p = CBuf::<256>::from(&[b"/proc/sys/", key]).ok().filter(|_| ok && !key.contains(&b'/'));
+        let p = CBuf::<256>::from(&[b"/proc/sys/", key]).ok().filter(|_| ok && !key.iter().any(|&c| c == b'/'));
         self.check(p.is_some(), "unsupported linux.sysctl", Some(k));
         // /proc/sys/kernel/shmmax: the dots are slashes (none before them).
         let mut path = [0u8; 256];
@@ -482,9 +485,10 @@ const OWN_FLAGS: [u8; 6] = [0, 1, 2, 9, 9, 3];
 /// namespace of its own, net.*), as runc allows them.
 const SYSCTLS: &str = "kernel.msgmax kernel.msgmnb kernel.msgmni kernel.sem kernel.shmall kernel.shmmax kernel.shmmni kernel.shm_rmid_forced kernel.domainname";
 
-/// linux.resources' members runix sets, and the fields of each (by the member's number).
+/// linux.resources' members runix sets, and the fields of all (pids' from 0, memory's from
+/// 1, cpu's from 3).
 const RESOURCES: &str = "pids devices memory cpu";
-const RESOURCE_FIELDS: &str = "limit - limit,swap shares,quota,period,cpus,mems";
+const FIELDS: &str = "limit limit swap shares quota period cpus mems";
 
 /// process.rlimits[]: {type, soft, hard}.
 #[inline(never)]
@@ -509,10 +513,11 @@ fn empty(v: V) -> bool {
 /// (Go's encoding/json reads a null as absent); a name with `[]` is the value itself.
 #[inline(never)]
 fn at(v: Option<V>, what: &'static str) -> Option<V> {
-    let name = what.rsplit(['.', ' ']).next().unwrap_or(what);
-    match name.ends_with(']') {
-        true => v,
-        false => v?.get(name.as_bytes()),
+    let w = what.as_bytes();
+    let name = &w[w.iter().rposition(|&c| c == b'.' || c == b' ').map_or(0, |i| i + 1)..];
+    match name.last() {
+        Some(b']') => v,
+        _ => v?.get(name),
     }
     .filter(|v| !v.is_null())
 }

@@ -507,3 +507,53 @@ fn the_host_side_is_opened_first_and_each_bind_is_made_from_its_slots_source() {
     let (data, kvm) = (c.find("open_tree(12, ").unwrap_or(usize::MAX), c.find("open_tree(13, ").unwrap_or(0));
     assert!(data < kvm && kvm < usize::MAX, "{c}");
 }
+
+#[test]
+fn a_config_json_s_plan_has_the_mounts_it_lists() {
+    // containerd's: runix's /proc, /sys, /dev and /dev/pts, no /dev/shm or /dev/mqueue of its
+    // own (the config's are user mounts on runix's /dev), the cgroups, its own masks.
+    let masked: &'static [Mask] = Vec::leak(std::vec![Mask { path: c"/proc/kcore", dir: false }]);
+    let ro: &'static [Mask] = Vec::leak(std::vec![Mask { path: c"/proc/sys", dir: false }]);
+    let shm = Mount { dst: b"/dev/shm", kind: MountKind::Fs { fstype: c"tmpfs", flags: 0, data: c"size=1k" } };
+    let run = Mount { dst: b"/run", kind: MountKind::Fs { fstype: c"tmpfs", flags: 0, data: c"" } };
+    let p = plan(
+        spec(|s| {
+            s.own = crate::spec::OWN_PROC | crate::spec::OWN_SYS | crate::spec::OWN_DEV | crate::spec::OWN_PTS | crate::spec::OWN_CGROUP;
+            (s.masked, s.read_only_paths) = (masked, ro);
+            assert!(s.mounts.push(shm) && s.mounts.push(run));
+        }),
+        ROOT,
+    );
+    let want = "(child) root /r
+(child) tmpfs /run
+(child) proc /proc
+(child) sysfs /sys
+(child) cgroups /sys/fs/cgroup
+(child) tmpfs /dev
+(child) umask 0
+(child) device /dev/null
+(child) device /dev/zero
+(child) device /dev/full
+(child) device /dev/random
+(child) device /dev/urandom
+(child) device /dev/tty
+(child) umask back
+(child) mount /dev/pts
+(child) symlink /dev/ptmx
+(child) symlink /dev/fd
+(child) symlink /dev/stdin
+(child) symlink /dev/stdout
+(child) symlink /dev/stderr
+(child) check /dev/null
+(child) mask /proc/kcore
+(child) read-only /proc/sys
+(child) tmpfs /dev/shm
+(child) check /run
+(child) pivot_root /r
+(child) close fds
+";
+    assert_eq!(shown(&p), want);
+    // Without runix's /dev: neither its devices nor the check of /dev/null.
+    let p = plan(spec(|s| (s.own, s.masked, s.read_only_paths) = (crate::spec::OWN_PROC, &[], &[])), ROOT);
+    assert_eq!(shown(&p), "(child) root /r\n(child) proc /proc\n(child) pivot_root /r\n(child) close fds\n");
+}

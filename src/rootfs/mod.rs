@@ -260,7 +260,7 @@ impl Mounts {
             rel.push(b"/")?.push(name)?;
             sys::mkdirat(dir, &rel.as_cstr()[1..], 0o555)?;
             mount_on(&Fs { src: Some(c"cgroup"), fstype: Some(c"cgroup"), flags, data: Some(opts) }, dir, rel.bytes(), name)?;
-            for c in crate::text::fields(name, b',').filter(|_| name.contains(&b',')) {
+            for c in crate::text::fields(name, b',').filter(|_| name.iter().any(|&c| c == b',')) {
                 let mut l = CBuf::<64>::new();
                 sys::symlinkat(&rel.as_cstr()[1..], dir, l.push(c)?.as_cstr())?;
             }

@@ -523,3 +523,48 @@ fn cgroups_refused_without_root_say_how_to_delegate() {
     assert!(e.starts_with(&format!("mkdir({}): Permission denied (", host.fake.path("unified/user/runix-42"))) && e.contains("delegat"), "{e}");
     assert!(!has(&host.calls(), "clone("));
 }
+
+#[test]
+fn a_config_json_s_child_joins_sets_and_keeps_what_it_says() {
+    const PROG: [libc::sock_filter; 1] = [libc::sock_filter { code: 6, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW }];
+    let mut spec = spec(&["-r", "/r", "true"]);
+    let nbs = crate::security::caps::bit(crate::security::caps::CAP_NET_BIND_SERVICE);
+    (spec.ids, spec.groups[0], spec.ngroups, spec.umask, spec.oom_score_adj) = (Some((1000, 1000)), 1000, 1, Some(0o22), Some(-5));
+    (spec.caps, spec.cap_sets, spec.no_new_privs, spec.hostname, spec.new_net) = (nbs, Some([nbs; 4]), false, c"h", false);
+    spec.seccomp = crate::spec::Seccomp::Program(crate::spec::Program { insns: &PROG, flags: 0 });
+    assert!(spec.joins.push((libc::CLONE_NEWNET as u32, c"/run/netns/n")) && spec.sysctls.push((c"/proc/sys/net/ipv4/ping_group_range", c"0 0")));
+    let mut plan = Plan::new(&spec);
+    plan.fill(Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
+    let cg = Cgroups::EMPTY;
+    let rec = fake("", 0);
+    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
+    let Err(e) = setup(&c);
+    let calls = rec.calls();
+    assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:#?}");
+    let steps = [
+        "setsid()",
+        "openat(AT_FDCWD, \"/run/netns/n\"",
+        "setns(",
+        "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+        "sethostname(\"h\"",
+        "openat(AT_FDCWD, \"/proc/sys/net/ipv4/ping_group_range\", O_WRONLY",
+        "write(1000, \"0 0\"",
+        "openat(AT_FDCWD, \"/proc/self/oom_score_adj\", O_WRONLY",
+        "write(1000, \"-5\"",
+        "pivot_root(\".\", \".\")",
+        "umask(022)",
+        // Without no_new_privs, the filter goes on while runix has CAP_SYS_ADMIN.
+        "seccomp(SECCOMP_SET_MODE_FILTER",
+        "prctl(PR_CAPBSET_DROP",
+        "setgroups(1,",
+        "setresgid(1000",
+        "setresuid(1000",
+        "capset(",
+        "prctl(47, 2, 10",
+        "<... execve resumed>",
+    ];
+    let at = positions(&calls, &steps);
+    assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
+    assert!(!calls.iter().any(|c| c.contains("NO_NEW_PRIVS") || c.starts_with("socket(")), "{calls:#?}");
+    assert_eq!(calls.iter().filter(|c| c.starts_with("seccomp(")).count(), 1);
+}
