@@ -76,6 +76,30 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
+/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (the civil date from days
+/// as in Howard Hinnant's `civil_from_days`, for days from 1970 on).
+pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
+    let z = secs / 86400 + 719_468;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = z / 146_097 * 400 + yoe + (month <= 2) as u64;
+    let t = secs % 86400;
+    // Each field's value and the byte after it.
+    let parts = [(year, b'-'), (month, b'-'), (doy - (153 * mp + 2) / 5 + 1, b'T'), (t / 3600, b':'), (t / 60 % 60, b':'), (t % 60, b'Z')];
+    let mut i = 0;
+    for (k, (v, sep)) in parts.into_iter().enumerate() {
+        let w = if k == 0 { 4 } else { 2 };
+        for d in 0..w {
+            out[i + d] = b'0' + (v / 10u64.pow((w - 1 - d) as u32) % 10) as u8;
+        }
+        out[i + w] = sep;
+        i += w + 1;
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -89,6 +113,15 @@ mod tests {
         assert_eq!(word("a - ccc", 3), None);
         assert_eq!(word_index("a - ccc", b"ccc"), Some(2));
         assert_eq!(word_index("a - ccc", b"x"), None);
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        let mut b = [0u8; 20];
+        assert_eq!(rfc3339(0, &mut b), b"1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400, &mut b), b"2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_215_346, &mut b), b"2026-12-02T12:42:26Z");
+        assert_eq!(rfc3339(4_102_444_799, &mut b), b"2099-12-31T23:59:59Z");
     }
 
     #[test]

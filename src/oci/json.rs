@@ -441,6 +441,11 @@ impl<'b> Writer<'b> {
         self.num(v.unsigned_abs())
     }
 
+    /// A value as it is: JSON text checked already (a member of a config.json).
+    pub fn raw(&mut self, v: &[u8]) -> &mut Self {
+        self.sep().push(v)
+    }
+
     pub fn bool(&mut self, v: bool) -> &mut Self {
         self.sep().push(if v { b"true" } else { b"false" })
     }

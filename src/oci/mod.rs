@@ -2,4 +2,5 @@
 //! answers them.
 
 pub mod json;
+pub mod state;
 pub mod seccomp;

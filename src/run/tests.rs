@@ -53,7 +53,7 @@ fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) 
     plan.fill(Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
     let cg = Cgroups::EMPTY;
     let rec = fake(fail, errno);
-    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
+    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan, fifo: -1 };
     let Err(e) = setup(&c);
     (e, rec.calls())
 }

@@ -58,6 +58,7 @@ pub unsafe trait Plain {}
 
 // SAFETY: integers, arrays of integers, and repr(C) structs of integers whose fields leave no
 // gap (Termios: four u32, then 20 bytes; sock_filter: u16, u8, u8, u32).
+unsafe impl Plain for u8 {}
 unsafe impl Plain for i32 {}
 unsafe impl Plain for u32 {}
 unsafe impl Plain for [u16; 4] {}
