@@ -228,12 +228,9 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
                 Some(path) => tty::send_console(path, fd).map_err(|e| kill_child(pid, e))?,
                 None => master = fd,
             },
-            // Sync 2 of `create`: the child waits for `start`; its state is written, and runix's
-            // work is done.
-            Ok(Some(Msg::Ready)) if child.fifo >= 0 => {
-                oci.map_or(Ok(()), |o| (o.ready)(pid, cg)).map_err(|e| kill_child(pid, e))?;
-                return Ok(0);
-            }
+            // Sync 2 of `create`: the child waits for `start` (as the end of the channel is, for
+            // `run --bundle`, that the command runs).
+            Ok(Some(Msg::Ready)) if child.fifo >= 0 => break Ok(None),
             Ok(None) => break Ok(None),
             // The child never says Go: not a message of runix's.
             Ok(Some(Msg::Go | Msg::Ready)) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
@@ -244,6 +241,10 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
     };
     if let (Ok(None), Some(o)) = (&failed, oci) {
         (o.ready)(pid, cg).map_err(|e| kill_child(pid, e))?;
+        // `create`'s work is done: the child waits for `start`.
+        if child.fifo >= 0 {
+            return Ok(0);
+        }
     }
     info!("waiting for ", pid as u64);
     let status = match failed {

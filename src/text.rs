@@ -76,27 +76,25 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
-/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (the civil date from days
-/// as in Howard Hinnant's `civil_from_days`, for days from 1970 on).
+/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z`.
+#[inline(never)]
 pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
-    let z = secs / 86400 + 719_468;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = z / 146_097 * 400 + yoe + (month <= 2) as u64;
-    let t = secs % 86400;
-    // Each field's value and the byte after it.
-    let parts = [(year, b'-'), (month, b'-'), (doy - (153 * mp + 2) / 5 + 1, b'T'), (t / 3600, b':'), (t / 60 % 60, b':'), (t % 60, b'Z')];
-    let mut i = 0;
-    for (k, (v, sep)) in parts.into_iter().enumerate() {
-        let w = if k == 0 { 4 } else { 2 };
-        for d in 0..w {
-            out[i + d] = b'0' + (v / 10u64.pow((w - 1 - d) as u32) % 10) as u8;
-        }
-        out[i + w] = sep;
-        i += w + 1;
+    let (mut days, t) = (secs / 86400, secs % 86400);
+    let (mut year, mut month) = (1970, 0);
+    let leap = |y: u64| (y % 4 == 0 && y % 100 != 0 || y % 400 == 0) as u64;
+    while days >= 365 + leap(year) {
+        days -= 365 + leap(year);
+        year += 1;
+    }
+    // Days of each month, less 28.
+    while days >= 28 + [3, leap(year), 3, 2, 3, 2, 3, 3, 2, 3, 2, 3][month] {
+        days -= 28 + [3, leap(year), 3, 2, 3, 2, 3, 3, 2, 3, 2, 3][month];
+        month += 1;
+    }
+    *out = *b"0000-00-00T00:00:00Z";
+    for (at, v) in [(0, year / 100), (2, year % 100), (5, month as u64 + 1), (8, days + 1), (11, t / 3600), (14, t / 60 % 60), (17, t % 60)] {
+        out[at] = b'0' + (v / 10) as u8;
+        out[at + 1] = b'0' + (v % 10) as u8;
     }
     out
 }

@@ -98,21 +98,22 @@ fn name(n: &[u8]) -> &[u8] {
 #[inline(never)]
 pub fn parse(args: Args) -> Result<Command, Error> {
     let mut o = Oci { cmd: Cmd::List, id: c"", values: [None; VALUED], flags: 0, signal: libc::SIGTERM };
-    // The command, the ID, the signal.
+    // The command, the ID, the signal: how many, and the first three.
     let mut words: [Option<&'static CStr>; 3] = [None; 3];
     let mut n = 0;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         i += 1;
         let a = arg.to_bytes();
-        let Some(long) = a.strip_prefix(b"--") else {
-            if a.len() > 1 && a[0] == b'-' {
-                return Err(Error::msg("unknown option (try 'runix --help')", a));
+        if a.len() < 2 || a[0] != b'-' {
+            if let Some(w) = words.get_mut(n) {
+                *w = Some(arg);
             }
-            *words.get_mut(n).ok_or_else(|| Error::msg("too many arguments", a))? = Some(arg);
             n += 1;
             continue;
-        };
+        }
+        // (`-x` is no option: its name is empty.)
+        let long = a.strip_prefix(b"--").unwrap_or(b"");
         let k = word_index(OPTIONS, name(long)).ok_or_else(|| Error::msg("unknown option (try 'runix --help')", a))?;
         let eq = long.len() > name(long).len();
         o.flags |= 1 << k;

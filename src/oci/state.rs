@@ -15,9 +15,9 @@ use crate::error::Error;
 use crate::oci::json::{Value, Writer};
 use crate::spec::{RootMode, Spec};
 use crate::sys::{self, AT_FDCWD, Fd};
-use crate::text::{itoa, number, word};
+use crate::text::{fields, itoa, number, rfc3339, word};
 use core::ffi::CStr;
-use libc::{EEXIST, ENOENT, O_DIRECTORY, O_RDONLY, O_WRONLY};
+use libc::{EEXIST, ENOENT, ESRCH, O_DIRECTORY, O_RDONLY, O_WRONLY};
 
 type Path = CBuf<4096>;
 
@@ -42,26 +42,19 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
         _ => {}
     }
     let dir = Path::from(&[o.root().to_bytes(), b"/", o.id.to_bytes()])?;
-    let buf = READ.take();
-    let s = match open(dir.as_cstr(), buf, matches!(o.cmd, Cmd::Start | Cmd::Delete)) {
+    let s = match open(dir.as_cstr(), READ.take(), matches!(o.cmd, Cmd::Start | Cmd::Delete)) {
+        // `delete --force` of a container that is gone already: done (containerd's shim asks).
         Err(e) if e.errno() == ENOENT => return if o.has(FORCE) { Ok(0) } else { Err(Error::msg("container does not exist", o.id.to_bytes())) },
         s => s?,
     };
+    let stopped = s.status == STOPPED;
     match o.cmd {
         Cmd::State => print_state(&s, b"\n"),
-        Cmd::Start => start(&s),
-        Cmd::Kill => {
-            if s.status == STOPPED {
-                return Err(Error::msg("container not running", o.id.to_bytes()));
-            }
-            let mut r = sys::kill(s.pid, o.signal);
-            if o.has(ALL) {
-                r = each_pid(&s, &mut |pid| sys::kill(pid, o.signal));
-            }
-            r.map(|_| 0)
-        }
+        Cmd::Start if s.status == CREATED => start(&s),
+        Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| sys::kill(pid, o.signal)).map(|_| 0),
         Cmd::Ps => ps(&s),
-        _ => delete(o, &s, &dir),
+        Cmd::Delete if s.status != RUNNING || o.has(FORCE) => delete(&s, &dir),
+        _ => Err(Error::msg("not in this state (delete a running one with --force)", s.status.as_bytes())),
     }
 }
 
@@ -77,6 +70,7 @@ struct State<'a> {
 
 /// Open ROOT/ID (`dir`), lock it if asked, read its state.json into `buf`; ENOENT when there
 /// is none (not made, gone, or not written yet).
+#[inline(never)]
 fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Error> {
     let d = sys::openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0)?;
     if lock {
@@ -89,7 +83,7 @@ fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Erro
     let doc = Value::parse(text, "malformed state.json at byte")?;
     let get = |k: &[u8]| doc.get(k).and_then(Value::as_u64).unwrap_or(0);
     let pid = get(b"pid") as i32;
-    // The init, unless it is gone (a zombie is: it runs nothing), or its pid is another's now.
+    // The init, unless it has exited, or its pid is another's now.
     let status = match proc_start(pid) {
         Some(t) if t == get(b"start") => match sys::openat(d, FIFO, libc::O_PATH, 0) {
             Ok(f) => sys::close(f).map(|_| CREATED)?,
@@ -102,51 +96,57 @@ fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Erro
 
 /// When process `pid` started (field 22 of /proc/PID/stat, in clock ticks since boot), unless
 /// it has exited (a zombie) or there is none.
+#[inline(never)]
 fn proc_start(pid: i32) -> Option<u64> {
     let p = CBuf::<32>::from(&[b"/proc/", itoa(pid as u64, &mut [0; 20]), b"/stat"]).ok()?;
     let mut buf = [0u8; 1024];
     let s = crate::file::read_file(p.as_cstr(), &mut buf).ok()?;
     // After the command's name, which may hold spaces and parentheses: field 3 on.
-    let mut f = s.get(s.iter().rposition(|&c| c == b')')? + 2..)?.split(|&c| c == b' ');
-    f.next().filter(|&st| st != b"Z" && st != b"X")?;
-    number(f.nth(18)?)
+    let rest = s.get(s.iter().rposition(|&c| c == b')')? + 2..)?;
+    if matches!(rest.first(), Some(b'Z' | b'X')) {
+        return None;
+    }
+    number(fields(rest, b' ').nth(19)?)
 }
 
 /// runc's state document: the stored one, with the status first.
 fn print_state(s: &State, end: &[u8]) -> Result<i32, Error> {
     for part in [&b"{\"status\":\""[..], s.status.as_bytes(), b"\",", &s.text[1..], end] {
-        sys::write_all(1, part)?;
+        out(part)?;
     }
     Ok(0)
 }
 
-/// `runix start`: open exec.fifo for reading, which lets the init's open for writing return; it
-/// writes a byte, and execs the command. Its exit meanwhile (pidfd) is an error, not a hang.
-#[inline(never)]
-fn start(s: &State) -> Result<i32, Error> {
-    if s.status != CREATED {
-        return Err(Error::msg("container not in created state", s.status.as_bytes()));
-    }
-    let fifo = sys::openat(s.dir, FIFO, O_RDONLY | libc::O_NONBLOCK, 0)?;
-    let pidfd = sys::pidfd_open(s.pid)?;
+fn out(b: &[u8]) -> Result<(), Error> {
+    sys::write_all(1, b)
+}
+
+/// Poll `fd` (-1: none) and the exit of process `pid`, at most `ms`: poll's count.
+fn wait(fd: Fd, pid: i32, ms: Option<u64>) -> Result<usize, Error> {
+    let pidfd = sys::pidfd_open(pid)?;
     let ev = libc::POLLIN;
-    let mut fds = [libc::pollfd { fd: fifo, events: ev, revents: 0 }, libc::pollfd { fd: pidfd, events: ev, revents: 0 }];
-    sys::poll(&mut fds, None)?;
-    let r = sys::read(fifo, &mut [0]);
-    sys::close(fifo)?;
+    let mut fds = [libc::pollfd { fd, events: ev, revents: 0 }, libc::pollfd { fd: pidfd, events: ev, revents: 0 }];
+    let n = sys::poll(&mut fds, ms);
     sys::close(pidfd)?;
+    n
+}
+
+/// `runix start`: open exec.fifo for reading, which lets the init's open for writing return;
+/// it writes a byte, and execs the command. Its exit meanwhile is an error, not a hang.
+fn start(s: &State) -> Result<i32, Error> {
+    let fifo = sys::openat(s.dir, FIFO, O_RDONLY | libc::O_NONBLOCK, 0)?;
+    let r = wait(fifo, s.pid, None).and_then(|_| sys::read(fifo, &mut [0]));
+    sys::close(fifo)?;
     if !matches!(r, Ok(1)) {
         return Err(Error::msg("container exited before start", b""));
     }
     sys::unlinkat(s.dir, FIFO, 0).map(|_| 0)
 }
 
-/// `f` for each process of the container: those in its first cgroup's cgroup.procs (all of
-/// them, on v1 too), or without cgroups its init, while it runs.
-fn each_pid(s: &State, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<(), Error> {
-    let mut space = [0u8; 4096];
-    let first = s.doc.get(b"cgroups").and_then(|c| c.elements()?.next()).and_then(|d| d.as_str(&mut space));
-    match first {
+/// `f` for each process of the container: with `all` those in its first cgroup's
+/// cgroup.procs (all of them, on v1 too), else (or without cgroups) its init, unless stopped.
+fn each_pid(s: &State, all: bool, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<(), Error> {
+    match s.doc.get(b"cgroups").and_then(|c| c.elements()?.next()?.as_str(&mut [])).filter(|_| all) {
         Some(d) => crate::file::for_each_line(Path::from(&[d, b"/cgroup.procs"])?.as_cstr(), &mut |l| {
             number(l).map_or(Ok(()), |p| f(p as i32)).map(|_| true)
         }),
@@ -156,53 +156,39 @@ fn each_pid(s: &State, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<()
 }
 
 /// `runix ps --format json`: the host pids of the container's processes, as a JSON array.
-#[inline(never)]
 fn ps(s: &State) -> Result<i32, Error> {
-    let t = TEXT.take();
-    let mut w = Writer::new(t);
+    let mut w = Writer::new(TEXT.take());
     w.arr();
-    each_pid(s, &mut |pid| {
+    each_pid(s, true, &mut |pid| {
         w.num(pid as u64);
         Ok(())
     })?;
-    w.end();
-    sys::write_all(1, w.done()?).map(|_| 0)
+    out(w.end().done()?).map(|_| 0)
 }
 
-/// `runix delete`: a running container only with --force, which kills it and waits until it
-/// is gone; then its cgroups (what is left in them is killed) and ROOT/ID.
+/// `runix delete`: a container not stopped yet is killed first, and waited for until it has
+/// exited (its parent, conmon or a shim, reaps it); then its cgroups go (killing what is left
+/// in them), and ROOT/ID.
 #[inline(never)]
-fn delete(o: &Oci, s: &State, dir: &Path) -> Result<i32, Error> {
-    if s.status == RUNNING && !o.has(FORCE) {
-        return Err(Error::msg("cannot delete a running container (use --force)", o.id.to_bytes()));
-    }
+fn delete(s: &State, dir: &Path) -> Result<i32, Error> {
     if s.status != STOPPED {
         sys::kill(s.pid, libc::SIGKILL)?;
-        // Its parent (conmon, a shim) reaps it; gone is when it has exited.
-        if let Ok(pidfd) = sys::pidfd_open(s.pid) {
-            let mut fds = [libc::pollfd { fd: pidfd, events: libc::POLLIN, revents: 0 }];
-            let n = sys::poll(&mut fds, Some(10_000))?;
-            sys::close(pidfd)?;
-            if n == 0 {
-                return Err(Error::msg("container did not exit after SIGKILL", o.id.to_bytes()));
-            }
+        match wait(-1, s.pid, Some(10_000)) {
+            Ok(0) => return Err(Error::msg("container did not exit after SIGKILL", b"")),
+            Err(e) if e.errno() != ESRCH => return Err(e),
+            _ => {}
         }
     }
-    let mut space = [0u8; 4096];
     for d in s.doc.get(b"cgroups").and_then(Value::elements).into_iter().flatten() {
-        cgroup::remove_dir(d.as_str(&mut space).unwrap_or(b""))?;
+        cgroup::remove_dir(d.as_str(&mut []).unwrap_or(b""))?;
     }
     remove(s.dir, dir.as_cstr()).map(|_| 0)
 }
 
 /// Remove ROOT/ID (open as `d`) and what is in it.
-#[inline(never)]
 fn remove(d: Fd, dir: &CStr) -> Result<(), Error> {
     for f in [STATE, FIFO] {
-        match sys::unlinkat(d, f, 0) {
-            Err(e) if e.errno() != ENOENT => return Err(e),
-            _ => {}
-        }
+        let _ = sys::unlinkat(d, f, 0);
     }
     sys::close(d)?;
     sys::rmdir(dir)
@@ -222,12 +208,13 @@ fn create(o: &Oci) -> Result<i32, Error> {
     if creating && spec.tty && o.values[CONSOLE_SOCKET].is_none() {
         return Err(Error::msg("process.terminal needs --console-socket", b""));
     }
+    // ROOT and what leads to it, as far as they are missing; ROOT/ID says what failed.
     let root = o.root().to_bytes();
     for end in (1..=root.len()).filter(|&i| i == root.len() || root[i] == b'/') {
-        mkdir(&root[..end], true)?;
+        let _ = sys::mkdir(Path::from(&[&root[..end]])?.as_cstr(), 0o700);
     }
     let dir = Path::from(&[root, b"/", o.id.to_bytes()])?;
-    mkdir(dir.bytes(), false).map_err(|e| if e.errno() == EEXIST { Error::msg("container already exists", o.id.to_bytes()) } else { e })?;
+    sys::mkdir(dir.as_cstr(), 0o700).map_err(|e| if e.errno() == EEXIST { Error::msg("container exists already", o.id.to_bytes()) } else { e })?;
     let d = sys::openat(AT_FDCWD, dir.as_cstr(), O_RDONLY | O_DIRECTORY, 0);
     let r = d.and_then(|d| {
         sys::flock(d, libc::LOCK_EX)?;
@@ -244,44 +231,33 @@ fn create(o: &Oci) -> Result<i32, Error> {
         crate::run::run_oci(&spec, Some(&crate::run::Oci { fifo, console: o.values[CONSOLE_SOCKET], ready: &ready }))
     });
     if r.is_err() || !creating {
-        // (The lock goes with the last fd of the directory.)
-        let gone = d.and_then(|d| remove(d, dir.as_cstr()));
-        if r.is_ok() {
-            gone?;
-        }
+        // (The lock goes with the directory's last fd.)
+        let _ = d.and_then(|d| remove(d, dir.as_cstr()));
     }
     r
 }
 
-/// mkdir(2), mode 0700; `exists_ok`: one there already is fine.
-#[inline(never)]
-fn mkdir(p: &[u8], exists_ok: bool) -> Result<(), Error> {
-    match sys::mkdir(Path::from(&[p])?.as_cstr(), 0o700) {
-        Err(e) if exists_ok && e.errno() == EEXIST => Ok(()),
-        r => r,
-    }
-}
-
 /// The state of the container `pid`, into ROOT/ID/state.json, and its pid into --pid-file
-/// (each written whole, then renamed into place, as runc does).
+/// (each written whole, then renamed into place, as runc does). The bundle and root as the
+/// caller gave them (podman and containerd give absolute paths).
 #[inline(never)]
 fn write_state(o: &Oci, dir: Fd, spec: &Spec, pid: i32, cg: &Cgroups) -> Result<(), Error> {
-    let t = TEXT.take();
-    let mut w = Writer::new(t);
+    let mut w = Writer::new(TEXT.take());
     let mut date = [0; 20];
-    w.obj().key(b"ociVersion").str(b"1.2.0").key(b"id").str(o.id.to_bytes()).key(b"pid").num(pid as u64);
-    w.key(b"bundle").str(absolute(o.values[BUNDLE].map_or(b"", |b| b.to_bytes()))?.bytes());
-    w.key(b"rootfs").str(absolute(spec.rootfs.to_bytes())?.bytes());
-    w.key(b"created").str(crate::text::rfc3339(sys::realtime_secs(), &mut date)).key(b"owner").str(b"");
+    let bundle = o.values[BUNDLE].map_or(&b"."[..], CStr::to_bytes);
+    w.obj();
+    for (k, v) in [(&b"ociVersion"[..], &b"1.2.0"[..]), (b"id", o.id.to_bytes()), (b"bundle", bundle), (b"rootfs", spec.rootfs.to_bytes()), (b"created", rfc3339(sys::realtime_secs(), &mut date)), (b"owner", b"")] {
+        w.key(k).str(v);
+    }
+    w.key(b"pid").num(pid as u64).key(b"start").num(proc_start(pid).unwrap_or(0));
     if !spec.annotations.is_empty() {
         w.key(b"annotations").raw(spec.annotations);
     }
-    w.key(b"start").num(proc_start(pid).unwrap_or(0)).key(b"cgroups").arr();
+    w.key(b"cgroups").arr();
     for d in cg.dirs() {
         w.str(d.to_bytes());
     }
-    w.end().end();
-    write_file(dir, STATE, w.done()?)?;
+    write_file(dir, STATE, w.end().end().done()?)?;
     if let Some(f) = o.values[PID_FILE] {
         write_file(AT_FDCWD, f, itoa(pid as u64, &mut [0; 20]))?;
     }
@@ -293,7 +269,6 @@ fn write_state(o: &Oci, dir: Fd, spec: &Spec, pid: i32, cg: &Cgroups) -> Result<
 }
 
 /// `data` into `path` (relative to `dir`): written into PATH.tmp, renamed over PATH.
-#[inline(never)]
 fn write_file(dir: Fd, path: &CStr, data: &[u8]) -> Result<(), Error> {
     let tmp = Path::from(&[path.to_bytes(), b".tmp"])?;
     let fd = sys::openat(dir, tmp.as_cstr(), O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644)?;
@@ -303,114 +278,82 @@ fn write_file(dir: Fd, path: &CStr, data: &[u8]) -> Result<(), Error> {
     sys::rename(dir, tmp.as_cstr(), path)
 }
 
-/// `p` from `/`: as it is, or after the working directory.
-#[inline(never)]
-fn absolute(p: &[u8]) -> Result<Path, Error> {
-    let mut a = Path::new();
-    if !p.starts_with(b"/") {
-        let mut cwd = [0u8; 4096];
-        let n = sys::getcwd(&mut cwd)?;
-        a.push(&cwd[..n.saturating_sub(1)])?;
-        if !p.is_empty() {
-            a.push(b"/")?;
-        }
-    }
-    a.push(p)?;
-    Ok(a)
-}
-
 /// `runix list`: runc's table (`--format json`: an array of the states).
 #[inline(never)]
 fn list(o: &Oci) -> Result<i32, Error> {
     let buf = READ.take();
-    let mut first = true;
-    sys::write_all(1, if o.json(FORMAT) { b"[" } else { b"ID          PID         STATUS      BUNDLE      CREATED     OWNER\n" })?;
-    let r = cgroup::for_each_entry(o.root(), &mut |name, kind| {
+    let json = o.json(FORMAT);
+    let mut sep = &b""[..];
+    out(if json { b"[" } else { b"ID          PID         STATUS      BUNDLE      CREATED     OWNER\n" })?;
+    let r = cgroup::for_each_entry(o.root(), &mut |name, _| {
         let dir = Path::from(&[o.root().to_bytes(), b"/", name])?;
-        let Some(s) = (kind == libc::DT_DIR && name[0] != b'.').then(|| open(dir.as_cstr(), buf, false).ok()).flatten() else { return Ok(()) };
-        let r = if o.json(FORMAT) {
-            sys::write_all(1, if first { b"" } else { b"," })?;
-            print_state(&s, b"").map(drop)
+        let Some(Ok(s)) = (name != b"." && name != b"..").then(|| open(dir.as_cstr(), buf, false)) else { return Ok(()) };
+        if json {
+            out(sep)?;
+            sep = b",";
+            print_state(&s, b"")?;
         } else {
-            let (mut bundle, mut created, mut owner, mut digits) = ([0u8; 4096], [0u8; 64], [0u8; 64], [0u8; 20]);
-            let get = |k: &[u8], space| s.doc.get(k).and_then(|v| v.as_str(space)).unwrap_or(b"");
-            let pid = if s.status == STOPPED { 0 } else { s.pid as u64 };
-            let cells = [name, itoa(pid, &mut digits), s.status.as_bytes(), get(b"bundle", &mut bundle), get(b"created", &mut created), get(b"owner", &mut owner)];
-            // Columns of at least 12, 3 spaces apart, as runc's tabwriter makes them for short cells.
-            let mut line = Path::new();
+            let get = |k: &[u8]| s.doc.get(k).and_then(|v| v.as_str(&mut [])).unwrap_or(b"");
+            let mut digits = [0; 20];
+            let cells = [name, itoa(s.pid as u64, &mut digits), s.status.as_bytes(), get(b"bundle"), get(b"created"), get(b"owner")];
+            // Columns 3 spaces apart, of 12 at least, as runc's tabwriter makes short ones.
             for (i, c) in cells.iter().enumerate() {
-                line.push(c)?;
-                for _ in 0..if i == 5 { 0 } else { 12usize.saturating_sub(c.len()).max(3) } {
-                    line.push(b" ")?;
-                }
+                out(c)?;
+                out(if i == 5 { b"\n" } else { &b"            "[..12usize.saturating_sub(c.len()).max(3)] })?;
             }
-            line.push(b"\n")?;
-            sys::write_all(1, line.bytes())
-        };
-        first = false;
-        sys::close(s.dir)?;
-        r
+        }
+        sys::close(s.dir)
     });
     match r {
         Err(e) if e.errno() != ENOENT => return Err(e),
         _ => {}
     }
-    sys::write_all(1, if o.json(FORMAT) { b"]\n" } else { b"" }).map(|_| 0)
+    out(if json { b"]\n" } else { b"" }).map(|_| 0)
 }
 
-/// `runix features`: the runtime-spec's features document, of what runix honours.
+/// `runix features`: the runtime-spec's features document, of what runix honours; each piece
+/// of text is followed by a list of names (each after a prefix).
+const FEATURES: [(&str, &str, &str); 7] = [
+    (r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.0","hooks":"#, "", ""),
+    (r#","mountOptions":"#, "", "ro rw nosuid suid nodev dev noexec exec bind rbind private rprivate"),
+    (r#","linux":{"namespaces":"#, "", "pid network ipc uts mount cgroup"),
+    (r#","capabilities":"#, "CAP_", sys::CAP_NAMES),
+    (r#","cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},"seccomp":{"enabled":true,"actions":"#, "SCMP_ACT_", crate::oci::seccomp::ACTIONS),
+    (r#","operators":"#, "SCMP_CMP_", crate::oci::seccomp::OPS),
+    (r#","archs":"#, "SCMP_ARCH_", sys::arch::SCMP_ARCH),
+];
+
 #[inline(never)]
 fn features() -> Result<i32, Error> {
     let t = TEXT.take();
-    let mut w = Writer::new(t);
-    w.obj().key(b"ociVersionMin").str(b"1.0.0").key(b"ociVersionMax").str(b"1.2.0");
-    w.key(b"hooks").arr().end();
-    w.key(b"mountOptions");
-    words(&mut w, b"", "ro rw nosuid suid nodev dev noexec exec bind rbind private rprivate");
-    w.key(b"linux").obj().key(b"namespaces");
-    words(&mut w, b"", "pid network ipc uts mount cgroup");
-    w.key(b"capabilities");
-    words(&mut w, b"CAP_", sys::CAP_NAMES);
-    w.key(b"cgroup").obj().key(b"v1").bool(true).key(b"v2").bool(true).key(b"systemd").bool(false).key(b"systemdUser").bool(false).end();
-    w.key(b"seccomp").obj().key(b"enabled").bool(true).key(b"actions");
-    words(&mut w, b"SCMP_ACT_", crate::oci::seccomp::ACTIONS);
-    w.key(b"operators");
-    words(&mut w, b"SCMP_CMP_", crate::oci::seccomp::OPS);
-    w.key(b"archs");
-    words(&mut w, b"SCMP_ARCH_", sys::arch::SCMP_ARCH);
-    w.end().end().end();
-    sys::write_all(1, w.done()?)?;
-    sys::write_all(1, b"\n").map(|_| 0)
-}
-
-/// The words of `list` as a JSON array of strings, each after `prefix`.
-#[inline(never)]
-fn words(w: &mut Writer, prefix: &[u8], list: &str) {
-    w.arr();
-    let mut i = 0;
-    while let Some(x) = word(list, i) {
-        let _ = CBuf::<64>::from(&[prefix, x.as_bytes()]).map(|b| w.str(b.bytes()).done().map(drop));
-        i += 1;
+    for (text, prefix, names) in FEATURES {
+        t.push(text.as_bytes())?.push(b"[")?;
+        let mut i = 0;
+        while let Some(n) = word(names, i) {
+            t.push(if i == 0 { b"\"" } else { b",\"" })?.push(prefix.as_bytes())?.push(n.as_bytes())?.push(b"\"")?;
+            i += 1;
+        }
+        t.push(b"]")?;
     }
-    w.end();
+    out(t.push(b"}}}\n")?.bytes()).map(|_| 0)
 }
 
 /// With --log: the error in that file too, as a line or (--log-format json) as
-/// `{"level":"error","msg":"...","time":"RFC 3339"}` (what podman and containerd read).
+/// `{"level":"error","time":"RFC 3339","msg":"..."}` (what podman and containerd read).
 #[inline(never)]
 pub fn log_error(o: &Oci, e: &Error) {
     let Some(path) = o.values[LOG] else { return };
-    let mut msg = sys::Line::new();
+    let mut msg = CBuf::<1024>::new();
     let _ = ufmt::uwrite!(msg, "{}", e);
-    let mut b = CBuf::<1024>::new();
-    let mut date = [0; 20];
-    if o.json(LOG_FORMAT) {
-        let mut w = Writer::new(&mut b);
-        w.obj().key(b"level").str(b"error").key(b"msg").str(msg.bytes()).key(b"time").str(crate::text::rfc3339(sys::realtime_secs(), &mut date)).end();
+    let mut b = CBuf::<2048>::new();
+    let _ = if o.json(LOG_FORMAT) {
+        let mut date = [0; 20];
+        let _ = b.push(b"{\"level\":\"error\",\"time\":\"").and_then(|b| b.push(rfc3339(sys::realtime_secs(), &mut date))).and_then(|b| b.push(b"\",\"msg\":"));
+        Writer::new(&mut b).str(msg.bytes());
+        b.push(b"}\n")
     } else {
-        let _ = b.push(b"runix: ").and_then(|b| b.push(msg.bytes()));
-    }
-    let _ = b.push(b"\n");
+        b.push(b"runix: ").and_then(|b| b.push(msg.bytes())).and_then(|b| b.push(b"\n"))
+    };
     if let Ok(fd) = sys::openat(AT_FDCWD, path, O_WRONLY | libc::O_APPEND | libc::O_CREAT, 0o644) {
         let _ = sys::write_all(fd, b.bytes());
         let _ = sys::close(fd);
