@@ -76,23 +76,20 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
-/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z`.
+/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (the date as Howard
+/// Hinnant's `civil_from_days` finds it, for days from 1970 on).
 #[inline(never)]
 pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
-    let (mut days, t) = (secs / 86400, secs % 86400);
-    let (mut year, mut month) = (1970, 0);
-    let leap = |y: u64| (y % 4 == 0 && y % 100 != 0 || y % 400 == 0) as u64;
-    while days >= 365 + leap(year) {
-        days -= 365 + leap(year);
-        year += 1;
-    }
-    // Days of each month, less 28.
-    while days >= 28 + [3, leap(year), 3, 2, 3, 2, 3, 3, 2, 3, 2, 3][month] {
-        days -= 28 + [3, leap(year), 3, 2, 3, 2, 3, 3, 2, 3, 2, 3][month];
-        month += 1;
-    }
+    let z = secs / 86400 + 719_468;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = (mp + 2) % 12 + 1;
+    let year = z / 146_097 * 400 + yoe + (month <= 2) as u64;
+    let t = secs % 86400;
     *out = *b"0000-00-00T00:00:00Z";
-    for (at, v) in [(0, year / 100), (2, year % 100), (5, month as u64 + 1), (8, days + 1), (11, t / 3600), (14, t / 60 % 60), (17, t % 60)] {
+    for (at, v) in [(0, year / 100), (2, year % 100), (5, month), (8, doy - (153 * mp + 2) / 5 + 1), (11, t / 3600), (14, t / 60 % 60), (17, t % 60)] {
         out[at] = b'0' + (v / 10) as u8;
         out[at + 1] = b'0' + (v % 10) as u8;
     }

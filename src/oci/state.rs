@@ -8,7 +8,7 @@
 //! `create`, `start` and `delete` of one ID take turns: flock(2) on ROOT/ID. A `create` that
 //! fails leaves no ROOT/ID (and the sequence, run.rs, no process and no cgroup).
 
-use crate::buf::CBuf;
+use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
 use crate::cli::oci::{ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
 use crate::error::Error;
@@ -179,8 +179,10 @@ fn delete(s: &State, dir: &Path) -> Result<i32, Error> {
             _ => {}
         }
     }
-    for d in s.doc.get(b"cgroups").and_then(Value::elements).into_iter().flatten() {
-        cgroup::remove_dir(d.as_str(&mut []).unwrap_or(b""))?;
+    if let Some(dirs) = s.doc.get(b"cgroups").and_then(Value::elements) {
+        for d in dirs {
+            cgroup::remove_dir(d.as_str(&mut []).unwrap_or(b""))?;
+        }
     }
     remove(s.dir, dir.as_cstr()).map(|_| 0)
 }
@@ -242,28 +244,45 @@ fn create(o: &Oci) -> Result<i32, Error> {
 /// caller gave them (podman and containerd give absolute paths).
 #[inline(never)]
 fn write_state(o: &Oci, dir: Fd, spec: &Spec, pid: i32, cg: &Cgroups) -> Result<(), Error> {
-    let mut w = Writer::new(TEXT.take());
-    let mut date = [0; 20];
-    let bundle = o.values[BUNDLE].map_or(&b"."[..], CStr::to_bytes);
-    w.obj();
-    for (k, v) in [(&b"ociVersion"[..], &b"1.2.0"[..]), (b"id", o.id.to_bytes()), (b"bundle", bundle), (b"rootfs", spec.rootfs.to_bytes()), (b"created", rfc3339(sys::realtime_secs(), &mut date)), (b"owner", b"")] {
-        w.key(k).str(v);
-    }
-    w.key(b"pid").num(pid as u64).key(b"start").num(proc_start(pid).unwrap_or(0));
-    if !spec.annotations.is_empty() {
-        w.key(b"annotations").raw(spec.annotations);
-    }
-    w.key(b"cgroups").arr();
+    let t = TEXT.take();
+    let (mut date, mut digits, mut start) = ([0; 20], [0; 20], [0; 20]);
+    let annotations = if spec.annotations.is_empty() { b"{}" } else { spec.annotations };
+    let values = [
+        o.id.to_bytes(),
+        o.values[BUNDLE].map_or(b".", CStr::to_bytes),
+        spec.rootfs.to_bytes(),
+        rfc3339(sys::realtime_secs(), &mut date),
+        itoa(pid as u64, &mut digits),
+        itoa(proc_start(pid).unwrap_or(0), &mut start),
+        annotations,
+    ];
+    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"cgroups\":[", &values)?;
+    let mut w = Writer::new(t);
     for d in cg.dirs() {
         w.str(d.to_bytes());
     }
-    write_file(dir, STATE, w.end().end().done()?)?;
+    w.done()?;
+    write_file(dir, STATE, t.push(b"]}")?.bytes())?;
     if let Some(f) = o.values[PID_FILE] {
         write_file(AT_FDCWD, f, itoa(pid as u64, &mut [0; 20]))?;
     }
     // `run --bundle` keeps the container while it runs: `delete --force` may stop it meanwhile.
     if o.cmd == Cmd::Run {
         sys::flock(dir, libc::LOCK_UN)?;
+    }
+    Ok(())
+}
+
+/// `template` into `t`, with each byte below 0x20 replaced by `values[byte & 0xf]`: from 0x10
+/// as it is (JSON text), below as a JSON string.
+#[inline(never)]
+fn fill(t: &mut Buf<[u8]>, template: &[u8], values: &[&[u8]]) -> Result<(), Error> {
+    for &c in template {
+        match values.get(c as usize & 0xf).filter(|_| c < 0x20) {
+            Some(v) if c < 0x10 => Writer::new(t).str(v).done().map(drop)?,
+            Some(v) => drop(t.push(v)?),
+            None => drop(t.push(&[c])?),
+        }
     }
     Ok(())
 }
@@ -339,20 +358,16 @@ fn features() -> Result<i32, Error> {
 }
 
 /// With --log: the error in that file too, as a line or (--log-format json) as
-/// `{"level":"error","time":"RFC 3339","msg":"..."}` (what podman and containerd read).
+/// `{"level":"error","msg":"...","time":"RFC 3339"}` (what podman and containerd read).
 #[inline(never)]
 pub fn log_error(o: &Oci, e: &Error) {
     let Some(path) = o.values[LOG] else { return };
-    let mut msg = CBuf::<1024>::new();
-    let _ = ufmt::uwrite!(msg, "{}", e);
+    let line = crate::log::error_line(e);
     let mut b = CBuf::<2048>::new();
-    let _ = if o.json(LOG_FORMAT) {
-        let mut date = [0; 20];
-        let _ = b.push(b"{\"level\":\"error\",\"time\":\"").and_then(|b| b.push(rfc3339(sys::realtime_secs(), &mut date))).and_then(|b| b.push(b"\",\"msg\":"));
-        Writer::new(&mut b).str(msg.bytes());
-        b.push(b"}\n")
-    } else {
-        b.push(b"runix: ").and_then(|b| b.push(msg.bytes())).and_then(|b| b.push(b"\n"))
+    let mut date = [0; 20];
+    let _ = match o.json(LOG_FORMAT) {
+        true => fill(&mut b, b"{\"level\":\"error\",\"msg\":\x00,\"time\":\"\x11\"}\n", &[&line.bytes()[7..], rfc3339(sys::realtime_secs(), &mut date)]),
+        false => fill(&mut b, b"\x10\n", &[line.bytes()]),
     };
     if let Ok(fd) = sys::openat(AT_FDCWD, path, O_WRONLY | libc::O_APPEND | libc::O_CREAT, 0o644) {
         let _ = sys::write_all(fd, b.bytes());

@@ -14,9 +14,12 @@ use libc::pollfd;
 pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     let rw = libc::O_RDWR | libc::O_NOCTTY;
     let master = sys::openat(sys::AT_FDCWD, c"/dev/ptmx", rw, 0)?;
-    let mut unlock = 0i32;
+    let (mut unlock, mut n) = (0i32, 0u32);
     sys::ioctl_with(master, TIOCSPTLCK, &mut unlock)?;
-    let path = pts_path(master)?;
+    sys::ioctl_with(master, TIOCGPTN, &mut n)?;
+    let mut path = crate::buf::CBuf::<24>::from(&[b"/dev/pts/"])?;
+    let mut digits = [0u8; 10];
+    path.push(crate::text::itoa(n as u64, &mut digits))?;
     // TIOCGPTPEER (Linux 4.13) opens the slave of this master, not whatever has its name.
     let slave = match sys::ioctl(master, TIOCGPTPEER, (rw | libc::O_CLOEXEC) as usize) {
         Ok(fd) => fd as Fd,
@@ -38,21 +41,11 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     sys::close(slave)
 }
 
-/// `/dev/pts/N`, the slave of pty master `master` in its devpts.
-fn pts_path(master: Fd) -> Result<crate::buf::CBuf<24>, Error> {
-    let mut n = 0u32;
-    sys::ioctl_with(master, TIOCGPTN, &mut n)?;
-    let mut path = crate::buf::CBuf::<24>::from(&[b"/dev/pts/"])?;
-    path.push(crate::text::itoa(n as u64, &mut [0; 10]))?;
-    Ok(path)
-}
-
 /// `runix create --console-socket PATH`: the pty's master, to the unix socket at PATH as one
-/// SCM_RIGHTS fd with the slave's path as data (runc's way, which conmon and the shims read).
+/// SCM_RIGHTS fd (runc's way, which conmon and the shims read; the data, a name, is not).
 pub fn send_console(path: &core::ffi::CStr, master: Fd) -> Result<(), Error> {
-    let r = pts_path(master).and_then(|p| {
-        let s = sys::connect(path.to_bytes())?;
-        let r = crate::sys::channel::send_fd(s, master, p.bytes());
+    let r = sys::connect(path.to_bytes()).and_then(|s| {
+        let r = crate::sys::channel::send_fd(s, master, b"/dev/ptmx");
         sys::close(s).and(r)
     });
     sys::close(master).and(r)
