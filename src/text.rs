@@ -76,20 +76,25 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
-/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (the date as Howard
-/// Hinnant's `civil_from_days` finds it, for days from 1970 on).
+/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (from 1970 to 2099).
 #[inline(never)]
 pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
-    let z = secs / 86400 + 719_468;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = (mp + 2) % 12 + 1;
-    let year = z / 146_097 * 400 + yoe + (month <= 2) as u64;
-    let t = secs % 86400;
+    let (mut day, t) = (secs / 86400, secs % 86400);
+    let mut year = 1970;
+    // A leap day every fourth year, 2000 included.
+    while day >= 365 + (year % 4 == 0) as u64 {
+        day -= 365 + (year % 4 == 0) as u64;
+        year += 1;
+    }
+    let mut month = 0;
+    // Each month's days less 28; February's 1 in a leap year.
+    while day >= 28 + (b"\x03\x00\x03\x02\x03\x02\x03\x03\x02\x03\x02\x03"[month] + (month == 1 && year % 4 == 0) as u8) as u64 {
+        day -= 28 + (b"\x03\x00\x03\x02\x03\x02\x03\x03\x02\x03\x02\x03"[month] + (month == 1 && year % 4 == 0) as u8) as u64;
+        month += 1;
+    }
     *out = *b"0000-00-00T00:00:00Z";
-    for (at, v) in [(0, year / 100), (2, year % 100), (5, month), (8, doy - (153 * mp + 2) / 5 + 1), (11, t / 3600), (14, t / 60 % 60), (17, t % 60)] {
+    for (i, v) in [year / 100, year % 100, month as u64 + 1, day + 1, t / 3600, t / 60 % 60, t % 60].into_iter().enumerate() {
+        let at = b"\x00\x02\x05\x08\x0b\x0e\x11"[i] as usize;
         out[at] = b'0' + (v / 10) as u8;
         out[at + 1] = b'0' + (v % 10) as u8;
     }

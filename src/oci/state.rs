@@ -41,7 +41,7 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
         Cmd::List => return list(o),
         _ => {}
     }
-    let dir = Path::from(&[o.root().to_bytes(), b"/", o.id.to_bytes()])?;
+    let dir = join(o.root().to_bytes(), b"/", o.id.to_bytes())?;
     let s = match open(dir.as_cstr(), READ.take(), matches!(o.cmd, Cmd::Start | Cmd::Delete)) {
         // `delete --force` of a container that is gone already: done (containerd's shim asks).
         Err(e) if e.errno() == ENOENT => return if o.has(FORCE) { Ok(0) } else { Err(Error::msg("container does not exist", o.id.to_bytes())) },
@@ -117,6 +117,12 @@ fn print_state(s: &State, end: &[u8]) -> Result<i32, Error> {
     Ok(0)
 }
 
+/// `a`, `b`, `c` as one path.
+#[inline(never)]
+fn join(a: &[u8], b: &[u8], c: &[u8]) -> Result<Path, Error> {
+    Path::from(&[a, b, c])
+}
+
 fn out(b: &[u8]) -> Result<(), Error> {
     sys::write_all(1, b)
 }
@@ -147,7 +153,7 @@ fn start(s: &State) -> Result<i32, Error> {
 /// cgroup.procs (all of them, on v1 too), else (or without cgroups) its init, unless stopped.
 fn each_pid(s: &State, all: bool, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<(), Error> {
     match s.doc.get(b"cgroups").and_then(|c| c.elements()?.next()?.as_str(&mut [])).filter(|_| all) {
-        Some(d) => crate::file::for_each_line(Path::from(&[d, b"/cgroup.procs"])?.as_cstr(), &mut |l| {
+        Some(d) => crate::file::for_each_line(join(d, b"/", b"cgroup.procs")?.as_cstr(), &mut |l| {
             number(l).map_or(Ok(()), |p| f(p as i32)).map(|_| true)
         }),
         None if s.status != STOPPED => f(s.pid),
@@ -213,9 +219,9 @@ fn create(o: &Oci) -> Result<i32, Error> {
     // ROOT and what leads to it, as far as they are missing; ROOT/ID says what failed.
     let root = o.root().to_bytes();
     for end in (1..=root.len()).filter(|&i| i == root.len() || root[i] == b'/') {
-        let _ = sys::mkdir(Path::from(&[&root[..end]])?.as_cstr(), 0o700);
+        let _ = sys::mkdir(join(&root[..end], b"", b"")?.as_cstr(), 0o700);
     }
-    let dir = Path::from(&[root, b"/", o.id.to_bytes()])?;
+    let dir = join(root, b"/", o.id.to_bytes())?;
     sys::mkdir(dir.as_cstr(), 0o700).map_err(|e| if e.errno() == EEXIST { Error::msg("container exists already", o.id.to_bytes()) } else { e })?;
     let d = sys::openat(AT_FDCWD, dir.as_cstr(), O_RDONLY | O_DIRECTORY, 0);
     let r = d.and_then(|d| {
@@ -289,7 +295,7 @@ fn fill(t: &mut Buf<[u8]>, template: &[u8], values: &[&[u8]]) -> Result<(), Erro
 
 /// `data` into `path` (relative to `dir`): written into PATH.tmp, renamed over PATH.
 fn write_file(dir: Fd, path: &CStr, data: &[u8]) -> Result<(), Error> {
-    let tmp = Path::from(&[path.to_bytes(), b".tmp"])?;
+    let tmp = join(path.to_bytes(), b".tmp", b"")?;
     let fd = sys::openat(dir, tmp.as_cstr(), O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644)?;
     let r = sys::write_all(fd, data);
     sys::close(fd)?;
@@ -305,7 +311,7 @@ fn list(o: &Oci) -> Result<i32, Error> {
     let mut sep = &b""[..];
     out(if json { b"[" } else { b"ID          PID         STATUS      BUNDLE      CREATED     OWNER\n" })?;
     let r = cgroup::for_each_entry(o.root(), &mut |name, _| {
-        let dir = Path::from(&[o.root().to_bytes(), b"/", name])?;
+        let dir = join(o.root().to_bytes(), b"/", name)?;
         let Some(Ok(s)) = (name != b"." && name != b"..").then(|| open(dir.as_cstr(), buf, false)) else { return Ok(()) };
         if json {
             out(sep)?;
