@@ -225,7 +225,12 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
         }
         match channel::recv(sock) {
             Ok(Some(Msg::Console(fd))) => match oci.and_then(|o| o.console) {
-                Some(path) => tty::send_console(path, fd).map_err(|e| kill_child(pid, e))?,
+                // `create --console-socket`: the master goes to its caller, who relays.
+                Some(path) => {
+                    if let Err(e) = tty::send_console(path, fd) {
+                        break Err(kill_child(pid, e));
+                    }
+                }
                 None => master = fd,
             },
             // Sync 2 of `create`: the child waits for `start` (as the end of the channel is, for
@@ -239,13 +244,16 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
             Err(e) => break Err(kill_child(pid, e)),
         }
     };
-    if let (Ok(None), Some(o)) = (&failed, oci) {
-        (o.ready)(pid, cg).map_err(|e| kill_child(pid, e))?;
-        // `create`'s work is done: the child waits for `start`.
-        if child.fifo >= 0 {
-            return Ok(0);
-        }
-    }
+    // The state of `create` and `run --bundle`: once the child waits for `start` (and then
+    // `create`'s work is done) or runs.
+    let failed = match (failed, oci) {
+        (Ok(None), Some(o)) => match (o.ready)(pid, cg) {
+            Err(e) => Err(kill_child(pid, e)),
+            Ok(()) if child.fifo >= 0 => return Ok(0),
+            Ok(()) => Ok(None),
+        },
+        (f, _) => f,
+    };
     info!("waiting for ", pid as u64);
     let status = match failed {
         // (--dry-run has no container to relay for.)
