@@ -403,7 +403,10 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         die_with_parent(c.sock)?;
     }
     rootfs::make_private()?;
-    sys::sethostname(spec.hostname)?;
+    // None given (an OCI config may say none): the host's, as the new namespace copied it.
+    if !spec.hostname.is_empty() {
+        sys::sethostname(spec.hostname)?;
+    }
     if spec.new_net {
         sys::loopback_up()?;
     }
@@ -420,9 +423,10 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     // at the end.
     c.plan.execute(&mut mounts, &[c.sock, seccomp_file, c.fifo])?;
     // The names are the image's own: its /etc/passwd and /etc/group, read inside the root.
-    let (uid, gid) = match spec.user {
-        Some(u) => user::resolve(u.to_bytes())?,
-        None => (0, 0),
+    let (uid, gid) = match (spec.ids, spec.user) {
+        (Some(ids), _) => ids,
+        (None, Some(u)) => user::resolve(u.to_bytes())?,
+        (None, None) => (0, 0),
     };
     if let Some(dir) = spec.workdir {
         sys::chdir(dir)?;
@@ -437,7 +441,7 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         tty::make_console(c.sock, uid, gid)?;
     }
     caps::drop_bounding(c.caps)?;
-    if spec.user.is_some() {
+    if spec.user.is_some() || spec.ids.is_some() {
         // With a single-id map, setgroups is denied (user_namespaces(7)): there are none.
         user::switch(uid, gid, c.map != Some(Map::Single))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.

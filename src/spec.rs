@@ -79,6 +79,9 @@ pub struct Limits<'a> {
     pub devices: bool,
 }
 
+/// RLIMIT_* resources by number (<asm-generic/resource.h>), as `ulimit` and Docker name them.
+pub const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
+
 /// `--ulimit NAME=SOFT[:HARD]`: a resource limit (RLIMIT_* number) of the container's process.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Ulimit {
@@ -108,6 +111,8 @@ pub struct Spec {
     pub workdir: Option<&'static CStr>,
     /// `UID[:GID]` or `NAME[:GROUP]`, resolved in the container's /etc/passwd and /etc/group.
     pub user: Option<&'static CStr>,
+    /// uid and gid as they are, resolved nowhere (OCI's process.user); over `user`.
+    pub ids: Option<(u32, u32)>,
     /// The bounding set; permitted and effective too for uid 0 (caps.rs).
     pub caps: u64,
     /// All capabilities, no seccomp filter, no masked paths, no device rules.
@@ -148,6 +153,7 @@ impl Spec {
             read_only: false,
             workdir: None,
             user: None,
+            ids: None,
             caps: 0,
             privileged: false,
             seccomp: Seccomp::Default,

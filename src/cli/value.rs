@@ -3,7 +3,7 @@
 
 use crate::buf::CBuf;
 use crate::error::Error;
-use crate::spec::{CPU_PERIOD, Limits, Mount, MountKind, Ulimit};
+use crate::spec::{CPU_PERIOD, Limits, Mount, MountKind, RLIMITS, Ulimit};
 use crate::text::{cut, fields, human, itoa, number, word_index};
 
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
@@ -116,8 +116,6 @@ pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
     container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
 }
 
-/// RLIMIT_* resources by number (<asm-generic/resource.h>), as `ulimit` and Docker name them.
-const RLIMITS: &str = "cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime";
 
 /// `nofile=1024` or `nofile=1024:2048`: a limit for RLIMIT_NOFILE; `unlimited` or -1 is none.
 /// Without a hard limit, the hard limit is the soft one (as Docker does).

@@ -46,6 +46,12 @@ impl Args {
         })
     }
 
+    /// The strings of `list`, which lives for the rest of the process (a config.json's args).
+    pub fn of<const N: usize>(list: &'static CList<N>) -> Args {
+        // `push` leaves the slot after the last string NULL.
+        Args { ptrs: &list.ptrs[..list.len + 1] }
+    }
+
     /// For tests: a list made of Rust strings, leaked so it lives as long as the real argv.
     #[cfg(test)]
     pub fn from_strs(v: &[&str]) -> Args {
@@ -64,6 +70,10 @@ pub struct CList<const N: usize> {
     ptrs: [*const c_char; N],
     len: usize,
 }
+
+// SAFETY: the pointers are to 'static C strings that nothing changes: a list may be kept in
+// a static (sys::Once) as well as any 'static reference.
+unsafe impl<const N: usize> Send for CList<N> {}
 
 impl<const N: usize> CList<N> {
     pub const fn new() -> Self {
