@@ -12,6 +12,7 @@ use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
 use crate::cli::oci::{ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
 use crate::error::Error;
+use crate::oci::config::load;
 use crate::oci::json::{Value, Writer};
 use crate::spec::{RootMode, Spec};
 use crate::sys::{self, AT_FDCWD, Fd};
@@ -379,11 +380,6 @@ pub fn log_error(o: &Oci, e: &Error) {
         let _ = sys::write_all(fd, b.bytes());
         let _ = sys::close(fd);
     }
-}
-
-/// Until oci/config.rs is merged: no config.json is read.
-fn load(_bundle: &'static CStr) -> Result<Spec, Error> {
-    Err(Error::msg("config.json not read yet", b""))
 }
 
 #[cfg(test)]
