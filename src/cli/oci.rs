@@ -149,15 +149,21 @@ pub fn parse(args: Args) -> Result<Command, Error> {
     }
     if takes_id {
         o.id = words[1].ok_or_else(|| Error::msg("missing container id", b""))?;
-        let id = o.id.to_bytes();
-        if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_+.-".contains(&c)) {
-            return Err(Error::msg("invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)", id));
-        }
     }
     if let Some(s) = words[2] {
         o.signal = signal(s.to_bytes()).ok_or_else(|| Error::msg("unknown signal", s.to_bytes()))?;
     }
     Ok(Command::Oci(o))
+}
+
+/// A container ID as runc takes it, and one that is a single path component: checked by the
+/// commands (oci/state.rs), so that an error goes to --log too.
+pub fn check_id(id: &CStr) -> Result<(), Error> {
+    let id = id.to_bytes();
+    if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_+.-".contains(&c)) {
+        return Err(Error::msg("invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)", id));
+    }
+    Ok(())
 }
 
 /// The signals by name, from 1.
@@ -240,10 +246,12 @@ mod tests {
     #[test]
     fn ids_are_runcs() {
         let bad = "invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)";
+        let check = |id: &str| check_id(&std::ffi::CString::new(id).unwrap()).map_err(|e| e.what());
         for id in ["", ".", "..", "a/b", "../x", "a b", "é", &"a".repeat(256)] {
-            assert_eq!(err(&["runix", "state", id]), bad, "{id}");
+            assert_eq!(check(id), Err(bad), "{id}");
         }
         for id in ["a", "A-b_c+d.e", "...", &"f".repeat(255)] {
+            assert_eq!(check(id), Ok(()), "{id}");
             assert_eq!(oci(&["runix", "state", id]).id.to_bytes(), id.as_bytes());
         }
     }

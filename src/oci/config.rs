@@ -90,6 +90,8 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     for m in list(get(doc, b"mounts"), "invalid mounts")? {
         c.mount(&mut spec, m)?;
     }
+    // For the state (oci/state.rs), as it is.
+    spec.annotations = get(doc, b"annotations").map_or(b"", Value::text);
     let linux = get(doc, b"linux");
     namespaces(&mut spec, linux.and_then(|l| get(l, b"namespaces")))?;
     if let Some(r) = linux.and_then(|l| get(l, b"resources")) {

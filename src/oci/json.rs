@@ -109,6 +109,11 @@ impl<'a> Value<'a> {
         self.0.first() == Some(&b'n')
     }
 
+    /// The value's own JSON text (an object's, with its braces).
+    pub fn text(self) -> &'a [u8] {
+        self.0.get(..skip(self.0)).unwrap_or(self.0)
+    }
+
     /// A number's or a literal's bytes; anything else starts with a byte no number has.
     fn token(self) -> &'a [u8] {
         self.0.get(..skip(self.0)).unwrap_or(&[])

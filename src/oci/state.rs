@@ -10,7 +10,7 @@
 
 use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
-use crate::cli::oci::{ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
+use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
 use crate::error::Error;
 use crate::oci::config::load;
 use crate::oci::json::{Value, Writer};
@@ -36,6 +36,9 @@ static TEXT: sys::Once<CBuf<{ 1 << 16 }>> = sys::Once::new(CBuf::new());
 /// `runix COMMAND ...` of the OCI runtime; Ok(the exit status).
 #[inline(never)]
 pub fn main(o: &Oci) -> Result<i32, Error> {
+    if !o.id.is_empty() || o.cmd < Cmd::List {
+        check_id(o.id)?;
+    }
     match o.cmd {
         Cmd::Create | Cmd::Run => return create(o),
         Cmd::Features => return features(),
