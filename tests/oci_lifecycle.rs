@@ -180,7 +180,7 @@ fn kill_by_name_and_number_and_delete_force() {
     assert!(within(5, || out().contains("got USR1")), "{}", out());
     // ps: the init and its sleep, by host pid.
     let ps = b.ok(&["ps", "--format", "json", "k"]);
-    assert!(ps.starts_with(&format!("[{pid},")) && ps.ends_with(']'), "{ps}");
+    assert!(ps.starts_with(&format!("[{pid},")) && ps.ends_with("]\n"), "{ps}");
     b.ok(&["kill", "k", "15"]);
     assert_eq!(reap(pid), 42);
     let o = b.runix(&["kill", "k", "TERM"]);

@@ -9,7 +9,7 @@ use crate::text::{number, word_index};
 use core::ffi::CStr;
 
 /// The commands, in the order of `Cmd`.
-const COMMANDS: &str = "create start state kill delete list ps features run";
+const COMMANDS: &str = "create start state kill delete ps run list features";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd)]
 #[cfg_attr(test, derive(Debug))]
@@ -19,14 +19,14 @@ pub enum Cmd {
     State,
     Kill,
     Delete,
-    /// Those from here on take no ID but `run`.
-    List,
     Ps,
-    Features,
     Run,
+    /// Those from here on take no ID.
+    List,
+    Features,
 }
 
-const CMDS: [Cmd; 9] = [Cmd::Create, Cmd::Start, Cmd::State, Cmd::Kill, Cmd::Delete, Cmd::List, Cmd::Ps, Cmd::Features, Cmd::Run];
+const CMDS: [Cmd; 9] = [Cmd::Create, Cmd::Start, Cmd::State, Cmd::Kill, Cmd::Delete, Cmd::Ps, Cmd::Run, Cmd::List, Cmd::Features];
 
 /// Every command's options; the first VALUED take a value.
 const OPTIONS: &str = "root log log-format bundle pid-file console-socket preserve-fds format debug systemd-cgroup force all no-pivot no-new-keyring version help";
@@ -143,7 +143,7 @@ pub fn parse(args: Args) -> Result<Command, Error> {
         Some(c) => CMDS[c],
         None => return Err(Error::msg("unknown command (try 'runix --help')", cmd.to_bytes())),
     };
-    let takes_id = !matches!(o.cmd, Cmd::List | Cmd::Features);
+    let takes_id = o.cmd < Cmd::List;
     if n > 1 + takes_id as usize + (o.cmd == Cmd::Kill) as usize {
         return Err(Error::msg("too many arguments", b""));
     }

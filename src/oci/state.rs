@@ -36,7 +36,7 @@ static TEXT: sys::Once<CBuf<{ 1 << 16 }>> = sys::Once::new(CBuf::new());
 /// `runix COMMAND ...` of the OCI runtime; Ok(the exit status).
 #[inline(never)]
 pub fn main(o: &Oci) -> Result<i32, Error> {
-    if !o.id.is_empty() || o.cmd < Cmd::List {
+    if o.cmd < Cmd::List {
         check_id(o.id)?;
     }
     match o.cmd {
@@ -102,9 +102,8 @@ fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Erro
 /// it has exited (a zombie) or there is none.
 #[inline(never)]
 fn proc_start(pid: i32) -> Option<u64> {
-    let p = CBuf::<32>::from(&[b"/proc/", itoa(pid as u64, &mut [0; 20]), b"/stat"]).ok()?;
     let mut buf = [0u8; 1024];
-    let s = crate::file::read_file(p.as_cstr(), &mut buf).ok()?;
+    let s = crate::file::read_file(join(b"/proc/", itoa(pid as u64, &mut [0; 20]), b"/stat").ok()?.as_cstr(), &mut buf).ok()?;
     // After the command's name, which may hold spaces and parentheses: field 3 on.
     let rest = s.get(s.iter().rposition(|&c| c == b')')? + 2..)?;
     if matches!(rest.first(), Some(b'Z' | b'X')) {
@@ -167,13 +166,13 @@ fn each_pid(s: &State, all: bool, f: &mut dyn FnMut(i32) -> Result<(), Error>) -
 
 /// `runix ps --format json`: the host pids of the container's processes, as a JSON array.
 fn ps(s: &State) -> Result<i32, Error> {
-    let mut w = Writer::new(TEXT.take());
-    w.arr();
+    let mut sep = &b"["[..];
     each_pid(s, true, &mut |pid| {
-        w.num(pid as u64);
-        Ok(())
+        out(sep)?;
+        sep = b",";
+        out(itoa(pid as u64, &mut [0; 20]))
     })?;
-    out(w.end().done()?).map(|_| 0)
+    out(if sep == b"[" { b"[]\n" } else { b"]\n" }).map(|_| 0)
 }
 
 /// `runix delete`: a container not stopped yet is killed first, and waited for until it has
