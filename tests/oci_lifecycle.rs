@@ -350,7 +350,7 @@ fn features_and_version() {
     assert_eq!(o.code, 0);
     let f = o.stdout;
     assert!(f.starts_with(r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.0","hooks":["#) && f.ends_with("]}}}\n"), "{f}");
-    for part in [r#""namespaces":["pid","network","ipc","uts","mount","cgroup"]"#, r#""capabilities":["CAP_CHOWN","#, r#""CAP_CHECKPOINT_RESTORE"]"#, r#""actions":["SCMP_ACT_KILL","#, r#""operators":["SCMP_CMP_EQ","#, r#""archs":["SCMP_ARCH_X86_64"]"#] {
+    for part in [r#""namespaces":["pid","mount","ipc","uts","network","cgroup"]"#, r#""capabilities":["CAP_CHOWN","#, r#""CAP_CHECKPOINT_RESTORE"]"#, r#""actions":["SCMP_ACT_KILL","#, r#""operators":["SCMP_CMP_EQ","#, r#""archs":["SCMP_ARCH_X86_64"]"#] {
         assert!(f.contains(part), "{part} in {f}");
     }
     // Balanced, and every string closed.

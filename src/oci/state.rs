@@ -343,8 +343,8 @@ fn list(o: &Oci) -> Result<i32, Error> {
 /// of text is followed by a list of names (each after a prefix).
 const FEATURES: [(&str, &str, &str); 7] = [
     (r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.0","hooks":"#, "", ""),
-    (r#","mountOptions":"#, "", "ro rw nosuid suid nodev dev noexec exec bind rbind private rprivate"),
-    (r#","linux":{"namespaces":"#, "", "pid network ipc uts mount cgroup"),
+    (r#","mountOptions":"#, "", "ro bind rbind rw rprivate private nosuid nodev noexec relatime strictatime"),
+    (r#","linux":{"namespaces":"#, "", "pid mount ipc uts network cgroup"),
     (r#","capabilities":"#, "CAP_", sys::CAP_NAMES),
     (r#","cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},"seccomp":{"enabled":true,"actions":"#, "SCMP_ACT_", crate::oci::seccomp::ACTIONS),
     (r#","operators":"#, "SCMP_CMP_", crate::oci::seccomp::OPS),
