@@ -27,7 +27,11 @@ use cli::Command;
 pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => help(),
-        Ok(Command::Version) => sys::write_all(1, cli::VERSION.as_bytes()).map(|_| 0),
+        Ok(Command::Version(oci)) => sys::write_all(1, if oci { cli::OCI_VERSION } else { cli::VERSION }.as_bytes()).map(|_| 0),
+        Ok(Command::Oci(o)) => {
+            log::set_level(o.has(cli::oci::DEBUG) as u8);
+            oci::state::main(&o).inspect_err(|e| oci::state::log_error(&o, e))
+        }
         Ok(Command::Run(spec, out)) => {
             set_output(out);
             run::run(&spec)

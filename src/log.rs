@@ -76,9 +76,15 @@ pub fn emit<T: ufmt::uDisplay + ?Sized>(level: u8, file: &str, line: u32, text: 
 
 /// Print an error the one time it is printed: `runix: <error>`.
 pub fn error(e: &crate::error::Error) {
+    error_line(e).flush();
+}
+
+/// `runix: <error>`, the line `error` prints.
+#[inline(never)]
+pub fn error_line(e: &crate::error::Error) -> Line {
     let mut l = Line::new();
     let _ = ufmt::uwrite!(l, "runix: {}", e);
-    l.flush();
+    l
 }
 
 /// Print a plain message line to stderr (help, warnings).

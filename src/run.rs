@@ -15,6 +15,9 @@
 //!   sync 2: read error or EOF ◀───────────  execve (EOF: the socket is CLOEXEC)
 //!   wait4, OOM check, rmdir cgroups, exit with the command's status
 //!
+//! `runix create` (oci/state.rs) stops the child before its execve: it says Ready, and waits
+//! until `runix start` opens exec.fifo; runix then returns, leaving it and its cgroups.
+//!
 //! docs/sequence.md walks through it syscall by syscall.
 
 use crate::cgroup::{Cgroups, Joins};
@@ -30,6 +33,18 @@ use crate::process::{exec, init, tty, user};
 use crate::security::{caps, seccomp};
 use core::convert::Infallible;
 use core::ffi::CStr;
+
+/// What `runix create` and `runix run --bundle` change in the sequence.
+pub struct Oci<'a> {
+    /// exec.fifo, opened O_PATH on the host: under `create` the child waits on it for `start`
+    /// once set up, and runix returns, leaving the child and its cgroups; -1 (`run --bundle`):
+    /// the command runs at once, supervised as under `runix run`.
+    pub fifo: Fd,
+    /// --console-socket: where the pty's master goes, in place of the relay.
+    pub console: Option<&'static CStr>,
+    /// Called with the container's pid and cgroups once it waits (create) or runs: its state.
+    pub ready: &'a dyn Fn(i32, &Cgroups) -> Result<(), Error>,
+}
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
 /// ordinary child for wait4.
@@ -57,10 +72,18 @@ struct Child<'a> {
     caps: u64,
     /// The mounts and files to make.
     plan: &'a Plan<'a>,
+    /// exec.fifo (`Oci::fifo`), or -1.
+    fifo: Fd,
 }
 
 /// Run the container described by `spec`; Ok(exit status of the command).
 pub fn run(spec: &Spec) -> Result<i32, Error> {
+    run_oci(spec, None)
+}
+
+/// `run`, or with `oci` the OCI runtime's `create` (Ok(0) once the child waits for `start`)
+/// or `run --bundle`.
+pub fn run_oci(spec: &Spec, oci: Option<&Oci>) -> Result<i32, Error> {
     // The signals runix passes on are blocked from the start and read from a signalfd later,
     // so none is lost while the container starts, and none kills runix between making a
     // cgroup and removing it. SIGPIPE too: a closed stdout or stderr (`--trace 2>&1 | head`)
@@ -109,7 +132,11 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
     }
     // An error keeps its path in one of a few slots that later failed calls reuse (the
     // rmdir retries below): kept whole until it is printed.
-    let r = start_and_wait(spec, &cg, map, caps, old_mask).map_err(Kept::new);
+    let r = start_and_wait(spec, &cg, map, caps, old_mask, oci).map_err(Kept::new);
+    // A created container keeps its cgroups until `runix delete`.
+    if r.is_ok() && oci.is_some_and(|o| o.fifo >= 0) {
+        return r.map_err(|w| w.error());
+    }
     // The cgroups go on every path: after the command, and after any failure.
     let removed = cg.remove();
     match (&r, removed) {
@@ -121,7 +148,7 @@ pub fn run(spec: &Spec) -> Result<i32, Error> {
 }
 
 #[inline(never)]
-fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64) -> Result<i32, Error> {
+fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64, oci: Option<&Oci>) -> Result<i32, Error> {
     // What the child will mount and make: a mount runix refuses is refused before it exists.
     // --privileged keeps every device, as Docker's does.
     let nodev = !spec.privileged && !cg.device_rules();
@@ -131,7 +158,8 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
     // Left open: close-on-exec, and runix never execs.
     let joins = cg.open_joins()?;
     let [ours, theirs] = sys::socketpair()?;
-    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, plan: &plan };
+    let fifo = oci.map_or(-1, |o| o.fifo);
+    let child = Child { spec, sock: theirs, parent_sock: ours, cg, joins, old_mask, map, caps, plan: &plan, fifo };
     let mut flags = CLONE_FLAGS;
     for (ns, _) in spec.joins.iter() {
         flags &= !(ns as u64); // joined in the child instead
@@ -159,13 +187,13 @@ fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_ma
         }
     };
     info!("container is pid ", pid as u64);
-    let r = supervise(pid, ours, cg, &child);
+    let r = supervise(pid, ours, cg, &child, oci);
     let _ = sys::close(ours);
     r
 }
 
 #[inline(never)]
-fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Error> {
+fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>) -> Result<i32, Error> {
     // Sync 1: the child's user namespace gets its maps before it needs them.
     if let Some(m) = child.map {
         let ids = (child.spec.map_user, child.spec.map_group);
@@ -199,14 +227,35 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child) -> Result<i32, Err
             return Ok(128 + sig);
         }
         match channel::recv(sock) {
-            Ok(Some(Msg::Console(fd))) => master = fd,
+            Ok(Some(Msg::Console(fd))) => match oci.and_then(|o| o.console) {
+                // `create --console-socket`: the master goes to its caller, who relays.
+                Some(path) => {
+                    if let Err(e) = tty::send_console(path, fd) {
+                        break Err(kill_child(pid, e));
+                    }
+                }
+                None => master = fd,
+            },
+            // Sync 2 of `create`: the child waits for `start` (as the end of the channel is, for
+            // `run --bundle`, that the command runs).
+            Ok(Some(Msg::Ready)) if child.fifo >= 0 => break Ok(None),
             Ok(None) => break Ok(None),
             // The child never says Go: not a message of runix's.
-            Ok(Some(Msg::Go)) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
+            Ok(Some(Msg::Go | Msg::Ready)) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
             // Kept whole: more errors may come before it is returned.
             Ok(Some(Msg::Failed(e))) => break Ok(Some(Kept::new(e))),
             Err(e) => break Err(kill_child(pid, e)),
         }
+    };
+    // The state of `create` and `run --bundle`: once the child waits for `start` (and then
+    // `create`'s work is done) or runs.
+    let failed = match (failed, oci) {
+        (Ok(None), Some(o)) => match (o.ready)(pid, cg) {
+            Err(e) => Err(kill_child(pid, e)),
+            Ok(()) if child.fifo >= 0 => return Ok(0),
+            Ok(()) => Ok(None),
+        },
+        (f, _) => f,
     };
     info!("waiting for ", pid as u64);
     let status = match failed {
@@ -309,7 +358,15 @@ fn report_usage(cg: &Cgroups, spec: &Spec, status: i32) -> Result<(), Error> {
 fn container_main(c: &Child) -> ! {
     trace::set_child(true);
     let Err(e) = setup(c);
-    let _ = channel::send(c.sock, Msg::Failed(e));
+    report(c.sock, e)
+}
+
+/// The child's error goes to runix to print; once `runix create` has returned (the socket is
+/// closed), the child prints it itself.
+fn report(sock: Fd, e: Error) -> ! {
+    if channel::send(sock, Msg::Failed(e)).is_err() {
+        crate::log::error(&e);
+    }
     sys::exit_group(e.exit_code())
 }
 
@@ -382,8 +439,9 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         _ => -1,
     };
     // The mounts, the switch into the root, and every fd of the host's closed but these: the
-    // --seccomp file, a regular file the user named, is read at the end.
-    c.plan.execute(&mut mounts, &[c.sock, seccomp_file])?;
+    // --seccomp file, a regular file the user named, is read at the end; exec.fifo is reopened
+    // at the end.
+    c.plan.execute(&mut mounts, &[c.sock, seccomp_file, c.fifo])?;
     // The names are the image's own: its /etc/passwd and /etc/group, read inside the root.
     let (uid, gid) = match (spec.ids, spec.user) {
         (Some(ids), _) => ids,
@@ -438,6 +496,9 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         sys::prctl(libc::PR_SET_NO_NEW_PRIVS, 1)?;
     }
     exec::check_cwd()?;
+    if c.fifo >= 0 {
+        wait_start(c.sock, c.fifo)?;
+    }
     if spec.init && !trace::dry_run() {
         init::run(command_main, &(c, sets.effective, seccomp_file, home))?;
     }
@@ -446,9 +507,22 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
 
 /// --init's child: the command, reporting a failure to runix as the container's init would.
 fn command_main(a: &(&Child, u64, Fd, Option<&'static CStr>)) -> ! {
-    let e = exec_command(a.0, a.1, a.2, a.3);
-    let _ = channel::send(a.0.sock, Msg::Failed(e));
-    sys::exit_group(e.exit_code())
+    report(a.0.sock, exec_command(a.0, a.1, a.2, a.3))
+}
+
+/// `runix create`: the child is set up; it says so, and waits for `runix start`, which opens
+/// exec.fifo for reading: opening its write end blocks until then (runc's way). Through
+/// /proc/self/fd: the fd is O_PATH, opened on the host's side, before the switch into the root.
+#[inline(never)]
+fn wait_start(sock: Fd, fifo: Fd) -> Result<(), Error> {
+    // It outlives `runix create`: its caller (conmon, a shim) reaps it.
+    sys::prctl(libc::PR_SET_PDEATHSIG, 0)?;
+    channel::send(sock, Msg::Ready)?;
+    sys::close(sock)?;
+    let fd = sys::openat(sys::AT_FDCWD, rootfs::fd_path(fifo).as_cstr(), libc::O_WRONLY, 0)?;
+    let r = sys::write(fd, b"0");
+    sys::close(fd)?;
+    r.map(drop)
 }
 
 /// The last steps before the command: no fd of runix's left, the caller's signal mask back,

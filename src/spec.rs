@@ -232,6 +232,8 @@ pub struct Spec {
     /// The caller's uid and gid inside the user namespace (`--map-user`, `--map-group`).
     pub map_user: u32,
     pub map_group: u32,
+    /// An OCI config.json's `annotations`, its JSON text as it is (empty: none), for the state.
+    pub annotations: &'static [u8],
 }
 
 impl Spec {
@@ -278,6 +280,7 @@ impl Spec {
             map_user: 0,
             map_group: 0,
             stop_timeout: 10,
+            annotations: b"",
         }
     }
 }

@@ -76,6 +76,30 @@ pub fn itoa(mut v: u64, buf: &mut [u8]) -> &[u8] {
     }
 }
 
+/// `secs` since the epoch as RFC 3339 UTC, `2026-12-02T12:42:26Z` (from 1970 to 2099).
+#[inline(never)]
+pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
+    let (mut day, t) = (secs / 86400, secs % 86400);
+    let mut year = 1970;
+    // A leap day every fourth year, 2000 included.
+    while day >= 365 + (year % 4 == 0) as u64 {
+        day -= 365 + (year % 4 == 0) as u64;
+        year += 1;
+    }
+    let mut month = 0;
+    // Each month's days less 28; February's 1 in a leap year.
+    while day >= 28 + (b"\x03\x00\x03\x02\x03\x02\x03\x03\x02\x03\x02\x03"[month] + (month == 1 && year % 4 == 0) as u8) as u64 {
+        day -= 28 + (b"\x03\x00\x03\x02\x03\x02\x03\x03\x02\x03\x02\x03"[month] + (month == 1 && year % 4 == 0) as u8) as u64;
+        month += 1;
+    }
+    *out = *b"0000-00-00T00:00:00Z";
+    for (i, v) in [year / 100, year % 100, month as u64 + 1, day + 1, t / 3600, t / 60 % 60, t % 60].into_iter().enumerate() {
+        let at = b"\x00\x02\x05\x08\x0b\x0e\x11"[i] as usize;
+        out[at] = b'0' + (v / 10) as u8;
+        out[at + 1] = b'0' + (v % 10) as u8;
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -89,6 +113,15 @@ mod tests {
         assert_eq!(word("a - ccc", 3), None);
         assert_eq!(word_index("a - ccc", b"ccc"), Some(2));
         assert_eq!(word_index("a - ccc", b"x"), None);
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        let mut b = [0u8; 20];
+        assert_eq!(rfc3339(0, &mut b), b"1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400, &mut b), b"2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_215_346, &mut b), b"2026-12-02T12:42:26Z");
+        assert_eq!(rfc3339(4_102_444_799, &mut b), b"2099-12-31T23:59:59Z");
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod tests;
 
 use layout::{Hierarchy, Layout};
 pub use layout::v1_hierarchies;
-pub use remove::cleanup;
+pub use remove::{cleanup, for_each_entry};
 
 use crate::buf::CBuf;
 use crate::error::Error;
@@ -236,6 +236,11 @@ impl Cgroups {
         }
         r
     }
+}
+
+/// rmdir the cgroup `dir`, killing what is left in it (`runix delete`, for a created container).
+pub fn remove_dir(dir: &[u8]) -> Result<(), Error> {
+    remove::rmdir_tree(&Path::from(&[dir])?)
 }
 
 /// The v2 controllers `controllers` enabled in `parent`'s cgroup.subtree_control, one at a

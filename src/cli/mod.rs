@@ -8,6 +8,7 @@ use crate::spec::{CPU_PERIOD, DEFAULT_HOME, DEFAULT_PATH, Mount, Overlay, RootMo
 use crate::sys::Args;
 use core::ffi::CStr;
 
+pub mod oci;
 mod options;
 mod value;
 pub use options::{HELP_LEN, unpack_help};
@@ -15,13 +16,18 @@ use options::{Set, lookup};
 pub use value::*;
 
 pub const VERSION: &str = concat!("runix ", env!("CARGO_PKG_VERSION"), "\n");
+/// runc's shape, for OCI callers (after a global option: `runix --debug --version`).
+pub const OCI_VERSION: &str = concat!("runix version ", env!("CARGO_PKG_VERSION"), "\nspec: 1.2.0\n");
 
 /// HOST_NAME_MAX in <limits.h>: sethostname(2) refuses longer names.
 const HOST_NAME_MAX: usize = 64;
 
 pub enum Command {
     Help,
-    Version,
+    /// true: in runc's shape.
+    Version(bool),
+    /// The OCI runtime's commands (cli/oci.rs).
+    Oci(oci::Oci),
     Run(Spec, Output),
     /// `runix cleanup`, under runix's cgroup or --cgroup-parent.
     Cleanup(Option<&'static [u8]>, Output),
@@ -39,12 +45,11 @@ pub struct Output {
 /// for what passes into the container on purpose (TERM, `-e KEY`).
 pub fn parse(args: Args, env: Args) -> Result<Command, Error> {
     match args.get(1).map(CStr::to_bytes) {
-        Some(b"run") => parse_run(args.skip(2), env, false),
+        Some(b"run") if !oci::is_option(args.get(2)) => parse_run(args.skip(2), env, false),
         Some(b"cleanup") => parse_run(args.skip(2), env, true),
         Some(b"-h" | b"--help" | b"help") => Ok(Command::Help),
-        Some(b"-V" | b"--version" | b"version") => Ok(Command::Version),
-        Some(other) => Err(Error::msg("unknown command (try 'runix --help')", other)),
-        None => Err(Error::msg("no command given (try 'runix --help')", b"")),
+        Some(b"-V" | b"--version" | b"version") => Ok(Command::Version(false)),
+        _ => oci::parse(args.skip(1)),
     }
 }
 
@@ -522,6 +527,6 @@ mod tests {
         assert!(matches!(parse(Args::from_strs(&["runix", "--help"]), Args::from_strs(&[])), Ok(Command::Help)));
         assert!(matches!(parse(Args::from_strs(&["runix", "run", "--help"]), Args::from_strs(&[])), Ok(Command::Help)));
         assert!(matches!(parse(Args::from_strs(&["runix", "run", "-h"]), Args::from_strs(&[])), Ok(Command::Help)));
-        assert!(matches!(parse(Args::from_strs(&["runix", "--version"]), Args::from_strs(&[])), Ok(Command::Version)));
+        assert!(matches!(parse(Args::from_strs(&["runix", "--version"]), Args::from_strs(&[])), Ok(Command::Version(false))));
     }
 }

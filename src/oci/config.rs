@@ -120,6 +120,8 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     }
     c.check(spec.own & spec::OWN_DEV != 0, "unsupported mounts (runix needs its tmpfs on /dev)", None);
 
+    // For the state (oci/state.rs), as it is.
+    spec.annotations = at(doc, "annotations").map_or(b"", Value::text);
     let linux = c.need(doc, "invalid linux");
     c.namespaces(&mut spec, linux);
     c.resources(&mut spec, linux);

@@ -109,6 +109,11 @@ impl<'a> Value<'a> {
         self.0.first() == Some(&b'n')
     }
 
+    /// The value's own JSON text (an object's, with its braces).
+    pub fn text(self) -> &'a [u8] {
+        self.0.get(..skip(self.0)).unwrap_or(self.0)
+    }
+
     /// A number's or a literal's bytes; anything else starts with a byte no number has.
     fn token(self) -> &'a [u8] {
         self.0.get(..skip(self.0)).unwrap_or(&[])
@@ -439,6 +444,11 @@ impl<'b> Writer<'b> {
             self.comma = false;
         }
         self.num(v.unsigned_abs())
+    }
+
+    /// A value as it is: JSON text checked already (a member of a config.json).
+    pub fn raw(&mut self, v: &[u8]) -> &mut Self {
+        self.sep().push(v)
     }
 
     pub fn bool(&mut self, v: bool) -> &mut Self {

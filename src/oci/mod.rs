@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod json;
+pub mod state;
 pub mod seccomp;

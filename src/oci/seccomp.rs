@@ -57,7 +57,7 @@ const E_ARGS: &str = "invalid linux.seccomp.syscalls[].args[]";
 
 /// libseccomp's actions (SCMP_ACT_*), and what the kernel is to do for each. KILL is
 /// KILL_THREAD, as in libseccomp; NOTIFY is refused (no listener is handed over).
-const ACTIONS: &str = "KILL KILL_THREAD KILL_PROCESS TRAP ERRNO TRACE LOG ALLOW";
+pub const ACTIONS: &str = "KILL KILL_THREAD KILL_PROCESS TRAP ERRNO TRACE LOG ALLOW";
 const RETS: [u32; 8] = [
     libc::SECCOMP_RET_KILL_THREAD,
     libc::SECCOMP_RET_KILL_THREAD,
@@ -69,11 +69,11 @@ const RETS: [u32; 8] = [
     libc::SECCOMP_RET_ALLOW,
 ];
 /// SCMP_CMP_*: an odd one is the one before with the outcomes swapped (NE is not EQ...).
-const OPS: &str = "EQ NE GE LT GT LE MASKED_EQ";
+pub const OPS: &str = "EQ NE GE LT GT LE MASKED_EQ";
 const MASKED_EQ: u8 = 6;
 /// SECCOMP_FILTER_FLAG_* as the spec lists them: TSYNC is bit 0, which runix leaves out as
 /// runc does (the container's init is single-threaded).
-const FLAGS: &str = "TSYNC LOG SPEC_ALLOW";
+pub const FLAGS: &str = "TSYNC LOG SPEC_ALLOW";
 
 /// Verdicts of a number being compiled, besides the kernel's own values (whose action part
 /// is never 0xfff0 or above): none yet, rules with args (to compile), their checks at `BLOCK | i`.

@@ -28,11 +28,11 @@ pub fn close_fds(keep: &[Fd]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The ranges of fds from 3 up to ~0U around those in `keep` (at most two).
+/// The ranges of fds from 3 up to ~0U around those in `keep` (at most three).
 fn gaps(keep: &[Fd]) -> impl Iterator<Item = (u32, u32)> {
     // One slot more than there can be fds to keep: the last is always u32::MAX, "no more to
     // keep", so the last range runs to ~0U.
-    let mut k = [u32::MAX; 3];
+    let mut k = [u32::MAX; 4];
     for (slot, &fd) in k.iter_mut().zip(keep.iter().filter(|&&fd| fd >= 3)) {
         *slot = fd as u32;
     }
@@ -117,6 +117,7 @@ mod tests {
         assert_eq!(g(&[3, 4]), [(5, u32::MAX)]);
         assert_eq!(g(&[-1, 7]), [(3, 6), (8, u32::MAX)]);
         assert_eq!(g(&[7, 7]), [(3, 6), (8, u32::MAX)]);
+        assert_eq!(g(&[8, 4, 6]), [(3, 3), (5, 5), (7, 7), (9, u32::MAX)]);
     }
 
     fn trace(cmd: &CStr, path: &str, fail: impl Fn(&str) -> i32) -> (Vec<String>, Error) {

@@ -41,6 +41,16 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     sys::close(slave)
 }
 
+/// `runix create --console-socket PATH`: the pty's master, to the unix socket at PATH as one
+/// SCM_RIGHTS fd (runc's way, which conmon and the shims read; the data, a name, is not).
+pub fn send_console(path: &core::ffi::CStr, master: Fd) -> Result<(), Error> {
+    let r = sys::connect(path.to_bytes()).and_then(|s| {
+        let r = crate::sys::channel::send_fd(s, master, b"/dev/ptmx");
+        sys::close(s).and(r)
+    });
+    sys::close(master).and(r)
+}
+
 /// The window size of terminal `from`, given to `to`; nothing when `from` is no terminal.
 pub fn copy_winsize(from: Fd, to: Fd) {
     let mut ws = [0u16; 4];

@@ -315,7 +315,7 @@ pub fn make_private() -> Result<(), Error> {
 
 /// "/proc/self/fd/N": a path to what fd N is, for syscalls that take paths (mount(2)).
 #[inline(never)]
-fn fd_path(fd: Fd) -> CBuf<64> {
+pub fn fd_path(fd: Fd) -> CBuf<64> {
     let mut p = CBuf::new();
     // Cannot overflow: 14 + 10 digits.
     let _ = p.push(b"/proc/self/fd/").and_then(|p| p.push(crate::text::itoa(fd as u64, &mut [0; 10])));

@@ -48,12 +48,17 @@ fn fake(fail: &'static str, errno: i32) -> Recording {
 /// The child's steps for `args` as root, with no cgroup, on the fake: its error, and its
 /// calls.
 fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
+    child_with(args, fail, errno, -1)
+}
+
+/// `child`, with exec.fifo open as `fifo` (`runix create`'s child), or -1.
+fn child_with(args: &[&str], fail: &'static str, errno: i32, fifo: Fd) -> (Error, Vec<String>) {
     let spec = spec(args);
     let mut plan = Plan::new(&spec);
     plan.fill(Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
     let cg = Cgroups::EMPTY;
     let rec = fake(fail, errno);
-    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
+    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan, fifo };
     let Err(e) = setup(&c);
     (e, rec.calls())
 }
@@ -101,6 +106,38 @@ fn the_child_sets_up_in_this_order() {
     // into the root opens a path of the host's.
     let switch = at[11].unwrap();
     assert!(calls[switch..].iter().all(|c| !c.contains("\"/r\"")), "{calls:#?}");
+}
+
+/// `runix create`'s child: all set up, it says Ready, closes its end, and waits on exec.fifo
+/// (kept through the closing of the host's fds) before the last steps of the command.
+#[test]
+fn the_created_child_waits_for_start_before_its_command() {
+    let (e, calls) = child_with(&["-r", "/r", "true"], "", 0, 7);
+    assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:?}");
+    let steps = [
+        "pivot_root(",
+        "close_range(3, 4, 0)",
+        "close_range(6, 6, 0)",
+        "close_range(8, 4294967295, 0)",
+        "prctl(PR_SET_NO_NEW_PRIVS",
+        "getcwd(",
+        // It outlives `runix create`.
+        "prctl(PR_SET_PDEATHSIG, 0",
+        "write(5, \"r\", 1)",
+        "close(5)",
+        "openat(AT_FDCWD, \"/proc/self/fd/7\", O_WRONLY|O_CLOEXEC",
+        "write(1000, \"0\", 1)",
+        "close(1000)",
+        "rt_sigprocmask(2,",
+        "seccomp(SECCOMP_SET_MODE_FILTER",
+        "<... execve resumed>",
+    ];
+    let at = positions(&calls, &steps);
+    assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
+    // Start's open failing is the child's error, and no command runs.
+    let (e, calls) = child_with(&["-r", "/r", "true"], "/proc/self/fd/7", libc::ENOENT, 7);
+    assert_eq!(show(&e), "open(/proc/self/fd/7): No such file or directory");
+    assert!(!calls.iter().any(|c| c.contains("execve")), "{calls:#?}");
 }
 
 #[test]
@@ -537,7 +574,7 @@ fn a_config_json_s_child_joins_sets_and_keeps_what_it_says() {
     plan.fill(Facts { userns: false, nodev: false, tty_gid: true }).unwrap();
     let cg = Cgroups::EMPTY;
     let rec = fake("", 0);
-    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan };
+    let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan, fifo: -1 };
     let Err(e) = setup(&c);
     let calls = rec.calls();
     assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:#?}");
@@ -567,4 +604,46 @@ fn a_config_json_s_child_joins_sets_and_keeps_what_it_says() {
     assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
     assert!(!calls.iter().any(|c| c.contains("NO_NEW_PRIVS") || c.starts_with("socket(")), "{calls:#?}");
     assert_eq!(calls.iter().filter(|c| c.starts_with("seccomp(")).count(), 1);
+}
+
+/// `runix create` on the fake host: the child says Ready, the state is written with its pid
+/// and cgroups, and runix returns, leaving the child and its cgroup (for `delete`).
+#[test]
+fn create_returns_once_the_child_waits_leaving_it_and_its_cgroup() {
+    let host = Host::v2();
+    host.says(Msg::Ready);
+    let got = RefCell::new(Vec::new());
+    let ready = |pid: i32, cg: &Cgroups| {
+        got.borrow_mut().push(format!("{pid} {:?}", cg.dirs().map(|d| d.to_str().unwrap().rsplit('/').next().unwrap().to_string()).collect::<Vec<_>>()));
+        Ok(())
+    };
+    let oci = Oci { fifo: 7, console: None, ready: &ready };
+    assert_eq!(run_oci(&spec(&ARGS), Some(&oci)).map_err(|e| show(&e)), Ok(0));
+    assert_eq!(*got.borrow(), ["4321 [\"runix-42\"]"]);
+    let calls = host.calls();
+    assert!(!has(&calls, "wait4") && !has(&calls, "kill") && !has(&calls, "unlinkat"), "{calls:#?}");
+    assert!(!host.as_before(), "the cgroup stays");
+
+    // The state cannot be written: the child is killed and reaped, the cgroup removed.
+    let host = Host::v2();
+    host.says(Msg::Ready);
+    let ready = |_: i32, _: &Cgroups| Err(Error::sys("rename", libc::ENOSPC, b"state.json.tmp"));
+    let oci = Oci { fifo: 7, console: None, ready: &ready };
+    assert_eq!(run_oci(&spec(&ARGS), Some(&oci)).map_err(|e| show(&e)), Err("rename(state.json.tmp): No space left on device".into()));
+    let calls = host.calls();
+    assert!(in_order(&calls, &["kill(4321, SIGKILL)", "wait4(4321,", "unlinkat(AT_FDCWD, \"unified/user/runix-42\", AT_REMOVEDIR)"]), "{calls:#?}");
+    assert!(host.as_before());
+
+    // `run --bundle`: the state once the command runs, then the run as ever.
+    let host = Host::v2();
+    host.exits(5 << 8);
+    let n = RefCell::new(0);
+    let ready = |_: i32, _: &Cgroups| {
+        *n.borrow_mut() += 1;
+        Ok(())
+    };
+    let oci = Oci { fifo: -1, console: None, ready: &ready };
+    assert_eq!(run_oci(&spec(&ARGS), Some(&oci)).map_err(|e| show(&e)), Ok(5));
+    assert_eq!(*n.borrow(), 1);
+    assert!(host.as_before());
 }

@@ -22,6 +22,8 @@ pub enum Msg {
     /// The child to runix, with -t: the pty's master, passed as SCM_RIGHTS (unix(7)), as
     /// runc's console socket passes it.
     Console(Fd),
+    /// The child to runix, under `runix create`: all is set up, it waits for `start` (sync 2).
+    Ready,
     /// The child to runix: the setup or the command's execve failed (sync 2).
     Failed(Error),
 }
@@ -38,24 +40,28 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
     Ok(sv)
 }
 
-/// Send `msg` in one call: Go as one byte, Failed as the error kept whole, each with
-/// write(2); Console as one byte and the fd, with sendmsg(2).
+/// Send `msg` in one call: Go and Ready as one byte, Failed as the error kept whole, each with
+/// write(2); Console as one byte and the fd, with `send_fd`.
 pub fn send(sock: Fd, msg: Msg) -> Result<(), Error> {
     let kept;
     let (buf, len) = match msg {
         Msg::Go => (b"g".as_ptr() as usize, 1),
-        Msg::Console(fd) => {
-            let byte = b'c';
-            let mut h = Hdr::new(p(&byte), 1);
-            h.cmsg[2] = fd as u32 as u64;
-            return call0(Sysno::sendmsg, sock as usize, h.ptr(), 0, 0);
-        }
+        Msg::Ready => (b"r".as_ptr() as usize, 1),
+        Msg::Console(fd) => return send_fd(sock, fd, b"c"),
         Msg::Failed(e) => {
             kept = Kept::new(e);
             (p(&kept), size_of::<Kept>())
         }
     };
     call0(Sysno::write, sock as usize, buf, len, 0)
+}
+
+/// sendmsg(2) of `data` with `fd` as SCM_RIGHTS (unix(7)): also how a console socket gets
+/// the pty's master.
+pub fn send_fd(sock: Fd, fd: Fd, data: &[u8]) -> Result<(), Error> {
+    let mut h = Hdr::new(data.as_ptr() as usize, data.len());
+    h.cmsg[2] = fd as u32 as u64;
+    call0(Sysno::sendmsg, sock as usize, h.ptr(), 0, 0)
 }
 
 /// The next message; None once the other end is closed, or its process is gone with a
@@ -75,7 +81,8 @@ pub fn recv(sock: Fd) -> Result<Option<Msg>, Error> {
     };
     match (h.msghdr.msg_controllen >= 20, n) {
         (true, 1) => Ok(Some(Msg::Console(h.cmsg[2] as u32 as Fd))),
-        (false, 1) => Ok(Some(Msg::Go)),
+        // SAFETY: the byte was received.
+        (false, 1) => Ok(Some(if unsafe { *(kept.as_ptr() as *const u8) } == b'r' { Msg::Ready } else { Msg::Go })),
         // SAFETY: all of a Kept's bytes came, and only `send` sends so many: they are those of
         // a Kept in this same executable, at the same addresses (the module's header says why
         // no other code can write to the channel), so they make that Kept again.
@@ -136,6 +143,8 @@ mod tests {
         let [a, b] = socketpair().unwrap();
         send(a, Msg::Go).unwrap();
         assert!(matches!(recv(b), Ok(Some(Msg::Go))));
+        send(b, Msg::Ready).unwrap();
+        assert!(matches!(recv(a), Ok(Some(Msg::Ready))));
 
         let e = Error::exec(libc::EACCES, b"/bin/sh").hint(HINT_USERNS);
         let want = show(&e);

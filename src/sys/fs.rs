@@ -1,6 +1,6 @@
 //! Files and file descriptors: read(2), write(2), openat(2), openat2(2), close(2),
 //! mkdirat(2), unlinkat(2), mknodat(2), symlinkat(2), fstat, fchown(2), close_range(2),
-//! getcwd(2), getdents64(2), ioctl(2), dup3(2).
+//! getcwd(2), getdents64(2), ioctl(2), dup3(2), renameat2(2), flock(2), connect(2).
 
 use super::{AT_FDCWD, Fd, Plain, call, call0, call_fd, p, pm, s};
 use crate::error::Error;
@@ -72,6 +72,41 @@ pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, E
         match call_fd(Sysno::openat2, dirfd as usize, s(path), p(&how), size) {
             Err(e) if e.errno() == libc::EAGAIN => {}
             r => return r,
+        }
+    }
+}
+
+/// int unlinkat(int dirfd, const char *pathname, int flags);
+pub fn unlinkat(dirfd: Fd, path: &CStr, flags: i32) -> Result<(), Error> {
+    call0(Sysno::unlinkat, dirfd as usize, s(path), flags as usize, 0)
+}
+
+/// int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, 0): replaces
+/// `new` in one step, so a reader sees the old file or the new one, never a part.
+pub fn rename(dirfd: Fd, old: &CStr, new: &CStr) -> Result<(), Error> {
+    super::call5(Sysno::renameat2, dirfd as usize, s(old), dirfd as usize, s(new), 0).map(drop)
+}
+
+/// int flock(int fd, int op);
+pub fn flock(fd: Fd, op: i32) -> Result<(), Error> {
+    call0(Sysno::flock, fd as usize, op as usize, 0, 0)
+}
+
+/// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), then int connect(int fd, const struct
+/// sockaddr_un *addr, socklen_t len): a stream to the unix socket at `path`.
+pub fn connect(path: &[u8]) -> Result<Fd, Error> {
+    let mut addr = [0u8; 110]; // struct sockaddr_un: sun_family, then sun_path[108]
+    addr[0] = libc::AF_UNIX as u8;
+    let Some(dst) = addr.get_mut(2..2 + path.len()).filter(|_| path.len() < 108) else {
+        return Err(Error::sys("connect", libc::ENAMETOOLONG, path));
+    };
+    dst.copy_from_slice(path);
+    let fd = call_fd(Sysno::socket, libc::AF_UNIX as usize, (libc::SOCK_STREAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
+    match call0(Sysno::connect, fd as usize, p(&addr), addr.len(), 0) {
+        Ok(()) => Ok(fd),
+        Err(e) => {
+            let _ = close(fd);
+            Err(e.at(path))
         }
     }
 }

@@ -116,6 +116,11 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
     wait4(pid)
 }
 
+/// int pidfd_open(pid_t pid, 0) (Linux 5.3): an fd that polls readable once `pid` has exited.
+pub fn pidfd_open(pid: i32) -> Result<Fd, Error> {
+    call_fd(Sysno::pidfd_open, pid as usize, 0, 0, 0)
+}
+
 /// uid_t geteuid(void);
 pub fn geteuid() -> u32 {
     call(Sysno::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32

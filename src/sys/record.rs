@@ -242,6 +242,7 @@ pub fn reply_recvmsg(nr: Sysno, a: &[usize; 6], msg: Option<Msg>) -> Option<isiz
     let (n, byte) = match msg {
         None => return Some(0),
         Some(Msg::Go) => (1, b'g'),
+        Some(Msg::Ready) => (1, b'r'),
         Some(Msg::Console(fd)) => {
             let cmsg = [20, (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32, fd as u32 as u64];
             // SAFETY: the control buffer (above) holds these three words, aligned for them.

@@ -345,6 +345,10 @@ calls! {
     setgroups(INT, PTR)
     setresgid(INT, INT, INT)
     setresuid(INT, INT, INT)
+    renameat2(FD, STR, FD, STR, INT)
+    flock(FD, INT)
+    connect(FD, PTR, INT)
+    pidfd_open(INT, INT)
 }
 
 /// Lists of names, one a line: a prefix, then one word per bit (flags) or per value, "-"

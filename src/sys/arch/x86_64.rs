@@ -66,6 +66,9 @@ unsafe extern "C" {
 /// numbers are other calls') is killed.
 pub const AUDIT_ARCH: u32 = 62 | 0x8000_0000 | 0x4000_0000;
 
+/// That ABI's name in an OCI profile (`SCMP_ARCH_X86_64`), for `runix features`.
+pub const SCMP_ARCH: &str = "X86_64";
+
 /// linux/audit.h AUDIT_ARCH_I386 (EM_386 | __AUDIT_ARCH_LE): the other ABI this CPU runs.
 pub const AUDIT_ARCH_COMPAT: u32 = 3 | 0x4000_0000;
 

@@ -1,0 +1,388 @@
+//! The OCI runtime's commands (runc's): a container's state, kept in ROOT/ID, and what each
+//! command does with it.
+//!
+//! ROOT/ID/state.json is written whole or not at all (a temporary file renamed over it): the
+//! state document `runix state` prints, less its status, plus the init's start time (field 22
+//! of /proc/PID/stat: a pid used again by another process is not the container's) and the
+//! cgroups `delete` removes. ROOT/ID/exec.fifo is there while the init waits for `start`.
+//! `create`, `start` and `delete` of one ID take turns: flock(2) on ROOT/ID. A `create` that
+//! fails leaves no ROOT/ID (and the sequence, run.rs, no process and no cgroup).
+
+use crate::buf::{Buf, CBuf};
+use crate::cgroup::{self, Cgroups};
+use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
+use crate::error::Error;
+use crate::oci::config::load;
+use crate::oci::json::{Value, Writer};
+use crate::spec::{RootMode, Spec};
+use crate::sys::{self, AT_FDCWD, Fd};
+use crate::text::{fields, itoa, number, rfc3339, word};
+use core::ffi::CStr;
+use libc::{EEXIST, ENOENT, ESRCH, O_DIRECTORY, O_RDONLY, O_WRONLY};
+
+type Path = CBuf<4096>;
+
+const STATE: &CStr = c"state.json";
+const FIFO: &CStr = c"exec.fifo";
+const CREATED: &str = "created";
+const RUNNING: &str = "running";
+const STOPPED: &str = "stopped";
+
+/// The text a command reads (state.json) and the one it writes (the state, features, ps):
+/// outside the stack, in .bss.
+static READ: sys::Once<[u8; 1 << 16]> = sys::Once::new([0; 1 << 16]);
+static TEXT: sys::Once<CBuf<{ 1 << 16 }>> = sys::Once::new(CBuf::new());
+
+/// `runix COMMAND ...` of the OCI runtime; Ok(the exit status).
+#[inline(never)]
+pub fn main(o: &Oci) -> Result<i32, Error> {
+    if o.cmd < Cmd::List {
+        check_id(o.id)?;
+    }
+    match o.cmd {
+        Cmd::Create | Cmd::Run => return create(o),
+        Cmd::Features => return features(),
+        Cmd::List => return list(o),
+        _ => {}
+    }
+    let dir = join(o.root().to_bytes(), b"/", o.id.to_bytes())?;
+    let s = match open(dir.as_cstr(), READ.take(), matches!(o.cmd, Cmd::Start | Cmd::Delete)) {
+        // `delete --force` of a container that is gone already: done (containerd's shim asks).
+        Err(e) if e.errno() == ENOENT => return if o.has(FORCE) { Ok(0) } else { Err(Error::msg("container does not exist", o.id.to_bytes())) },
+        s => s?,
+    };
+    let stopped = s.status == STOPPED;
+    match o.cmd {
+        Cmd::State => print_state(&s, b"\n"),
+        Cmd::Start if s.status == CREATED => start(&s),
+        Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| sys::kill(pid, o.signal)).map(|_| 0),
+        Cmd::Ps => ps(&s),
+        Cmd::Delete if s.status != RUNNING || o.has(FORCE) => delete(&s, &dir),
+        _ => Err(Error::msg("not in this state (delete a running one with --force)", s.status.as_bytes())),
+    }
+}
+
+/// A container, as its state says.
+struct State<'a> {
+    /// ROOT/ID, open (and locked, for `start` and `delete`).
+    dir: Fd,
+    text: &'a [u8],
+    doc: Value<'a>,
+    pid: i32,
+    status: &'static str,
+}
+
+/// Open ROOT/ID (`dir`), lock it if asked, read its state.json into `buf`; ENOENT when there
+/// is none (not made, gone, or not written yet).
+#[inline(never)]
+fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Error> {
+    let d = sys::openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0)?;
+    if lock {
+        sys::flock(d, libc::LOCK_EX)?;
+    }
+    let fd = sys::openat(d, STATE, O_RDONLY, 0)?;
+    let n = sys::read_plain(fd, buf);
+    sys::close(fd)?;
+    let text = &buf[..n?];
+    let doc = Value::parse(text, "malformed state.json at byte")?;
+    let get = |k: &[u8]| doc.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let pid = get(b"pid") as i32;
+    // The init, unless it has exited, or its pid is another's now.
+    let status = match proc_start(pid) {
+        Some(t) if t == get(b"start") => match sys::openat(d, FIFO, libc::O_PATH, 0) {
+            Ok(f) => sys::close(f).map(|_| CREATED)?,
+            Err(_) => RUNNING,
+        },
+        _ => STOPPED,
+    };
+    Ok(State { dir: d, text, doc, pid, status })
+}
+
+/// When process `pid` started (field 22 of /proc/PID/stat, in clock ticks since boot), unless
+/// it has exited (a zombie) or there is none.
+#[inline(never)]
+fn proc_start(pid: i32) -> Option<u64> {
+    let mut buf = [0u8; 1024];
+    let s = crate::file::read_file(join(b"/proc/", itoa(pid as u64, &mut [0; 20]), b"/stat").ok()?.as_cstr(), &mut buf).ok()?;
+    // After the command's name, which may hold spaces and parentheses: field 3 on.
+    let rest = s.get(s.iter().rposition(|&c| c == b')')? + 2..)?;
+    if matches!(rest.first(), Some(b'Z' | b'X')) {
+        return None;
+    }
+    number(fields(rest, b' ').nth(19)?)
+}
+
+/// runc's state document: the stored one, with the status first.
+fn print_state(s: &State, end: &[u8]) -> Result<i32, Error> {
+    for part in [&b"{\"status\":\""[..], s.status.as_bytes(), b"\",", &s.text[1..], end] {
+        out(part)?;
+    }
+    Ok(0)
+}
+
+/// `a`, `b`, `c` as one path.
+#[inline(never)]
+fn join(a: &[u8], b: &[u8], c: &[u8]) -> Result<Path, Error> {
+    Path::from(&[a, b, c])
+}
+
+fn out(b: &[u8]) -> Result<(), Error> {
+    sys::write_all(1, b)
+}
+
+/// Poll `fd` (-1: none) and the exit of process `pid`, at most `ms`: poll's count.
+fn wait(fd: Fd, pid: i32, ms: Option<u64>) -> Result<usize, Error> {
+    let pidfd = sys::pidfd_open(pid)?;
+    let ev = libc::POLLIN;
+    let mut fds = [libc::pollfd { fd, events: ev, revents: 0 }, libc::pollfd { fd: pidfd, events: ev, revents: 0 }];
+    let n = sys::poll(&mut fds, ms);
+    sys::close(pidfd)?;
+    n
+}
+
+/// `runix start`: open exec.fifo for reading, which lets the init's open for writing return;
+/// it writes a byte, and execs the command. Its exit meanwhile is an error, not a hang.
+fn start(s: &State) -> Result<i32, Error> {
+    let fifo = sys::openat(s.dir, FIFO, O_RDONLY | libc::O_NONBLOCK, 0)?;
+    let r = wait(fifo, s.pid, None).and_then(|_| sys::read(fifo, &mut [0]));
+    sys::close(fifo)?;
+    if !matches!(r, Ok(1)) {
+        return Err(Error::msg("container exited before start", b""));
+    }
+    sys::unlinkat(s.dir, FIFO, 0).map(|_| 0)
+}
+
+/// `f` for each process of the container: with `all` those in its first cgroup's
+/// cgroup.procs (all of them, on v1 too), else (or without cgroups) its init, unless stopped.
+fn each_pid(s: &State, all: bool, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<(), Error> {
+    match s.doc.get(b"cgroups").and_then(|c| c.elements()?.next()?.as_str(&mut [])).filter(|_| all) {
+        Some(d) => crate::file::for_each_line(join(d, b"/", b"cgroup.procs")?.as_cstr(), &mut |l| {
+            number(l).map_or(Ok(()), |p| f(p as i32)).map(|_| true)
+        }),
+        None if s.status != STOPPED => f(s.pid),
+        None => Ok(()),
+    }
+}
+
+/// `runix ps --format json`: the host pids of the container's processes, as a JSON array.
+fn ps(s: &State) -> Result<i32, Error> {
+    let mut sep = &b"["[..];
+    each_pid(s, true, &mut |pid| {
+        out(sep)?;
+        sep = b",";
+        out(itoa(pid as u64, &mut [0; 20]))
+    })?;
+    out(if sep == b"[" { b"[]\n" } else { b"]\n" }).map(|_| 0)
+}
+
+/// `runix delete`: a container not stopped yet is killed first, and waited for until it has
+/// exited (its parent, conmon or a shim, reaps it); then its cgroups go (killing what is left
+/// in them), and ROOT/ID.
+#[inline(never)]
+fn delete(s: &State, dir: &Path) -> Result<i32, Error> {
+    if s.status != STOPPED {
+        sys::kill(s.pid, libc::SIGKILL)?;
+        match wait(-1, s.pid, Some(10_000)) {
+            Ok(0) => return Err(Error::msg("container did not exit after SIGKILL", b"")),
+            Err(e) if e.errno() != ESRCH => return Err(e),
+            _ => {}
+        }
+    }
+    if let Some(dirs) = s.doc.get(b"cgroups").and_then(Value::elements) {
+        for d in dirs {
+            cgroup::remove_dir(d.as_str(&mut []).unwrap_or(b""))?;
+        }
+    }
+    remove(s.dir, dir.as_cstr()).map(|_| 0)
+}
+
+/// Remove ROOT/ID (open as `d`) and what is in it.
+fn remove(d: Fd, dir: &CStr) -> Result<(), Error> {
+    for f in [STATE, FIFO] {
+        let _ = sys::unlinkat(d, f, 0);
+    }
+    sys::close(d)?;
+    sys::rmdir(dir)
+}
+
+/// `runix create` and `runix run --bundle`: ROOT/ID made (refused if it is there), the
+/// container made by the sequence, its state written once its init waits (create) or runs.
+/// Whatever fails, ROOT/ID goes again; after `run`, too.
+#[inline(never)]
+fn create(o: &Oci) -> Result<i32, Error> {
+    let creating = o.cmd == Cmd::Create;
+    // Read whole before anything is made: a config.json runix cannot honour makes nothing.
+    let mut spec = load(o.values[BUNDLE].unwrap_or(c"."))?;
+    if o.has(NO_PIVOT) {
+        spec.root_mode = RootMode::Chroot;
+    }
+    if creating && spec.tty && o.values[CONSOLE_SOCKET].is_none() {
+        return Err(Error::msg("process.terminal needs --console-socket", b""));
+    }
+    // ROOT and what leads to it, as far as they are missing; ROOT/ID says what failed.
+    let root = o.root().to_bytes();
+    for end in (1..=root.len()).filter(|&i| i == root.len() || root[i] == b'/') {
+        let _ = sys::mkdir(join(&root[..end], b"", b"")?.as_cstr(), 0o700);
+    }
+    let dir = join(root, b"/", o.id.to_bytes())?;
+    sys::mkdir(dir.as_cstr(), 0o700).map_err(|e| if e.errno() == EEXIST { Error::msg("container exists already", o.id.to_bytes()) } else { e })?;
+    let d = sys::openat(AT_FDCWD, dir.as_cstr(), O_RDONLY | O_DIRECTORY, 0);
+    let r = d.and_then(|d| {
+        sys::flock(d, libc::LOCK_EX)?;
+        let mut fifo = -1;
+        if creating {
+            // Writable by the container's user, whoever it is (its open is through the fd).
+            let mask = sys::umask(0);
+            let made = sys::mknodat(d, FIFO, libc::S_IFIFO | 0o622, 0, 0);
+            sys::umask(mask);
+            made?;
+            fifo = sys::openat(d, FIFO, libc::O_PATH, 0)?;
+        }
+        let ready = |pid, cg: &Cgroups| write_state(o, d, &spec, pid, cg);
+        crate::run::run_oci(&spec, Some(&crate::run::Oci { fifo, console: o.values[CONSOLE_SOCKET], ready: &ready }))
+    });
+    if r.is_err() || !creating {
+        // (The lock goes with the directory's last fd.)
+        let _ = d.and_then(|d| remove(d, dir.as_cstr()));
+    }
+    r
+}
+
+/// The state of the container `pid`, into ROOT/ID/state.json, and its pid into --pid-file
+/// (each written whole, then renamed into place, as runc does). The bundle and root as the
+/// caller gave them (podman and containerd give absolute paths).
+#[inline(never)]
+fn write_state(o: &Oci, dir: Fd, spec: &Spec, pid: i32, cg: &Cgroups) -> Result<(), Error> {
+    let t = TEXT.take();
+    let (mut date, mut digits, mut start) = ([0; 20], [0; 20], [0; 20]);
+    let annotations = if spec.annotations.is_empty() { b"{}" } else { spec.annotations };
+    let values = [
+        o.id.to_bytes(),
+        o.values[BUNDLE].map_or(b".", CStr::to_bytes),
+        spec.rootfs.to_bytes(),
+        rfc3339(sys::realtime_secs(), &mut date),
+        itoa(pid as u64, &mut digits),
+        itoa(proc_start(pid).unwrap_or(0), &mut start),
+        annotations,
+    ];
+    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"cgroups\":[", &values)?;
+    let mut w = Writer::new(t);
+    for d in cg.dirs() {
+        w.str(d.to_bytes());
+    }
+    w.done()?;
+    write_file(dir, STATE, t.push(b"]}")?.bytes())?;
+    if let Some(f) = o.values[PID_FILE] {
+        write_file(AT_FDCWD, f, itoa(pid as u64, &mut [0; 20]))?;
+    }
+    // `run --bundle` keeps the container while it runs: `delete --force` may stop it meanwhile.
+    if o.cmd == Cmd::Run {
+        sys::flock(dir, libc::LOCK_UN)?;
+    }
+    Ok(())
+}
+
+/// `template` into `t`, with each byte below 0x20 replaced by `values[byte & 0xf]`: from 0x10
+/// as it is (JSON text), below as a JSON string.
+#[inline(never)]
+fn fill(t: &mut Buf<[u8]>, template: &[u8], values: &[&[u8]]) -> Result<(), Error> {
+    for &c in template {
+        match values.get(c as usize & 0xf).filter(|_| c < 0x20) {
+            Some(v) if c < 0x10 => Writer::new(t).str(v).done().map(drop)?,
+            Some(v) => drop(t.push(v)?),
+            None => drop(t.push(&[c])?),
+        }
+    }
+    Ok(())
+}
+
+/// `data` into `path` (relative to `dir`): written into PATH.tmp, renamed over PATH.
+fn write_file(dir: Fd, path: &CStr, data: &[u8]) -> Result<(), Error> {
+    let tmp = join(path.to_bytes(), b".tmp", b"")?;
+    let fd = sys::openat(dir, tmp.as_cstr(), O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644)?;
+    let r = sys::write_all(fd, data);
+    sys::close(fd)?;
+    r?;
+    sys::rename(dir, tmp.as_cstr(), path)
+}
+
+/// `runix list`: runc's table (`--format json`: an array of the states).
+#[inline(never)]
+fn list(o: &Oci) -> Result<i32, Error> {
+    let buf = READ.take();
+    let json = o.json(FORMAT);
+    let mut sep = &b""[..];
+    out(if json { b"[" } else { b"ID          PID         STATUS      BUNDLE      CREATED     OWNER\n" })?;
+    let r = cgroup::for_each_entry(o.root(), &mut |name, _| {
+        let dir = join(o.root().to_bytes(), b"/", name)?;
+        let Some(Ok(s)) = (name != b"." && name != b"..").then(|| open(dir.as_cstr(), buf, false)) else { return Ok(()) };
+        if json {
+            out(sep)?;
+            sep = b",";
+            print_state(&s, b"")?;
+        } else {
+            let get = |k: &[u8]| s.doc.get(k).and_then(|v| v.as_str(&mut [])).unwrap_or(b"");
+            let mut digits = [0; 20];
+            let cells = [name, itoa(s.pid as u64, &mut digits), s.status.as_bytes(), get(b"bundle"), get(b"created"), get(b"owner")];
+            // Columns 3 spaces apart, of 12 at least, as runc's tabwriter makes short ones.
+            for (i, c) in cells.iter().enumerate() {
+                out(c)?;
+                out(if i == 5 { b"\n" } else { &b"            "[..12usize.saturating_sub(c.len()).max(3)] })?;
+            }
+        }
+        sys::close(s.dir)
+    });
+    match r {
+        Err(e) if e.errno() != ENOENT => return Err(e),
+        _ => {}
+    }
+    out(if json { b"]\n" } else { b"" }).map(|_| 0)
+}
+
+/// `runix features`: the runtime-spec's features document, of what runix honours; each piece
+/// of text is followed by a list of names (each after a prefix).
+const FEATURES: [(&str, &str, &str); 7] = [
+    (r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.0","hooks":"#, "", ""),
+    (r#","mountOptions":"#, "", "ro bind rbind rw rprivate private nosuid nodev noexec relatime strictatime"),
+    (r#","linux":{"namespaces":"#, "", "pid mount ipc uts network cgroup"),
+    (r#","capabilities":"#, "CAP_", sys::CAP_NAMES),
+    (r#","cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},"seccomp":{"enabled":true,"actions":"#, "SCMP_ACT_", crate::oci::seccomp::ACTIONS),
+    (r#","operators":"#, "SCMP_CMP_", crate::oci::seccomp::OPS),
+    (r#","archs":"#, "SCMP_ARCH_", sys::arch::SCMP_ARCH),
+];
+
+#[inline(never)]
+fn features() -> Result<i32, Error> {
+    let t = TEXT.take();
+    for (text, prefix, names) in FEATURES {
+        t.push(text.as_bytes())?.push(b"[")?;
+        let mut i = 0;
+        while let Some(n) = word(names, i) {
+            t.push(if i == 0 { b"\"" } else { b",\"" })?.push(prefix.as_bytes())?.push(n.as_bytes())?.push(b"\"")?;
+            i += 1;
+        }
+        t.push(b"]")?;
+    }
+    out(t.push(b"}}}\n")?.bytes()).map(|_| 0)
+}
+
+/// With --log: the error in that file too, as a line or (--log-format json) as
+/// `{"level":"error","msg":"...","time":"RFC 3339"}` (what podman and containerd read).
+#[inline(never)]
+pub fn log_error(o: &Oci, e: &Error) {
+    let Some(path) = o.values[LOG] else { return };
+    let line = crate::log::error_line(e);
+    let mut b = CBuf::<2048>::new();
+    let mut date = [0; 20];
+    let _ = match o.json(LOG_FORMAT) {
+        true => fill(&mut b, b"{\"level\":\"error\",\"msg\":\x00,\"time\":\"\x11\"}\n", &[&line.bytes()[7..], rfc3339(sys::realtime_secs(), &mut date)]),
+        false => fill(&mut b, b"\x10\n", &[line.bytes()]),
+    };
+    if let Ok(fd) = sys::openat(AT_FDCWD, path, O_WRONLY | libc::O_APPEND | libc::O_CREAT, 0o644) {
+        let _ = sys::write_all(fd, b.bytes());
+        let _ = sys::close(fd);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,362 @@
+//! runix as an OCI runtime, driven as conmon and containerd's shim drive it: create, start,
+//! state, kill, delete, ps, list, run --bundle, the console socket, the log file; and what a
+//! failed create leaves (nothing).
+//!
+//! The test process is a child subreaper, as conmon is: the container's init, orphaned when
+//! `runix create` exits, is reparented here and reaped with its status.
+
+mod common;
+use common::proc::{alive, descendants, proc_stat, within};
+use common::*;
+use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// A bundle (config.json, and a busybox root of its own) and a state root, removed on drop.
+struct Bundle {
+    dir: Root,
+    rootfs: Root,
+    /// Calls so far: each has files of its own.
+    calls: std::cell::Cell<usize>,
+}
+
+impl Bundle {
+    /// `process.args` as given; `extra` goes into `linux` (after the namespaces) and `process`.
+    fn new(args: &[&str], linux: &str, process: &str) -> Bundle {
+        // SAFETY: prctl(2) with integer arguments.
+        assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }, 0);
+        let rootfs = Root::busybox();
+        let dir = Root::empty();
+        let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+        let config = format!(
+            r#"{{"ociVersion":"1.0.2","process":{{"args":[{}],"cwd":"/","user":{{"uid":0,"gid":0}},"env":["PATH=/bin"]{process}}},
+            "root":{{"path":{:?}}},"hostname":"oci","mounts":[{{"destination":"/proc","type":"proc","source":"proc"}}],
+            "annotations":{{"org.example.k":"v \"q\""}},
+            "linux":{{"namespaces":[{{"type":"pid"}},{{"type":"mount"}},{{"type":"ipc"}},{{"type":"uts"}},{{"type":"network"}}]{linux}}}}}"#,
+            args.join(","),
+            rootfs.s()
+        );
+        fs::write(dir.path.join("config.json"), config).unwrap();
+        Bundle { dir, rootfs, calls: 0.into() }
+    }
+
+    fn state_root(&self) -> PathBuf {
+        self.dir.path.join("state")
+    }
+
+    /// `runix --root STATE ARGS`, its stdout and stderr (and the container's, for create) into
+    /// files: the container holds them open, so no pipe would see their end.
+    fn runix(&self, args: &[&str]) -> Out {
+        self.calls.set(self.calls.get() + 1);
+        let (o, e) = (self.out(), self.dir.path.join(format!("err-{}", self.calls.get())));
+        let root = self.state_root();
+        let mut cmd = Command::new(runix());
+        cmd.arg("--root").arg(&root).args(args).current_dir(&self.dir.path);
+        cmd.stdin(Stdio::null()).stdout(fs::File::create(&o).unwrap()).stderr(fs::File::create(&e).unwrap());
+        let mut child = cmd.spawn().unwrap();
+        started(child.id());
+        let pid = child.id();
+        assert!(within(20, || child.try_wait().unwrap().is_some()), "runix {args:?} did not finish");
+        let code = common::proc::code(child.wait().unwrap());
+        Out { code, stdout: fs::read_to_string(o).unwrap(), stderr: fs::read_to_string(e).unwrap(), pid }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.runix(args);
+        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+        o.stdout
+    }
+
+    /// `state ID`'s status and pid.
+    fn status(&self, id: &str) -> (String, u32) {
+        let s = self.ok(&["state", id]);
+        (field(&s, "status"), field(&s, "pid").parse().unwrap())
+    }
+
+    /// The stdout of the last call: for `create`, the container's too.
+    fn out(&self) -> PathBuf {
+        self.dir.path.join(format!("out-{}", self.calls.get()))
+    }
+
+    fn bundle(&self) -> &str {
+        self.dir.s()
+    }
+}
+
+/// A member of a flat JSON object, as text (quotes off).
+fn field(json: &str, key: &str) -> String {
+    let at = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 3;
+    let v = &json[at..];
+    let end = if let Some(s) = v.strip_prefix('"') { s.find('"').unwrap() + 2 } else { v.find([',', '}']).unwrap() };
+    v[..end].trim_matches('"').to_string()
+}
+
+/// Reap the container's init (the test is its subreaper): its exit status.
+fn reap(pid: u32) -> i32 {
+    let mut status = 0;
+    // SAFETY: waitpid(2) into a local.
+    assert_eq!(unsafe { libc::waitpid(pid as i32, &mut status, 0) }, pid as i32);
+    if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) }
+}
+
+#[test]
+fn created_running_stopped() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["sh", "-c", "echo started; read x < /dev/null; sleep 1; exit 7"], "", "");
+    let host = Host::at(&[&b.rootfs.path]);
+    let pid_file = b.dir.path.join("pid");
+    let o = b.runix(&["create", "--bundle", b.bundle(), "--pid-file", pid_file.to_str().unwrap(), "c1"]);
+    assert_eq!((o.code, o.stderr.as_str(), o.stdout.as_str()), (0, "", ""));
+    let out = b.out();
+    let pid: u32 = fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    // The init waits for start: set up, the command not run yet.
+    let s = b.ok(&["state", "c1"]);
+    assert_eq!(field(&s, "status"), "created");
+    assert_eq!(field(&s, "pid"), pid.to_string());
+    assert_eq!(field(&s, "id"), "c1");
+    assert_eq!(field(&s, "bundle"), b.bundle());
+    assert_eq!(field(&s, "rootfs"), b.rootfs.s());
+    assert!(s.contains(r#""annotations":{"org.example.k":"v \"q\""}"#), "{s}");
+    assert!(field(&s, "created").ends_with('Z') && field(&s, "created").len() == 20, "{s}");
+    assert!(s.starts_with('{') && s.ends_with("}\n"), "{s}");
+    assert!(b.state_root().join("c1/exec.fifo").exists());
+    assert!(alive(&(pid, proc_stat(pid).unwrap().1)));
+    // A second create of the ID is refused, and changes nothing.
+    let o = b.runix(&["create", "--bundle", b.bundle(), "c1"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: container exists already: c1\n"));
+    assert_eq!(b.status("c1"), ("created".into(), pid));
+    // Start: the command runs.
+    assert_eq!(b.ok(&["start", "c1"]), "");
+    assert_eq!(b.status("c1").0, "running");
+    assert!(!b.state_root().join("c1/exec.fifo").exists());
+    assert!(within(5, || fs::read_to_string(&out).is_ok_and(|o| o == "started\n")));
+    // A second start is refused.
+    let o = b.runix(&["start", "c1"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: not in this state (delete a running one with --force): running\n"));
+    // A running container is deleted only with --force.
+    let o = b.runix(&["delete", "c1"]);
+    assert_eq!(o.code, 125);
+    assert_eq!(reap(pid), 7);
+    assert_eq!(b.status("c1"), ("stopped".into(), pid));
+    let list = b.ok(&["list"]);
+    assert!(list.starts_with("ID          PID         STATUS      BUNDLE      CREATED     OWNER\nc1          "), "{list}");
+    assert!(list.contains(&format!("{pid:<12}stopped     {}   ", b.bundle())), "{list}");
+    let json = b.ok(&["list", "--format", "json"]);
+    assert!(json.starts_with(r#"[{"status":"stopped","ociVersion":"1.2.0","id":"c1","#) && json.ends_with("}]\n"), "{json}");
+    assert_eq!(b.ok(&["delete", "c1"]), "");
+    assert!(!b.state_root().join("c1").exists());
+    // Gone: an error, but not with --force (containerd's shim deletes twice).
+    let o = b.runix(&["state", "c1"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: container does not exist: c1\n"));
+    assert_eq!(b.runix(&["delete", "c1"]).code, 125);
+    assert_eq!(b.ok(&["delete", "--force", "c1"]), "");
+    host.assert_unchanged("after delete");
+}
+
+#[test]
+fn kill_by_name_and_number_and_delete_force() {
+    if !need_root() {
+        return;
+    }
+    // A trap shows which signal came; the limit makes a cgroup, which delete removes.
+    let b = Bundle::new(&["sh", "-c", "trap 'echo got USR1' USR1; trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done"], r#","resources":{"pids":{"limit":20}}"#, "");
+    let host = Host::at(&[&b.rootfs.path]);
+    let o = b.runix(&["create", "--bundle", b.bundle(), "k"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let create = o.pid;
+    let ctr = b.out();
+    let out = || fs::read_to_string(&ctr).unwrap_or_default();
+    let (_, pid) = b.status("k");
+    let cgroups = left_by(create);
+    assert!(!cgroups.is_empty(), "create keeps its cgroups until delete");
+    // Signals wait in the mask of a created container until it starts.
+    b.ok(&["start", "k"]);
+    assert!(within(5, || out().contains("ready")));
+    b.ok(&["kill", "k", "SIGUSR1"]);
+    assert!(within(5, || out().contains("got USR1")), "{}", out());
+    // ps: the init and its sleep, by host pid.
+    let ps = b.ok(&["ps", "--format", "json", "k"]);
+    assert!(ps.starts_with(&format!("[{pid},")) && ps.ends_with("]\n"), "{ps}");
+    b.ok(&["kill", "k", "15"]);
+    assert_eq!(reap(pid), 42);
+    let o = b.runix(&["kill", "k", "TERM"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: not in this state (delete a running one with --force): stopped\n"));
+    assert_eq!(b.runix(&["kill", "k", "NOSUCH"]).stderr, "runix: unknown signal: NOSUCH\n");
+    b.ok(&["delete", "k"]);
+    assert!(cgroups.iter().all(|c| !c.exists()));
+
+    // delete --force of a running one: killed, waited for, removed.
+    let o = b.runix(&["create", "--bundle", b.bundle(), "f"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (create, ctr) = (o.pid, b.out());
+    let (_, pid) = b.status("f");
+    b.ok(&["start", "f"]);
+    assert!(within(5, || fs::read_to_string(&ctr).is_ok_and(|o| o.contains("ready"))));
+    b.ok(&["delete", "--force", "f"]);
+    assert_eq!(reap(pid), 128 + libc::SIGKILL);
+    assert!(left_by(create).is_empty() && !b.state_root().join("f").exists());
+    // A created one is deleted without --force (runc's rule).
+    let o = b.runix(&["create", "--bundle", b.bundle(), "g"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_, pid) = b.status("g");
+    b.ok(&["delete", "g"]);
+    assert_eq!(reap(pid), 128 + libc::SIGKILL);
+    host.assert_unchanged("after delete --force");
+}
+
+/// Nothing is left by a create that fails: no state directory, no cgroup, no mount, no
+/// process; the error is one line, in the log file too.
+#[test]
+fn a_failed_create_leaves_nothing() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["true"], r#","resources":{"pids":{"limit":20}}"#, "");
+    let host = Host::at(&[&b.rootfs.path]);
+    let log = b.dir.path.join("log.json");
+    let log = log.to_str().unwrap();
+    for (id, config, err) in [
+        ("x/y", None, "runix: invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -): x/y\n"),
+        ("..", None, "runix: invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -): ..\n"),
+        ("m", Some("{\"ociVersion\": \"1.0.2\",}"), "runix: malformed config.json at byte: 23\n"),
+        // Fails in the parent, after the cgroup is made.
+        ("b", Some("/nonexistent-source"), "runix: bind source(/nonexistent-source): No such file or directory\n"),
+        // Fails in the child, after the cgroup and the clone: the cleanup is the parent's.
+        ("c", Some("\"cwd\":\"/nonexistent\""), "runix: chdir(/nonexistent): No such file or directory\n"),
+    ] {
+        let saved = fs::read(b.dir.path.join("config.json")).unwrap();
+        match config {
+            Some(c) if c.starts_with('"') => {
+                let t = String::from_utf8(saved.clone()).unwrap();
+                fs::write(b.dir.path.join("config.json"), t.replacen(r#""cwd":"/""#, c, 1)).unwrap();
+            }
+            Some(c) if c.starts_with('/') => {
+                let t = String::from_utf8(saved.clone()).unwrap();
+                let bind = format!(r#"{{"destination":"/mnt","type":"bind","source":"{c}","options":["rbind"]}}"#);
+                fs::write(b.dir.path.join("config.json"), t.replacen(r#""mounts":["#, &format!(r#""mounts":[{bind},"#), 1)).unwrap();
+            }
+            Some(c) => fs::write(b.dir.path.join("config.json"), c).unwrap(),
+            None => {}
+        }
+        let o = b.runix(&["--log", log, "--log-format", "json", "create", "--bundle", b.bundle(), id]);
+        fs::write(b.dir.path.join("config.json"), &saved).unwrap();
+        assert_eq!((o.code, o.stderr.as_str()), (125, err), "{id}");
+        assert!(!b.state_root().join(id).exists() && fs::read_dir(b.state_root()).map_or(true, |mut d| d.next().is_none()), "{id}");
+        assert!(left_by(o.pid).is_empty(), "{id}");
+        // An orphan would be the subreaper's, this test's: there is none.
+        assert!(descendants(std::process::id()).is_empty(), "{id}");
+        // One JSON object per line, as podman and containerd read it.
+        let last = fs::read_to_string(log).unwrap().lines().last().unwrap().to_string();
+        let msg = err.trim_end().strip_prefix("runix: ").unwrap().replace('"', "\\\"");
+        assert!(last.starts_with(&format!(r#"{{"level":"error","msg":"{msg}","time":"20"#)) && last.ends_with("Z\"}"), "{last}");
+    }
+    // Text format: the line as on stderr.
+    let text = b.dir.path.join("log.txt");
+    let o = b.runix(&["--log", text.to_str().unwrap(), "state", "nope"]);
+    assert_eq!(fs::read_to_string(&text).unwrap(), o.stderr);
+    host.assert_unchanged("after failed creates");
+}
+
+#[test]
+fn run_bundle_is_create_start_wait_delete() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["sh", "-c", "echo in; sleep 0.3; exit 5"], "", "");
+    let host = Host::at(&[&b.rootfs.path]);
+    let o = b.runix(&["run", "--bundle", b.bundle(), "r"]);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (5, "in\n", ""));
+    assert!(!b.state_root().join("r").exists());
+    // Meanwhile its state says running, and kill reaches it.
+    let b = Bundle::new(&["sleep", "30"], "", "");
+    let mut run = Command::new(runix()).arg("--root").arg(b.state_root()).args(["run", "--bundle", b.bundle(), "r2"]).spawn().unwrap();
+    started(run.id());
+    assert!(within(5, || b.runix(&["state", "r2"]).stdout.contains("\"running\"")));
+    b.ok(&["kill", "r2", "KILL"]);
+    assert!(within(10, || run.try_wait().unwrap().is_some()));
+    assert_eq!(common::proc::code(run.wait().unwrap()), 137);
+    assert!(!b.state_root().join("r2").exists());
+    host.assert_unchanged("after run --bundle");
+}
+
+/// `create --console-socket`: the pty's master arrives as one SCM_RIGHTS fd, and what the
+/// container writes on its terminal comes out of it.
+#[test]
+fn the_console_socket_gets_the_ptys_master() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["sh", "-c", "tty; echo on-the-pty"], "", r#","terminal":true"#);
+    let sock = b.dir.path.join("console.sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    let recv = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        recv_fd(conn.as_raw_fd())
+    });
+    let o = b.runix(&["create", "--bundle", b.bundle(), "--console-socket", sock.to_str().unwrap(), "t"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+    let (master, data) = recv.join().unwrap();
+    assert!((1..=255).contains(&data.len()));
+    assert!(fs::read_link(format!("/proc/self/fd/{}", master.as_raw_fd())).unwrap().ends_with("ptmx"));
+    // Without a console socket, a terminal is refused before anything is made.
+    let o = b.runix(&["create", "--bundle", b.bundle(), "t2"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: process.terminal needs --console-socket\n"));
+    let (_, pid) = b.status("t");
+    b.ok(&["start", "t"]);
+    let mut f = fs::File::from(master);
+    let mut got = String::new();
+    let mut buf = [0u8; 256];
+    assert!(within(5, || {
+        use std::io::Read;
+        if let Ok(n @ 1..) = f.read(&mut buf) {
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        got.contains("on-the-pty")
+    }), "{got}");
+    assert!(got.starts_with("/dev/pts/0\r\n"), "{got}");
+    assert_eq!(reap(pid), 0);
+    b.ok(&["delete", "t"]);
+}
+
+/// One message with one SCM_RIGHTS fd: the fd, and the data that came with it.
+fn recv_fd(sock: i32) -> (OwnedFd, Vec<u8>) {
+    let mut data = [0u8; 512];
+    let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
+    let mut cmsg = [0u64; 8];
+    // SAFETY: msghdr is plain data; its pointers are to the locals above, live for the call.
+    let mut h: libc::msghdr = unsafe { std::mem::zeroed() };
+    h.msg_iov = &mut iov;
+    h.msg_iovlen = 1;
+    h.msg_control = cmsg.as_mut_ptr().cast();
+    h.msg_controllen = std::mem::size_of_val(&cmsg);
+    // SAFETY: as above.
+    let n = unsafe { libc::recvmsg(sock, &mut h, 0) };
+    assert!(n > 0, "recvmsg: {}", std::io::Error::last_os_error());
+    // SAFETY: the kernel filled the control buffer with one cmsghdr.
+    let c = unsafe { &*libc::CMSG_FIRSTHDR(&h) };
+    assert_eq!((c.cmsg_level, c.cmsg_type), (libc::SOL_SOCKET, libc::SCM_RIGHTS));
+    // SAFETY: its data is one int, an fd now ours.
+    let fd = unsafe { *(libc::CMSG_DATA(c) as *const i32) };
+    (unsafe { OwnedFd::from_raw_fd(fd) }, data[..n as usize].to_vec())
+}
+
+#[test]
+fn features_and_version() {
+    let o = run(&["features"]);
+    assert_eq!(o.code, 0);
+    let f = o.stdout;
+    assert!(f.starts_with(r#"{"ociVersionMin":"1.0.0","ociVersionMax":"1.2.0","hooks":["#) && f.ends_with("]}}}\n"), "{f}");
+    for part in [r#""namespaces":["pid","mount","ipc","uts","network","cgroup"]"#, r#""capabilities":["CAP_CHOWN","#, r#""CAP_CHECKPOINT_RESTORE"]"#, r#""actions":["SCMP_ACT_KILL","#, r#""operators":["SCMP_CMP_EQ","#, r#""archs":["SCMP_ARCH_X86_64"]"#] {
+        assert!(f.contains(part), "{part} in {f}");
+    }
+    // Balanced, and every string closed.
+    assert_eq!(f.matches('{').count(), f.matches('}').count());
+    assert_eq!(f.matches('[').count(), f.matches(']').count());
+    assert_eq!(f.matches('"').count() % 2, 0);
+    assert_eq!(run(&["--debug", "--version"]).stdout, format!("runix version {}\nspec: 1.2.0\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(run(&["--systemd-cgroup", "create", "x"]).stderr, "runix: unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs\n");
+}
