@@ -32,7 +32,7 @@ impl Bundle {
         let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
         let config = format!(
             r#"{{"ociVersion":"1.0.2","process":{{"args":[{}],"cwd":"/","user":{{"uid":0,"gid":0}},"env":["PATH=/bin"]{process}}},
-            "root":{{"path":{:?}}},"hostname":"oci","mounts":[{{"destination":"/proc","type":"proc","source":"proc"}}],
+            "root":{{"path":{:?}}},"hostname":"oci","mounts":[{{"destination":"/proc","type":"proc","source":"proc"}},{{"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","strictatime","mode=755","size=65536k"]}},{{"destination":"/dev/pts","type":"devpts","source":"devpts","options":["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"]}}],
             "annotations":{{"org.example.k":"v \"q\""}},
             "linux":{{"namespaces":[{{"type":"pid"}},{{"type":"mount"}},{{"type":"ipc"}},{{"type":"uts"}},{{"type":"network"}}]{linux}}}}}"#,
             args.join(","),

@@ -119,6 +119,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
         c.mount(&mut spec, m);
     }
     c.check(spec.own & spec::OWN_DEV != 0, "unsupported mounts (runix needs its tmpfs on /dev)", None);
+    c.check(!spec.tty || spec.own & spec::OWN_PTS != 0, "unsupported process.terminal (without a devpts on /dev/pts)", None);
 
     // For the state (oci/state.rs), as it is.
     spec.annotations = at(doc, "annotations").map_or(b"", Value::text);
