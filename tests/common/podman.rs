@@ -5,8 +5,9 @@
 //! the tests build (podman reaches no registry here), and a network namespace with only `lo`
 //! that every container joins (`--network ns:PATH`, so the config.json carries a namespace
 //! path, as podman's default bridge network does, without netavark changing the host's
-//! firewall). It is all removed when the test binary exits, and a directory left by a killed
-//! run is removed by the next.
+//! firewall). The containers' and conmon's cgroups go under /podman-tests-PID (podman's
+//! `--cgroup-parent`; its default, /libpod_parent, would stay on the host). It is all removed
+//! when the test binary exits, and what a killed run left is removed by the next.
 //!
 //! The runtime under test is runix; RUNIX_PODMAN_RUNTIME=runc (or crun) puts another in its
 //! place, to check the tests themselves against a runtime known to work. runc is the reference.
@@ -114,6 +115,7 @@ impl Podman {
         if matches!(args.first(), Some(&"run") | Some(&"create")) {
             let mut extra: Vec<String> = ULIMITS.iter().map(|s| s.to_string()).collect();
             extra.push("--pull=never".into());
+            extra.push(format!("--cgroup-parent=/{}", cgroup_parent(std::process::id())));
             if !args.iter().any(|a| a.starts_with("--network")) {
                 extra.push(format!("--network=ns:{}", self.netns.display()));
             }
@@ -144,6 +146,11 @@ impl Podman {
         }
         run_cmd(&mut s, input, secs)
     }
+}
+
+/// The cgroup under which the podman of test binary `pid` puts its containers and conmons.
+pub fn cgroup_parent(pid: u32) -> String {
+    format!("podman-tests-{pid}")
 }
 
 fn quote(s: &str) -> String {
@@ -185,6 +192,31 @@ extern "C" fn teardown() {
     if let Some(Some(p)) = PODMAN.get() {
         let _ = p.call(REFERENCE, &["rm", "-a", "-f", "-t", "0"], "", SECS);
         remove_dir(&p.dir);
+        remove_cgroups(&cgroup_parent(std::process::id()));
+    }
+}
+
+/// The (empty) cgroup `name` at the top of every hierarchy, with what is under it.
+fn remove_cgroups(name: &str) {
+    fn rmdir_tree(d: &Path) {
+        for e in fs::read_dir(d).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                rmdir_tree(&e.path());
+            }
+        }
+        let _ = fs::remove_dir(d);
+    }
+    for l in fs::read_to_string("/proc/self/mountinfo").unwrap_or_default().lines() {
+        let f: Vec<&str> = l.split(' ').collect();
+        let Some(dash) = f.iter().position(|&x| x == "-") else { continue };
+        if f[dash + 1].starts_with("cgroup") {
+            let d = Path::new(f[4]).join(name);
+            // A conmon may take a moment to leave after its container is removed.
+            super::proc::within(5, || {
+                rmdir_tree(&d);
+                !d.exists()
+            });
+        }
     }
 }
 
@@ -213,6 +245,7 @@ fn remove_stale(target: &Path) {
             let stale = Podman { dir: e.path(), netns: e.path().join("netns"), runtime: REFERENCE.into() };
             let _ = stale.call(REFERENCE, &["rm", "-a", "-f", "-t", "0"], "", SECS);
             remove_dir(&stale.dir);
+            remove_cgroups(&cgroup_parent(pid));
         }
     }
 }
