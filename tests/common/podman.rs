@@ -101,7 +101,8 @@ impl Podman {
     /// podman with the private storage and configuration, `args` after its global options.
     pub fn command(&self, runtime: &str) -> Command {
         let mut c = Command::new("podman");
-        c.env("CONTAINERS_CONF", self.dir.join("containers.conf"))
+        // conmon writes a file `oom` into its working directory when the OOM killer struck.
+        c.current_dir(&self.dir).env("CONTAINERS_CONF", self.dir.join("containers.conf"))
             .env("CONTAINERS_STORAGE_CONF", self.dir.join("storage.conf"))
             .env_remove("CONTAINER_HOST")
             .args(["--runtime", runtime, "--cgroup-manager=cgroupfs", "--events-backend=file"]);
@@ -137,7 +138,7 @@ impl Podman {
         line.extend(c.get_args().map(|a| quote(a.to_str().unwrap())));
         line.extend(self.args(args).iter().map(|a| quote(a)));
         let mut s = Command::new("script");
-        s.args(["-qec", &line.join(" "), "/dev/null"]);
+        s.args(["-qec", &line.join(" "), "/dev/null"]).current_dir(&self.dir);
         for (k, v) in c.get_envs() {
             match v {
                 Some(v) => s.env(k, v),
