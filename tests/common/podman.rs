@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// The reference runtime of the differential tests.
 pub const REFERENCE: &str = "runc";
@@ -36,6 +36,8 @@ pub struct Podman {
 }
 
 static PODMAN: OnceLock<Option<Podman>> = OnceLock::new();
+/// The directory this test binary made, for the teardown at exit.
+static MADE: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// The private podman, set up on first use; None (after saying why) where it cannot run.
 pub fn podman_env() -> Option<&'static Podman> {
@@ -74,7 +76,8 @@ fn setup() -> Option<Podman> {
         runix().display()
     );
     fs::write(dir.join("containers.conf"), conf).unwrap();
-    // From here on the directory is removed at exit, whatever fails below.
+    // From here on all of it is removed at exit, whatever fails below.
+    *MADE.lock().unwrap() = Some(dir.clone());
     // SAFETY: atexit(3) with a function that takes and returns nothing.
     unsafe { libc::atexit(teardown) };
 
@@ -187,14 +190,23 @@ impl Drop for Ctr {
     }
 }
 
-/// At exit: every container of the private podman removed, the namespace and any mount left
-/// under the directory unmounted, the directory removed.
+/// At exit: what `setup` made removed.
 extern "C" fn teardown() {
-    if let Some(Some(p)) = PODMAN.get() {
-        let _ = p.call(REFERENCE, &["rm", "-a", "-f", "-t", "0"], "", SECS);
-        remove_dir(&p.dir);
-        remove_cgroups(&cgroup_parent(std::process::id()));
+    if let Some(dir) = MADE.lock().ok().and_then(|mut d| d.take()) {
+        clean(&dir, std::process::id());
     }
+}
+
+/// Every container of the podman in `dir` removed (conmon outlives a killed test binary, and
+/// its container with it), the namespace and any mount left under `dir` unmounted, `dir`
+/// removed, and the cgroups of test binary `pid`.
+fn clean(dir: &Path, pid: u32) {
+    if dir.join("containers.conf").exists() {
+        let p = Podman { dir: dir.to_path_buf(), netns: dir.join("netns"), runtime: REFERENCE.into() };
+        let _ = p.call(REFERENCE, &["rm", "-a", "-f", "-t", "0"], "", SECS);
+    }
+    remove_dir(dir);
+    remove_cgroups(&cgroup_parent(pid));
 }
 
 /// The (empty) cgroup `name` at the top of every hierarchy, with what is under it.
@@ -241,12 +253,8 @@ fn remove_stale(target: &Path) {
     for e in fs::read_dir(target).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(pid) = name.strip_prefix("podman-").and_then(|p| p.parse::<u32>().ok()) else { continue };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            // Its containers may still run: conmon outlives the test binary.
-            let stale = Podman { dir: e.path(), netns: e.path().join("netns"), runtime: REFERENCE.into() };
-            let _ = stale.call(REFERENCE, &["rm", "-a", "-f", "-t", "0"], "", SECS);
-            remove_dir(&stale.dir);
-            remove_cgroups(&cgroup_parent(pid));
+        if !matches!(super::proc::proc_stat(pid), Some((s, _)) if s != 'Z' && s != 'X') {
+            clean(&e.path(), pid);
         }
     }
 }
