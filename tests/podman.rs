@@ -187,7 +187,8 @@ fn read_only_root_keeps_tmp_writable() {
 /// What the container reports, one section per fact: its capability sets, no_new_privs and
 /// seccomp mode (the `Seccomp:` line, not the filter count); every line of /proc/mounts as
 /// mount point, type and ro|rw (sources and other options differ from run to run); its
-/// environment, sorted; hostname; ids; cwd; umask; rlimits; and /dev.
+/// environment, sorted; hostname; ids; cwd; umask; rlimits; /dev; two sysctls podman sets;
+/// the network interfaces with their flags.
 const PROBE: &str = r#"
 echo '## status'; grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status
 echo '## mounts'; while read -r src dst typ opt rest; do case ",$opt," in *,ro,*) m=ro;; *) m=rw;; esac; echo "$dst $typ $m"; done </proc/mounts
@@ -198,6 +199,8 @@ echo '## cwd'; pwd
 echo '## umask'; umask
 echo '## rlimits'; ulimit -a
 echo '## dev'; ls -ln /dev
+echo '## sysctl'; cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
+echo '## net'; ip -o link | while read -r n name flags rest; do echo "$name $flags"; done
 "#;
 
 /// The probe's report under `runtime` with podman options `opts`, normalized: the container's
@@ -282,11 +285,18 @@ fn lcs_diff(a: &[String], b: &[String]) -> String {
     out
 }
 
-/// The container sees the same under the runtime under test as under runc, for `opts`.
-fn same_as_runc(opts: &[&str]) {
+/// The container sees the same under the runtime under test as under runc, for `opts`; and
+/// under runc, each of `shown` (section, line; a word `*` stands for any word): the options did
+/// what they are there for.
+fn same_as_runc(opts: &[&str], shown: &[(&str, &str)]) {
     let Some(rt) = rt() else { return };
     let want = report(REFERENCE, opts);
-    assert!(want.len() == 9 && want.iter().all(|(_, l)| !l.is_empty()), "runc's report is incomplete: {want:?}");
+    assert!(want.len() == 11 && want.iter().all(|(_, l)| !l.is_empty()), "runc's report is incomplete: {want:?}");
+    for (section, line) in shown {
+        let lines = &want.iter().find(|(s, _)| s == section).unwrap().1;
+        let fits = |l: &String| l.split(' ').count() == line.split(' ').count() && l.split(' ').zip(line.split(' ')).all(|(a, b)| b == "*" || a == b);
+        assert!(lines.iter().any(fits), "under {REFERENCE}, {opts:?} shows no {line:?} in {section}: {lines:#?}");
+    }
     let got = report(&rt, opts);
     let d = diff(&want, &got);
     assert!(d.is_empty(), "podman create {opts:?}: the container sees under {rt} (+) what it does not under {REFERENCE} (-):\n{d}");
@@ -294,38 +304,38 @@ fn same_as_runc(opts: &[&str]) {
 
 #[test]
 fn same_as_runc_by_default() {
-    same_as_runc(&[]);
+    same_as_runc(&[], &[("status", "Seccomp:\t2"), ("status", "CapEff:\t00000000a80425fb"), ("hostname", "<id>"), ("net", "lo: <LOOPBACK,UP,LOWER_UP>")]);
 }
 
 #[test]
 fn same_as_runc_with_one_capability() {
-    same_as_runc(&["--cap-drop", "all", "--cap-add", "net_bind_service"]);
+    same_as_runc(&["--cap-drop", "all", "--cap-add", "net_bind_service"], &[("status", "CapEff:\t0000000000000400"), ("status", "CapBnd:\t0000000000000400")]);
 }
 
 #[test]
 fn same_as_runc_with_no_new_privileges() {
-    same_as_runc(&["--security-opt", "no-new-privileges"]);
+    same_as_runc(&["--security-opt", "no-new-privileges"], &[("status", "NoNewPrivs:\t1")]);
 }
 
 #[test]
 fn same_as_runc_read_only() {
-    same_as_runc(&["--read-only"]);
+    same_as_runc(&["--read-only"], &[("mounts", "/ overlay ro"), ("mounts", "/tmp tmpfs rw")]);
 }
 
 #[test]
 fn same_as_runc_as_another_user() {
-    same_as_runc(&["--user", "1000:1000", "--workdir", "/tmp"]);
+    same_as_runc(&["--user", "1000:1000", "--workdir", "/tmp"], &[("id", "uid=1000 gid=1000 groups=1000"), ("cwd", "/tmp"), ("status", "CapEff:\t0000000000000000")]);
 }
 
 #[test]
 fn same_as_runc_privileged() {
-    same_as_runc(&["--privileged"]);
+    same_as_runc(&["--privileged"], &[("status", "Seccomp:\t0"), ("mounts", "/sys sysfs rw")]);
 }
 
 #[test]
 fn same_as_runc_with_a_new_empty_network_namespace() {
     // --network none: a namespace to make, not one to join.
-    same_as_runc(&["--network", "none"]);
+    same_as_runc(&["--network", "none"], &[("net", "lo: <LOOPBACK,UP,LOWER_UP>")]);
 }
 
 #[test]
@@ -333,7 +343,8 @@ fn same_as_runc_with_binds_tmpfs_env_and_a_hostname() {
     let dir = common::Root::empty();
     dir.file("data/f", "x", 0o644);
     let bind = format!("{}/data:/data:ro", dir.s());
-    same_as_runc(&["-v", &bind, "--tmpfs", "/scratch:size=1m", "-e", "A=b", "--hostname", "probe", "--shm-size", "8m", "--sysctl", "net.ipv4.ping_group_range=0 0"]);
+    let opts = ["-v", &bind, "--tmpfs", "/scratch:size=1m", "-e", "A=b", "--hostname", "probe", "--shm-size", "8m", "--sysctl", "kernel.msgmax=12345"];
+    same_as_runc(&opts, &[("mounts", "/data * ro"), ("mounts", "/scratch tmpfs rw"), ("env", "A=b"), ("hostname", "probe"), ("sysctl", "12345")]);
 }
 
 #[test]
