@@ -8,7 +8,7 @@ BUDGET  := 131072
 PKGS    := busybox-static strace uidmap gcc libc6-dev
 FS      := fs/busybox
 
-.PHONY: all build size check-binary deps debian-deps debian-root demo test unit integration bench clean
+.PHONY: all build size check-binary deps podman-deps debian-deps debian-root demo test unit integration bench clean
 
 all: build
 
@@ -31,6 +31,13 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# tests/podman.rs drives runix through podman (and conmon), with runc as the reference runtime;
+# crun is make bench's peer. Only the tests' own podman storage is used (under target/).
+PODMAN_PKGS := podman conmon runc crun uidmap
+
+podman-deps:
+	@$(MAKE) --no-print-directory deps PKGS="$(PODMAN_PKGS)"
 
 # A busybox root filesystem: one static busybox and a symlink per applet.
 $(FS): | deps
@@ -77,7 +84,7 @@ unit:
 
 # Root is needed for real containers; one test at a time, since each checks the host is left
 # as it was. The whole run is bounded, on top of each test's own timeouts.
-integration: build debian-root
+integration: build debian-root podman-deps
 	RUNIX_DEBIAN_ROOT=$(DEBIAN_ROOT) timeout 1800 $(CARGO) test --no-fail-fast --test '*' -- --test-threads=1
 
 clean:

@@ -8,7 +8,10 @@
 # the same namespaces without the hardening (capabilities, masked paths, device rules,
 # seccomp), the container that unshare(1) makes plus /sys and /dev.
 # Prints median start-to-exit times and ratios, binary sizes, runix's peak memory and the
-# syscalls each tool makes before the payload's execve. Run as root.
+# syscalls each tool makes before the payload's execve.
+# Then the runtime alone (tests/bench/alone.py): runix, crun and runc as podman's conmon drives
+# them, create + start + wait + delete of `true` on one OCI bundle, in interleaved rounds; runix
+# is left out (and said so) while it has no `create`. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD/fs/busybox"
@@ -49,6 +52,41 @@ cfg = {
 json.dump(cfg, open(path, "w"), indent=1)
 PY
 
+# The bundle of the runtime alone: the config.json podman generated for `podman run -d`
+# (tests/oci/podman-run-d.config.json, its seccomp profile of 437 names included), running
+# /bin/true in the busybox root, made runnable outside podman: its network namespace is made,
+# not joined (podman's path is gone), the binds of podman's own files (/etc/hosts,
+# /etc/hostname, /etc/resolv.conf, /run/.containerenv) go, /dev/shm is a tmpfs where podman
+# binds one it mounted, and the cgroup is bench's own.
+ALONE="$OUT/alone"
+rm -rf "$ALONE" && mkdir -p "$ALONE/bundle"
+python3 - "$ALONE/bundle/config.json" "$ROOT" tests/oci/podman-run-d.config.json <<'PY'
+import json, sys
+path, root, podman = sys.argv[1:]
+cfg = json.load(open(podman))
+cfg["process"]["args"] = ["/bin/true"]
+cfg["root"] = {"path": root, "readonly": False}
+cfg["hostname"] = "bench"
+gone = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv"}
+cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] not in gone]
+for m in cfg["mounts"]:
+    if m["destination"] == "/dev/shm":
+        m.update(type="tmpfs", source="shm", options=["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"])
+for ns in cfg["linux"]["namespaces"]:
+    ns.pop("path", None)
+cfg["linux"]["cgroupsPath"] = "/runix-bench-alone"
+json.dump(cfg, open(path, "w"), indent=1)
+PY
+ALONE_RTS=("$(command -v crun)" "$(command -v runc)")
+# A runix without the OCI commands says so; one with them fails on the missing bundle.
+probe=$("$RUNIX" create --bundle "$ALONE/none" runix-bench-probe 2>&1 || true)
+if [[ $probe == *"unknown command"* ]]; then
+  echo "the runtime alone: this runix has no create, so only crun and runc are measured" >&2
+else
+  ALONE_RTS=("$RUNIX" "${ALONE_RTS[@]}")
+fi
+ALONE_RUNS="${ALONE_RUNS:-200}"
+
 declare -A CMD=(
   [runix]="$RUNIX run -r $ROOT /bin/true"
   [runix-nonet]="$RUNIX run --net host -r $ROOT /bin/true"
@@ -76,6 +114,9 @@ INNER="$OUT/inner.sh"
   done
   # The syscall target is for a default run with a pids limit.
   printf 'strace -f -qq -o %q %s\n' "$OUT/strace.runix-p" "$RUNIX run -r $ROOT -p 100 /bin/true"
+  printf 'python3 tests/bench/alone.py %q %q %q %s 10' "$ALONE/times.json" "$ALONE/bundle" "$ALONE/state" "$ALONE_RUNS"
+  printf ' %q' "${ALONE_RTS[@]}"
+  echo
 } > "$INNER"
 # A killed earlier run leaves crun's and runc's container state: "already exists" otherwise.
 crun delete -f runix-bench-crun >/dev/null 2>&1 || true
@@ -125,4 +166,24 @@ for t, want in targets:
 print(f"  (runix --privileged, without the hardening: {med['runix-privileged'] / med['unshare']:.2f} of unshare's, {syscalls('runix-privileged')} syscalls)")
 n = syscalls("runix-p")
 print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; {syscalls('runix')} without -p)")
+PY
+
+python3 - "$ALONE/times.json" "$ALONE/bundle/config.json" <<'PY'
+import json, statistics, subprocess, sys
+times, cfg = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+n = len(next(iter(times.values())))
+print(f"\n## The runtime alone: create + start + wait + delete of true, {n} interleaved rounds\n")
+print(f"One bundle: podman's config.json ({len(cfg['mounts'])} mounts, seccomp with "
+      f"{sum(len(s['names']) for s in cfg['linux']['seccomp']['syscalls'])} names, pids limit, devices cgroup), busybox root.\n")
+print("| runtime | median | runix's time as a share of it (median of the rounds' ratios) |")
+print("|---|---|---|")
+for t, ms in times.items():
+    share = "" if t == "runix" or "runix" not in times else f"{statistics.median(a / b for a, b in zip(times['runix'], ms)):.2f}×"
+    print(f"| {t} | {statistics.median(ms):.2f} ms | {share} |")
+if "runix" in times:
+    got = statistics.median(a / b for a, b in zip(times["runix"], times["crun"]))
+    print(f"\nTarget: {'met ' if got <= 0.25 else 'MISSED'} runix/crun = {got:.2f} (target ≤ 0.25)")
+else:
+    print("\nrunix is not measured: it has no create yet.")
+print(f"crun/runc = {statistics.median(a / b for a, b in zip(times['crun'], times['runc'])):.2f}")
 PY
