@@ -12,7 +12,7 @@
 use crate::buf::List;
 use crate::error::{Bytes, Error};
 use crate::rootfs::{self, DevMount, Device, Fs, Link, MOUNT_ATTR_NODEV, MOUNT_ATTR_RDONLY, Mounts};
-use crate::spec::{DOCKER_MASKED, DOCKER_READ_ONLY, MAX_MASKS, MAX_MOUNTS, Mask, Mount, MountKind, NOSUID_NODEV_NOEXEC, OWN_CGROUP, OWN_DEV, OWN_PROC, OWN_PTS, OWN_SHM_MQUEUE, OWN_SYS, Overlay, RootMode, Spec};
+use crate::spec::{DOCKER_MASKED, DOCKER_READ_ONLY, MAX_MASKS, MAX_MOUNTS, Mask, Mount, MountKind, NOSUID_NODEV_NOEXEC, OWN_CGROUP, OWN_DEV, OWN_PROC, OWN_PTS, OWN_SHM_MQUEUE, OWN_SYS, RootMode, Spec};
 use crate::sys::Fd;
 
 /// One step. runix's own files are each a static descriptor, referred to; the user's mounts
@@ -211,7 +211,7 @@ impl<'a> Plan<'a> {
         p.push_user(nodev, true)?;
         p.push(if spec.root_mode == RootMode::PivotRoot { Op::PivotRoot } else { Op::Chroot });
         p.push(Op::CloseFds);
-        if spec.read_only && spec.overlay != Overlay::Off {
+        if spec.read_only {
             p.push(Op::RemountRootReadOnly);
         }
         Ok(())

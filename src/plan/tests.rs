@@ -1,6 +1,7 @@
 //! The plan's tests: the plan for each kind of spec, as data; the calls its ops make, through
 //! the recording backend (sys/record.rs), error paths and old kernels' fallbacks included.
 use super::*;
+use crate::spec::Overlay;
 use crate::error::tests::show;
 use crate::sys::record::{self, Kernel, Recording};
 use crate::sys::Stat;
@@ -176,9 +177,18 @@ fn without_device_rules_what_the_image_and_the_user_bring_is_nodev_but_in_dev() 
 
 #[test]
 fn read_only_and_overlays() {
-    let o = ops(&plan(spec(|s| s.read_only = true), ROOT));
-    // A bound root is read-only all the way down from the start.
-    assert_eq!((o[0], o[o.len() - 1]), (Op::Root { attrs: MOUNT_ATTR_RDONLY }, Op::CloseFds));
+    let p = plan(spec(|s| s.read_only = true), ROOT);
+    let o = ops(&p);
+    // A bound root: the image's mounts below it read-only from the start, the root itself
+    // last, once the points of the mounts on it could be made (a config.json's).
+    assert_eq!((o[0], o[o.len() - 1]), (Op::Root { attrs: MOUNT_ATTR_RDONLY }, Op::RemountRootReadOnly));
+    let rec = fake(&["/r"], "", &[]);
+    assert_eq!(execute(&p), None);
+    let calls = rec.calls();
+    let at = |c: &str| calls.iter().position(|l| l.starts_with(c)).unwrap_or_else(|| panic!("{c}: {calls:#?}"));
+    assert!(at("mount(\"/r\", \"/r\", NULL, MS_BIND|MS_REC") < at("mount_setattr(AT_FDCWD, \"/proc/self/fd/11\", 0x8000"));
+    assert!(at("mount_setattr(AT_FDCWD, \"/proc/self/fd/11\", 0x8000") < at("mount_setattr(AT_FDCWD, \"/proc/self/fd/11\", 0, "));
+    assert!(at("pivot_root(") < at("mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND"), "{calls:#?}");
     // An overlay gets its mounts first, then is remounted read-only, in the root.
     let o = ops(&plan(spec(|s| (s.overlay, s.read_only) = (Overlay::Tmpfs, true)), ROOT));
     assert_eq!(o[0], Op::Root { attrs: MOUNT_ATTR_RDONLY });

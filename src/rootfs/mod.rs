@@ -128,8 +128,16 @@ impl Mounts {
             sys::mount(Some(from), root, fstype, flags, data)?;
             base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
             if off {
-                if attrs != 0 {
-                    set_tree(fd_path(base).as_cstr(), attrs, rec).map_err(|e| e.at(root.to_bytes()))?;
+                let path = fd_path(base);
+                // Read-only: the image's own mounts below the root at once; the root itself last
+                // (remount_root_read_only), once the points of the mounts on it are made, as runc.
+                let ro = attrs & MOUNT_ATTR_RDONLY;
+                let now = if rec != 0 { attrs } else { attrs & !ro };
+                if now != 0 {
+                    set_tree(path.as_cstr(), now, rec).map_err(|e| e.at(root.to_bytes()))?;
+                }
+                if ro != 0 && rec != 0 {
+                    sys::mount_setattr_clear(path.as_cstr(), MOUNT_ATTR_RDONLY).map_err(|e| e.at(root.to_bytes()))?;
                 }
                 self.root = base;
                 return Ok(());
@@ -419,9 +427,9 @@ pub fn enter_root(root: &CStr, pivot: bool) -> Result<(), Error> {
     sys::chdir(c"/")
 }
 
-/// --read-only with --overlay: the overlay, which has no mounts of the image's below it (a
-/// bound root was made read-only all the way down in mount_root); binds and tmpfs on it keep
-/// their own mode.
+/// --read-only: the root, last, once the points of the mounts on it are made (the image's own
+/// mounts below it were made read-only in mount_root; an overlay has none); binds and tmpfs on
+/// it keep their own mode.
 pub fn remount_root_read_only() -> Result<(), Error> {
     remount(c"/", libc::MS_RDONLY)
 }

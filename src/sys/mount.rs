@@ -26,9 +26,18 @@ struct MountAttr {
 /// size_t size) (Linux 5.12): `set` (MOUNT_ATTR_RDONLY, _NODEV...) on the mount at `path` and
 /// on every mount below it, which no flag of mount(2) can do.
 pub fn mount_setattr_rec(path: &CStr, set: u64) -> Result<(), Error> {
-    let attr = MountAttr { set, clr: 0, propagation: 0, userns_fd: 0 };
+    mount_setattr(path, set, 0, libc::AT_RECURSIVE)
+}
+
+/// mount_setattr(2) on the mount at `path` alone: `clr` cleared.
+pub fn mount_setattr_clear(path: &CStr, clr: u64) -> Result<(), Error> {
+    mount_setattr(path, 0, clr, 0)
+}
+
+fn mount_setattr(path: &CStr, set: u64, clr: u64, at: i32) -> Result<(), Error> {
+    let attr = MountAttr { set, clr, propagation: 0, userns_fd: 0 };
     let size = core::mem::size_of::<MountAttr>();
-    call5(Sysno::mount_setattr, AT_FDCWD as usize, s(path), libc::AT_RECURSIVE as usize, p(&attr), size).map(drop)
+    call5(Sysno::mount_setattr, AT_FDCWD as usize, s(path), at as usize, p(&attr), size).map(drop)
 }
 
 /// int open_tree(int dirfd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC [|
