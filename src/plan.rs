@@ -56,6 +56,8 @@ pub enum Op {
     Dev,
     /// The cgroup hierarchies on /sys/fs/cgroup (config.json's `cgroup` mount), read-only.
     Cgroups,
+    /// A config.json's device nodes in /dev.
+    Nodes,
     /// umask 0 before the devices, and back after.
     ClearUmask,
     RestoreUmask,
@@ -93,7 +95,7 @@ impl User {
 
 /// Most ops a plan has: the root, the user's mounts twice, runix's ten single ones and those of
 /// its tables, and the last three.
-pub const MAX_OPS: usize = 1 + 2 * MAX_MOUNTS + 11 + DEVICES.len() + FD_LINKS.len() + 2 * MAX_MASKS + 3;
+pub const MAX_OPS: usize = 1 + 2 * MAX_MOUNTS + 12 + DEVICES.len() + FD_LINKS.len() + 2 * MAX_MASKS + 3;
 
 /// What the plan needs to know of the run besides the Spec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -197,6 +199,9 @@ impl<'a> Plan<'a> {
             for l in FD_LINKS.iter() {
                 p.push(Op::Symlink(l));
             }
+            if !spec.nodes.is_empty() {
+                p.push(Op::Nodes);
+            }
             p.push(Op::CheckNull);
         }
         // --privileged sees /proc and /sys whole, as Docker's does.
@@ -277,6 +282,7 @@ impl<'a> Plan<'a> {
                 Op::Device(d) => m.make_device(d)?,
                 Op::DevMount(d) => m.mount_in_dev(d)?,
                 Op::Symlink(l) => m.symlink_in_dev(l)?,
+                Op::Nodes => m.make_nodes(self.spec.nodes)?,
                 Op::CheckNull => m.check_null()?,
                 Op::Mask(k) => m.mask(k)?,
                 Op::ReadOnly(r) => m.read_only(r)?,
@@ -323,7 +329,7 @@ fn under_dev(dst: &[u8]) -> Result<bool, Error> {
 /// How `-v` shows each op: a comma-separated field per variant of Op, in the order of
 /// `Op::index` (a unit test holds the two together); with the path of those that have one
 /// of their own.
-const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /,cgroups /sys/fs/cgroup";
+const NAMES: &str = "root ,pivot_root ,chroot ,bind ,tmpfs ,check ,device ,mount ,symlink ,mask ,read-only ,proc /proc,sysfs /sys,bind host /sys,tmpfs /dev,umask 0,umask back,check /dev/null,close fds,read-only /,cgroups /sys/fs/cgroup,devices /dev";
 
 impl Op {
     /// The op's place among Op's variants.
@@ -350,6 +356,7 @@ impl Op {
             Op::CloseFds => 18,
             Op::RemountRootReadOnly => 19,
             Op::Cgroups => 20,
+            Op::Nodes => 21,
         }
     }
 }

@@ -151,7 +151,7 @@ pub fn run_oci(spec: &Spec, oci: Option<&Oci>) -> Result<i32, Error> {
 fn start_and_wait(spec: &Spec, cg: &Cgroups, map: Option<Map>, caps: u64, old_mask: u64, oci: Option<&Oci>) -> Result<i32, Error> {
     // What the child will mount and make: a mount runix refuses is refused before it exists.
     // --privileged keeps every device, as Docker's does.
-    let nodev = !spec.privileged && !cg.device_rules();
+    let nodev = !spec.privileged && !spec.all_devices && !cg.device_rules();
     let tty_gid = map.is_none_or(|m| m.has_gid(5, spec.map_group));
     let mut plan = Plan::new(spec);
     plan.fill(Facts { userns: map.is_some(), nodev, tty_gid })?;

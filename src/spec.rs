@@ -95,6 +95,18 @@ pub struct Mask {
     pub dir: bool,
 }
 
+/// A node of a config.json's linux.devices, made in runix's /dev: `path` under /dev, `mode`
+/// with its S_IF* kind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Node {
+    pub path: &'static CStr,
+    pub mode: u32,
+    pub major: u32,
+    pub minor: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
 /// What Docker hides in /proc and /sys: kernel memory, keys, timers, firmware, hardware
 /// details that leak host information or allow attacks.
 pub static DOCKER_MASKED: [Mask; 12] = [
@@ -215,6 +227,10 @@ pub struct Spec {
     /// What is masked and made read-only on runix's /proc and /sys (unless privileged).
     pub masked: &'static [Mask],
     pub read_only_paths: &'static [Mask],
+    /// Device nodes made in runix's /dev after its own (a config.json's).
+    pub nodes: &'static [Node],
+    /// A config.json's one device rule allows all: no rule, and what is mounted keeps its devices.
+    pub all_devices: bool,
     /// The bounding set; permitted and effective too for uid 0 (caps.rs).
     pub caps: u64,
     /// All capabilities, no seccomp filter, no masked paths, no device rules.
@@ -270,6 +286,8 @@ impl Spec {
             make_points: false,
             masked: &DOCKER_MASKED,
             read_only_paths: &DOCKER_READ_ONLY,
+            nodes: &[],
+            all_devices: false,
             caps: 0,
             privileged: false,
             seccomp: Seccomp::Default,

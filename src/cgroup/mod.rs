@@ -27,7 +27,7 @@ use crate::spec::Limits;
 use crate::sys;
 use crate::text::{fields, itoa};
 use core::ffi::CStr;
-use layout::{CPU, DEVICES, MAX, MEMORY, V2};
+use layout::{CPU, CPUSET, DEVICES, MAX, MEMORY, V2};
 use libc::{EACCES, EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ERANGE, EROFS};
 
 pub type Path = CBuf<4096>;
@@ -113,9 +113,14 @@ impl Cgroups {
             d.push(b"/")?.push(name)?;
             let mut made = sys::mkdir(d.as_cstr(), 0o755);
             if made.as_ref().is_err_and(|e| e.errno() == ENOENT) && given {
-                // cgroupsPath's parents, as runc makes them (left when the cgroup goes).
+                // cgroupsPath's parents, as runc makes them (left when the cgroup goes), a
+                // v1 cpuset's with its parent's CPUs and memory nodes.
                 for (i, _) in d.bytes().iter().enumerate().filter(|&(i, &c)| c == b'/' && i > parent - rel) {
-                    let _ = sys::mkdir(Path::from(&[&d.bytes()[..i]])?.as_cstr(), 0o755);
+                    let p = Path::from(&[&d.bytes()[..i]])?;
+                    if sys::mkdir(p.as_cstr(), 0o755).is_ok() && h.controllers & CPUSET != 0 && !h.v2 {
+                        resources::parents_cpuset(p.bytes(), b"cpuset.cpus")?;
+                        resources::parents_cpuset(p.bytes(), b"cpuset.mems")?;
+                    }
                 }
                 made = sys::mkdir(d.as_cstr(), 0o755);
             }

@@ -33,31 +33,33 @@ pub fn write(layout: &Layout, l: &Limits) -> Result<(), Error> {
     with(MEMORY).map_or(Ok(()), |h| memory(h, l))?;
     with(CPU).map_or(Ok(()), |h| cpu(h, l))?;
     with(PIDS).map_or(Ok(()), |h| number(h, b"pids.max", l.pids))?;
-    with(DEVICES).map_or(Ok(()), devices)
+    // cgroupsPath makes a devices cgroup too: its rules only when asked.
+    with(DEVICES).filter(|_| l.devices).map_or(Ok(()), devices)
 }
 
 /// v1 and v2 alike: cpuset.cpus, cpuset.mems.
 fn cpuset(h: &Hierarchy, l: &Limits) -> Result<(), Error> {
     let d = h.dir.bytes();
-    let mut parent = [0u8; 1024];
     for (file, v) in [(&b"cpuset.cpus"[..], l.cpuset_cpus), (b"cpuset.mems", l.cpuset_mems)] {
-        let v = match v {
-            Some(v) => v,
-            // A new v1 cpuset starts empty, and no task can join it (v2: empty is the
-            // parent's): copy the parent's.
-            None if !h.v2 => {
-                let p = join(d, b"/../", file)?;
-                let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
-                if v.is_empty() {
-                    return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
-                }
-                v
-            }
-            None => continue,
-        };
-        write_file(d, file, v, true)?;
+        match v {
+            Some(v) => write_file(d, file, v, true)?,
+            None if !h.v2 => parents_cpuset(d, file)?,
+            None => {}
+        }
     }
     Ok(())
+}
+
+/// A new v1 cpuset starts empty, and no task can join it (v2: empty is the parent's): the
+/// parent's `file` (cpuset.cpus, cpuset.mems) copied into the cgroup `d`.
+pub fn parents_cpuset(d: &[u8], file: &[u8]) -> Result<(), Error> {
+    let mut parent = [0u8; 1024];
+    let p = join(d, b"/../", file)?;
+    let v = read_file(p.as_cstr(), &mut parent)?.trim_ascii_end();
+    if v.is_empty() {
+        return Err(Error::msg("cgroup parent has an empty cpuset", p.bytes()));
+    }
+    write_file(d, file, v, true)
 }
 
 /// v1 memory.limit_in_bytes and memory.memsw.limit_in_bytes (memory plus swap, so memory goes

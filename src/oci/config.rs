@@ -15,7 +15,7 @@
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::oci::json::Value;
-use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Program, RLIMITS, Seccomp, Spec, Ulimit};
+use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Node, Program, RLIMITS, Seccomp, Spec, Ulimit};
 use crate::sys::{self, Args, CList};
 use crate::text::{has, word, word_index};
 use core::ffi::CStr;
@@ -47,7 +47,7 @@ pub fn load(bundle: &'static CStr) -> Result<Spec, Error> {
 }
 
 /// Fields runix does not do: an error unless absent or empty.
-const REFUSED: &str = "hooks domainname linux.uidMappings linux.gidMappings linux.devices linux.mountLabel linux.intelRdt linux.personality linux.timeOffsets process.apparmorProfile process.selinuxLabel process.scheduler process.ioPriority";
+const REFUSED: &str = "hooks domainname linux.uidMappings linux.gidMappings linux.mountLabel linux.intelRdt linux.personality linux.timeOffsets process.apparmorProfile process.selinuxLabel process.scheduler process.ioPriority";
 
 /// The Spec for the config.json `text` of `bundle`; what it refers to is kept in `space`.
 #[inline(never)]
@@ -56,7 +56,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     let c = &mut Cx { space, bundle, err: None };
     let version = c.str(doc, "unsupported ociVersion");
     c.check(version.is_some_and(|v| v.starts_with(b"1.")), "unsupported ociVersion", at(doc, "ociVersion"));
-    for i in 0..13 {
+    for i in 0..12 {
         let path = word(REFUSED, i).unwrap_or("");
         let v = crate::text::fields(path.as_bytes(), b'.').fold(doc, |v, name| v?.get(name));
         if v.is_some_and(|v| !empty(v)) {
@@ -148,6 +148,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
             Err(e) => c.err = c.err.or(Some(e)),
         }
     }
+    spec.nodes = c.devices(linux);
     spec.masked = c.masks(&spec, linux, "unsupported linux.maskedPaths");
     spec.read_only_paths = c.masks(&spec, linux, "unsupported linux.readonlyPaths");
     match c.err {
@@ -155,6 +156,9 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
         None => Ok(spec),
     }
 }
+
+/// linux.devices[]' numbers; absent, 0 but fileMode's 0o666.
+const DEVICE_FIELDS: &str = "invalid linux.devices[].major,invalid linux.devices[].minor,invalid linux.devices[].uid,invalid linux.devices[].gid,invalid linux.devices[].fileMode";
 
 /// process.capabilities' sets: the bounding one, then those of `Spec::cap_sets`.
 const CAP_SETS: &str = "invalid process.capabilities.bounding,invalid process.capabilities.effective,invalid process.capabilities.permitted,invalid process.capabilities.inheritable,invalid process.capabilities.ambient";
@@ -361,20 +365,22 @@ impl Cx {
     /// allow-list after denying all, which runc adds to any config's too.
     #[inline(never)]
     fn resources(&mut self, spec: &mut Spec, linux: Option<V>) {
-        let l = &mut spec.limits;
-        l.devices = true;
         let r = self.obj(linux, "invalid linux.resources");
         for (k, d) in self.list(r, "invalid linux.resources.devices").enumerate() {
             let n = |k: &'static str| at(Some(d), k).map_or(-1, |v| v.as_i64().unwrap_or(-2));
             let allow = at(Some(d), "allow").and_then(Value::as_bool) == Some(true);
             let kind = at(Some(d), "type").and_then(str).unwrap_or(b"a");
-            // The first denies all; the others allow what runix's list allows.
+            // The first denies all (or, alone, allows all: --privileged); the others allow
+            // what runix's list allows.
+            spec.all_devices = k == 0 && allow;
             let ok = match k {
-                0 => !allow && kind == b"a",
+                0 => kind == b"a" && (!allow || at(Some(d), "access").and_then(str) == Some(b"rwm")),
                 _ => allow && kind == b"c" && matches!((n("major"), n("minor")), (1, 3 | 5 | 7 | 8 | 9) | (5, 0..=2) | (136, -1)),
             };
-            self.check(ok, "unsupported linux.resources.devices[] (runix's own rules only)", None);
+            self.check(ok && (k == 0 || !spec.all_devices), "unsupported linux.resources.devices[] (runix's own rules only)", None);
         }
+        let l = &mut spec.limits;
+        l.devices = !spec.all_devices;
         let Some(m) = r.and_then(Value::members) else { return };
         for (k, v) in m {
             let i = str(k).and_then(|k| word_index(RESOURCES, k)).unwrap_or(9);
@@ -424,6 +430,31 @@ impl Cx {
 
     /// linux.maskedPaths or readonlyPaths: paths on runix's own /proc or /sys, short enough
     /// for rootfs/mask.rs.
+    /// linux.devices: nodes under /dev (--privileged's are the host's).
+    #[inline(never)]
+    fn devices(&mut self, linux: Option<V>) -> &'static [Node] {
+        const WHAT: &str = "invalid linux.devices";
+        let n = self.list(linux, WHAT).count();
+        let out = self.carve(n, Node { path: c"", mode: 0, major: 0, minor: 0, uid: 0, gid: 0 });
+        for (slot, d) in out.iter_mut().zip(self.list(linux, WHAT)) {
+            let d = Some(d);
+            let path = self.cstr(at(d, "path"), "invalid linux.devices[].path").unwrap_or(c"");
+            let b = path.to_bytes();
+            let kind = self.str(d, "invalid linux.devices[].type").and_then(|t| word_index("c u b p", t)).unwrap_or(9);
+            let mut f = [0u32; 5];
+            for (i, v) in f.iter_mut().enumerate() {
+                *v = self.int(d, crate::text::field(DEVICE_FIELDS, b',', i as u64).unwrap_or(""), 0, u32::MAX as i64 - 1).unwrap_or(if i == 4 { 0o666 } else { 0 }) as u32;
+            }
+            let [major, minor, uid, gid, mode] = f;
+            // mknodat's encoding holds a 12-bit major and a 20-bit minor.
+            let ok = b.starts_with(b"/dev/") && !b.ends_with(b"/") && !has(b, b'/', b"..") && kind < 4 && major < 1 << 12 && minor < 1 << 20;
+            self.check(ok, "unsupported linux.devices[]", at(d, "path"));
+            let kind = [libc::S_IFCHR, libc::S_IFCHR, libc::S_IFBLK, libc::S_IFIFO].get(kind).copied().unwrap_or(0);
+            *slot = Node { path, mode: kind | mode & 0o7777, major, minor, uid, gid };
+        }
+        out
+    }
+
     #[inline(never)]
     fn masks(&mut self, spec: &Spec, linux: Option<V>, what: &'static str) -> &'static [Mask] {
         let n = self.list(linux, what).count();

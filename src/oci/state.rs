@@ -11,7 +11,7 @@
 use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
 use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
-use crate::error::Error;
+use crate::error::{Error, Kept};
 use crate::oci::config::load;
 use crate::oci::json::{Value, Writer};
 use crate::spec::{RootMode, Spec};
@@ -241,11 +241,13 @@ fn create(o: &Oci) -> Result<i32, Error> {
         let ready = |pid, cg: &Cgroups| write_state(o, d, &spec, pid, cg);
         crate::run::run_oci(&spec, Some(&crate::run::Oci { fifo, console: o.values[CONSOLE_SOCKET], ready: &ready }))
     });
+    // The error's path outlives the failed calls of the removal (error/slots.rs).
+    let r = r.map_err(Kept::new);
     if r.is_err() || !creating {
         // (The lock goes with the directory's last fd.)
         let _ = d.and_then(|d| remove(d, dir.as_cstr()));
     }
-    r
+    r.map_err(|k| k.error())
 }
 
 /// The state of the container `pid`, into ROOT/ID/state.json, and its pid into --pid-file

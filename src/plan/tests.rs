@@ -224,6 +224,36 @@ fn runix_mounts_proc_sys_and_dev_itself() {
     }
 }
 
+static NODES: [crate::spec::Node; 3] = [
+    crate::spec::Node { path: c"/dev/cpu/0/cpuid", mode: 0o20600, major: 203, minor: 0, uid: 0, gid: 6 },
+    crate::spec::Node { path: c"/dev/null", mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0 },
+    crate::spec::Node { path: c"/dev/sda", mode: 0o60660, major: 8, minor: 0, uid: 0, gid: 0 },
+];
+
+/// A config.json's nodes: after runix's own devices and links, in directories made under /dev without following a symlink, owned as asked.
+#[test]
+fn a_config_json_s_device_nodes() {
+    let p = plan(spec(|s| s.nodes = &NODES), ROOT);
+    let o = ops(&p);
+    let at = o.iter().position(|&op| op == Op::Nodes).unwrap();
+    assert_eq!((o[at - 1], o[at + 1]), (Op::Symlink(&FD_LINKS[FD_LINKS.len() - 1]), Op::CheckNull));
+    let rec = fake(&["/r"], "", &[]);
+    assert_eq!(execute(&p), None);
+    let calls = rec.calls();
+    let from = calls.iter().position(|c| c.starts_with("symlinkat(\"/proc/self/fd/2\"")).unwrap() + 1;
+    let want = [
+        "umask(00) = 0",
+        "openat2(15, \"cpu/0\", {flags=O_RDONLY|O_CLOEXEC|O_PATH, resolve=RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS|RESOLVE_IN_ROOT}, 24) = 16",
+        "mknodat(16, \"cpuid\", 020600, 51968) = 0",
+        "fchownat(16, \"cpuid\", 0, 6, AT_SYMLINK_NOFOLLOW) = 0",
+        "mknodat(15, \"null\", 020666, 259) = 0",
+        "mknodat(15, \"sda\", 060660, 2048) = 0",
+        "umask(00) = 0",
+        "openat(15, \"null\", O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 17",
+    ];
+    assert_eq!(calls[from..from + want.len()], want);
+}
+
 #[test]
 fn the_largest_plan_fits() {
     let m: Vec<Mount> = (0..MAX_MOUNTS).map(|i| bind("/h", String::leak(format!("/data/m{i}")), false)).collect();
@@ -233,6 +263,7 @@ fn the_largest_plan_fits() {
         m.iter().for_each(|&m| assert!(s.mounts.push(m)));
         (s.masked, s.read_only_paths) = (masks, masks);
         s.own |= crate::spec::OWN_CGROUP;
+        s.nodes = &NODES;
     }), ROOT);
     // Every user mount twice: made, and checked again after runix's.
     assert_eq!(p.ops.len(), MAX_OPS);
@@ -240,7 +271,7 @@ fn the_largest_plan_fits() {
 
 #[test]
 fn each_op_has_its_name() {
-    let last = Op::Cgroups.index();
+    let last = Op::Nodes.index();
     assert_eq!(NAMES.split(',').count() as u64, last + 1);
     let named = [
         (Op::Root { attrs: 0 }, "root "),
@@ -256,6 +287,7 @@ fn each_op_has_its_name() {
         (Op::CheckCovered(user(0, false, 0)), "check "),
         (Op::Chroot, "chroot "),
         (Op::RemountRootReadOnly, "read-only /"),
+        (Op::Nodes, "devices /dev"),
     ];
     for (op, name) in named {
         assert_eq!(field(op), name, "{op:?}");

@@ -1,8 +1,10 @@
 //! runix's own /dev: a tmpfs with only the harmless devices, devpts, /dev/shm, /dev/mqueue and
 //! the links, and its /dev/null checked before the masks use it.
 
-use super::{DEV, DIR, Fs, Mounts, mount_on, open_in};
+use super::{DEV, DIR, Fs, Mounts, mount_on, mount_point, open_in};
+use crate::buf::CBuf;
 use crate::error::Error;
+use crate::spec::Node;
 use crate::sys;
 use core::ffi::CStr;
 
@@ -65,6 +67,29 @@ impl Mounts {
             }
             r => r,
         }
+    }
+
+    /// A config.json's device nodes, after runix's own (which a node of the same path leaves
+    /// as they are, as runc's defaults win over it), their directories made as needed, with no
+    /// symlink followed (/dev is runix's tmpfs, nothing of the image's in it yet).
+    pub fn make_nodes(&mut self, nodes: &[Node]) -> Result<(), Error> {
+        self.clear_umask();
+        for n in nodes {
+            let path = n.path.to_bytes();
+            let rest = &path[b"/dev/".len()..];
+            let cut = rest.iter().rposition(|&c| c == b'/');
+            let dir = match cut {
+                Some(i) => mount_point(self.dev, CBuf::<256>::from(&[&rest[..i]])?.as_cstr(), true, u64::MAX, true)?,
+                None => self.dev,
+            };
+            let name = &n.path[b"/dev/".len() + cut.map_or(0, |i| i + 1)..];
+            match sys::mknodat(dir, name, n.mode, n.major, n.minor) {
+                Err(e) if e.errno() == libc::EEXIST => {}
+                r => r.and_then(|_| if n.uid | n.gid != 0 { sys::fchownat(dir, name, n.uid, n.gid) } else { Ok(()) }).map_err(|e| e.at(path))?,
+            }
+        }
+        self.restore_umask();
+        Ok(())
     }
 
     /// The directory `d.path`, and `d.fs` mounted on it.

@@ -162,6 +162,11 @@ pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     call0(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0)
 }
 
+/// int fchownat(int dirfd, const char *path, uid_t owner, gid_t group, AT_SYMLINK_NOFOLLOW).
+pub fn fchownat(dirfd: Fd, path: &CStr, uid: u32, gid: u32) -> Result<(), Error> {
+    super::call5(Sysno::fchownat, dirfd as usize, s(path), uid as usize, gid as usize, libc::AT_SYMLINK_NOFOLLOW as usize).map(drop)
+}
+
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
     call0(Sysno::close_range, first as usize, last as usize, 0, 0)

@@ -327,6 +327,7 @@ calls! {
     signalfd4(INT, PTR, INT, INT)
     ppoll(PTR, INT, PTR, PTR, INT)
     fchown(FD, INT, INT)
+    fchownat(FD, STR, INT, INT, AT)
     prctl(PR, INT, INT, INT, INT)
     capset(PTR, PTR)
     capget(PTR, PTR)

@@ -174,13 +174,30 @@ fn sysctls_are_those_of_the_container_s_namespaces() {
     }
 }
 
+/// podman --privileged: the host's devices as nodes, and one rule that allows all.
+#[test]
+fn privileged_devices() {
+    let s = spec(small("", r#","resources":{"devices":[{"allow":true,"access":"rwm"}]},"devices":[{"path":"/dev/cpu/0/cpuid","type":"c","major":203,"minor":0,"fileMode":8576,"uid":0,"gid":6},{"path":"/dev/sda","type":"b","major":8,"minor":0},{"path":"/dev/p","type":"p"}]"#).as_bytes()).unwrap();
+    assert!(s.all_devices && !s.limits.devices);
+    let n = |path, mode, major, minor, gid| crate::spec::Node { path, mode, major, minor, uid: 0, gid };
+    assert_eq!(s.nodes, [n(c"/dev/cpu/0/cpuid", 0o20600, 203, 0, 6), n(c"/dev/sda", 0o60666, 8, 0, 0), n(c"/dev/p", 0o10666, 0, 0, 0)]);
+    let s = spec(small("", r#","resources":{"devices":[{"allow":false,"access":"rwm"}]}"#).as_bytes()).unwrap();
+    assert!(!s.all_devices && s.limits.devices && s.nodes.is_empty());
+}
+
 #[test]
 fn each_unsupported_value_names_its_field() {
     for (linux, want) in [
         (r#","uidMappings":[{"containerID":0,"hostID":1000,"size":1}]"#, "unsupported config.json field: linux.uidMappings"),
         (r#","resources":{"memory":{"limit":1,"kernel":2}}"#, "unsupported linux.resources: kernel"),
         (r#","resources":{"blockIO":{"weight":10}}"#, "unsupported linux.resources: blockIO"),
-        (r#","resources":{"devices":[{"allow":true,"access":"rwm"}]}"#, "unsupported linux.resources.devices[] (runix's own rules only)"),
+        (r#","resources":{"devices":[{"allow":true,"access":"rw"}]}"#, "unsupported linux.resources.devices[] (runix's own rules only)"),
+        (r#","resources":{"devices":[{"allow":true,"access":"rwm"},{"allow":false,"type":"c","major":1,"minor":3}]}"#, "unsupported linux.resources.devices[] (runix's own rules only)"),
+        (r#","devices":[{"path":"/etc/null","type":"c","major":1,"minor":3}]"#, "unsupported linux.devices[]: /etc/null"),
+        (r#","devices":[{"path":"/dev/../etc/x","type":"c","major":1,"minor":3}]"#, "unsupported linux.devices[]: /dev/../etc/x"),
+        (r#","devices":[{"path":"/dev/x","type":"s","major":1,"minor":3}]"#, "unsupported linux.devices[]: /dev/x"),
+        (r#","devices":[{"path":"/dev/x","type":"b","major":4096,"minor":3}]"#, "unsupported linux.devices[]: /dev/x"),
+        (r#","devices":[{"path":"/dev/x","type":"b","major":8,"minor":-1}]"#, "invalid linux.devices[].minor"),
         (r#","resources":{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"b","major":8,"minor":0}]}"#, "unsupported linux.resources.devices[] (runix's own rules only)"),
         (r#","cgroupsPath":"system.slice:runix:x""#, "unsupported linux.cgroupsPath: system.slice:runix:x"),
         (r#","rootfsPropagation":"shared""#, "unsupported linux.rootfsPropagation: shared"),
