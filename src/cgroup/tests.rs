@@ -115,6 +115,31 @@ fn v1_cpuset_copies_what_is_not_given_from_the_parent() {
     assert_eq!(f.tree(), before);
 }
 
+/// cgroupsPath's parents in a v1 cpuset hierarchy: each new one takes its parent's CPUs and
+/// memory nodes, or nothing could join the container's below it.
+#[test]
+fn v1_cpuset_parents_of_a_cgroups_path_get_their_parents_cpuset() {
+    let f = v1_host();
+    let mut cg = Box::new(Cgroups::EMPTY);
+    cg.make(&Limits { cpuset_mems: Some(b"0"), ..Limits::default() }, None, Some(b"/user/pod/c1"), 42, &f.c("proc/cgroup"), &f.c("proc/mountinfo")).unwrap();
+    let log = f.log();
+    let cpuset: Vec<&String> = log.iter().filter(|l| l.contains(" cpuset/")).collect();
+    assert_eq!(
+        cpuset,
+        [
+            "mkdir cpuset/user/pod/c1 = -1 ENOENT",
+            "mkdir cpuset/user = -1 EEXIST",
+            "mkdir cpuset/user/pod",
+            "write cpuset/user/pod/cpuset.cpus 0-3",
+            "write cpuset/user/pod/cpuset.mems 0",
+            "mkdir cpuset/user/pod/c1",
+            "write cpuset/user/pod/c1/cpuset.cpus 0-3",
+            "write cpuset/user/pod/c1/cpuset.mems 0"
+        ]
+    );
+    cg.remove().unwrap();
+}
+
 #[test]
 fn a_value_the_kernel_refuses_names_file_and_value_and_undoes_everything() {
     let f = v1_host();
