@@ -123,6 +123,11 @@ pub fn run_oci(spec: &Spec, oci: Option<&Oci>) -> Result<i32, Error> {
     for d in cg.dirs() {
         info!("created cgroup ", Bytes(d.to_bytes()));
     }
+    // A config.json's device nodes need the rules that keep them to those it allows.
+    if !spec.nodes.is_empty() && !spec.all_devices && !cg.device_rules() {
+        let _ = cg.remove();
+        return Err(Error::msg("unsupported linux.devices without a v1 devices cgroup for its rules", b""));
+    }
     let mut caps = spec.caps;
     if spec.limits.devices && !cg.device_rules() {
         // Without device rules (no v1 devices hierarchy), CAP_MKNOD would let root inside make
@@ -465,12 +470,15 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     if spec.tty {
         tty::make_console(c.sock, uid, gid)?;
     }
+    // The bounding set first: its drops end at the first EINVAL (past the kernel's last
+    // capability), which a filter could fake.
+    caps::drop_bounding(c.caps)?;
     // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: the filter goes on while runix
-    // still has it, and lets the rest of the setup through (runc does the same).
+    // still has it (the bounding set leaves the effective one as it is), and the rest of the
+    // setup goes through it, failing where it refuses a step (runc does the same).
     if !spec.no_new_privs {
         seccomp::install(spec.seccomp, 0, seccomp_file)?;
     }
-    caps::drop_bounding(c.caps)?;
     if let Some(sets) = spec.cap_sets {
         // The sets given stay through the uid change (PR_SET_KEEPCAPS, cleared by execve).
         sys::prctl(libc::PR_SET_KEEPCAPS, (sets[1] != 0) as u64)?;
@@ -520,9 +528,11 @@ fn wait_start(sock: Fd, fifo: Fd) -> Result<(), Error> {
     channel::send(sock, Msg::Ready)?;
     sys::close(sock)?;
     let fd = sys::openat(sys::AT_FDCWD, rootfs::fd_path(fifo).as_cstr(), libc::O_WRONLY, 0)?;
-    let r = sys::write(fd, b"0");
+    // The fifo itself, not a file of the image's that the path could be.
+    let (a, b) = (sys::fstat(fd)?, sys::fstat(fifo)?);
+    let r = if (a.dev, a.ino) == (b.dev, b.ino) { sys::write(fd, b"0").map(drop) } else { Err(Error::msg("not runix's exec.fifo", b"/proc/self/fd")) };
     sys::close(fd)?;
-    r.map(drop)
+    r
 }
 
 /// The last steps before the command: no fd of runix's left, the caller's signal mask back,

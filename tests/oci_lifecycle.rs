@@ -360,3 +360,117 @@ fn features_and_version() {
     assert_eq!(run(&["--debug", "--version"]).stdout, format!("runix version {}\nspec: 1.2.0\n", env!("CARGO_PKG_VERSION")));
     assert_eq!(run(&["--systemd-cgroup", "create", "x"]).stderr, "runix: unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs\n");
 }
+
+/// A filter of the config's that fakes the end of the capabilities (PR_CAPBSET_DROP's
+/// EINVAL) does not keep the bounding set: it is dropped before the filter goes on.
+#[test]
+fn a_filter_cannot_keep_the_bounding_set() {
+    if !need_root() {
+        return;
+    }
+    let seccomp = r#","seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["prctl"],"action":"SCMP_ACT_ERRNO","errnoRet":22,"args":[{"index":0,"value":24,"op":"SCMP_CMP_EQ"}]}]}"#;
+    let caps = r#","capabilities":{"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"]}"#;
+    let b = Bundle::new(&["grep", "Cap[BE]", "/proc/self/status"], seccomp, caps);
+    let o = b.runix(&["run", "--bundle", b.bundle(), "f"]);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "CapEff:\t0000000000000020\nCapBnd:\t0000000000000020\n", ""));
+}
+
+/// The init finds exec.fifo again through runix's /proc: a config without it is refused, so
+/// that an image's own /proc/self/fd/N cannot stand in for the fifo (and skip `start`).
+#[test]
+fn a_config_without_proc_is_refused() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["touch", "/ran"], "", "");
+    let config = b.dir.path.join("config.json");
+    let t = fs::read_to_string(&config).unwrap();
+    fs::write(&config, t.replacen(r#"{"destination":"/proc","type":"proc","source":"proc"},"#, "", 1)).unwrap();
+    let host = Host::at(&[&b.rootfs.path]);
+    let o = b.runix(&["create", "--bundle", b.bundle(), "p"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: unsupported mounts (runix needs its proc on /proc and tmpfs on /dev)\n"));
+    assert!(!b.rootfs.path.join("ran").exists() && !b.state_root().join("p").exists());
+    host.assert_unchanged("after a refused create");
+}
+
+/// What a create killed half-way leaves (ROOT/ID without state.json) goes with
+/// `delete --force`, and the ID can be created again.
+#[test]
+fn delete_force_removes_a_half_made_state_dir() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["true"], "", "");
+    fs::create_dir_all(b.state_root().join("h")).unwrap();
+    fs::write(b.state_root().join("h/state.json.tmp"), "{").unwrap();
+    b.ok(&["delete", "--force", "h"]);
+    assert!(!b.state_root().join("h").exists());
+    b.ok(&["create", "--bundle", b.bundle(), "h"]);
+    let (_, pid) = b.status("h");
+    b.ok(&["start", "h"]);
+    assert_eq!(reap(pid), 0);
+    b.ok(&["delete", "h"]);
+}
+
+/// --pid-file is written as a new file renamed into place: a symlink where its temporary file
+/// goes is replaced, never followed (root would truncate what it leads to).
+#[test]
+fn the_pid_file_never_follows_a_symlink() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["true"], "", "");
+    let victim = b.dir.path.join("victim");
+    fs::write(&victim, "keep").unwrap();
+    let pid_file = b.dir.path.join("pid");
+    std::os::unix::fs::symlink(&victim, b.dir.path.join("pid.tmp")).unwrap();
+    b.ok(&["create", "--bundle", b.bundle(), "--pid-file", pid_file.to_str().unwrap(), "s"]);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+    let (_, pid) = b.status("s");
+    assert_eq!(fs::read_to_string(&pid_file).unwrap().trim(), pid.to_string());
+    b.ok(&["start", "s"]);
+    assert_eq!(reap(pid), 0);
+    b.ok(&["delete", "s"]);
+}
+
+/// cgroupsPath is the container's cgroup even with nothing to limit (a lone allow-all device
+/// rule): made in every hierarchy, and gone with `delete`.
+#[test]
+fn cgroups_path_with_nothing_to_limit() {
+    if !need_root() {
+        return;
+    }
+    let path = format!("/runix-oci-test-{}/c", std::process::id());
+    let linux = format!(r#","cgroupsPath":"{path}","resources":{{"devices":[{{"allow":true,"access":"rwm"}}]}}"#);
+    let b = Bundle::new(&["true"], &linux, "");
+    b.ok(&["create", "--bundle", b.bundle(), "g"]);
+    let (_, pid) = b.status("g");
+    let pids = PathBuf::from(format!("/sys/fs/cgroup/pids{path}"));
+    let made = pids.join("cgroup.procs").exists() && fs::read_to_string(pids.join("cgroup.procs")).unwrap().trim() == pid.to_string();
+    b.ok(&["start", "g"]);
+    assert_eq!(reap(pid), 0);
+    b.ok(&["delete", "g"]);
+    let gone = !pids.exists();
+    for d in fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        let _ = fs::remove_dir(d.path().join(&path[1..]).parent().unwrap());
+    }
+    assert!(made && gone, "made {made}, gone {gone}");
+}
+
+/// `tmpcopyup` onto a directory the image has files in is refused, however long their names
+/// (one of 240 bytes does not fit in getdents64's first read after "." and "..").
+#[test]
+fn tmpcopyup_sees_a_long_name() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["true"], "", "");
+    fs::create_dir_all(b.rootfs.path.join("data")).unwrap();
+    fs::write(b.rootfs.path.join("data").join("x".repeat(240)), "").unwrap();
+    let config = b.dir.path.join("config.json");
+    let t = fs::read_to_string(&config).unwrap();
+    let m = r#"{"destination":"/data","type":"tmpfs","source":"tmpfs","options":["tmpcopyup"]},"#;
+    fs::write(&config, t.replacen(r#""mounts":["#, &format!(r#""mounts":[{m}"#), 1)).unwrap();
+    let o = b.runix(&["run", "--bundle", b.bundle(), "t"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: unsupported tmpcopyup: the image has files there, at: /data\n"));
+}

@@ -64,10 +64,11 @@ impl Layout {
     /// /proc/self/mountinfo. `parent` is a path inside each hierarchy (as in /proc/self/cgroup)
     /// that replaces runix's own cgroup. A controller on no hierarchy is an error, except
     /// devices (the caller does without the rules), or for `all`, which takes every
-    /// hierarchy there is, v2 included. Nothing wanted reads nothing.
+    /// hierarchy there is, v2 included, even with nothing to limit. Nothing wanted (and not
+    /// `all`) reads nothing.
     pub fn find(&mut self, want: u8, all: bool, parent: Option<&[u8]>, proc_cgroup: &CStr, mountinfo: &CStr) -> Result<(), Error> {
         self.n = 0;
-        if want == 0 {
+        if want == 0 && !all {
             return Ok(());
         }
         if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {

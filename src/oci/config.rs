@@ -118,7 +118,8 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     for m in c.list(doc, "invalid mounts") {
         c.mount(&mut spec, m);
     }
-    c.check(spec.own & spec::OWN_DEV != 0, "unsupported mounts (runix needs its tmpfs on /dev)", None);
+    // /proc: the init's way back to exec.fifo (/proc/self/fd) goes through runix's own.
+    c.check(spec.own & (spec::OWN_DEV | spec::OWN_PROC) == spec::OWN_DEV | spec::OWN_PROC, "unsupported mounts (runix needs its proc on /proc and tmpfs on /dev)", None);
     c.check(!spec.tty || spec.own & spec::OWN_PTS != 0, "unsupported process.terminal (without a devpts on /dev/pts)", None);
 
     // For the state (oci/state.rs), as it is.
@@ -372,7 +373,9 @@ impl Cx {
             let kind = at(Some(d), "type").and_then(str).unwrap_or(b"a");
             // The first denies all (or, alone, allows all: --privileged); the others allow
             // what runix's list allows.
-            spec.all_devices = k == 0 && allow;
+            if k == 0 {
+                spec.all_devices = allow;
+            }
             let ok = match k {
                 0 => kind == b"a" && (!allow || at(Some(d), "access").and_then(str) == Some(b"rwm")),
                 _ => allow && kind == b"c" && matches!((n("major"), n("minor")), (1, 3 | 5 | 7 | 8 | 9) | (5, 0..=2) | (136, -1)),

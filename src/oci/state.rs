@@ -46,7 +46,12 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
         _ => {}
     }
     let dir = join(o.root().to_bytes(), b"/", o.id.to_bytes())?;
-    let s = match open(dir.as_cstr(), READ.take(), matches!(o.cmd, Cmd::Start | Cmd::Delete)) {
+    let lock = match o.cmd {
+        Cmd::Start => 1,
+        Cmd::Delete => DELETING,
+        _ => 0,
+    };
+    let s = match open(dir.as_cstr(), READ.take(), lock) {
         // `delete --force` of a container that is gone already: done (containerd's shim asks).
         Err(e) if e.errno() == ENOENT => return if o.has(FORCE) { Ok(0) } else { Err(Error::msg("container does not exist", o.id.to_bytes())) },
         s => s?,
@@ -55,7 +60,8 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
     match o.cmd {
         Cmd::State => print_state(&s, b"\n"),
         Cmd::Start if s.status == CREATED => start(&s),
-        Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| sys::kill(pid, o.signal)).map(|_| 0),
+        // (0: the init, through its pidfd.)
+        Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| if pid == 0 { signal(&s, o.signal) } else { sys::kill(pid, o.signal) }).map(|_| 0),
         Cmd::Ps => ps(&s),
         Cmd::Delete if s.status != RUNNING || o.has(FORCE) => delete(&s, &dir),
         _ => Err(Error::msg("not in this state (delete a running one with --force)", s.status.as_bytes())),
@@ -69,25 +75,39 @@ struct State<'a> {
     text: &'a [u8],
     doc: Value<'a>,
     pid: i32,
+    /// The init's pidfd, opened before its start time was checked (-1: none, Linux < 5.3).
+    pidfd: Fd,
     status: &'static str,
 }
 
-/// Open ROOT/ID (`dir`), lock it if asked, read its state.json into `buf`; ENOENT when there
-/// is none (not made, gone, or not written yet).
+/// `open`'s lock for `delete`.
+const DELETING: u8 = 2;
+
+/// Open ROOT/ID (`dir`), locked unless `lock` is 0, read its state.json into `buf`; ENOENT
+/// when there is none (not made, gone, or not written yet).
 #[inline(never)]
-fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Error> {
+fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: u8) -> Result<State<'a>, Error> {
     let d = sys::openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0)?;
-    if lock {
+    if lock != 0 {
         sys::flock(d, libc::LOCK_EX)?;
     }
-    let fd = sys::openat(d, STATE, O_RDONLY, 0)?;
+    let fd = match sys::openat(d, STATE, O_RDONLY, 0) {
+        // Under the lock, no state is a create killed half-way: `delete` removes what it left.
+        Err(e) if e.errno() == ENOENT && lock == DELETING => {
+            let _ = remove(d, dir);
+            return Err(e);
+        }
+        r => r?,
+    };
     let n = sys::read_plain(fd, buf);
     sys::close(fd)?;
     let text = &buf[..n?];
     let doc = Value::parse(text, "malformed state.json at byte")?;
     let get = |k: &[u8]| doc.get(k).and_then(Value::as_u64).unwrap_or(0);
     let pid = get(b"pid") as i32;
-    // The init, unless it has exited, or its pid is another's now.
+    // The init, unless it has exited, or its pid is another's now: checked once its pidfd is
+    // open, so that what is signalled through it is what was checked.
+    let pidfd = sys::pidfd_open(pid).unwrap_or(-1);
     let status = match proc_start(pid) {
         Some(t) if t == get(b"start") => match sys::openat(d, FIFO, libc::O_PATH, 0) {
             Ok(f) => sys::close(f).map(|_| CREATED)?,
@@ -95,7 +115,7 @@ fn open<'a>(dir: &CStr, buf: &'a mut [u8], lock: bool) -> Result<State<'a>, Erro
         },
         _ => STOPPED,
     };
-    Ok(State { dir: d, text, doc, pid, status })
+    Ok(State { dir: d, text, doc, pid, pidfd, status })
 }
 
 /// When process `pid` started (field 22 of /proc/PID/stat, in clock ticks since boot), unless
@@ -130,21 +150,24 @@ fn out(b: &[u8]) -> Result<(), Error> {
     sys::write_all(1, b)
 }
 
-/// Poll `fd` (-1: none) and the exit of process `pid`, at most `ms`: poll's count.
-fn wait(fd: Fd, pid: i32, ms: Option<u64>) -> Result<usize, Error> {
-    let pidfd = sys::pidfd_open(pid)?;
+/// Poll `fd` (-1: none) and the exit of the init, at most `ms`: poll's count.
+fn wait(fd: Fd, s: &State, ms: Option<u64>) -> Result<usize, Error> {
+    let pidfd = if s.pidfd >= 0 { s.pidfd } else { sys::pidfd_open(s.pid)? };
     let ev = libc::POLLIN;
     let mut fds = [libc::pollfd { fd, events: ev, revents: 0 }, libc::pollfd { fd: pidfd, events: ev, revents: 0 }];
-    let n = sys::poll(&mut fds, ms);
-    sys::close(pidfd)?;
-    n
+    sys::poll(&mut fds, ms)
+}
+
+/// Signal the init: through its pidfd where there is one.
+fn signal(s: &State, sig: i32) -> Result<(), Error> {
+    if s.pidfd >= 0 { sys::pidfd_send_signal(s.pidfd, sig) } else { sys::kill(s.pid, sig) }
 }
 
 /// `runix start`: open exec.fifo for reading, which lets the init's open for writing return;
 /// it writes a byte, and execs the command. Its exit meanwhile is an error, not a hang.
 fn start(s: &State) -> Result<i32, Error> {
     let fifo = sys::openat(s.dir, FIFO, O_RDONLY | libc::O_NONBLOCK, 0)?;
-    let r = wait(fifo, s.pid, None).and_then(|_| sys::read(fifo, &mut [0]));
+    let r = wait(fifo, s, None).and_then(|_| sys::read(fifo, &mut [0]));
     sys::close(fifo)?;
     if !matches!(r, Ok(1)) {
         return Err(Error::msg("container exited before start", b""));
@@ -153,13 +176,19 @@ fn start(s: &State) -> Result<i32, Error> {
 }
 
 /// `f` for each process of the container: with `all` those in its first cgroup's
-/// cgroup.procs (all of them, on v1 too), else (or without cgroups) its init, unless stopped.
+/// cgroup.procs (all of them, on v1 too), else (or without cgroups) its init, as 0, unless
+/// stopped.
 fn each_pid(s: &State, all: bool, f: &mut dyn FnMut(i32) -> Result<(), Error>) -> Result<(), Error> {
     match s.doc.get(b"cgroups").and_then(|c| c.elements()?.next()?.as_str(&mut [])).filter(|_| all) {
         Some(d) => crate::file::for_each_line(join(d, b"/", b"cgroup.procs")?.as_cstr(), &mut |l| {
-            number(l).map_or(Ok(()), |p| f(p as i32)).map(|_| true)
+            // 0: a process of another PID namespace, or leaving (never kill(0)); one that
+            // has exited meanwhile (ESRCH) stops nothing.
+            match number(l).filter(|&p| p > 0).map_or(Ok(()), |p| f(p as i32)) {
+                Err(e) if e.errno() == ESRCH => Ok(true),
+                r => r.map(|_| true),
+            }
         }),
-        None if s.status != STOPPED => f(s.pid),
+        None if s.status != STOPPED => f(0),
         None => Ok(()),
     }
 }
@@ -170,7 +199,7 @@ fn ps(s: &State) -> Result<i32, Error> {
     each_pid(s, true, &mut |pid| {
         out(sep)?;
         sep = b",";
-        out(itoa(pid as u64, &mut [0; 20]))
+        out(itoa(if pid == 0 { s.pid } else { pid } as u64, &mut [0; 20]))
     })?;
     out(if sep == b"[" { b"[]\n" } else { b"]\n" }).map(|_| 0)
 }
@@ -181,8 +210,12 @@ fn ps(s: &State) -> Result<i32, Error> {
 #[inline(never)]
 fn delete(s: &State, dir: &Path) -> Result<i32, Error> {
     if s.status != STOPPED {
-        sys::kill(s.pid, libc::SIGKILL)?;
-        match wait(-1, s.pid, Some(10_000)) {
+        // ESRCH: it has exited meanwhile.
+        match signal(s, libc::SIGKILL) {
+            Err(e) if e.errno() != ESRCH => return Err(e),
+            _ => {}
+        }
+        match wait(-1, s, Some(10_000)) {
             Ok(0) => return Err(Error::msg("container did not exit after SIGKILL", b"")),
             Err(e) if e.errno() != ESRCH => return Err(e),
             _ => {}
@@ -198,7 +231,8 @@ fn delete(s: &State, dir: &Path) -> Result<i32, Error> {
 
 /// Remove ROOT/ID (open as `d`) and what is in it.
 fn remove(d: Fd, dir: &CStr) -> Result<(), Error> {
-    for f in [STATE, FIFO] {
+    // (state.json.tmp: what a create killed while writing it left.)
+    for f in [STATE, FIFO, c"state.json.tmp"] {
         let _ = sys::unlinkat(d, f, 0);
     }
     sys::close(d)?;
@@ -301,7 +335,9 @@ fn fill(t: &mut Buf<[u8]>, template: &[u8], values: &[&[u8]]) -> Result<(), Erro
 /// `data` into `path` (relative to `dir`): written into PATH.tmp, renamed over PATH.
 fn write_file(dir: Fd, path: &CStr, data: &[u8]) -> Result<(), Error> {
     let tmp = join(path.to_bytes(), b".tmp", b"")?;
-    let fd = sys::openat(dir, tmp.as_cstr(), O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644)?;
+    // A new file, never one a symlink leads to (--pid-file is anywhere the caller says).
+    let _ = sys::unlinkat(dir, tmp.as_cstr(), 0);
+    let fd = sys::openat(dir, tmp.as_cstr(), O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW, 0o644)?;
     let r = sys::write_all(fd, data);
     sys::close(fd)?;
     r?;
@@ -317,7 +353,7 @@ fn list(o: &Oci) -> Result<i32, Error> {
     out(if json { b"[" } else { b"ID          PID         STATUS      BUNDLE      CREATED     OWNER\n" })?;
     let r = cgroup::for_each_entry(o.root(), &mut |name, _| {
         let dir = join(o.root().to_bytes(), b"/", name)?;
-        let Some(Ok(s)) = (name != b"." && name != b"..").then(|| open(dir.as_cstr(), buf, false)) else { return Ok(()) };
+        let Some(Ok(s)) = (name != b"." && name != b"..").then(|| open(dir.as_cstr(), buf, 0)) else { return Ok(()) };
         if json {
             out(sep)?;
             sep = b",";
@@ -331,6 +367,9 @@ fn list(o: &Oci) -> Result<i32, Error> {
                 out(c)?;
                 out(if i == 5 { b"\n" } else { &b"            "[..12usize.saturating_sub(c.len()).max(3)] })?;
             }
+        }
+        if s.pidfd >= 0 {
+            sys::close(s.pidfd)?;
         }
         sys::close(s.dir)
     });
@@ -380,7 +419,7 @@ pub fn log_error(o: &Oci, e: &Error) {
         true => fill(&mut b, b"{\"level\":\"error\",\"msg\":\x00,\"time\":\"\x11\"}\n", &[&line.bytes()[7..], rfc3339(sys::realtime_secs(), &mut date)]),
         false => fill(&mut b, b"\x10\n", &[line.bytes()]),
     };
-    if let Ok(fd) = sys::openat(AT_FDCWD, path, O_WRONLY | libc::O_APPEND | libc::O_CREAT, 0o644) {
+    if let Ok(fd) = sys::openat(AT_FDCWD, path, O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_NOFOLLOW, 0o644) {
         let _ = sys::write_all(fd, b.bytes());
         let _ = sys::close(fd);
     }

@@ -131,7 +131,9 @@ impl Mounts {
                 let path = fd_path(base);
                 // Read-only: the image's own mounts below the root at once; the root itself last
                 // (remount_root_read_only), once the points of the mounts on it are made, as runc.
-                let ro = attrs & MOUNT_ATTR_RDONLY;
+                // A root the host mounted read-only stays so, from the start (no point is made).
+                let host_ro = attrs & MOUNT_ATTR_RDONLY != 0 && sys::mount_flags(path.as_cstr())? & libc::MS_RDONLY != 0;
+                let ro = if host_ro { 0 } else { attrs & MOUNT_ATTR_RDONLY };
                 let now = if rec != 0 { attrs } else { attrs & !ro };
                 if now != 0 {
                     set_tree(path.as_cstr(), now, rec).map_err(|e| e.at(root.to_bytes()))?;
@@ -291,19 +293,28 @@ pub const DEV: Fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: 0, 
 /// anything in it is refused (copying a hostile image's tree is not done here).
 fn copy_up_none(t: Fd, dst: &[u8]) -> Result<(), Error> {
     let dir = sys::openat(t, c".", libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
-    let mut buf = [0u8; 256];
-    let n = sys::getdents64(dir, &mut buf)?;
-    let _ = sys::close(dir);
-    // struct linux_dirent64: d_reclen at 16; "." and ".." alone take 48 bytes.
-    let mut at = 0;
-    while at + 19 < n {
-        let name = &buf[at + 19..];
-        if !(name.starts_with(b".\0") || name.starts_with(b"..\0")) && !sys::trace::dry_run() {
-            return Err(Error::msg("unsupported tmpcopyup: the image has files there, at", dst));
+    let mut buf = [0u8; 512];
+    // Every entry, to the end (a long name may not fit in the first read).
+    let r = loop {
+        let n = match sys::getdents64(dir, &mut buf) {
+            Ok(0) => break Ok(()),
+            r => r?,
+        };
+        // struct linux_dirent64: d_reclen at 16, the name at 19.
+        let mut at = 0;
+        while at + 19 < n {
+            let name = &buf[at + 19..];
+            if !(name.starts_with(b".\0") || name.starts_with(b"..\0")) && !sys::trace::dry_run() {
+                break;
+            }
+            at += u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
         }
-        at += u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
-    }
-    Ok(())
+        if at + 19 < n {
+            break Err(Error::msg("unsupported tmpcopyup: the image has files there, at", dst));
+        }
+    };
+    let _ = sys::close(dir);
+    r
 }
 
 /// Write `value` into the kernel's file `path` (/proc/sys/..., /proc/self/oom_score_adj).

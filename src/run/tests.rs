@@ -561,6 +561,25 @@ fn cgroups_refused_without_root_say_how_to_delegate() {
     assert!(!has(&host.calls(), "clone("));
 }
 
+/// A config.json's device nodes where no device rule can keep them to what it allows (cgroup
+/// v2 has no devices hierarchy): refused, with the cgroup gone and no child made.
+#[test]
+fn device_nodes_without_device_rules_are_refused() {
+    static NODES: [crate::spec::Node; 1] = [crate::spec::Node { path: c"/dev/sda", mode: 0o60660, major: 8, minor: 0, uid: 0, gid: 0 }];
+    let host = Host::v2();
+    let mut s = spec(&ARGS);
+    s.nodes = &NODES;
+    let e = run_oci(&s, None).map_err(|e| show(&e));
+    assert_eq!(e, Err("unsupported linux.devices without a v1 devices cgroup for its rules".into()));
+    assert!(!has(&host.calls(), "clone("));
+    assert!(host.as_before());
+    // One rule that allows all: nothing to keep them to, as asked.
+    let host = Host::v2();
+    host.exits(0);
+    s.all_devices = true;
+    assert_eq!(run_oci(&s, None).map_err(|e| show(&e)), Ok(0));
+}
+
 #[test]
 fn a_config_json_s_child_joins_sets_and_keeps_what_it_says() {
     const PROG: [libc::sock_filter; 1] = [libc::sock_filter { code: 6, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW }];
@@ -590,9 +609,10 @@ fn a_config_json_s_child_joins_sets_and_keeps_what_it_says() {
         "write(1000, \"-5\"",
         "pivot_root(\".\", \".\")",
         "umask(022)",
-        // Without no_new_privs, the filter goes on while runix has CAP_SYS_ADMIN.
-        "seccomp(SECCOMP_SET_MODE_FILTER",
+        // Without no_new_privs, the filter goes on while runix has CAP_SYS_ADMIN, after the
+        // bounding set (whose end, EINVAL, a filter could fake).
         "prctl(PR_CAPBSET_DROP",
+        "seccomp(SECCOMP_SET_MODE_FILTER",
         "setgroups(1,",
         "setresgid(1000",
         "setresuid(1000",

@@ -121,6 +121,12 @@ pub fn pidfd_open(pid: i32) -> Result<Fd, Error> {
     call_fd(Sysno::pidfd_open, pid as usize, 0, 0, 0)
 }
 
+/// int pidfd_send_signal(int pidfd, int sig, NULL, 0) (Linux 5.1): the signal goes to that
+/// process, never to another that got its pid since.
+pub fn pidfd_send_signal(pidfd: Fd, sig: i32) -> Result<(), Error> {
+    call0(Sysno::pidfd_send_signal, pidfd as usize, sig as usize, 0, 0)
+}
+
 /// uid_t geteuid(void);
 pub fn geteuid() -> u32 {
     call(Sysno::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32

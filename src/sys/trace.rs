@@ -350,6 +350,7 @@ calls! {
     flock(FD, INT)
     connect(FD, PTR, INT)
     pidfd_open(INT, INT)
+    pidfd_send_signal(FD, SIG, PTR, INT)
 }
 
 /// Lists of names, one a line: a prefix, then one word per bit (flags) or per value, "-"

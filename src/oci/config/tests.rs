@@ -229,7 +229,7 @@ fn each_unsupported_value_names_its_field() {
         (r#""ro"]"#, r#""ro","size=1"]"#, "unsupported mounts[].options"),
         (r#""type":"proc""#, r#""type":"proc","options":["bind"]"#, "invalid mounts[].source"),
         (r#"{"destination":"/proc","type":"proc"}"#, r#"{"destination":"/x","type":"proc"}"#, "unsupported mounts[].type: proc"),
-        (r#"{"destination":"/dev","type":"tmpfs","options":["nosuid","mode=755"]}"#, r#"{"destination":"/x","type":"tmpfs"}"#, "unsupported mounts (runix needs its tmpfs on /dev)"),
+        (r#"{"destination":"/dev","type":"tmpfs","options":["nosuid","mode=755"]}"#, r#"{"destination":"/x","type":"tmpfs"}"#, "unsupported mounts (runix needs its proc on /proc and tmpfs on /dev)"),
         (r#"{"destination":"/proc","type":"proc"}"#, r#"{"destination":"proc","type":"proc"}"#, "invalid mounts[].destination: proc"),
     ] {
         assert_eq!(error(&s.replacen(from, to, 1)), want, "{to}");
