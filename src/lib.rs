@@ -28,13 +28,10 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => help(),
         Ok(Command::Version(oci)) => sys::write_all(1, if oci { cli::OCI_VERSION } else { cli::VERSION }.as_bytes()).map(|_| 0),
-        Ok(Command::Oci(o)) => {
-            log::set_level(o.has(cli::oci::DEBUG) as u8);
-            oci::state::main(&o).inspect_err(|e| oci::state::log_error(&o, e))
-        }
-        Ok(Command::Run(spec, out)) => {
+        Ok(Command::Oci(o)) => oci_main(&o),
+        Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            run::run(&spec)
+            run::run(spec)
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -46,6 +43,14 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         log::error(&e);
         e.exit_code()
     })
+}
+
+/// The OCI runtime's commands, in a frame of their own: `run`'s stack never holds their
+/// buffers.
+#[inline(never)]
+fn oci_main(o: &cli::oci::Oci) -> Result<i32, error::Error> {
+    log::set_level(o.has(cli::oci::DEBUG) as u8);
+    oci::state::main(o).inspect_err(|e| oci::state::log_error(o, e))
 }
 
 fn set_output(out: cli::Output) {
