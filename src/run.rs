@@ -368,7 +368,7 @@ fn container_main(c: &Child) -> ! {
 
 /// The child's error goes to runix to print; once `runix create` has returned (the socket is
 /// closed), the child prints it itself.
-fn report(sock: Fd, e: Error) -> ! {
+pub fn report(sock: Fd, e: Error) -> ! {
     if channel::send(sock, Msg::Failed(e)).is_err() {
         crate::log::error(&e);
     }
@@ -447,6 +447,35 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     // --seccomp file, a regular file the user named, is read at the end; exec.fifo is reopened
     // at the end.
     c.plan.execute(&mut mounts, &[c.sock, seccomp_file, c.fifo])?;
+    let p = Proc { spec, sock: c.sock, old_mask: c.old_mask, map: c.map, caps: c.caps, fifo: c.fifo, seccomp_file, exec: false };
+    last_steps(&p)
+}
+
+/// What the process's last steps need: the container's command, or `runix exec`'s process.
+pub struct Proc<'a> {
+    pub spec: &'a Spec,
+    /// Its end of the channel to runix.
+    pub sock: Fd,
+    /// The signal mask runix started with, for the command to get back.
+    pub old_mask: u64,
+    pub map: Option<Map>,
+    /// The bounding set.
+    pub caps: u64,
+    /// exec.fifo (`Oci::fifo`), or -1.
+    pub fifo: Fd,
+    /// The --seccomp file, open, or -1.
+    pub seccomp_file: Fd,
+    /// `runix exec`'s: it outlives runix, and its pty is not the container's /dev/console.
+    pub exec: bool,
+}
+
+/// The process's last steps, inside the root: its user, working directory, limits, terminal
+/// and privileges; under `create` the wait for `start`; --init; the execve. Returns only the
+/// error that stopped it.
+#[inline(never)]
+pub fn last_steps(c: &Proc) -> Result<Infallible, Error> {
+    let spec = c.spec;
+    let seccomp_file = c.seccomp_file;
     // The names are the image's own: its /etc/passwd and /etc/group, read inside the root.
     let (uid, gid) = match (spec.ids, spec.user) {
         (Some(ids), _) => ids,
@@ -468,7 +497,7 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     // CAP_SETPCAP is still there; the ids; then the remaining sets, then no_new_privs
     // (prctl(2)) so that no setuid binary or file capability can give any of it back.
     if spec.tty {
-        tty::make_console(c.sock, uid, gid)?;
+        tty::make_console(c.sock, uid, gid, !c.exec)?;
     }
     // The bounding set first: its drops end at the first EINVAL (past the kernel's last
     // capability), which a filter could fake.
@@ -488,7 +517,9 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
         let groups = if spec.ids.is_some() { Some(&spec.groups[..spec.ngroups]) } else { Some(&[][..]) };
         user::switch(uid, gid, groups.filter(|_| c.map != Some(Map::Single)))?;
         // Changing the uid clears the parent-death signal (prctl(2)): set it again.
-        die_with_parent(c.sock)?;
+        if !c.exec {
+            die_with_parent(c.sock)?;
+        }
     } else if matches!(c.map, None | Some(Map::Range { .. })) {
         // The caller's supplementary groups would open what they open on the host (through a
         // bind): none stays, as with runc's empty additionalGids. (Root's --userns cleared
@@ -507,14 +538,14 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     if c.fifo >= 0 {
         wait_start(c.sock, c.fifo)?;
     }
-    if spec.init && !trace::dry_run() {
+    if spec.init && !c.exec && !trace::dry_run() {
         init::run(command_main, &(c, sets.effective, seccomp_file, home))?;
     }
     Err(exec_command(c, sets.effective, seccomp_file, home))
 }
 
 /// --init's child: the command, reporting a failure to runix as the container's init would.
-fn command_main(a: &(&Child, u64, Fd, Option<&'static CStr>)) -> ! {
+fn command_main(a: &(&Proc, u64, Fd, Option<&'static CStr>)) -> ! {
     report(a.0.sock, exec_command(a.0, a.1, a.2, a.3))
 }
 
@@ -537,7 +568,7 @@ fn wait_start(sock: Fd, fifo: Fd) -> Result<(), Error> {
 
 /// The last steps before the command: no fd of runix's left, the caller's signal mask back,
 /// the seccomp filter, execve (with `home` added to the environment). Returns only on failure.
-fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd, home: Option<&'static CStr>) -> Error {
+fn exec_command(c: &Proc, caps_effective: u64, seccomp_file: Fd, home: Option<&'static CStr>) -> Error {
     let spec = c.spec;
     if let Err(e) = exec::close_fds(&[c.sock, seccomp_file]).and_then(|_| sys::sigprocmask(libc::SIG_SETMASK, c.old_mask)) {
         return e;
@@ -549,7 +580,7 @@ fn exec_command(c: &Child, caps_effective: u64, seccomp_file: Fd, home: Option<&
     info!("executing ", Bytes(spec.argv.get(0).map_or(&b""[..], |c| c.to_bytes())));
     let mut env = spec.env;
     if let Some(h) = home {
-        env.push(h);
+        env.set(h);
     }
     exec::exec(spec.argv, &env)
 }
@@ -563,6 +594,8 @@ fn die_with_parent(sock: Fd) -> Result<(), Error> {
     }
     Ok(())
 }
+
+pub mod enter;
 
 #[cfg(test)]
 mod tests;

@@ -213,7 +213,29 @@ fn report(runtime: &str, opts: &[&str]) -> Vec<(String, Vec<String>)> {
     let id = ok(runtime, &create, 0).stdout.trim().to_string();
     let o = ok(runtime, &["start", "-a", &c.name], 0);
     assert_eq!(o.stderr, "", "{runtime}: the probe's errors");
-    let text = o.stdout.replace(&id, "<id>").replace(&id[..12], "<id>");
+    sections(&o.stdout, &id)
+}
+
+/// Which of PID 1's namespaces and cgroups the process shares.
+const JOINED: &str = r#"
+echo '## joined'; for n in mnt uts ipc net pid cgroup; do [ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/1/ns/$n)" ] && echo "ns $n"; done
+[ "$(cat /proc/self/cgroup)" = "$(cat /proc/1/cgroup)" ] && echo "cgroups"; echo "pid 1: $(tr '\0' ' ' </proc/1/cmdline)"
+"#;
+
+/// The probe's report from `podman exec EXEC_OPTS` in a container `podman run -d OPTS` made.
+fn report_exec(runtime: &str, opts: &[&str], exec_opts: &[&str]) -> Vec<(String, Vec<String>)> {
+    let c = Ctr::new(runtime);
+    let run = [&["run", "-d", "--name", &c.name][..], opts, &[IMAGE, "sleep", "1000"]].concat();
+    let id = ok(runtime, &run, 0).stdout.trim().to_string();
+    let script = format!("{PROBE}{JOINED}");
+    let o = ok(runtime, &[&["exec"][..], exec_opts, &[&c.name, "sh", "-c", &script]].concat(), 0);
+    assert_eq!(o.stderr, "", "{runtime}: the probe's errors");
+    sections(&o.stdout, &id)
+}
+
+/// The probe's output, in sections, normalized.
+fn sections(stdout: &str, id: &str) -> Vec<(String, Vec<String>)> {
+    let text = stdout.replace(id, "<id>").replace(&id[..12], "<id>");
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for l in text.lines() {
         match l.strip_prefix("## ") {
@@ -300,6 +322,36 @@ fn same_as_runc(opts: &[&str], shown: &[(&str, &str)]) {
     let got = report(&rt, opts);
     let d = diff(&want, &got);
     assert!(d.is_empty(), "podman create {opts:?}: the container sees under {rt} (+) what it does not under {REFERENCE} (-):\n{d}");
+}
+
+/// `podman exec`'s process sees the same under the runtime under test as under runc, and it
+/// is in every namespace and cgroup of PID 1.
+fn same_in_exec_as_runc(opts: &[&str], exec_opts: &[&str], shown: &[(&str, &str)]) {
+    let Some(rt) = rt() else { return };
+    let want = report_exec(REFERENCE, opts, exec_opts);
+    // (Another user may not read PID 1's namespaces.)
+    let joined = ["ns mnt", "ns uts", "ns ipc", "ns net", "ns pid", "ns cgroup", "cgroups", "pid 1: sleep 1000 "];
+    let joined = if exec_opts.contains(&"-u") { &joined[6..] } else { &joined[..] };
+    assert_eq!(want.iter().find(|(s, _)| s == "joined").unwrap().1, joined, "under {REFERENCE}");
+    for (section, line) in shown {
+        let lines = &want.iter().find(|(s, _)| s == section).unwrap().1;
+        assert!(lines.iter().any(|l| l == line), "under {REFERENCE}, exec {exec_opts:?} shows no {line:?} in {section}: {lines:#?}");
+    }
+    let got = report_exec(&rt, opts, exec_opts);
+    let d = diff(&want, &got);
+    assert!(d.is_empty(), "podman run -d {opts:?}, exec {exec_opts:?}: the process sees under {rt} (+) what it does not under {REFERENCE} (-):\n{d}");
+}
+
+#[test]
+fn exec_is_the_same_as_under_runc() {
+    same_in_exec_as_runc(&[], &[], &[("status", "Seccomp:\t2"), ("status", "CapEff:\t00000000a80425fb"), ("hostname", "<id>")]);
+}
+
+#[test]
+fn exec_as_another_user_with_one_capability_is_the_same_as_under_runc() {
+    let opts = ["--cap-drop", "all", "--cap-add", "net_bind_service", "--security-opt", "no-new-privileges"];
+    let exec = ["-u", "1000:1000", "-w", "/tmp", "-e", "X=1"];
+    same_in_exec_as_runc(&opts, &exec, &[("status", "CapBnd:\t0000000000000400"), ("status", "NoNewPrivs:\t1"), ("id", "uid=1000 gid=1000"), ("cwd", "/tmp"), ("env", "X=1")]);
 }
 
 #[test]

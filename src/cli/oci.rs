@@ -1,15 +1,16 @@
 //! The OCI runtime's command line, runc's, as podman's conmon and containerd's shim call it:
 //! `runix [GLOBAL OPTIONS] COMMAND [OPTIONS] [ID [SIGNAL]]`. Options may come anywhere, in the
-//! form `--name VALUE` or `--name=VALUE`. Pure, as the rest of cli/.
+//! form `--name VALUE` or `--name=VALUE`; `exec ID CMD...`'s command ends them. Pure, as the
+//! rest of cli/.
 
 use super::Command;
 use crate::error::Error;
-use crate::sys::Args;
+use crate::sys::{Args, CList};
 use crate::text::{number, word_index};
 use core::ffi::CStr;
 
 /// The commands, in the order of `Cmd`.
-const COMMANDS: &str = "create start state kill delete ps run list features";
+const COMMANDS: &str = "create start state kill delete ps run exec list features";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd)]
 #[cfg_attr(test, derive(Debug))]
@@ -21,15 +22,16 @@ pub enum Cmd {
     Delete,
     Ps,
     Run,
+    Exec,
     /// Those from here on take no ID.
     List,
     Features,
 }
 
-const CMDS: [Cmd; 9] = [Cmd::Create, Cmd::Start, Cmd::State, Cmd::Kill, Cmd::Delete, Cmd::Ps, Cmd::Run, Cmd::List, Cmd::Features];
+const CMDS: [Cmd; 10] = [Cmd::Create, Cmd::Start, Cmd::State, Cmd::Kill, Cmd::Delete, Cmd::Ps, Cmd::Run, Cmd::Exec, Cmd::List, Cmd::Features];
 
 /// Every command's options; the first VALUED take a value.
-const OPTIONS: &str = "root log log-format bundle pid-file console-socket preserve-fds format debug systemd-cgroup force all no-pivot no-new-keyring version help";
+const OPTIONS: &str = "root log log-format bundle pid-file console-socket preserve-fds format process cwd user env debug systemd-cgroup force all no-pivot no-new-keyring version help detach tty";
 pub const ROOT: usize = 0;
 pub const LOG: usize = 1;
 pub const LOG_FORMAT: usize = 2;
@@ -38,14 +40,20 @@ pub const PID_FILE: usize = 4;
 pub const CONSOLE_SOCKET: usize = 5;
 const PRESERVE_FDS: usize = 6;
 pub const FORMAT: usize = 7;
-const VALUED: usize = 8;
-pub const DEBUG: usize = 8;
-const SYSTEMD_CGROUP: usize = 9;
-pub const FORCE: usize = 10;
-pub const ALL: usize = 11;
-pub const NO_PIVOT: usize = 12;
-const VERSION: usize = 14;
-const HELP: usize = 15;
+pub const PROCESS: usize = 8;
+pub const CWD: usize = 9;
+pub const USER: usize = 10;
+const ENV: usize = 11;
+const VALUED: usize = 12;
+pub const DEBUG: usize = 12;
+const SYSTEMD_CGROUP: usize = 13;
+pub const FORCE: usize = 14;
+pub const ALL: usize = 15;
+pub const NO_PIVOT: usize = 16;
+const VERSION: usize = 18;
+const HELP: usize = 19;
+pub const DETACH: usize = 20;
+pub const TTY: usize = 21;
 
 /// runc's longest ID is as long as a path component may be; runix's too.
 const ID_MAX: usize = 255;
@@ -65,6 +73,9 @@ pub struct Oci {
     pub flags: u32,
     /// kill's signal (default SIGTERM).
     pub signal: i32,
+    /// exec's command, and its --env values (KEY=VALUE; each may be given again).
+    pub argv: Args,
+    pub env: CList<32>,
 }
 
 impl Oci {
@@ -95,12 +106,17 @@ fn name(n: &[u8]) -> &[u8] {
 /// Parse the words after the program's name.
 #[inline(never)]
 pub fn parse(args: Args) -> Result<Command, Error> {
-    let mut o = Oci { cmd: Cmd::List, id: c"", values: [None; VALUED], flags: 0, signal: libc::SIGTERM };
+    let mut o = Oci { cmd: Cmd::List, id: c"", values: [None; VALUED], flags: 0, signal: libc::SIGTERM, argv: args.skip(args.len()), env: CList::new() };
     // The command, the ID, the signal: how many, and the first three.
     let mut words: [Option<&'static CStr>; 3] = [None; 3];
     let mut n = 0;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        // exec's command, after its ID: the rest, options or not (runc's way).
+        if n == 2 && words[0] == Some(c"exec") {
+            o.argv = args.skip(i);
+            break;
+        }
         i += 1;
         let a = arg.to_bytes();
         if a.len() < 2 || a[0] != b'-' {
@@ -126,6 +142,9 @@ pub fn parse(args: Args) -> Result<Command, Error> {
             }
             (None, true) => return Err(Error::msg("option takes no value", a)),
             (None, false) => {}
+        }
+        if k == ENV && !o.values[ENV].is_some_and(|e| o.env.set(e)) {
+            return Err(Error::msg("too many --env", a));
         }
     }
     if o.has(VERSION) || o.has(HELP) {

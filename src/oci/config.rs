@@ -40,14 +40,42 @@ pub fn load(bundle: &'static CStr) -> Result<Spec, Error> {
     static ARENA: sys::Once<Arena> = sys::Once::new(Arena { text: [0; MAX_TEXT], space: [0; SPACE] });
     let a = ARENA.take();
     let path = CBuf::<4096>::from(&[bundle.to_bytes(), b"/config.json"])?;
-    let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_RDONLY, 0).map_err(|e| e.at(path.bytes()))?;
-    let n = sys::read_plain(fd, &mut a.text).map_err(|e| e.at(path.bytes()));
+    from_json(read(path.as_cstr(), &mut a.text)?, bundle, &mut a.space)
+}
+
+/// The file at `path`, into `buf`.
+#[inline(never)]
+fn read(path: &CStr, buf: &'static mut [u8]) -> Result<&'static [u8], Error> {
+    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_RDONLY, 0).map_err(|e| e.at(path.to_bytes()))?;
+    let n = sys::read_plain(fd, buf).map_err(|e| e.at(path.to_bytes()));
     let _ = sys::close(fd);
-    from_json(&a.text[..n?], bundle, &mut a.space)
+    Ok(&buf[..n?])
+}
+
+/// `runix exec --process FILE`: the process object in FILE in place of `spec`'s (the
+/// container's config.json's), whose filter, namespaces and the rest stay.
+pub fn load_process(path: &CStr, spec: &mut Spec) -> Result<(), Error> {
+    struct Arena {
+        text: [u8; 1 << 16],
+        space: [u8; 1 << 17],
+    }
+    static ARENA: sys::Once<Arena> = sys::Once::new(Arena { text: [0; 1 << 16], space: [0; 1 << 17] });
+    let a = ARENA.take();
+    let doc = Value::parse(read(path, &mut a.text)?, "malformed process file at byte")?;
+    let c = &mut Cx { space: &mut a.space, bundle: c"", err: None };
+    let p = process_spec(c, Some(doc));
+    if let Some(e) = c.err {
+        return Err(e);
+    }
+    (spec.argv, spec.env, spec.workdir, spec.tty, spec.ids, spec.groups, spec.ngroups) = (p.argv, p.env, p.workdir, p.tty, p.ids, p.groups, p.ngroups);
+    (spec.umask, spec.caps, spec.cap_sets, spec.ulimits, spec.no_new_privs) = (p.umask, p.caps, p.cap_sets, p.ulimits, p.no_new_privs);
+    Ok(())
 }
 
 /// Fields runix does not do: an error unless absent or empty.
-const REFUSED: &str = "hooks domainname linux.uidMappings linux.gidMappings linux.mountLabel linux.intelRdt linux.personality linux.timeOffsets process.apparmorProfile process.selinuxLabel process.scheduler process.ioPriority";
+const REFUSED: &str = "hooks domainname linux.uidMappings linux.gidMappings linux.mountLabel linux.intelRdt linux.personality linux.timeOffsets";
+/// process's (config.json's, or `runix exec --process`'s).
+const REFUSED_PROCESS: &str = "process.apparmorProfile process.selinuxLabel process.scheduler process.ioPriority";
 
 /// The Spec for the config.json `text` of `bundle`; what it refers to is kept in `space`.
 #[inline(never)]
@@ -56,7 +84,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     let c = &mut Cx { space, bundle, err: None };
     let version = c.str(doc, "unsupported ociVersion");
     c.check(version.is_some_and(|v| v.starts_with(b"1.")), "unsupported ociVersion", at(doc, "ociVersion"));
-    for i in 0..12 {
+    for i in 0..8 {
         let path = word(REFUSED, i).unwrap_or("");
         let v = crate::text::fields(path.as_bytes(), b'.').fold(doc, |v, name| v?.get(name));
         if v.is_some_and(|v| !empty(v)) {
@@ -65,49 +93,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
     }
 
     let process = c.need(doc, "invalid process");
-    let argv = &mut c.carve(1, CList::<MAX_ARGS>::new())[0];
-    for a in c.list(process, "invalid process.args") {
-        let s = c.cstr(Some(a), "invalid process.args[]");
-        c.check(s.is_some_and(|s| argv.push(s)), "unsupported process.args (too many)", None);
-    }
-    c.check(argv.get(0).is_some_and(|a| !a.is_empty()), "invalid process.args", None);
-    let mut spec = Spec::new(Args::of(argv));
-    for e in c.list(process, "invalid process.env") {
-        let s = c.cstr(Some(e), "invalid process.env[]");
-        c.check(s.is_some_and(|s| spec.env.push(s)), "unsupported process.env (too many)", None);
-    }
-    spec.workdir = c.cstr(at(process, "cwd"), "invalid process.cwd");
-    c.check(spec.workdir.is_some_and(|p| p.to_bytes().starts_with(b"/")), "invalid process.cwd", at(process, "cwd"));
-    spec.tty = c.flag(process, "invalid process.terminal");
-    let user = c.need(process, "invalid process.user");
-    spec.ids = Some((c.id(user, "invalid process.user.uid"), c.id(user, "invalid process.user.gid")));
-    for g in c.list(user, "invalid process.user.additionalGids") {
-        let g = c.id(Some(g), "invalid process.user.additionalGids[]");
-        c.check(spec.ngroups < spec.groups.len(), "unsupported process.user.additionalGids (too many)", None);
-        if let Some(slot) = spec.groups.get_mut(spec.ngroups) {
-            *slot = g;
-            spec.ngroups += 1;
-        }
-    }
-    spec.umask = c.int(user, "invalid process.user.umask", 0, 0o7777).map(|m| m as u32);
-    let caps = c.obj(process, "invalid process.capabilities");
-    let mut sets = [0; 5];
-    for (i, set) in sets.iter_mut().enumerate() {
-        for n in c.list(caps, crate::text::field(CAP_SETS, b',', i as u64).unwrap_or("")) {
-            let cap = str(n).and_then(|n| crate::security::caps::parse_name(n).ok());
-            c.check(cap.is_some(), "invalid process.capabilities", Some(n));
-            *set |= cap.map_or(0, crate::security::caps::bit);
-        }
-    }
-    let [bounding, sets @ ..] = sets;
-    (spec.caps, spec.cap_sets) = (bounding, Some(sets));
-    for r in c.list(process, "invalid process.rlimits") {
-        let u = ulimit(r);
-        c.check(u.is_some(), "invalid process.rlimits[]", at(Some(r), "type"));
-        c.check(u.is_none_or(|u| spec.ulimits.push(u)), "unsupported process.rlimits (too many)", None);
-    }
-    spec.no_new_privs = c.flag(process, "invalid process.noNewPrivileges");
-    spec.oom_score_adj = c.int(process, "invalid process.oomScoreAdj", -1000, 1000).map(|n| n as i32);
+    let mut spec = process_spec(c, process);
 
     let root = c.need(doc, "invalid root");
     spec.rootfs = c.beside(at(root, "path"), "invalid root.path").unwrap_or(c"");
@@ -156,6 +142,61 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
         Some(e) => Err(e),
         None => Ok(spec),
     }
+}
+
+/// A process object (config.json's, or `runix exec --process`'s file): a Spec of it alone.
+#[inline(never)]
+fn process_spec(c: &mut Cx, process: Option<V>) -> Spec {
+    for name in REFUSED_PROCESS.split(' ') {
+        if at(process, &name[8..]).is_some_and(|v| !empty(v)) {
+            c.err = c.err.or(Some(Error::msg("unsupported config.json field", name.as_bytes())));
+        }
+    }
+    let argv = &mut c.carve(1, CList::<MAX_ARGS>::new())[0];
+    for a in c.list(process, "invalid process.args") {
+        let s = c.cstr(Some(a), "invalid process.args[]");
+        c.check(s.is_some_and(|s| argv.push(s)), "unsupported process.args (too many)", None);
+    }
+    c.check(argv.get(0).is_some_and(|a| !a.is_empty()), "invalid process.args", None);
+    let mut spec = Spec::new(Args::of(argv));
+    for e in c.list(process, "invalid process.env") {
+        let s = c.cstr(Some(e), "invalid process.env[]");
+        c.check(s.is_some_and(|s| spec.env.push(s)), "unsupported process.env (too many)", None);
+    }
+    spec.workdir = c.cstr(at(process, "cwd"), "invalid process.cwd");
+    c.check(spec.workdir.is_some_and(|p| p.to_bytes().starts_with(b"/")), "invalid process.cwd", at(process, "cwd"));
+    spec.tty = c.flag(process, "invalid process.terminal");
+    let user = c.need(process, "invalid process.user");
+    spec.ids = Some((c.id(user, "invalid process.user.uid"), c.id(user, "invalid process.user.gid")));
+    for g in c.list(user, "invalid process.user.additionalGids") {
+        let g = c.id(Some(g), "invalid process.user.additionalGids[]");
+        c.check(spec.ngroups < spec.groups.len(), "unsupported process.user.additionalGids (too many)", None);
+        if let Some(slot) = spec.groups.get_mut(spec.ngroups) {
+            *slot = g;
+            spec.ngroups += 1;
+        }
+    }
+    spec.umask = c.int(user, "invalid process.user.umask", 0, 0o7777).map(|m| m as u32);
+    let caps = c.obj(process, "invalid process.capabilities");
+    let mut sets = [0; 5];
+    for (i, set) in sets.iter_mut().enumerate() {
+        for n in c.list(caps, crate::text::field(CAP_SETS, b',', i as u64).unwrap_or("")) {
+            let cap = str(n).and_then(|n| crate::security::caps::parse_name(n).ok());
+            c.check(cap.is_some(), "invalid process.capabilities", Some(n));
+            *set |= cap.map_or(0, crate::security::caps::bit);
+        }
+    }
+    let [bounding, sets @ ..] = sets;
+    (spec.caps, spec.cap_sets) = (bounding, Some(sets));
+    for r in c.list(process, "invalid process.rlimits") {
+        let u = ulimit(r);
+        c.check(u.is_some(), "invalid process.rlimits[]", at(Some(r), "type"));
+        c.check(u.is_none_or(|u| spec.ulimits.push(u)), "unsupported process.rlimits (too many)", None);
+    }
+    spec.no_new_privs = c.flag(process, "invalid process.noNewPrivileges");
+    spec.oom_score_adj = c.int(process, "invalid process.oomScoreAdj", -1000, 1000).map(|n| n as i32);
+
+    spec
 }
 
 /// linux.devices[]' numbers; absent, 0 but fileMode's 0o666.

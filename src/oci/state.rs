@@ -10,9 +10,9 @@
 
 use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
-use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, Cmd, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE};
+use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, CWD, Cmd, DETACH, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE, PROCESS, TTY, USER};
 use crate::error::{Error, Kept};
-use crate::oci::config::load;
+use crate::oci::config::{load, load_process};
 use crate::oci::json::{Value, Writer};
 use crate::spec::{RootMode, Spec};
 use crate::sys::{self, AT_FDCWD, Fd};
@@ -63,6 +63,7 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
         // (0: the init, through its pidfd.)
         Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| if pid == 0 { signal(&s, o.signal) } else { sys::kill(pid, o.signal) }).map(|_| 0),
         Cmd::Ps => ps(&s),
+        Cmd::Exec if !stopped => exec(o, &s),
         Cmd::Delete if s.status != RUNNING || o.has(FORCE) => delete(&s, &dir),
         _ => Err(Error::msg("not in this state (delete a running one with --force)", s.status.as_bytes())),
     }
@@ -246,7 +247,8 @@ fn remove(d: Fd, dir: &CStr) -> Result<(), Error> {
 fn create(o: &Oci) -> Result<i32, Error> {
     let creating = o.cmd == Cmd::Create;
     // Read whole before anything is made: a config.json runix cannot honour makes nothing.
-    let mut spec = load(o.values[BUNDLE].unwrap_or(c"."))?;
+    let bundle = bundle(o.values[BUNDLE].unwrap_or(c".").to_bytes())?;
+    let mut spec = load(bundle)?;
     if o.has(NO_PIVOT) {
         spec.root_mode = RootMode::Chroot;
     }
@@ -272,7 +274,7 @@ fn create(o: &Oci) -> Result<i32, Error> {
             made?;
             fifo = sys::openat(d, FIFO, libc::O_PATH, 0)?;
         }
-        let ready = |pid, cg: &Cgroups| write_state(o, d, &spec, pid, cg);
+        let ready = |pid, cg: &Cgroups| write_state(o, d, &spec, bundle, pid, cg);
         crate::run::run_oci(&spec, Some(&crate::run::Oci { fifo, console: o.values[CONSOLE_SOCKET], ready: &ready }))
     });
     // The error's path outlives the failed calls of the removal (error/slots.rs).
@@ -284,17 +286,85 @@ fn create(o: &Oci) -> Result<i32, Error> {
     r.map_err(|k| k.error())
 }
 
+/// The bundle `b` as an absolute path (state.json's, for `exec` from anywhere), kept for the
+/// process.
+fn bundle(b: &[u8]) -> Result<&'static CStr, Error> {
+    static BUNDLE: sys::Once<Path> = sys::Once::new(Path::new());
+    let p = BUNDLE.take();
+    if !b.starts_with(b"/") {
+        let mut cwd = [0u8; 4096];
+        let n = sys::getcwd(&mut cwd)?;
+        p.push(&cwd[..n.saturating_sub(1)])?.push(b"/")?;
+    }
+    Ok(p.push(b)?.as_cstr())
+}
+
+/// `runix exec`: a process in the container, its config.json's with the changes of --process's
+/// file (in place of the config's process) or of the options and command (runc's).
+#[inline(never)]
+fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
+    let mut buf = [0u8; 4096];
+    let b = s.doc.get(b"bundle").and_then(|b| b.as_str(&mut buf)).unwrap_or(b"");
+    let mut spec = load(bundle(b)?)?;
+    match o.values[PROCESS] {
+        Some(p) => load_process(p, &mut spec)?,
+        None => {
+            if o.argv.is_empty() {
+                return Err(Error::msg("exec needs a command or --process", b""));
+            }
+            spec.argv = o.argv;
+            for e in (0..o.env.len()).filter_map(|i| o.env.get(i)) {
+                if !spec.env.set(e) {
+                    return Err(Error::msg("too many --env", e.to_bytes()));
+                }
+            }
+            if let Some(d) = o.values[CWD] {
+                spec.workdir = Some(d).filter(|d| d.to_bytes().starts_with(b"/"));
+                spec.workdir.ok_or_else(|| Error::msg("invalid --cwd (an absolute path)", d.to_bytes()))?;
+            }
+            if let Some(u) = o.values[USER] {
+                let mut ids = fields(u.to_bytes(), b':').map(number);
+                let (uid, gid) = (ids.next().flatten(), ids.next().unwrap_or(Some(0)));
+                match (uid, gid, ids.next()) {
+                    (Some(uid), Some(gid), None) if uid.max(gid) < u32::MAX as u64 => (spec.ids, spec.ngroups) = (Some((uid as u32, gid as u32)), 0),
+                    _ => return Err(Error::msg("invalid --user (UID[:GID])", u.to_bytes())),
+                }
+            }
+            spec.tty = o.has(TTY);
+        }
+    }
+    if spec.tty && o.has(DETACH) && o.values[CONSOLE_SOCKET].is_none() {
+        return Err(Error::msg("exec --tty --detach needs --console-socket", b""));
+    }
+    if spec.tty && spec.own & crate::spec::OWN_PTS == 0 {
+        return Err(Error::msg("unsupported --tty (the config has no devpts on /dev/pts)", b""));
+    }
+    let mut cgroups = crate::buf::List::<&[u8], 16>::new();
+    for d in s.doc.get(b"cgroups").and_then(Value::elements).into_iter().flatten() {
+        if !cgroups.push(d.as_str(&mut []).unwrap_or(b"")) {
+            return Err(Error::msg("too many cgroups in state.json", b""));
+        }
+    }
+    let ready = |pid: i32| match o.values[PID_FILE] {
+        Some(f) => write_file(AT_FDCWD, f, itoa(pid as u64, &mut [0; 20])),
+        None => Ok(()),
+    };
+    let pidfd = if s.pidfd >= 0 { s.pidfd } else { sys::pidfd_open(s.pid)? };
+    let t = crate::run::enter::Target { pid: s.pid, pidfd, cgroups: &cgroups };
+    crate::run::enter::enter(&spec, &t, o.values[CONSOLE_SOCKET], o.has(DETACH), &ready)
+}
+
 /// The state of the container `pid`, into ROOT/ID/state.json, and its pid into --pid-file
 /// (each written whole, then renamed into place, as runc does). The bundle and root as the
-/// caller gave them (podman and containerd give absolute paths).
+/// caller gave them (podman and containerd give absolute paths), the bundle absolute.
 #[inline(never)]
-fn write_state(o: &Oci, dir: Fd, spec: &Spec, pid: i32, cg: &Cgroups) -> Result<(), Error> {
+fn write_state(o: &Oci, dir: Fd, spec: &Spec, bundle: &CStr, pid: i32, cg: &Cgroups) -> Result<(), Error> {
     let t = TEXT.take();
     let (mut date, mut digits, mut start) = ([0; 20], [0; 20], [0; 20]);
     let annotations = if spec.annotations.is_empty() { b"{}" } else { spec.annotations };
     let values = [
         o.id.to_bytes(),
-        o.values[BUNDLE].map_or(b".", CStr::to_bytes),
+        bundle.to_bytes(),
         spec.rootfs.to_bytes(),
         rfc3339(sys::realtime_secs(), &mut date),
         itoa(pid as u64, &mut digits),

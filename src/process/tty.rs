@@ -10,8 +10,9 @@ use crate::sys::{self, Fd};
 use libc::pollfd;
 
 /// Child, in its new session, after the switch into the root: make the pty, take its slave
-/// as controlling terminal and stdio, show it as /dev/console, and send the master to runix.
-pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
+/// as controlling terminal and stdio, show it as /dev/console (unless `console` is false:
+/// `runix exec`'s), and send the master to runix.
+pub fn make_console(sock: Fd, uid: u32, gid: u32, console: bool) -> Result<(), Error> {
     let rw = libc::O_RDWR | libc::O_NOCTTY;
     let master = sys::openat(sys::AT_FDCWD, c"/dev/ptmx", rw, 0)?;
     let (mut unlock, mut n) = (0i32, 0u32);
@@ -33,9 +34,11 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32) -> Result<(), Error> {
     for fd in 0..3 {
         sys::dup3(slave, fd)?;
     }
-    let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
-    sys::close(f)?;
-    sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
+    if console {
+        let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
+        sys::close(f)?;
+        sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
+    }
     channel::send(sock, Msg::Console(master))?;
     sys::close(master)?;
     sys::close(slave)
@@ -96,23 +99,29 @@ fn asks_to_stop(pid: i32, s: i32) -> bool {
 
 /// The SigBlk, SigIgn and SigCgt sets of /proc/PID/status (0: runix's own, `self`).
 pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
+    status_hex(pid, [b"SigBlk:\t", b"SigIgn:\t", b"SigCgt:\t"])
+}
+
+/// The hexadecimal fields `keys` of /proc/PID/status (0: self), when it has all of them.
+#[inline(never)]
+pub fn status_hex<const N: usize>(pid: i32, keys: [&[u8]; N]) -> Option<[u64; N]> {
     let mut path = crate::buf::CBuf::<32>::new();
     let mut d = [0u8; 10];
     let who = if pid == 0 { &b"self"[..] } else { crate::text::itoa(pid as u64, &mut d) };
     path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
-    let mut sets = [0u64; 3];
+    let mut sets = [0u64; N];
     let mut found = 0;
     let _ = crate::file::for_each_line(path.as_cstr(), &mut |l| {
-        for (i, key) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().enumerate() {
+        for (i, key) in keys.into_iter().enumerate() {
             if let Some(hex) = l.strip_prefix(key) {
                 // 16 hex digits, lower case.
                 sets[i] = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
                 found += 1;
             }
         }
-        Ok(found < 3)
+        Ok(found < N)
     });
-    (found == 3).then_some(sets)
+    (found == N).then_some(sets)
 }
 
 /// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a

@@ -36,11 +36,12 @@ pub fn resolve(spec: &[u8]) -> Result<(u32, u32), Error> {
     Ok((uid, gid))
 }
 
-/// `HOME=DIR` for an environment `env` without HOME, as runc sets it: the home of `uid` in the
-/// image's /etc/passwd, else `/`. None when `env` has one.
+/// `HOME=DIR` for an environment `env` without HOME (or with an empty one: podman exec's), as
+/// runc sets it: the home of `uid` in the image's /etc/passwd, else `/`. None when `env` has
+/// one.
 #[inline(never)]
 pub fn home(env: &CList<MAX_ENV>, uid: u32) -> Result<Option<&'static CStr>, Error> {
-    if (0..env.len()).filter_map(|i| env.get(i)).any(|e| e.to_bytes().starts_with(b"HOME=")) {
+    if (0..env.len()).filter_map(|i| env.get(i)).any(|e| e.to_bytes().starts_with(b"HOME=") && e.count_bytes() > 5) {
         return Ok(None);
     }
     static HOME: sys::Once<CBuf<4096>> = sys::Once::new(CBuf::new());

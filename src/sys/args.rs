@@ -122,3 +122,17 @@ impl<const N: usize> Default for CList<N> {
         Self::new()
     }
 }
+
+#[cfg(test)]
+impl core::fmt::Debug for Args {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries((0..self.len()).filter_map(|i| self.get(i))).finish()
+    }
+}
+
+#[cfg(test)]
+impl<const N: usize> core::fmt::Debug for CList<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries((0..self.len()).filter_map(|i| self.get(i))).finish()
+    }
+}

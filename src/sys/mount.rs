@@ -75,6 +75,11 @@ pub fn chdir(path: &CStr) -> Result<(), Error> {
     call0(Sysno::chdir, s(path), 0, 0, 0)
 }
 
+/// int fchdir(int fd);
+pub fn fchdir(fd: Fd) -> Result<(), Error> {
+    call0(Sysno::fchdir, fd as usize, 0, 0, 0)
+}
+
 /// The MS_* flags of the mount holding `path` that a remount must keep: statfs(2)'s f_flags
 /// (ST_* has the same bits as MS_* for these). In a user namespace a remount may not clear
 /// them: they are locked (mount_namespaces(7)). The atime mode is left out: a remount given

@@ -310,6 +310,7 @@ calls! {
     pivot_root(STR, STR)
     chroot(STR)
     chdir(STR)
+    fchdir(FD)
     sethostname(STR, INT)
     rt_sigaction(SIG, PTR, PTR, INT)
     nanosleep(PTR, PTR)

@@ -1,0 +1,167 @@
+//! `runix exec`: one more process in a container that runs.
+//!
+//! Parent (stays on the host)               Child (born in the container's PID namespace)
+//!   open /proc/PID/root (O_PATH); the init
+//!   still the one its pidfd is (signal 0)
+//!   [--console-socket: connect]
+//!   prctl(PR_SET_DUMPABLE, 0)
+//!   setns(pidfd, CLONE_NEWPID) (children)
+//!   socketpair, mmap stack, clone  ───────▶  join the container's cgroups (write "0" to
+//!                                            cgroup.procs, /sys/fs/cgroup still the host's);
+//!                                            setns(pidfd, mount|uts|ipc|net|cgroup);
+//!                                            fchdir(root), chroot("."); close every other
+//!                                            fd; setsid; the last steps of run.rs's child
+//!   [-t: the pty's master ◀───────────────   (user, cwd, rlimits, pty, caps, no_new_privs,
+//!    to the console socket, or relayed]       seccomp)
+//!   read error or EOF ◀───────────────────  execve
+//!   --pid-file; --detach: return; else relay signals, wait4, exit with its status
+//!
+//! runix itself joins only the PID namespace (setns(2) through the init's pidfd, Linux 5.8):
+//! its pid file, log and console socket are host paths.
+
+use super::{Proc, STACK_SIZE, kill_child, report};
+use crate::buf::{CBuf, List};
+use crate::error::{Error, Kept};
+use crate::process::{exec, tty};
+use crate::spec::Spec;
+use crate::sys::channel::{self, Msg};
+use crate::sys::{self, Fd, trace};
+use core::convert::Infallible;
+use core::ffi::CStr;
+
+/// The container to enter, as its state says.
+pub struct Target<'a> {
+    /// Its init, and the init's pidfd (opened before its start time was checked).
+    pub pid: i32,
+    pub pidfd: Fd,
+    /// Its cgroups' directories.
+    pub cgroups: &'a List<&'a [u8], 16>,
+}
+
+/// The namespaces the child joins; the PID namespace runix joins for it.
+const NAMESPACES: u32 = (libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWNET | libc::CLONE_NEWCGROUP) as u32;
+
+struct Entering<'a> {
+    spec: &'a Spec,
+    t: &'a Target<'a>,
+    sock: Fd,
+    parent_sock: Fd,
+    /// The init's root directory, O_PATH.
+    root: Fd,
+    caps: u64,
+    old_mask: u64,
+}
+
+/// Run `spec`'s process in the container `t`. `ready` gets its host pid once it has exec'd
+/// (--pid-file); with `detach` runix returns then, else it waits for the process and returns
+/// its exit status. With `console` (a socket's path) its pty's master goes there.
+pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
+    let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
+    let mut d = [0u8; 20];
+    let path = CBuf::<40>::from(&[b"/proc/", crate::text::itoa(t.pid as u64, &mut d), b"/root"])?;
+    let root = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)?;
+    // Opened before: a pid used again since is not the container's root.
+    let r = sys::pidfd_send_signal(t.pidfd, 0).map_err(|_| Error::msg("container is not running", b"")).and_then(|_| {
+        // No wider a bounding set than the init's (without device rules, it has no CAP_MKNOD).
+        let bounding = tty::status_hex(t.pid, [b"CapBnd:\t"]).ok_or_else(|| Error::msg("cannot read the init's capabilities", path.bytes()))?[0];
+        // A host path: connected while runix is on the host's side.
+        let csock = match console {
+            Some(p) => sys::connect(p.to_bytes()).map_err(|e| e.at(p.to_bytes()))?,
+            None => -1,
+        };
+        let r = start(spec, t, root, spec.caps & bounding, old_mask, csock, detach, ready);
+        if csock >= 0 {
+            let _ = sys::close(csock);
+        }
+        r
+    });
+    let _ = sys::close(root);
+    r
+}
+
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn start(spec: &Spec, t: &Target, root: Fd, caps: u64, old_mask: u64, csock: Fd, detach: bool, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
+    // Until its execve, the child is runix in the container's PID namespace: not dumpable, no
+    // process there may open its /proc/PID/exe, runix's binary (CVE-2019-5736).
+    sys::prctl(libc::PR_SET_DUMPABLE, 0)?;
+    sys::setns(t.pidfd, libc::CLONE_NEWPID as u32)?;
+    let [ours, theirs] = sys::socketpair()?;
+    let child = Entering { spec, t, sock: theirs, parent_sock: ours, root, caps, old_mask };
+    let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(libc::SIGCHLD as u64, &stack, enter_main, &child));
+    let _ = sys::close(theirs);
+    let r = pid.and_then(|pid| {
+        let r = relay(pid, ours, csock, detach, spec.stop_timeout, ready);
+        if r.is_err() {
+            let _ = sys::kill(pid, libc::SIGKILL);
+        }
+        r
+    });
+    let _ = sys::close(ours);
+    r
+}
+
+/// Until the child's execve: its pty's master, or its error. Then its pid out, and unless
+/// `detach` its signals and (-t without a console socket) its terminal relayed until it exits.
+fn relay(pid: i32, sock: Fd, csock: Fd, detach: bool, stop_s: u32, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
+    let mut master = -1;
+    loop {
+        match channel::recv(sock) {
+            Ok(Some(Msg::Console(fd))) if csock >= 0 => {
+                let r = channel::send_fd(csock, fd, b"/dev/ptmx");
+                let _ = sys::close(fd);
+                r.map_err(|e| kill_child(pid, e))?;
+            }
+            Ok(Some(Msg::Console(fd))) => master = fd,
+            Ok(None) => break,
+            Ok(Some(Msg::Failed(e))) => {
+                let e = Kept::new(e);
+                let _ = sys::wait4(pid);
+                return Err(e.error());
+            }
+            Ok(Some(Msg::Go | Msg::Ready)) => return Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
+            Err(e) => return Err(kill_child(pid, e)),
+        }
+    }
+    ready(pid).map_err(|e| kill_child(pid, e))?;
+    if detach {
+        return Ok(0);
+    }
+    let sigfd = sys::signalfd(sys::FORWARDED | sys::SIGCHLD_SET)?;
+    let raw = if master >= 0 { tty::Raw::enter(0) } else { None };
+    let status = tty::supervise(pid, sigfd, master, stop_s);
+    if let Some(raw) = raw {
+        raw.restore();
+    }
+    Ok(crate::process::exit_status(status?))
+}
+
+fn enter_main(c: &Entering) -> ! {
+    trace::set_child(true);
+    let Err(e) = setup(c);
+    report(c.sock, e)
+}
+
+/// The child: into the container, then the process's last steps (run.rs).
+#[inline(never)]
+fn setup(c: &Entering) -> Result<Infallible, Error> {
+    sys::close(c.parent_sock)?;
+    // Into its cgroups before anything of the container's: no process of it escapes a limit,
+    // and the cgroup namespace joined next has its root above.
+    for d in c.t.cgroups.iter() {
+        let path = CBuf::<4096>::from(&[d, b"/cgroup.procs"])?;
+        let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0).map_err(|e| e.at(path.bytes()))?;
+        let w = sys::write(fd, b"0").map_err(|e| e.at(path.bytes()));
+        sys::close(fd)?;
+        w?;
+    }
+    sys::setns(c.t.pidfd, NAMESPACES)?;
+    // The init's root, which a --no-pivot container's mount namespace does not have as its own.
+    sys::fchdir(c.root)?;
+    sys::chroot(c".")?;
+    // Nothing of the host's open while the image's files are read (/etc/passwd for HOME), or
+    // in the command (CVE-2024-21626): the init's pidfd and root, runix's state directory.
+    exec::close_fds(&[c.sock])?;
+    sys::setsid()?;
+    super::last_steps(&Proc { spec: c.spec, sock: c.sock, old_mask: c.old_mask, map: None, caps: c.caps, fifo: -1, seccomp_file: -1, exec: true })
+}
