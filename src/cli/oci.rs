@@ -252,6 +252,18 @@ mod tests {
     }
 
     #[test]
+    fn exec_takes_podmans_options_and_a_command_after_the_id() {
+        let o = oci(&["runix", "exec", "--pid-file", "/p", "--process", "/x.json", "--detach", "--tty", "--console-socket", "/s", "c"]);
+        assert_eq!((o.cmd, o.id, o.values[PROCESS], o.has(DETACH), o.has(TTY), o.argv.len()), (Cmd::Exec, c"c", Some(c"/x.json"), true, true, 0));
+        // After the ID, the rest is the command, options or not; --env may come again.
+        let o = oci(&["runix", "exec", "--env", "A=1", "--cwd", "/t", "--user", "1:2", "--env=B=2", "--env", "A=3", "c", "sh", "--tty", "-c"]);
+        assert_eq!((o.values[CWD], o.values[USER], o.has(TTY)), (Some(c"/t"), Some(c"1:2"), false));
+        assert_eq!(format!("{:?} {:?}", o.argv, o.env), r#"["sh", "--tty", "-c"] ["A=3", "B=2"]"#);
+        assert_eq!(err(&["runix", "exec"]), "missing container id");
+        assert_eq!(err(&["runix", "exec", "--detach=1", "c", "sh"]), "option takes no value");
+    }
+
+    #[test]
     fn signals_by_name_and_number() {
         for (s, n) in [("TERM", 15), ("SIGTERM", 15), ("sigkill", 9), ("kill", 9), ("9", 9), ("64", 64), ("HUP", 1), ("SYS", 31), ("WINCH", 28)] {
             assert_eq!(signal(s.as_bytes()), Some(n), "{s}");

@@ -306,6 +306,7 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
     let mut buf = [0u8; 4096];
     let b = s.doc.get(b"bundle").and_then(|b| b.as_str(&mut buf)).unwrap_or(b"");
     let mut spec = load(bundle(b)?)?;
+    let config_caps = spec.caps;
     match o.values[PROCESS] {
         Some(p) => load_process(p, &mut spec)?,
         None => {
@@ -350,7 +351,7 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
         None => Ok(()),
     };
     let pidfd = if s.pidfd >= 0 { s.pidfd } else { sys::pidfd_open(s.pid)? };
-    let t = crate::run::enter::Target { pid: s.pid, pidfd, cgroups: &cgroups };
+    let t = crate::run::enter::Target { pid: s.pid, pidfd, cgroups: &cgroups, config_caps };
     crate::run::enter::enter(&spec, &t, o.values[CONSOLE_SOCKET], o.has(DETACH), &ready)
 }
 

@@ -36,6 +36,8 @@ pub struct Target<'a> {
     pub pidfd: Fd,
     /// Its cgroups' directories.
     pub cgroups: &'a List<&'a [u8], 16>,
+    /// The bounding set its config.json asked for.
+    pub config_caps: u64,
 }
 
 /// The namespaces the child joins; the PID namespace runix joins for it.
@@ -62,14 +64,16 @@ pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, read
     let root = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)?;
     // Opened before: a pid used again since is not the container's root.
     let r = sys::pidfd_send_signal(t.pidfd, 0).map_err(|_| Error::msg("container is not running", b"")).and_then(|_| {
-        // No wider a bounding set than the init's (without device rules, it has no CAP_MKNOD).
+        // What runix dropped from the init's bounding set (CAP_MKNOD, without device rules) it
+        // drops from this process's too.
         let bounding = tty::status_hex(t.pid, [b"CapBnd:\t"]).ok_or_else(|| Error::msg("cannot read the init's capabilities", path.bytes()))?[0];
+        let caps = spec.caps & !(t.config_caps & !bounding);
         // A host path: connected while runix is on the host's side.
         let csock = match console {
             Some(p) => sys::connect(p.to_bytes()).map_err(|e| e.at(p.to_bytes()))?,
             None => -1,
         };
-        let r = start(spec, t, root, spec.caps & bounding, old_mask, csock, detach, ready);
+        let r = start(spec, t, root, caps, old_mask, csock, detach, ready);
         if csock >= 0 {
             let _ = sys::close(csock);
         }
@@ -164,4 +168,61 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
     exec::close_fds(&[c.sock])?;
     sys::setsid()?;
     super::last_steps(&Proc { spec: c.spec, sock: c.sock, old_mask: c.old_mask, map: None, caps: c.caps, fifo: -1, seccomp_file: -1, exec: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::tests::show;
+    use crate::run::tests::{fake, positions, spec};
+    use std::vec::Vec;
+    use std::string::String;
+
+    /// The child's steps for `runix run ARGS`' spec, on the fake kernel: its error and calls.
+    fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
+        let spec = spec(args);
+        let mut cgroups = List::new();
+        cgroups.push(&b"/sys/fs/cgroup/pids/c"[..]);
+        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups, config_caps: spec.caps };
+        let rec = fake(fail, errno);
+        let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root: 8, caps: spec.caps, old_mask: 0 };
+        let Err(e) = setup(&c);
+        (e, rec.calls())
+    }
+
+    #[test]
+    fn the_exec_child_joins_then_takes_the_commands_last_steps() {
+        let (e, calls) = child(&["-r", "/r", "-t", "true"], "", 0);
+        assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:?}");
+        let steps = [
+            "close(6)",
+            "openat(AT_FDCWD, \"/sys/fs/cgroup/pids/c/cgroup.procs\", O_WRONLY",
+            "write(1000, \"0\", 1)",
+            "setns(7, CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET)",
+            "fchdir(8)",
+            "chroot(\".\")",
+            "close_range(3, 4, 0)",
+            "close_range(6, 4294967295, 0)",
+            "setsid()",
+            "openat(AT_FDCWD, \"/dev/ptmx\"",
+            "prctl(PR_CAPBSET_DROP",
+            "capset(",
+            "getcwd(",
+            "seccomp(SECCOMP_SET_MODE_FILTER",
+            "<... execve resumed>",
+        ];
+        let at = positions(&calls, &steps);
+        assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
+        // It outlives runix, and its pty is its own, not the container's console.
+        assert!(!calls.iter().any(|c| c.contains("PR_SET_PDEATHSIG") || c.contains("/dev/console")), "{calls:#?}");
+    }
+
+    #[test]
+    fn a_failed_join_ends_it_there() {
+        let (e, calls) = child(&["-r", "/r", "true"], "setns(", libc::EINVAL);
+        assert_eq!(show(&e), "setns: Invalid argument");
+        assert!(!calls.iter().any(|c| c.contains("chroot") || c.contains("execve")), "{calls:#?}");
+        let (e, _) = child(&["-r", "/r", "true"], "cgroup.procs", libc::ENOENT);
+        assert_eq!(show(&e), "open(/sys/fs/cgroup/pids/c/cgroup.procs): No such file or directory");
+    }
 }

@@ -17,7 +17,7 @@ use std::vec::Vec;
 use syscalls::Sysno;
 
 /// The Spec of `runix run ARGS`.
-fn spec(args: &[&str]) -> Spec {
+pub(super) fn spec(args: &[&str]) -> Spec {
     let argv: Vec<&str> = ["runix", "run"].iter().chain(args).copied().collect();
     match crate::cli::parse(Args::from_strs(&argv), Args::from_strs(&[])) {
         Ok(crate::cli::Command::Run(s, _)) => s,
@@ -27,7 +27,7 @@ fn spec(args: &[&str]) -> Spec {
 
 /// A recording whose fstat says "the null device" (runix's /dev/null is checked) and whose
 /// getcwd says "/"; the other calls get --dry-run's fakes, but those that contain `fail`.
-fn fake(fail: &'static str, errno: i32) -> Recording {
+pub(super) fn fake(fail: &'static str, errno: i32) -> Recording {
     let rec = Recording::start(Kernel::Fake);
     rec.answer(move |nr, a| {
         let line = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
@@ -64,7 +64,7 @@ fn child_with(args: &[&str], fail: &'static str, errno: i32, fifo: Fd) -> (Error
 }
 
 /// Where each of `steps` is first in `calls` (a call that starts with it), in order.
-fn positions(calls: &[String], steps: &[&str]) -> Vec<Option<usize>> {
+pub(super) fn positions(calls: &[String], steps: &[&str]) -> Vec<Option<usize>> {
     steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect()
 }
 

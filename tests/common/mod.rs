@@ -3,6 +3,7 @@
 //! prove they left nothing behind.
 #![allow(dead_code)]
 
+pub mod bundle;
 pub mod podman;
 pub mod proc;
 

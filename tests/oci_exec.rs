@@ -1,0 +1,115 @@
+//! `runix exec`: a process more in a running container, as conmon and containerd's shim ask
+//! for it (`--process FILE --detach --pid-file F`) and as a user types it (`exec ID CMD...`).
+//!
+//! The test process is a child subreaper, as conmon is: the container's init and a detached
+//! exec's process are reparented here and reaped with their status.
+
+mod common;
+use common::bundle::{Bundle, reap};
+use common::proc::{proc_stat, within};
+use common::*;
+use std::fs;
+
+/// A running container `id` of `b` (its init loops until killed) in a cgroup of its own: the
+/// init's host pid.
+fn running(b: &Bundle, id: &str) -> u32 {
+    let o = b.runix(&["create", "--bundle", b.bundle(), id]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    b.ok(&["start", id]);
+    let (status, pid) = b.status(id);
+    assert_eq!(status, "running");
+    pid
+}
+
+const LOOP: [&str; 3] = ["sh", "-c", "while :; do sleep 0.05; done"];
+const LIMIT: &str = r#","resources":{"pids":{"limit":30}}"#;
+
+/// The namespaces of a process, by their links.
+fn namespaces(pid: u32) -> Vec<String> {
+    ["mnt", "uts", "ipc", "net", "pid", "cgroup"].iter().map(|n| fs::read_link(format!("/proc/{pid}/ns/{n}")).unwrap().display().to_string()).collect()
+}
+
+#[test]
+fn exec_runs_in_the_containers_namespaces_cgroups_and_root() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&LOOP, LIMIT, "");
+    let host = Host::at(&[&b.rootfs.path]);
+    let pid = running(&b, "e");
+    // Its root is the container's, PID 1 the init, the hostname the config's; its cgroups the
+    // init's; only stdio open (no fd of runix's, CVE-2024-21626); its bounding set the init's.
+    let script = "cat /proc/1/cmdline | tr '\\0' ' '; echo; hostname; ls /proc/$$/fd | tr '\\n' ' '; echo; \
+                  [ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/1/cgroup)\" ] && echo same-cgroups; \
+                  grep CapBnd /proc/self/status /proc/1/status | cut -f2 | uniq | wc -l; ls /etc/host-only 2>&1; exit 3";
+    fs::write("/etc/host-only", "").ok();
+    let o = b.runix(&["exec", "e", "sh", "-c", script]);
+    let _ = fs::remove_file("/etc/host-only");
+    assert_eq!((o.code, o.stderr.as_str()), (3, ""), "{}", o.stdout);
+    let want = format!("{} \noci\n0 1 2 \nsame-cgroups\n1\nls: /etc/host-only: No such file or directory\n", LOOP.join(" "));
+    assert_eq!(fs::read_to_string(b.out()).unwrap(), want);
+    // runc's options: the environment, working directory and user; and the exit statuses.
+    b.runix(&["exec", "--env", "A=b", "--env=C=d", "--cwd", "/tmp", "--user", "1000:100", "e", "sh", "-c", "echo $A$C; pwd; id -u; id -g"]);
+    assert_eq!(fs::read_to_string(b.out()).unwrap(), "bd\n/tmp\n1000\n100\n");
+    assert_eq!(b.runix(&["exec", "e", "no-such-command"]).code, 127);
+    assert_eq!(b.runix(&["exec", "e", "/etc"]).code, 126);
+    // --detach returns once it has exec'd; --pid-file has its host pid, in the container.
+    let o = b.runix(&["exec", "--detach", "--pid-file", "p", "e", "sleep", "100"]);
+    assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+    let p: u32 = fs::read_to_string(b.dir.path.join("p")).unwrap().parse().unwrap();
+    assert!(proc_stat(p).is_some_and(|(s, _)| s != 'Z') && namespaces(p) == namespaces(pid), "the detached process is not in the container's namespaces");
+    b.ok(&["kill", "--all", "e", "KILL"]);
+    assert_eq!((reap(p), reap(pid)), (137, 137));
+    b.ok(&["delete", "e"]);
+    host.assert_unchanged("after exec");
+}
+
+#[test]
+fn exec_takes_the_process_from_a_file() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&LOOP, LIMIT, r#","capabilities":{"bounding":["CAP_KILL","CAP_CHOWN"]}"#);
+    let pid = running(&b, "f");
+    let file = b.dir.path.join("process.json");
+    // The file's bounding set, as runc takes it (podman exec --privileged asks for more).
+    let process = r#"{"args":["sh","-c","echo $X $HOME; id -u; grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status; exit 4"],"env":["X=p","PATH=/bin","HOME="],"cwd":"/",
+        "user":{"uid":1000,"gid":1000},"noNewPrivileges":true,"capabilities":{"bounding":["CAP_KILL","CAP_SYS_ADMIN"]}}"#;
+    fs::write(&file, process).unwrap();
+    let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);
+    assert_eq!((o.code, o.stderr.as_str()), (4, ""));
+    assert_eq!(fs::read_to_string(b.out()).unwrap(), "p /\n1000\nCapBnd:\t0000000000200020\nNoNewPrivs:\t1\n");
+    // What runix cannot honour is refused, naming the field, and starts nothing.
+    fs::write(&file, r#"{"args":["true"],"cwd":"/","user":{"uid":0,"gid":0},"apparmorProfile":"x"}"#).unwrap();
+    let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: unsupported config.json field: process.apparmorProfile\n"));
+    fs::write(&file, r#"{"args":["true"],"cwd":"/","user":{"uid":0,"gid":0}"#).unwrap();
+    assert!(b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]).stderr.starts_with("runix: malformed process file at byte"));
+    b.ok(&["kill", "f", "KILL"]);
+    assert_eq!(reap(pid), 137);
+    b.ok(&["delete", "f"]);
+}
+
+#[test]
+fn bad_exec_calls_are_refused() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&LOOP, LIMIT, "");
+    let err = |args: &[&str]| {
+        let o = b.runix(args);
+        assert_eq!(o.code, 125, "{args:?}");
+        o.stderr
+    };
+    assert_eq!(err(&["exec", "nope", "true"]), "runix: container does not exist: nope\n");
+    let pid = running(&b, "g");
+    assert_eq!(err(&["exec", "g"]), "runix: exec needs a command or --process\n");
+    assert_eq!(err(&["exec", "--tty", "--detach", "g", "sh"]), "runix: exec --tty --detach needs --console-socket\n");
+    assert_eq!(err(&["exec", "--user", "x", "g", "sh"]), "runix: invalid --user (UID[:GID]): x\n");
+    assert_eq!(err(&["exec", "--cwd", "tmp", "g", "sh"]), "runix: invalid --cwd (an absolute path): tmp\n");
+    b.ok(&["kill", "g", "KILL"]);
+    assert_eq!(reap(pid), 137);
+    assert!(within(5, || b.status("g").0 == "stopped"));
+    assert_eq!(err(&["exec", "g", "true"]), "runix: not in this state (delete a running one with --force): stopped\n");
+    b.ok(&["delete", "g"]);
+}
