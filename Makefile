@@ -32,9 +32,10 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# tests/podman.rs drives runix through podman (and conmon), with runc as the reference runtime;
-# crun is make bench's peer. Only the tests' own podman storage is used (under target/).
-PODMAN_PKGS := podman conmon runc crun uidmap
+# tests/podman.rs drives runix through podman (and conmon), with runc as the reference runtime,
+# tests/containerd.rs through ctr and containerd's runc shim; crun is make bench's peer. Only
+# the tests' own podman storage and containerd (under target/) are used.
+PODMAN_PKGS := podman conmon runc crun uidmap containerd
 
 podman-deps:
 	@$(MAKE) --no-print-directory deps PKGS="$(PODMAN_PKGS)"
