@@ -28,10 +28,10 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
     let r = match cli::parse(args, env) {
         Ok(Command::Help) => help(),
         Ok(Command::Version(oci)) => sys::write_all(1, if oci { cli::OCI_VERSION } else { cli::VERSION }.as_bytes()).map(|_| 0),
-        Ok(Command::Oci(o)) => oci_main(&o),
+        Ok(Command::Oci(o)) => oci_main(&o, args, env),
         Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            run::run(spec)
+            sealed(args, env).and_then(|_| run::run(spec))
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -48,9 +48,16 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
 /// The OCI runtime's commands, in a frame of their own: `run`'s stack never holds their
 /// buffers.
 #[inline(never)]
-fn oci_main(o: &cli::oci::Oci) -> Result<i32, error::Error> {
+fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, error::Error> {
     log::set_level(o.has(cli::oci::DEBUG) as u8);
-    oci::state::main(o).inspect_err(|e| oci::state::log_error(o, e))
+    let makes = matches!(o.cmd, cli::oci::Cmd::Create | cli::oci::Cmd::Run | cli::oci::Cmd::Exec);
+    if makes { sealed(args, env) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
+}
+
+/// Before anything of a container exists, runix runs from a sealed copy of itself
+/// (sys::reexec_sealed, CVE-2019-5736); --dry-run makes no container.
+fn sealed(args: sys::Args, env: sys::Args) -> Result<(), error::Error> {
+    if sys::trace::dry_run() { Ok(()) } else { sys::reexec_sealed(args, env) }
 }
 
 fn set_output(out: cli::Output) {

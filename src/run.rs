@@ -42,8 +42,9 @@ pub struct Oci<'a> {
     pub fifo: Fd,
     /// --console-socket: where the pty's master goes, in place of the relay.
     pub console: Option<&'static CStr>,
-    /// Called with the container's pid and cgroups once it waits (create) or runs: its state.
-    pub ready: &'a dyn Fn(i32, &Cgroups) -> Result<(), Error>,
+    /// Called with the container's pid, cgroups and bounding set once it waits (create) or
+    /// runs: its state.
+    pub ready: &'a dyn Fn(i32, &Cgroups, u64) -> Result<(), Error>,
 }
 
 /// The namespaces every container gets from clone (namespaces(7)); SIGCHLD makes it an
@@ -255,7 +256,7 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
     // The state of `create` and `run --bundle`: once the child waits for `start` (and then
     // `create`'s work is done) or runs.
     let failed = match (failed, oci) {
-        (Ok(None), Some(o)) => match (o.ready)(pid, cg) {
+        (Ok(None), Some(o)) => match (o.ready)(pid, cg, child.caps) {
             Err(e) => Err(kill_child(pid, e)),
             Ok(()) if child.fifo >= 0 => return Ok(0),
             Ok(()) => Ok(None),

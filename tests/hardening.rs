@@ -613,3 +613,40 @@ fn the_callers_groups_do_not_reach_the_container() {
         assert_eq!((o.code, o.stdout.trim_end(), o.stderr.as_str()), (0, "Groups:", ""), "{opts:?}");
     }
 }
+
+/// runix's binary as a process of the container could reach it, through /proc/PID/exe of a
+/// runix that runs there (an image's `#!/proc/self/exe` run as the command makes the init
+/// runix again): a sealed copy, which no write changes (CVE-2019-5736).
+fn assert_sealed(pid: u32, who: &str) {
+    let exe = format!("/proc/{pid}/exe");
+    let link = fs::read_link(&exe).unwrap().display().to_string();
+    assert!(link.starts_with("/memfd:runix"), "{who} runs from {link}");
+    let f = fs::File::open(&exe).unwrap();
+    // SAFETY: fcntl(2) on an open fd.
+    let seals = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::F_GET_SEALS) };
+    assert_eq!(seals & 0xf, 0xf, "{who}: seals");
+    let w = fs::OpenOptions::new().write(true).open(&exe);
+    assert!(w.is_err(), "{who}: its binary opens for writing");
+}
+
+#[test]
+fn runix_runs_from_a_sealed_copy_of_itself() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let mut c = Command::new(runix()).args(["run", "-r", r.s(), "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
+    started(c.id());
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 0));
+    assert_sealed(c.id(), "runix run");
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    c.wait().unwrap();
+    // The init of a created container is runix until `start`.
+    let b = common::bundle::Bundle::new(&["true"], "", "");
+    b.ok(&["create", "--bundle", b.bundle(), "s"]);
+    let (_, pid) = b.status("s");
+    assert_sealed(pid, "the created init");
+    b.ok(&["delete", "s"]);
+    common::bundle::reap(pid);
+}

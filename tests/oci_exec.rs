@@ -113,3 +113,20 @@ fn bad_exec_calls_are_refused() {
     assert_eq!(err(&["exec", "g", "true"]), "runix: not in this state (delete a running one with --force): stopped\n");
     b.ok(&["delete", "g"]);
 }
+
+/// An init that made a user namespace of its own (and so owns the namespaces it makes next)
+/// is not joined: its bounding set there is full, and its namespaces are not runix's.
+#[test]
+fn an_init_in_a_user_namespace_of_its_own_is_not_joined() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&["unshare", "-U", "sh", "-c", "while :; do sleep 0.05; done"], LIMIT, "");
+    let pid = running(&b, "u");
+    assert!(within(5, || fs::read_link(format!("/proc/{pid}/ns/user")).ok() != fs::read_link("/proc/self/ns/user").ok()));
+    let o = b.runix(&["exec", "u", "true"]);
+    assert_eq!((o.code, o.stderr.as_str()), (125, "runix: the container's init is in a user namespace of its own\n"));
+    b.ok(&["kill", "u", "KILL"]);
+    assert_eq!(reap(pid), 137);
+    b.ok(&["delete", "u"]);
+}

@@ -274,7 +274,7 @@ fn create(o: &Oci) -> Result<i32, Error> {
             made?;
             fifo = sys::openat(d, FIFO, libc::O_PATH, 0)?;
         }
-        let ready = |pid, cg: &Cgroups| write_state(o, d, &spec, bundle, pid, cg);
+        let ready = |pid, cg: &Cgroups, caps| write_state(o, d, &spec, bundle, pid, cg, caps);
         crate::run::run_oci(&spec, Some(&crate::run::Oci { fifo, console: o.values[CONSOLE_SOCKET], ready: &ready }))
     });
     // The error's path outlives the failed calls of the removal (error/slots.rs).
@@ -306,7 +306,10 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
     let mut buf = [0u8; 4096];
     let b = s.doc.get(b"bundle").and_then(|b| b.as_str(&mut buf)).unwrap_or(b"");
     let mut spec = load(bundle(b)?)?;
-    let config_caps = spec.caps;
+    // What runix dropped from the config's bounding set at create (CAP_MKNOD without device
+    // rules) it drops from this process's too: as create recorded it, not as the container
+    // may show it now.
+    let dropped = spec.caps & !s.doc.get(b"caps").and_then(Value::as_u64).unwrap_or(u64::MAX);
     match o.values[PROCESS] {
         Some(p) => load_process(p, &mut spec)?,
         None => {
@@ -350,8 +353,13 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
         Some(f) => write_file(AT_FDCWD, f, itoa(pid as u64, &mut [0; 20])),
         None => Ok(()),
     };
-    let pidfd = if s.pidfd >= 0 { s.pidfd } else { sys::pidfd_open(s.pid)? };
-    let t = crate::run::enter::Target { pid: s.pid, pidfd, cgroups: &cgroups, config_caps };
+    spec.caps &= !dropped;
+    // The pidfd opened before the init's start time was checked, or none: setns(2) through one
+    // needs Linux 5.8.
+    if s.pidfd < 0 {
+        return Err(Error::msg("exec needs a pidfd of the container's init (Linux 5.3, and 5.8 for setns)", b""));
+    }
+    let t = crate::run::enter::Target { pid: s.pid, pidfd: s.pidfd, cgroups: &cgroups };
     crate::run::enter::enter(&spec, &t, o.values[CONSOLE_SOCKET], o.has(DETACH), &ready)
 }
 
@@ -359,9 +367,10 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
 /// (each written whole, then renamed into place, as runc does). The bundle and root as the
 /// caller gave them (podman and containerd give absolute paths), the bundle absolute.
 #[inline(never)]
-fn write_state(o: &Oci, dir: Fd, spec: &Spec, bundle: &CStr, pid: i32, cg: &Cgroups) -> Result<(), Error> {
+#[allow(clippy::too_many_arguments)]
+fn write_state(o: &Oci, dir: Fd, spec: &Spec, bundle: &CStr, pid: i32, cg: &Cgroups, caps: u64) -> Result<(), Error> {
     let t = TEXT.take();
-    let (mut date, mut digits, mut start) = ([0; 20], [0; 20], [0; 20]);
+    let (mut date, mut digits, mut start, mut bounding) = ([0; 20], [0; 20], [0; 20], [0; 20]);
     let annotations = if spec.annotations.is_empty() { b"{}" } else { spec.annotations };
     let values = [
         o.id.to_bytes(),
@@ -371,8 +380,9 @@ fn write_state(o: &Oci, dir: Fd, spec: &Spec, bundle: &CStr, pid: i32, cg: &Cgro
         itoa(pid as u64, &mut digits),
         itoa(proc_start(pid).unwrap_or(0), &mut start),
         annotations,
+        itoa(caps, &mut bounding),
     ];
-    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"cgroups\":[", &values)?;
+    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"caps\":\x17,\"cgroups\":[", &values)?;
     let mut w = Writer::new(t);
     for d in cg.dirs() {
         w.str(d.to_bytes());

@@ -21,10 +21,13 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32, console: bool) -> Result<(), E
     let mut path = crate::buf::CBuf::<24>::from(&[b"/dev/pts/"])?;
     let mut digits = [0u8; 10];
     path.push(crate::text::itoa(n as u64, &mut digits))?;
-    // TIOCGPTPEER (Linux 4.13) opens the slave of this master, not whatever has its name.
+    // TIOCGPTPEER (Linux 4.13) opens the slave of this master, not whatever has its name; by
+    // name only where the kernel lacks it (a /dev/ptmx the image made a link to a slave fails
+    // here, with EIO).
     let slave = match sys::ioctl(master, TIOCGPTPEER, (rw | libc::O_CLOEXEC) as usize) {
         Ok(fd) => fd as Fd,
-        Err(_) => sys::openat(sys::AT_FDCWD, path.as_cstr(), rw, 0)?,
+        Err(e) if matches!(e.errno(), libc::ENOTTY | libc::EINVAL) => sys::openat(sys::AT_FDCWD, path.as_cstr(), rw, 0)?,
+        Err(e) => return Err(e),
     };
     if uid != 0 {
         sys::fchown(slave, uid, gid)?;
@@ -99,29 +102,23 @@ fn asks_to_stop(pid: i32, s: i32) -> bool {
 
 /// The SigBlk, SigIgn and SigCgt sets of /proc/PID/status (0: runix's own, `self`).
 pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
-    status_hex(pid, [b"SigBlk:\t", b"SigIgn:\t", b"SigCgt:\t"])
-}
-
-/// The hexadecimal fields `keys` of /proc/PID/status (0: self), when it has all of them.
-#[inline(never)]
-pub fn status_hex<const N: usize>(pid: i32, keys: [&[u8]; N]) -> Option<[u64; N]> {
     let mut path = crate::buf::CBuf::<32>::new();
     let mut d = [0u8; 10];
     let who = if pid == 0 { &b"self"[..] } else { crate::text::itoa(pid as u64, &mut d) };
     path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
-    let mut sets = [0u64; N];
+    let mut sets = [0u64; 3];
     let mut found = 0;
     let _ = crate::file::for_each_line(path.as_cstr(), &mut |l| {
-        for (i, key) in keys.into_iter().enumerate() {
+        for (i, key) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().enumerate() {
             if let Some(hex) = l.strip_prefix(key) {
                 // 16 hex digits, lower case.
                 sets[i] = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
                 found += 1;
             }
         }
-        Ok(found < N)
+        Ok(found < 3)
     });
-    (found == N).then_some(sets)
+    (found == 3).then_some(sets)
 }
 
 /// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a

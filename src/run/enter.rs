@@ -36,8 +36,6 @@ pub struct Target<'a> {
     pub pidfd: Fd,
     /// Its cgroups' directories.
     pub cgroups: &'a List<&'a [u8], 16>,
-    /// The bounding set its config.json asked for.
-    pub config_caps: u64,
 }
 
 /// The namespaces the child joins; the PID namespace runix joins for it.
@@ -59,21 +57,25 @@ struct Entering<'a> {
 /// its exit status. With `console` (a socket's path) its pty's master goes there.
 pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
     let old_mask = sys::sigprocmask(libc::SIG_BLOCK, sys::FORWARDED | sys::SIGCHLD_SET | sys::SIGPIPE_SET)?;
+    super::reset_ignored_signals();
     let mut d = [0u8; 20];
-    let path = CBuf::<40>::from(&[b"/proc/", crate::text::itoa(t.pid as u64, &mut d), b"/root"])?;
+    let mut path = CBuf::<40>::from(&[b"/proc/", crate::text::itoa(t.pid as u64, &mut d), b"/root"])?;
     let root = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)?;
     // Opened before: a pid used again since is not the container's root.
     let r = sys::pidfd_send_signal(t.pidfd, 0).map_err(|_| Error::msg("container is not running", b"")).and_then(|_| {
-        // What runix dropped from the init's bounding set (CAP_MKNOD, without device rules) it
-        // drops from this process's too.
-        let bounding = tty::status_hex(t.pid, [b"CapBnd:\t"]).ok_or_else(|| Error::msg("cannot read the init's capabilities", path.bytes()))?[0];
-        let caps = spec.caps & !(t.config_caps & !bounding);
+        // runix makes no user namespace for a config.json: an init in another has made it
+        // itself, and the namespaces it now has are its own (owned by that one).
+        let n = path.len() - 4;
+        path.truncate(n);
+        if ns_id(c"/proc/self/ns/user")? != ns_id(path.push(b"ns/user")?.as_cstr())? {
+            return Err(Error::msg("the container's init is in a user namespace of its own", b""));
+        }
         // A host path: connected while runix is on the host's side.
         let csock = match console {
             Some(p) => sys::connect(p.to_bytes()).map_err(|e| e.at(p.to_bytes()))?,
             None => -1,
         };
-        let r = start(spec, t, root, caps, old_mask, csock, detach, ready);
+        let r = start(spec, t, root, spec.caps, old_mask, csock, detach, ready);
         if csock >= 0 {
             let _ = sys::close(csock);
         }
@@ -81,6 +83,14 @@ pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, read
     });
     let _ = sys::close(root);
     r
+}
+
+/// Which namespace the ns file `path` is.
+fn ns_id(path: &CStr) -> Result<(u64, u64), Error> {
+    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_PATH, 0)?;
+    let st = sys::fstat(fd);
+    sys::close(fd)?;
+    st.map(|st| (st.dev, st.ino))
 }
 
 #[inline(never)]
@@ -183,7 +193,7 @@ mod tests {
         let spec = spec(args);
         let mut cgroups = List::new();
         cgroups.push(&b"/sys/fs/cgroup/pids/c"[..]);
-        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups, config_caps: spec.caps };
+        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups };
         let rec = fake(fail, errno);
         let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root: 8, caps: spec.caps, old_mask: 0 };
         let Err(e) = setup(&c);

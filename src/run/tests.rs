@@ -633,7 +633,7 @@ fn create_returns_once_the_child_waits_leaving_it_and_its_cgroup() {
     let host = Host::v2();
     host.says(Msg::Ready);
     let got = RefCell::new(Vec::new());
-    let ready = |pid: i32, cg: &Cgroups| {
+    let ready = |pid: i32, cg: &Cgroups, _: u64| {
         got.borrow_mut().push(format!("{pid} {:?}", cg.dirs().map(|d| d.to_str().unwrap().rsplit('/').next().unwrap().to_string()).collect::<Vec<_>>()));
         Ok(())
     };
@@ -647,7 +647,7 @@ fn create_returns_once_the_child_waits_leaving_it_and_its_cgroup() {
     // The state cannot be written: the child is killed and reaped, the cgroup removed.
     let host = Host::v2();
     host.says(Msg::Ready);
-    let ready = |_: i32, _: &Cgroups| Err(Error::sys("rename", libc::ENOSPC, b"state.json.tmp"));
+    let ready = |_: i32, _: &Cgroups, _: u64| Err(Error::sys("rename", libc::ENOSPC, b"state.json.tmp"));
     let oci = Oci { fifo: 7, console: None, ready: &ready };
     assert_eq!(run_oci(&spec(&ARGS), Some(&oci)).map_err(|e| show(&e)), Err("rename(state.json.tmp): No space left on device".into()));
     let calls = host.calls();
@@ -658,7 +658,7 @@ fn create_returns_once_the_child_waits_leaving_it_and_its_cgroup() {
     let host = Host::v2();
     host.exits(5 << 8);
     let n = RefCell::new(0);
-    let ready = |_: i32, _: &Cgroups| {
+    let ready = |_: i32, _: &Cgroups, _: u64| {
         *n.borrow_mut() += 1;
         Ok(())
     };

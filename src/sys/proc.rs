@@ -98,6 +98,32 @@ pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error
     Error::exec(r.err().map_or(0, |e| e.errno()), path.to_bytes())
 }
 
+/// runix from a sealed copy of itself: a process of a container that runs runix again (an
+/// image's `#!/proc/self/exe`) could otherwise open the host's binary through /proc/PID/exe
+/// and write it once runix has exited (CVE-2019-5736); a memfd with its writes sealed cannot
+/// be changed. Re-executes runix from the copy (execveat, as runc and crun) unless it runs
+/// from one already; returns then.
+pub fn reexec_sealed(argv: Args, envp: Args) -> Result<(), Error> {
+    const SEALS: usize = (libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE) as usize;
+    // SIGPIPE ignored (not blocked: the mask would reach the command) until runix blocks it:
+    // --trace's lines to a closed stderr are an error, not runix's death. runix resets it
+    // with every signal it finds ignored (run.rs).
+    signal(libc::SIGPIPE, true)?;
+    let exe = super::openat(super::AT_FDCWD, c"/proc/self/exe", libc::O_RDONLY, 0)?;
+    let r = match call(Sysno::fcntl, exe as usize, libc::F_GET_SEALS as usize, 0, 0) {
+        // (Its name then is the memfd's: `ps` shows runix.)
+        Ok(seals) if seals & SEALS == SEALS => call0(Sysno::prctl, libc::PR_SET_NAME as usize, s(c"runix"), 0, 0),
+        _ => call_fd(Sysno::memfd_create, s(c"runix"), (libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) as usize, 0, 0).and_then(|m| {
+            while call(Sysno::sendfile, m as usize, exe as usize, 0, 1 << 20)? > 0 {}
+            call(Sysno::fcntl, m as usize, libc::F_ADD_SEALS as usize, SEALS, 0)?;
+            let r = call5(Sysno::execveat, m as usize, s(c""), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH as usize);
+            Err(Error::exec(r.err().map_or(0, |e| e.errno()), b"/proc/self/exe"))
+        }),
+    };
+    super::close(exe)?;
+    r
+}
+
 /// Run the program `argv[0]` (an absolute path) with `argv` and an empty environment, and
 /// wait for it: fork (a clone on a stack of its own) and execve, as posix_spawn(3) does.
 /// Returns the wait status; 127 << 8 when it could not be executed.

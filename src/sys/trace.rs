@@ -110,7 +110,7 @@ pub fn fake(nr: Sysno, a: &[usize; 6]) -> isize {
 /// Calls that do not return when they succeed: their line is printed before, and if they
 /// fail, strace's `<... execve resumed> = -1 ...` after.
 fn no_return(nr: Sysno) -> bool {
-    matches!(nr, Sysno::execve | Sysno::exit_group)
+    matches!(nr, Sysno::execve | Sysno::execveat | Sysno::exit_group)
 }
 
 /// Calls that only look, made for real under --dry-run: the parent's checks of its input and
@@ -299,6 +299,10 @@ calls! {
     wait4(INT, PTR, INT, PTR)
     kill(INT, SIG)
     execve(STR, ARGV, ENV)
+    execveat(FD, STR, ARGV, ENV, AT)
+    memfd_create(STR, INT)
+    sendfile(FD, FD, PTR, INT)
+    fcntl(FD, INT, INT)
     exit_group(INT)
     getpid()
     socketpair(AF, SOCK, INT, PTR)
