@@ -130,3 +130,22 @@ fn an_init_in_a_user_namespace_of_its_own_is_not_joined() {
     assert_eq!(reap(pid), 137);
     b.ok(&["delete", "u"]);
 }
+
+/// A --no-pivot container's mount namespace has the host's root as its own: exec goes into
+/// the init's root there, as the init did.
+#[test]
+fn exec_in_a_no_pivot_container_is_in_its_root() {
+    if !need_root() {
+        return;
+    }
+    let b = Bundle::new(&LOOP, LIMIT, "");
+    let o = b.runix(&["create", "--no-pivot", "--bundle", b.bundle(), "n"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    b.ok(&["start", "n"]);
+    let (_, pid) = b.status("n");
+    let o = b.runix(&["exec", "n", "sh", "-c", "ls /bin/busybox; ls /work 2>&1; exit 2"]);
+    assert_eq!((o.code, fs::read_to_string(b.out()).unwrap()), (2, "/bin/busybox\nls: /work: No such file or directory\n".into()));
+    b.ok(&["kill", "n", "KILL"]);
+    assert_eq!(reap(pid), 137);
+    b.ok(&["delete", "n"]);
+}

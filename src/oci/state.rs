@@ -359,7 +359,8 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
     if s.pidfd < 0 {
         return Err(Error::msg("exec needs a pidfd of the container's init (Linux 5.3, and 5.8 for setns)", b""));
     }
-    let t = crate::run::enter::Target { pid: s.pid, pidfd: s.pidfd, cgroups: &cgroups };
+    let chroot = s.doc.get(b"chroot").and_then(Value::as_bool).unwrap_or(true);
+    let t = crate::run::enter::Target { pid: s.pid, pidfd: s.pidfd, cgroups: &cgroups, chroot };
     crate::run::enter::enter(&spec, &t, o.values[CONSOLE_SOCKET], o.has(DETACH), &ready)
 }
 
@@ -381,8 +382,9 @@ fn write_state(o: &Oci, dir: Fd, spec: &Spec, bundle: &CStr, pid: i32, cg: &Cgro
         itoa(proc_start(pid).unwrap_or(0), &mut start),
         annotations,
         itoa(caps, &mut bounding),
+        if spec.root_mode == RootMode::Chroot { b"true" } else { b"false" },
     ];
-    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"caps\":\x17,\"cgroups\":[", &values)?;
+    fill(t, b"{\"ociVersion\":\"1.2.0\",\"id\":\x00,\"bundle\":\x01,\"rootfs\":\x02,\"created\":\x03,\"owner\":\"\",\"pid\":\x14,\"start\":\x15,\"annotations\":\x16,\"caps\":\x17,\"chroot\":\x18,\"cgroups\":[", &values)?;
     let mut w = Writer::new(t);
     for d in cg.dirs() {
         w.str(d.to_bytes());

@@ -1,7 +1,7 @@
 //! `runix exec`: one more process in a container that runs.
 //!
 //! Parent (stays on the host)               Child (born in the container's PID namespace)
-//!   open /proc/PID/root (O_PATH); the init
+//!   [--no-pivot: open /proc/PID/root]; the init
 //!   still the one its pidfd is (signal 0)
 //!   [--console-socket: connect]
 //!   prctl(PR_SET_DUMPABLE, 0)
@@ -9,7 +9,7 @@
 //!   socketpair, mmap stack, clone  ───────▶  join the container's cgroups (write "0" to
 //!                                            cgroup.procs, /sys/fs/cgroup still the host's);
 //!                                            setns(pidfd, mount|uts|ipc|net|cgroup);
-//!                                            fchdir(root), chroot("."); close every other
+//!                                            [--no-pivot: fchdir(root), chroot(".")]; close every other
 //!                                            fd; setsid; the last steps of run.rs's child
 //!   [-t: the pty's master ◀───────────────   (user, cwd, rlimits, pty, caps, no_new_privs,
 //!    to the console socket, or relayed]       seccomp)
@@ -36,6 +36,8 @@ pub struct Target<'a> {
     pub pidfd: Fd,
     /// Its cgroups' directories.
     pub cgroups: &'a List<&'a [u8], 16>,
+    /// Made with --no-pivot: its root is not its mount namespace's.
+    pub chroot: bool,
 }
 
 /// The namespaces the child joins; the PID namespace runix joins for it.
@@ -46,7 +48,7 @@ struct Entering<'a> {
     t: &'a Target<'a>,
     sock: Fd,
     parent_sock: Fd,
-    /// The init's root directory, O_PATH.
+    /// The init's root directory, O_PATH (--no-pivot), or -1.
     root: Fd,
     caps: u64,
     old_mask: u64,
@@ -60,7 +62,7 @@ pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, read
     super::reset_ignored_signals();
     let mut d = [0u8; 20];
     let mut path = CBuf::<40>::from(&[b"/proc/", crate::text::itoa(t.pid as u64, &mut d), b"/root"])?;
-    let root = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)?;
+    let root = if t.chroot { sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)? } else { -1 };
     // Opened before: a pid used again since is not the container's root.
     let r = sys::pidfd_send_signal(t.pidfd, 0).map_err(|_| Error::msg("container is not running", b"")).and_then(|_| {
         // runix makes no user namespace for a config.json: an init in another has made it
@@ -81,7 +83,9 @@ pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, read
         }
         r
     });
-    let _ = sys::close(root);
+    if root >= 0 {
+        let _ = sys::close(root);
+    }
     r
 }
 
@@ -169,10 +173,14 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
         sys::close(fd)?;
         w?;
     }
+    // Its root and working directory are now the mount namespace's root: the container's,
+    // which pivot_root made it (not the init's, which the init may have changed).
     sys::setns(c.t.pidfd, NAMESPACES)?;
-    // The init's root, which a --no-pivot container's mount namespace does not have as its own.
-    sys::fchdir(c.root)?;
-    sys::chroot(c".")?;
+    // --no-pivot: the init's root, which is not its mount namespace's.
+    if c.root >= 0 {
+        sys::fchdir(c.root)?;
+        sys::chroot(c".")?;
+    }
     // Nothing of the host's open while the image's files are read (/etc/passwd for HOME), or
     // in the command (CVE-2024-21626): the init's pidfd and root, runix's state directory.
     exec::close_fds(&[c.sock])?;
@@ -190,12 +198,17 @@ mod tests {
 
     /// The child's steps for `runix run ARGS`' spec, on the fake kernel: its error and calls.
     fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
+        child_in(args, fail, errno, 8)
+    }
+
+    /// `child`, with the init's root as `root` (--no-pivot) or -1.
+    fn child_in(args: &[&str], fail: &'static str, errno: i32, root: Fd) -> (Error, Vec<String>) {
         let spec = spec(args);
         let mut cgroups = List::new();
         cgroups.push(&b"/sys/fs/cgroup/pids/c"[..]);
-        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups };
+        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups, chroot: root >= 0 };
         let rec = fake(fail, errno);
-        let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root: 8, caps: spec.caps, old_mask: 0 };
+        let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root, caps: spec.caps, old_mask: 0 };
         let Err(e) = setup(&c);
         (e, rec.calls())
     }
@@ -225,6 +238,10 @@ mod tests {
         assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
         // It outlives runix, and its pty is its own, not the container's console.
         assert!(!calls.iter().any(|c| c.contains("PR_SET_PDEATHSIG") || c.contains("/dev/console")), "{calls:#?}");
+        // Made with pivot_root: the mount namespace's root is the container's, whatever the
+        // init's is now.
+        let (_, calls) = child_in(&["-r", "/r", "true"], "", 0, -1);
+        assert!(!calls.iter().any(|c| c.contains("chroot") || c.contains("fchdir")), "{calls:#?}");
     }
 
     #[test]
