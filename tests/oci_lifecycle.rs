@@ -272,7 +272,12 @@ fn features_and_version() {
     assert_eq!(f.matches('[').count(), f.matches(']').count());
     assert_eq!(f.matches('"').count() % 2, 0);
     assert_eq!(run(&["--debug", "--version"]).stdout, format!("runix version {}\nspec: 1.2.0\n", env!("CARGO_PKG_VERSION")));
-    assert_eq!(run(&["--systemd-cgroup", "create", "x"]).stderr, "runix: unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs\n");
+    // Refused, in the log too, where podman looks for the reason.
+    let logs = Root::empty();
+    let log = logs.path.join("log.json");
+    let o = run(&["--systemd-cgroup", "--log", log.to_str().unwrap(), "--log-format", "json", "create", "x"]);
+    assert_eq!(o.stderr, "runix: unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs\n");
+    assert!(fs::read_to_string(&log).unwrap().starts_with(r#"{"level":"error","msg":"unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs","time":""#));
 }
 
 /// A filter of the config's that fakes the end of the capabilities (PR_CAPBSET_DROP's

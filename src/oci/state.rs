@@ -10,7 +10,7 @@
 
 use crate::buf::{Buf, CBuf};
 use crate::cgroup::{self, Cgroups};
-use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, CWD, Cmd, DETACH, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE, PROCESS, TTY, USER};
+use crate::cli::oci::{check_id, ALL, BUNDLE, CONSOLE_SOCKET, CWD, Cmd, DETACH, FORCE, FORMAT, LOG, LOG_FORMAT, NO_PIVOT, Oci, PID_FILE, PRESERVE_FDS, PROCESS, SYSTEMD_CGROUP, TTY, USER};
 use crate::error::{Error, Kept};
 use crate::oci::config::{load, load_process};
 use crate::oci::json::{Value, Writer};
@@ -36,6 +36,13 @@ static TEXT: sys::Once<CBuf<{ 1 << 16 }>> = sys::Once::new(CBuf::new());
 /// `runix COMMAND ...` of the OCI runtime; Ok(the exit status).
 #[inline(never)]
 pub fn main(o: &Oci) -> Result<i32, Error> {
+    if o.has(SYSTEMD_CGROUP) {
+        return Err(Error::msg("unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs", b""));
+    }
+    // The caller's fds passed on: none but 0 to 2 (conmon passes none unless asked).
+    if let Some(v) = o.values[PRESERVE_FDS].filter(|&v| v != c"0") {
+        return Err(Error::msg("unsupported --preserve-fds", v.to_bytes()));
+    }
     if o.cmd < Cmd::List {
         check_id(o.id)?;
     }
