@@ -72,7 +72,7 @@ impl Layout {
             return Ok(());
         }
         if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {
-            return Err(Error::msg("invalid cgroup parent", p));
+            return Err(Error::msg(invalid!("cgroup parent"), p));
         }
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;

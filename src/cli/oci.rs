@@ -151,11 +151,11 @@ pub fn parse(args: Args) -> Result<Command, Error> {
         return Ok(if o.has(HELP) { Command::Help } else { Command::Version(true) });
     }
     if o.has(SYSTEMD_CGROUP) {
-        return Err(Error::msg("unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs", b""));
+        return Err(Error::msg(unsupported!("--systemd-cgroup: with podman, use --cgroup-manager=cgroupfs"), b""));
     }
     // The caller's fds passed on: none but 0 to 2 (conmon passes none unless asked).
     if let Some(v) = o.values[PRESERVE_FDS].filter(|&v| v != c"0") {
-        return Err(Error::msg("unsupported --preserve-fds", v.to_bytes()));
+        return Err(Error::msg(unsupported!("--preserve-fds"), v.to_bytes()));
     }
     let Some(cmd) = words[0] else { return Err(Error::msg("no command given (try 'runix --help')", b"")) };
     o.cmd = match word_index(COMMANDS, cmd.to_bytes()) {
@@ -180,7 +180,7 @@ pub fn parse(args: Args) -> Result<Command, Error> {
 pub fn check_id(id: &CStr) -> Result<(), Error> {
     let id = id.to_bytes();
     if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_+.-".contains(&c)) {
-        return Err(Error::msg("invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)", id));
+        return Err(Error::msg(invalid!("container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)"), id));
     }
     Ok(())
 }

@@ -52,8 +52,8 @@ pub struct Filter {
     pub flags: u32,
 }
 
-const E_SYSCALLS: &str = "invalid linux.seccomp.syscalls[]";
-const E_ARGS: &str = "invalid linux.seccomp.syscalls[].args[]";
+const E_SYSCALLS: &str = invalid!("linux.seccomp.syscalls[]");
+const E_ARGS: &str = invalid!("linux.seccomp.syscalls[].args[]");
 
 /// libseccomp's actions (SCMP_ACT_*), and what the kernel is to do for each. KILL is
 /// KILL_THREAD, as in libseccomp; NOTIFY is refused (no listener is handed over).
@@ -103,21 +103,21 @@ struct Checked<'a> {
 pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Error> {
     let mut buf = [0; 64];
     if let Some(path) = seccomp.get(b"listenerPath").filter(|p| !p.is_null() && p.as_str(&mut []) != Some(b"")) {
-        return Err(Error::msg("unsupported linux.seccomp.listenerPath", path.as_str(&mut buf).unwrap_or(b"")));
+        return Err(Error::msg(unsupported!("linux.seccomp.listenerPath"), path.as_str(&mut buf).unwrap_or(b"")));
     }
-    let default = action(seccomp.get(b"defaultAction"), seccomp.get(b"defaultErrnoRet"), "invalid linux.seccomp.defaultAction")?;
+    let default = action(seccomp.get(b"defaultAction"), seccomp.get(b"defaultErrnoRet"), invalid!("linux.seccomp.defaultAction"))?;
     let mut flags = 0;
-    for f in list(seccomp.get(b"flags"), "invalid linux.seccomp.flags", b"flags")? {
+    for f in list(seccomp.get(b"flags"), invalid!("linux.seccomp.flags"), b"flags")? {
         let s = f.as_str(&mut buf).unwrap_or(b"");
         match s.strip_prefix(b"SECCOMP_FILTER_FLAG_").and_then(|f| word_index(FLAGS, f)) {
             Some(i) => flags |= 1 << i & !1,
-            None => return Err(Error::msg("unsupported linux.seccomp.flags", s)),
+            None => return Err(Error::msg(unsupported!("linux.seccomp.flags"), s)),
         }
     }
-    for a in list(seccomp.get(b"architectures"), "invalid linux.seccomp.architectures", b"architectures")? {
+    for a in list(seccomp.get(b"architectures"), invalid!("linux.seccomp.architectures"), b"architectures")? {
         let s = a.as_str(&mut buf).unwrap_or(b"");
         if !s.starts_with(b"SCMP_ARCH_") {
-            return Err(Error::msg("invalid linux.seccomp.architectures", s));
+            return Err(Error::msg(invalid!("linux.seccomp.architectures"), s));
         }
     }
 
@@ -128,7 +128,7 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
     let mut last = None;
     for rule in list(seccomp.get(b"syscalls"), E_SYSCALLS, b"syscalls")? {
         let [names, act, errno, args] = fields(rule, "names action errnoRet args", E_SYSCALLS)?;
-        let act = action(act, errno, "invalid linux.seccomp.syscalls[].action")?;
+        let act = action(act, errno, invalid!("linux.seccomp.syscalls[].action"))?;
         let (count, any) = check_args(args)?;
         for name in list(Some(names.ok_or_else(|| Error::msg(E_SYSCALLS, b"names"))?), E_SYSCALLS, b"names")? {
             let Some(nr) = number(name.as_str(&mut buf).ok_or_else(|| Error::msg(E_SYSCALLS, b"names"))?) else { continue };
@@ -142,7 +142,7 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
                 continue;
             }
             *v = CHECKED;
-            let slot = checked.get_mut(n).ok_or_else(|| Error::msg("unsupported linux.seccomp: more than 64 rules with args", b""))?;
+            let slot = checked.get_mut(n).ok_or_else(|| Error::msg(unsupported!("linux.seccomp: more than 64 rules with args"), b""))?;
             *slot = Some(Checked { nr, act, any, args });
             n += 1;
         }
@@ -200,13 +200,13 @@ fn action(name: Option<Value<'_>>, errno: Option<Value<'_>>, what: &'static str)
     let name = name.and_then(|v| v.as_str(&mut buf)).unwrap_or(b"");
     let i = name.strip_prefix(b"SCMP_ACT_").and_then(|a| word_index(ACTIONS, a));
     let Some(&ret) = i.and_then(|i| RETS.get(i)) else {
-        return Err(Error::msg(if name == b"SCMP_ACT_NOTIFY" { "unsupported linux.seccomp action" } else { what }, name));
+        return Err(Error::msg(if name == b"SCMP_ACT_NOTIFY" { unsupported!("linux.seccomp action") } else { what }, name));
     };
     // ERRNO and TRACE take an errno, EPERM when absent (runc); the spec refuses one for others.
     let takes = ret == libc::SECCOMP_RET_ERRNO || ret == libc::SECCOMP_RET_TRACE;
     let errno = match errno.filter(|e| !e.is_null()) {
         None => takes as u64 * libc::EPERM as u64,
-        Some(e) => e.as_u64().filter(|&e| takes && e <= 0xffff).ok_or_else(|| Error::msg("invalid linux.seccomp errnoRet for", name))?,
+        Some(e) => e.as_u64().filter(|&e| takes && e <= 0xffff).ok_or_else(|| Error::msg(invalid!("linux.seccomp errnoRet for"), name))?,
     };
     Ok(ret | errno as u32)
 }

@@ -310,7 +310,7 @@ fn copy_up_none(t: Fd, dst: &[u8]) -> Result<(), Error> {
             at += u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
         }
         if at + 19 < n {
-            break Err(Error::msg("unsupported tmpcopyup: the image has files there, at", dst));
+            break Err(Error::msg(unsupported!("tmpcopyup: the image has files there, at"), dst));
         }
     };
     let _ = sys::close(dir);
