@@ -79,8 +79,9 @@ impl Buf<[u8]> {
     }
 
     /// The buffer always holds a NUL at `len` and none before it (push refuses them).
+    #[inline(never)]
     pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
+        crate::sys::cstr_in(&self.buf)
     }
 }
 

@@ -179,7 +179,7 @@ pub fn parse(args: Args) -> Result<Command, Error> {
 /// commands (oci/state.rs), so that an error goes to --log too.
 pub fn check_id(id: &CStr) -> Result<(), Error> {
     let id = id.to_bytes();
-    if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_+.-".contains(&c)) {
+    if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'.' | b'-')) {
         return Err(Error::msg(invalid!("container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)"), id));
     }
     Ok(())

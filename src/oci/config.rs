@@ -147,7 +147,8 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
 /// A process object (config.json's, or `runix exec --process`'s file): a Spec of it alone.
 #[inline(never)]
 fn process_spec(c: &mut Cx, process: Option<V>) -> Spec {
-    for name in REFUSED_PROCESS.split(' ') {
+    for i in 0..4 {
+        let name = word(REFUSED_PROCESS, i).unwrap_or("process.");
         if at(process, &name[8..]).is_some_and(|v| !empty(v)) {
             c.err = c.err.or(Some(Error::msg(unsupported!("config.json field"), name.as_bytes())));
         }
@@ -243,7 +244,8 @@ impl Cx {
         let (last, s2) = s.split_last_mut()?;
         s2.copy_from_slice(b);
         *last = 0;
-        CStr::from_bytes_with_nul(s).ok()
+        // A NUL of `b`'s would cut the string short: refused.
+        Some(sys::cstr_in(s)).filter(|c| c.count_bytes() == b.len())
     }
 
     /// A member the field `what` names that is of the right kind (`kind` says whether it is),
