@@ -149,7 +149,7 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
 fn process_spec(c: &mut Cx, process: Option<V>) -> Spec {
     for i in 0..4 {
         let name = word(REFUSED_PROCESS, i).unwrap_or("process.");
-        if at(process, &name[8..]).is_some_and(|v| !empty(v)) {
+        if at(process, name.get(8..).unwrap_or("")).is_some_and(|v| !empty(v)) {
             c.err = c.err.or(Some(Error::msg(unsupported!("config.json field"), name.as_bytes())));
         }
     }
