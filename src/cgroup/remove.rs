@@ -2,6 +2,7 @@
 //! runix killed with SIGKILL left behind (swept before a run makes its own), and
 //! `runix cleanup`.
 
+use crate::text::After;
 use super::Path;
 use super::layout::{ALL, Layout};
 use crate::buf::CBuf;
@@ -123,7 +124,7 @@ pub fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Err
 /// The pid in a name runix gives its cgroups, `runix-<pid>` as `itoa` writes it (no sign, no
 /// leading zero); None for any other name.
 fn runix_pid(name: &[u8]) -> Option<i32> {
-    let digits = name.strip_prefix(b"runix-")?;
+    let digits = name.after(b"runix-")?;
     crate::text::number(digits).filter(|_| digits[0] != b'0').and_then(|p| i32::try_from(p).ok())
 }
 

@@ -4,7 +4,7 @@
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::{CPU_PERIOD, Limits, Mount, MountKind, RLIMITS, Ulimit};
-use crate::text::{cut, fields, human, itoa, number, word_index};
+use crate::text::{After, cut, fields, human, itoa, number, word_index};
 
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
@@ -110,7 +110,7 @@ pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
 /// `DST` or `DST:size=N`.
 pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
     let (dst, size) = match v.iter().position(|&c| c == b':') {
-        Some(i) => (&v[..i], Some(parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
+        Some(i) => (&v[..i], Some(parse_size(v[i + 1..].after(b"size=")?)?)),
         None => (v, None),
     };
     container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })

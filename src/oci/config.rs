@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::oci::json::Value;
 use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Node, Program, RLIMITS, Seccomp, Spec, Ulimit};
 use crate::sys::{self, Args, CList};
-use crate::text::{has, word, word_index};
+use crate::text::{After, has, word, word_index};
 use core::ffi::CStr;
 use libc::sock_filter;
 
@@ -574,7 +574,7 @@ const FIELDS: &str = "limit limit swap shares quota period cpus mems";
 #[inline(never)]
 fn ulimit(r: V) -> Option<Ulimit> {
     let r = Some(r);
-    let t = str(at(r, "type")?)?.strip_prefix(b"RLIMIT_")?;
+    let t = str(at(r, "type")?)?.after(b"RLIMIT_")?;
     let mut lower = [0u8; 16];
     let lower = lower.get_mut(..t.len())?;
     for (l, c) in lower.iter_mut().zip(t) {

@@ -39,7 +39,7 @@ use crate::error::Error;
 use crate::oci::json::Value;
 use crate::security::seccomp::{ARCH, JEQ, JGE, JGT, JSET, LD_ABS, NR, RET, RET_ENOSYS, RET_KILL};
 use crate::sys::arch;
-use crate::text::word_index;
+use crate::text::{After, word_index};
 use libc::sock_filter;
 use syscalls::Sysno as S;
 
@@ -109,7 +109,7 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
     let mut flags = 0;
     for f in list(seccomp.get(b"flags"), invalid!("linux.seccomp.flags"), b"flags")? {
         let s = f.as_str(&mut buf).unwrap_or(b"");
-        match s.strip_prefix(b"SECCOMP_FILTER_FLAG_").and_then(|f| word_index(FLAGS, f)) {
+        match s.after(b"SECCOMP_FILTER_FLAG_").and_then(|f| word_index(FLAGS, f)) {
             Some(i) => flags |= 1 << i & !1,
             None => return Err(Error::msg(unsupported!("linux.seccomp.flags"), s)),
         }
@@ -198,7 +198,7 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
 fn action(name: Option<Value<'_>>, errno: Option<Value<'_>>, what: &'static str) -> Result<u32, Error> {
     let mut buf = [0; 32];
     let name = name.and_then(|v| v.as_str(&mut buf)).unwrap_or(b"");
-    let i = name.strip_prefix(b"SCMP_ACT_").and_then(|a| word_index(ACTIONS, a));
+    let i = name.after(b"SCMP_ACT_").and_then(|a| word_index(ACTIONS, a));
     let Some(&ret) = i.and_then(|i| RETS.get(i)) else {
         return Err(Error::msg(if name == b"SCMP_ACT_NOTIFY" { unsupported!("linux.seccomp action") } else { what }, name));
     };
@@ -252,7 +252,7 @@ fn cmp(arg: Value<'_>) -> Result<Cmp, Error> {
     let (value, two) = (num(value, b"value", u64::MAX)?, num(two, b"valueTwo", u64::MAX)?);
     let mut buf = [0; 32];
     let op = op.and_then(|o| o.as_str(&mut buf)).unwrap_or(b"op");
-    let op = op.strip_prefix(b"SCMP_CMP_").and_then(|o| word_index(OPS, o)).ok_or_else(|| Error::msg(E_ARGS, op))?;
+    let op = op.after(b"SCMP_CMP_").and_then(|o| word_index(OPS, o)).ok_or_else(|| Error::msg(E_ARGS, op))?;
     Ok(Cmp { index, op: op as u8, value, two })
 }
 

@@ -5,12 +5,13 @@ use crate::error::Error;
 use crate::spec::MAX_ENV;
 use crate::sys::{self, Args, CList, Fd};
 use core::ffi::CStr;
+use crate::text::After;
 
 /// Exec argv[0] with `env`. Returns only on failure, with the error that decides the exit
 /// status: 127 when nothing was found, 126 when something was found but could not run.
 pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
-    let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
+    let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().after(b"PATH="));
     search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
         crate::debug!("trying ", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
