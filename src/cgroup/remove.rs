@@ -2,13 +2,13 @@
 //! runix killed with SIGKILL left behind (swept before a run makes its own), and
 //! `runix cleanup`.
 
-use crate::text::After;
 use super::Path;
 use super::layout::{ALL, Layout};
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::file::for_each_line;
 use crate::sys;
+use crate::text::{After, fields};
 use core::ffi::CStr;
 use libc::{EBUSY, ENOENT, ESRCH};
 
@@ -105,7 +105,7 @@ pub fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Err
         while let Some(rec) = buf[..n].get(off..) {
             let len = rec.get(16..18).map_or(0, |l| u16::from_ne_bytes([l[0], l[1]]) as usize);
             let Some(name) = rec.get(19..len) else { break };
-            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name), rec[18]) {
+            if let Err(e) = f(fields(name, 0).next().unwrap_or(name), rec[18]) {
                 break 'outer Err(e);
             }
             off += len;

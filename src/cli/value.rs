@@ -91,18 +91,14 @@ pub fn has_dotdot(p: &[u8]) -> bool {
     crate::text::has(p, b'/', b"..")
 }
 
-fn is_colon(c: &u8) -> bool {
-    *c == b':'
-}
-
 /// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
 pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
-    let mut parts = v.splitn(3, is_colon);
+    let mut parts = fields(v, b':');
     let (src, dst) = (parts.next()?, parts.next()?);
-    let ro = match parts.next() {
-        None | Some(b"rw") => false,
-        Some(b"ro") => true,
-        Some(_) => return None,
+    let ro = match (parts.next(), parts.next()) {
+        (None | Some(b"rw"), None) => false,
+        (Some(b"ro"), None) => true,
+        _ => return None,
     };
     (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, attrs: ro as u8 } })
 }
@@ -123,11 +119,12 @@ pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
     let resource = word_index(RLIMITS, &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
-    let mut parts = v[eq + 1..].splitn(2, is_colon);
+    let mut parts = fields(v.get(eq + 1..)?, b':');
     let soft = value(parts.next()?)?;
-    let hard = match parts.next() {
-        Some(h) => value(h)?,
-        None => soft,
+    let hard = match (parts.next(), parts.next()) {
+        (Some(h), None) => value(h)?,
+        (None, _) => soft,
+        _ => return None,
     };
     (soft <= hard).then_some(Ulimit { resource, soft, hard })
 }
