@@ -21,7 +21,7 @@ impl<const N: usize> Buf<[u8; N]> {
 
     pub fn from(parts: &[&[u8]]) -> Result<Self, Error> {
         let mut b = Self::new();
-        parts.iter().try_for_each(|p| b.push(p).map(drop))?;
+        b.push_all(parts)?;
         Ok(b)
     }
 }
@@ -52,6 +52,15 @@ impl Buf<[u8]> {
             }
             _ => Err(Error::sys("path", libc::ENAMETOOLONG, s)),
         }
+    }
+
+    /// Each of `parts` in turn: `from`'s loop, once for all sizes.
+    #[inline(never)]
+    pub fn push_all(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
+        for p in parts {
+            self.push(p)?;
+        }
+        Ok(())
     }
 
     pub fn clear(&mut self) {
