@@ -69,7 +69,7 @@ pub fn check_limits(l: &Limits) -> Result<(), Error> {
             let mut b = CBuf::<64>::new();
             for (i, v) in [s as u64, m].into_iter().enumerate() {
                 let (n, unit) = human(v);
-                b.push(if i == 0 { b"" } else { b" < " })?.push(itoa(n, &mut [0; 20]))?.push(b" ")?.push(unit.as_bytes())?;
+                b.push_all(&[if i == 0 { b"" } else { b" < " }, itoa(n, &mut [0; 20]), b" ", unit.as_bytes()])?;
             }
             Err(Error::msg("--memory-swap below --memory (it counts memory plus swap)", b.bytes()))
         }

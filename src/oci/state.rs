@@ -294,7 +294,7 @@ fn bundle(b: &[u8]) -> Result<&'static CStr, Error> {
     if !b.starts_with(b"/") {
         let mut cwd = [0u8; 4096];
         let n = sys::getcwd(&mut cwd)?;
-        p.push(&cwd[..n.saturating_sub(1)])?.push(b"/")?;
+        p.push_all(&[&cwd[..n.saturating_sub(1)], b"/"])?;
     }
     Ok(p.push(b)?.as_cstr())
 }
@@ -466,10 +466,10 @@ const FEATURES: [(&str, &str, &str); 7] = [
 fn features() -> Result<i32, Error> {
     let t = TEXT.take();
     for (text, prefix, names) in FEATURES {
-        t.push(text.as_bytes())?.push(b"[")?;
+        t.push_all(&[text.as_bytes(), b"["])?;
         let mut i = 0;
         while let Some(n) = word(names, i) {
-            t.push(if i == 0 { b"\"" } else { b",\"" })?.push(prefix.as_bytes())?.push(n.as_bytes())?.push(b"\"")?;
+            t.push_all(&[if i == 0 { b"\"" } else { b",\"" }, prefix.as_bytes(), n.as_bytes(), b"\""])?;
             i += 1;
         }
         t.push(b"]")?;
