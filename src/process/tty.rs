@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::sys::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ, Termios};
 use crate::sys::channel::{self, Msg};
 use crate::sys::{self, Fd};
+use crate::text::After;
 use libc::pollfd;
 
 /// Child, in its new session, after the switch into the root: make the pty, take its slave
@@ -103,25 +104,32 @@ pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
 }
 
 /// The hexadecimal fields `keys` of /proc/PID/status (0: self), when it has all of them.
-#[inline(never)]
 pub fn status_hex<const N: usize>(pid: i32, keys: [&[u8]; N]) -> Option<[u64; N]> {
+    let mut sets = [0u64; N];
+    status_fields(pid, &keys, &mut sets).then_some(sets)
+}
+
+/// `status_hex` for any number of keys, its code once: whether all of them were found.
+#[inline(never)]
+fn status_fields(pid: i32, keys: &[&[u8]], sets: &mut [u64]) -> bool {
     let mut path = crate::buf::CBuf::<32>::new();
     let mut d = [0u8; 10];
     let who = if pid == 0 { &b"self"[..] } else { crate::text::itoa(pid as u64, &mut d) };
-    path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
-    let mut sets = [0u64; N];
+    if path.push_all(&[b"/proc/", who, b"/status"]).is_err() {
+        return false;
+    }
     let mut found = 0;
     let _ = crate::file::for_each_line(path.as_cstr(), &mut |l| {
-        for (i, key) in keys.into_iter().enumerate() {
-            if let Some(hex) = l.strip_prefix(key) {
+        for (key, set) in keys.iter().zip(sets.iter_mut()) {
+            if let Some(hex) = l.after(key) {
                 // 16 hex digits, lower case.
-                sets[i] = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
+                *set = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
                 found += 1;
             }
         }
-        Ok(found < N)
+        Ok(found < keys.len())
     });
-    (found == N).then_some(sets)
+    found == keys.len()
 }
 
 /// Parent, after the container's execve: pass on the signals of FORWARDED to `pid` (with a
