@@ -46,7 +46,7 @@ impl Name {
     pub fn new(s: &'static str) -> Name {
         extern crate std;
         let s = match s.as_bytes().first() {
-            Some(&p @ (1 | 2)) => std::boxed::Box::leak(std::format!("{}{}", ["invalid ", "unsupported "][p as usize - 1], &s[1..]).into_boxed_str()),
+            Some(&p @ (1 | 2)) => std::boxed::Box::leak(std::format!("{}{}", super::PREFIXES[p as usize], &s[1..]).into_boxed_str()),
             _ => s,
         };
         Name { s, tag: 0, errno: 0 }
