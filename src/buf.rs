@@ -21,7 +21,7 @@ impl<const N: usize> Buf<[u8; N]> {
 
     pub fn from(parts: &[&[u8]]) -> Result<Self, Error> {
         let mut b = Self::new();
-        parts.iter().try_for_each(|p| b.push(p).map(drop))?;
+        b.push_all(parts)?;
         Ok(b)
     }
 }
@@ -54,6 +54,15 @@ impl Buf<[u8]> {
         }
     }
 
+    /// Each of `parts` in turn: `from`'s loop, once for all sizes.
+    #[inline(never)]
+    pub fn push_all(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
+        for p in parts {
+            self.push(p)?;
+        }
+        Ok(())
+    }
+
     pub fn clear(&mut self) {
         self.len = 0;
         self.buf[0] = 0;
@@ -79,8 +88,9 @@ impl Buf<[u8]> {
     }
 
     /// The buffer always holds a NUL at `len` and none before it (push refuses them).
+    #[inline(never)]
     pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
+        crate::sys::cstr_in(&self.buf)
     }
 }
 

@@ -2,6 +2,21 @@
 //! `no_std` in the binary; the unit tests build it with std so they run under `cargo test`.
 #![cfg_attr(not(test), no_std)]
 
+/// `invalid!("--pids")`: the error message `invalid --pids`, its first word kept as one byte
+/// (sys/error's PREFIXES): the word is in the executable once, not in each of 80 messages.
+macro_rules! invalid {
+    ($s:literal) => {
+        concat!("\u{1}", $s)
+    };
+}
+
+/// `unsupported!("linux.sysctl")`: the message `unsupported linux.sysctl`, as `invalid!`.
+macro_rules! unsupported {
+    ($s:literal) => {
+        concat!("\u{2}", $s)
+    };
+}
+
 pub mod buf;
 pub mod cgroup;
 pub mod cli;

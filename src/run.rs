@@ -103,7 +103,7 @@ pub fn run_oci(spec: &Spec, oci: Option<&Oci>) -> Result<i32, Error> {
     if let Some((quota, period)) = spec.limits.cpus {
         let n = sys::cpus()?;
         if quota > n as u64 * period {
-            return Err(Error::msg("invalid --cpus (from 0.01 to at most the CPUs runix may run on)", crate::text::itoa(n as u64, &mut [0; 20])));
+            return Err(Error::msg(invalid!("--cpus (from 0.01 to at most the CPUs runix may run on)"), crate::text::itoa(n as u64, &mut [0; 20])));
         }
     }
     // The caller's ids are placed inside only in a user namespace of a caller without root:
@@ -127,7 +127,7 @@ pub fn run_oci(spec: &Spec, oci: Option<&Oci>) -> Result<i32, Error> {
     // A config.json's device nodes need the rules that keep them to those it allows.
     if !spec.nodes.is_empty() && !spec.all_devices && !cg.device_rules() {
         let _ = cg.remove();
-        return Err(Error::msg("unsupported linux.devices without a v1 devices cgroup for its rules", b""));
+        return Err(Error::msg(unsupported!("linux.devices without a v1 devices cgroup for its rules"), b""));
     }
     let mut caps = spec.caps;
     if spec.limits.devices && !cg.device_rules() {

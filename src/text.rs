@@ -23,6 +23,18 @@ pub fn field(s: &str, sep: u8, i: u64) -> Option<&str> {
     None
 }
 
+/// `strip_prefix` with the prefix a slice: for a `b"..."` array, core makes one copy of it
+/// for each length.
+pub trait After {
+    fn after(&self, prefix: &[u8]) -> Option<&[u8]>;
+}
+
+impl After for [u8] {
+    fn after(&self, prefix: &[u8]) -> Option<&[u8]> {
+        self.strip_prefix(prefix)
+    }
+}
+
 /// The position of `w` in a list of names separated by single spaces.
 pub fn word_index(names: &str, w: &[u8]) -> Option<usize> {
     (0..).map_while(|i| (i <= names.len()).then(|| word(names, i as u64))).position(|x| x.map(str::as_bytes) == Some(w))

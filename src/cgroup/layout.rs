@@ -8,7 +8,7 @@ use super::Path;
 use crate::buf::Buf;
 use crate::error::Error;
 use crate::file::{for_each_line, read_file};
-use crate::text::{cut, fields, has};
+use crate::text::{After, cut, fields, has};
 use core::ffi::CStr;
 
 // Controllers, a bit each: a set of them is a u8.
@@ -72,7 +72,7 @@ impl Layout {
             return Ok(());
         }
         if let Some(p) = parent.filter(|p| has(p, b'/', b"..")) {
-            return Err(Error::msg("invalid cgroup parent", p));
+            return Err(Error::msg(invalid!("cgroup parent"), p));
         }
         let mut buf = [0u8; 4096];
         let cg = read_file(proc_cgroup, &mut buf)?;
@@ -207,9 +207,9 @@ pub fn v1_hierarchies(f: &mut dyn FnMut(&[u8], &CStr) -> Result<(), Error>) -> R
     let mut n = 0;
     for_each_line(c"/proc/self/mountinfo", &mut |line| {
         let m = cgroup_mount(line).filter(|m| !m.v2);
-        if let Some((name, opts)) = m.and_then(|m| Some((m.point.strip_prefix(b"/sys/fs/cgroup/")?, m.opts))) {
+        if let Some((name, opts)) = m.and_then(|m| Some((m.point.after(b"/sys/fs/cgroup/")?, m.opts))) {
             let mut o = Buf::<[u8; 128]>::new();
-            f(name, o.push(opts.strip_prefix(b"rw,").unwrap_or(opts))?.as_cstr())?;
+            f(name, o.push(opts.after(b"rw,").unwrap_or(opts))?.as_cstr())?;
             n += 1;
         }
         Ok(true)

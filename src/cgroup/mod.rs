@@ -110,7 +110,7 @@ impl Cgroups {
             // is no reason to fail the run.
             let _ = remove::sweep(d.as_cstr(), pid, false);
             let parent = d.len();
-            d.push(b"/")?.push(name)?;
+            d.push_all(&[b"/", name])?;
             let mut made = sys::mkdir(d.as_cstr(), 0o755);
             if made.as_ref().is_err_and(|e| e.errno() == ENOENT) && given {
                 // cgroupsPath's parents, as runc makes them (left when the cgroup goes), a
@@ -285,7 +285,7 @@ fn join_path(h: &Hierarchy) -> Result<Path, Error> {
 fn write_file(dir: &[u8], file: &[u8], value: &[u8], limit: bool) -> Result<(), Error> {
     // Made in place: `join`'s result would be one more 4 KiB copy in this frame.
     let mut path = Path::new();
-    path.push(dir)?.push(b"/")?.push(file)?;
+    path.push_all(&[dir, b"/", file])?;
     let what = match sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0) {
         Err(e) if limit && e.errno() == ENOENT => "cgroup file missing (not supported by this kernel?)",
         Err(e) => return Err(e),

@@ -8,6 +8,7 @@ use crate::buf::CBuf;
 use crate::error::Error;
 use crate::file::for_each_line;
 use crate::sys;
+use crate::text::{After, fields};
 use core::ffi::CStr;
 use libc::{EBUSY, ENOENT, ESRCH};
 
@@ -104,7 +105,7 @@ pub fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Err
         while let Some(rec) = buf[..n].get(off..) {
             let len = rec.get(16..18).map_or(0, |l| u16::from_ne_bytes([l[0], l[1]]) as usize);
             let Some(name) = rec.get(19..len) else { break };
-            if let Err(e) = f(name.split(|&c| c == 0).next().unwrap_or(name), rec[18]) {
+            if let Err(e) = f(fields(name, 0).next().unwrap_or(name), rec[18]) {
                 break 'outer Err(e);
             }
             off += len;
@@ -123,7 +124,7 @@ pub fn for_each_entry(dir: &CStr, f: &mut dyn FnMut(&[u8], u8) -> Result<(), Err
 /// The pid in a name runix gives its cgroups, `runix-<pid>` as `itoa` writes it (no sign, no
 /// leading zero); None for any other name.
 fn runix_pid(name: &[u8]) -> Option<i32> {
-    let digits = name.strip_prefix(b"runix-")?;
+    let digits = name.after(b"runix-")?;
     crate::text::number(digits).filter(|_| digits[0] != b'0').and_then(|p| i32::try_from(p).ok())
 }
 

@@ -144,11 +144,11 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
     let wrong: Option<&'static str> = match set {
         Set::Rootfs => {
             spec.rootfs = value;
-            bad_path(&mut detail, "invalid --rootfs")
+            bad_path(&mut detail, invalid!("--rootfs"))
         }
         Set::Hostname => {
             spec.hostname = value;
-            (v.is_empty() || v.len() > HOST_NAME_MAX).then_some("invalid --hostname (1 to 64 bytes)")
+            (v.is_empty() || v.len() > HOST_NAME_MAX).then_some(invalid!("--hostname (1 to 64 bytes)"))
         }
         Set::Chroot => {
             spec.root_mode = RootMode::Chroot;
@@ -156,15 +156,15 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
         }
         Set::Net => {
             spec.new_net = v == b"none";
-            (v != b"host" && v != b"none").then_some("invalid --net (host or none)")
+            (v != b"host" && v != b"none").then_some(invalid!("--net (host or none)"))
         }
         Set::Bind => match parse_bind(v) {
             Some(m) => push_mount(spec, m),
-            None => Some("invalid --bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)"),
+            None => Some(invalid!("--bind (want SRC:DST or SRC:DST:ro, DST absolute, no ..)")),
         },
         Set::Tmpfs => match parse_tmpfs(v) {
             Some(m) => push_mount(spec, m),
-            None => Some("invalid --tmpfs (want DST or DST:size=N, DST absolute, no ..)"),
+            None => Some(invalid!("--tmpfs (want DST or DST:size=N, DST absolute, no ..)")),
         },
         Set::ReadOnly => {
             spec.read_only = true;
@@ -178,7 +178,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
         }
         Set::OverlayUpper => {
             spec.overlay = Overlay::Upper(value);
-            bad_path(&mut detail, "invalid --overlay-upper")
+            bad_path(&mut detail, invalid!("--overlay-upper"))
         }
         Set::Env => {
             let eq = v.iter().position(|&c| c == b'=');
@@ -186,46 +186,46 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
             // `-e KEY` copies the caller's KEY=VALUE; a KEY the caller has not set is skipped.
             let entry = if eq.is_some() { Some(value) } else { env.find_env(key) };
             if key.is_empty() {
-                Some("invalid --env (want KEY=VALUE or KEY)")
+                Some(invalid!("--env (want KEY=VALUE or KEY)"))
             } else {
                 entry.is_some_and(|e| !spec.env.set(e)).then_some("too many --env (at most 60)")
             }
         }
         Set::Workdir => {
             spec.workdir = Some(value);
-            if v.starts_with(b"/") { bad_path(&mut detail, "invalid --workdir") } else { Some("invalid --workdir (want an absolute path)") }
+            if v.starts_with(b"/") { bad_path(&mut detail, invalid!("--workdir")) } else { Some(invalid!("--workdir (want an absolute path)")) }
         }
         Set::User => {
             spec.user = Some(value);
-            (v.is_empty() || v.starts_with(b":") || v.ends_with(b":")).then_some("invalid --user (want USER or USER:GROUP)")
+            (v.is_empty() || v.starts_with(b":") || v.ends_with(b":")).then_some(invalid!("--user (want USER or USER:GROUP)"))
         }
         Set::Pids => {
             l.pids = parse_count(v);
-            l.pids.is_none().then_some("invalid --pids (want a whole number from 1)")
+            l.pids.is_none().then_some(invalid!("--pids (want a whole number from 1)"))
         }
         Set::Memory => {
             l.memory = value::parse_size(v);
-            l.memory.is_none().then_some("invalid --memory (want bytes with k, m or g, from 1)")
+            l.memory.is_none().then_some(invalid!("--memory (want bytes with k, m or g, from 1)"))
         }
         Set::MemorySwap => {
             l.memory_swap = value::parse_swap(v);
-            l.memory_swap.is_none().then_some("invalid --memory-swap (want bytes with k, m or g, or -1)")
+            l.memory_swap.is_none().then_some(invalid!("--memory-swap (want bytes with k, m or g, or -1)"))
         }
         Set::Cpus => {
             l.cpus = value::parse_cpus(v).map(|q| (q, CPU_PERIOD));
-            l.cpus.is_none().then_some("invalid --cpus (want a decimal from 0.01)")
+            l.cpus.is_none().then_some(invalid!("--cpus (want a decimal from 0.01)"))
         }
         Set::CpuShares => {
             l.cpu_shares = parse_count(v).filter(|n| (2..=262144).contains(n));
-            l.cpu_shares.is_none().then_some("invalid --cpu-shares (2 to 262144)")
+            l.cpu_shares.is_none().then_some(invalid!("--cpu-shares (2 to 262144)"))
         }
         Set::CpusetCpus | Set::CpusetMems => {
             *if set == Set::CpusetCpus { &mut l.cpuset_cpus } else { &mut l.cpuset_mems } = Some(v);
-            (!value::parse_cpu_list(v)).then_some("invalid cpu or memory-node list (want e.g. 0-1,3)")
+            (!value::parse_cpu_list(v)).then_some(invalid!("cpu or memory-node list (want e.g. 0-1,3)"))
         }
         Set::CgroupParent => {
             spec.cgroup_parent = Some(v);
-            (v.is_empty() || has_dotdot(v)).then_some("invalid --cgroup-parent")
+            (v.is_empty() || has_dotdot(v)).then_some(invalid!("--cgroup-parent"))
         }
         Set::CapAdd | Set::CapDrop => {
             caps[(set == Set::CapDrop) as usize].push(v)?;
@@ -238,11 +238,11 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
         Set::Seccomp => {
             let unconfined = v == b"unconfined";
             spec.seccomp = if unconfined { Seccomp::Unconfined } else { Seccomp::File(value) };
-            if unconfined { None } else { bad_path(&mut detail, "invalid --seccomp") }
+            if unconfined { None } else { bad_path(&mut detail, invalid!("--seccomp")) }
         }
         Set::Ulimit => match parse_ulimit(v) {
             Some(u) => (!spec.ulimits.push(u)).then_some("too many --ulimit (at most 16)"),
-            None => Some("invalid --ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)"),
+            None => Some(invalid!("--ulimit (want NAME=SOFT[:HARD], e.g. nofile=1024:2048)")),
         },
         Set::Verbose => {
             out.verbosity = out.verbosity.saturating_add(1);
@@ -267,7 +267,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
         Set::StopTimeout => {
             let n = crate::process::user::number(v);
             spec.stop_timeout = n.unwrap_or(0);
-            n.is_none().then_some("invalid --stop-timeout (want whole seconds)")
+            n.is_none().then_some(invalid!("--stop-timeout (want whole seconds)"))
         }
         Set::Userns => {
             spec.userns = true;
@@ -276,7 +276,7 @@ fn apply(spec: &mut Spec, out: &mut Output, caps: &mut [CapList; 2], set: Set, v
         Set::MapUser | Set::MapGroup => {
             let id = crate::process::user::number(v);
             *if set == Set::MapUser { &mut spec.map_user } else { &mut spec.map_group } = id.unwrap_or(0);
-            id.is_none().then_some("invalid --map-user/--map-group (want a number)")
+            id.is_none().then_some(invalid!("--map-user/--map-group (want a number)"))
         }
         Set::Help => return Ok(true),
     };

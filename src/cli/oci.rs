@@ -6,7 +6,7 @@
 use super::Command;
 use crate::error::Error;
 use crate::sys::{Args, CList};
-use crate::text::{number, word_index};
+use crate::text::{After, number, word_index};
 use core::ffi::CStr;
 
 /// The commands, in the order of `Cmd`.
@@ -95,7 +95,7 @@ impl Oci {
 
 /// Whether `arg` is one of these options: `runix run` with one is `run --bundle`.
 pub fn is_option(arg: Option<&CStr>) -> bool {
-    arg.and_then(|a| a.to_bytes().strip_prefix(b"--")).is_some_and(|n| word_index(OPTIONS, name(n)).is_some())
+    arg.and_then(|a| a.to_bytes().after(b"--")).is_some_and(|n| word_index(OPTIONS, name(n)).is_some())
 }
 
 /// An option's name: before `=`.
@@ -127,7 +127,7 @@ pub fn parse(args: Args) -> Result<Command, Error> {
             continue;
         }
         // (`-x` is no option: its name is empty.)
-        let long = a.strip_prefix(b"--").unwrap_or(b"");
+        let long = a.after(b"--").unwrap_or(b"");
         let k = word_index(OPTIONS, name(long)).ok_or_else(|| Error::msg("unknown option (try 'runix --help')", a))?;
         let eq = long.len() > name(long).len();
         o.flags |= 1 << k;
@@ -172,8 +172,8 @@ pub fn parse(args: Args) -> Result<Command, Error> {
 /// commands (oci/state.rs), so that an error goes to --log too.
 pub fn check_id(id: &CStr) -> Result<(), Error> {
     let id = id.to_bytes();
-    if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || b"_+.-".contains(&c)) {
-        return Err(Error::msg("invalid container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)", id));
+    if !(1..=ID_MAX).contains(&id.len()) || id == b"." || id == b".." || !id.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'.' | b'-')) {
+        return Err(Error::msg(invalid!("container id (want 1 to 255 of A-Z a-z 0-9 _ + . -)"), id));
     }
     Ok(())
 }
@@ -192,7 +192,7 @@ fn signal(s: &[u8]) -> Option<i32> {
     for (u, c) in up.iter_mut().zip(s) {
         *u = c.to_ascii_uppercase();
     }
-    let name = up.strip_prefix(b"SIG").unwrap_or(up);
+    let name = up.after(b"SIG").unwrap_or(up);
     word_index(SIGNALS, name).filter(|_| !name.is_empty()).map(|i| i as i32 + 1)
 }
 

@@ -2,8 +2,8 @@
 //! printed from it, so a new option is one row here, a variant of `Set` and its arm in `apply`
 //! (cli/mod.rs).
 //!
-//! The table is read at compile time only: the binary keeps --help with its runs of spaces
-//! packed (`PACKED`), the options' names (`KEYS`) and what each of them sets (`SETS`).
+//! The table is read at compile time only: the binary keeps --help packed (its repeats as
+//! back-references, `PACKED`), the options' names (`KEYS`) and what each of them sets (`SETS`).
 
 /// What an option sets: one arm of `apply` each.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -179,27 +179,58 @@ const HELP: [u8; HELP_LEN] = {
     b
 };
 
-/// A run of 2 to 127 spaces, in PACKED: this bit and the run's length. The help is ASCII.
-const RUN: u8 = 0x80;
+/// PACKED's back-references (LZ77): this bit, the length less MIN_COPY (4 bits) and the
+/// distance (11 bits, with the next byte). The help is ASCII, so a byte without it is itself.
+const COPY: u8 = 0x80;
+const MIN_COPY: usize = 3;
+const MAX_COPY: usize = MIN_COPY + 15;
+const MAX_DISTANCE: usize = 2047;
 
-/// HELP with each run of spaces as one byte (the padding to HELP_COLUMN is a sixth of it).
+/// HELP with each repeat of 3 to 18 bytes seen up to 2047 bytes before as 2 bytes (the help
+/// repeats its padding, `--` and words: it is a bit over half its size).
 const fn pack(out: &mut [u8]) -> usize {
+    // The last place of each 2-byte pair, and before each place the last one of its pair:
+    // the search looks only where a copy can start.
+    let mut last = [usize::MAX; 1 << 14];
+    let mut prev = [usize::MAX; HELP_LEN];
     let (mut i, mut n) = (0, 0);
     while i < HELP_LEN {
-        assert!(HELP[i] < RUN, "--help is ASCII");
-        let mut end = i;
-        while end < HELP_LEN && end - i < 127 && HELP[end] == b' ' {
-            end += 1;
+        assert!(HELP[i] < COPY, "--help is ASCII");
+        let (mut best, mut from) = (0, 0);
+        let mut j = if i + 1 < HELP_LEN { last[pair(i)] } else { usize::MAX };
+        while j != usize::MAX && i - j <= MAX_DISTANCE {
+            let mut len = 0;
+            while i + len < HELP_LEN && len < MAX_COPY && HELP[j + len] == HELP[i + len] {
+                len += 1;
+            }
+            if len > best {
+                (best, from) = (len, j);
+            }
+            j = prev[j];
         }
-        if end - i >= 2 {
-            n = put(out, n, &[RUN | (end - i) as u8]);
-            i = end;
+        let step = if best >= MIN_COPY { best } else { 1 };
+        if step > 1 {
+            let d = i - from;
+            n = put(out, n, &[COPY | ((best - MIN_COPY) << 3) as u8 | (d >> 8) as u8, d as u8]);
         } else {
             n = put(out, n, &[HELP[i]]);
+        }
+        // Every place passed becomes a start to copy from.
+        let end = i + step;
+        while i < end {
+            if i + 1 < HELP_LEN {
+                prev[i] = last[pair(i)];
+                last[pair(i)] = i;
+            }
             i += 1;
         }
     }
     n
+}
+
+/// The 2 bytes of HELP at `i`, as one number.
+const fn pair(i: usize) -> usize {
+    (HELP[i] as usize) << 7 | HELP[i + 1] as usize
 }
 
 const PACKED_LEN: usize = pack(&mut []);
@@ -212,12 +243,21 @@ static PACKED: [u8; PACKED_LEN] = {
 /// --help into `out`.
 #[inline(never)]
 pub fn unpack_help(out: &mut [u8; HELP_LEN]) {
-    let mut n = 0;
-    for &c in PACKED.iter() {
-        let (byte, times) = if c & RUN != 0 { (b' ', c & !RUN) } else { (c, 1) };
-        for _ in 0..times {
-            if let Some(b) = out.get_mut(n) {
-                *b = byte;
+    let (mut i, mut n) = (0, 0usize);
+    while let Some(&c) = PACKED.get(i) {
+        i += 1;
+        let (len, d) = match c & COPY {
+            0 => (1, 0),
+            _ => {
+                i += 1;
+                ((c as usize >> 3 & 15) + MIN_COPY, (c as usize & 7) << 8 | PACKED.get(i - 1).copied().unwrap_or(0) as usize)
+            }
+        };
+        for _ in 0..len {
+            // A literal is its own byte; a copy may overlap what it makes (a run of spaces).
+            let b = if d == 0 { c } else { out.get(n.wrapping_sub(d)).copied().unwrap_or(0) };
+            if let Some(o) = out.get_mut(n) {
+                *o = b;
             }
             n += 1;
         }

@@ -4,7 +4,7 @@
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::{CPU_PERIOD, Limits, Mount, MountKind, RLIMITS, Ulimit};
-use crate::text::{cut, fields, human, itoa, number, word_index};
+use crate::text::{After, cut, fields, human, itoa, number, word_index};
 
 /// A size in bytes: digits with an optional k, m or g (binary units, any case) and an optional
 /// trailing b, as Docker's -m. Zero, signs, fractions and sizes past i64 are refused.
@@ -69,7 +69,7 @@ pub fn check_limits(l: &Limits) -> Result<(), Error> {
             let mut b = CBuf::<64>::new();
             for (i, v) in [s as u64, m].into_iter().enumerate() {
                 let (n, unit) = human(v);
-                b.push(if i == 0 { b"" } else { b" < " })?.push(itoa(n, &mut [0; 20]))?.push(b" ")?.push(unit.as_bytes())?;
+                b.push_all(&[if i == 0 { b"" } else { b" < " }, itoa(n, &mut [0; 20]), b" ", unit.as_bytes()])?;
             }
             Err(Error::msg("--memory-swap below --memory (it counts memory plus swap)", b.bytes()))
         }
@@ -91,18 +91,14 @@ pub fn has_dotdot(p: &[u8]) -> bool {
     crate::text::has(p, b'/', b"..")
 }
 
-fn is_colon(c: &u8) -> bool {
-    *c == b':'
-}
-
 /// `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw`.
 pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
-    let mut parts = v.splitn(3, is_colon);
+    let mut parts = fields(v, b':');
     let (src, dst) = (parts.next()?, parts.next()?);
-    let ro = match parts.next() {
-        None | Some(b"rw") => false,
-        Some(b"ro") => true,
-        Some(_) => return None,
+    let ro = match (parts.next(), parts.next()) {
+        (None | Some(b"rw"), None) => false,
+        (Some(b"ro"), None) => true,
+        _ => return None,
     };
     (!src.is_empty() && src.len() < PATH_MAX && container_path(dst)).then_some(Mount { dst, kind: MountKind::Bind { src, attrs: ro as u8 } })
 }
@@ -110,7 +106,7 @@ pub fn parse_bind(v: &'static [u8]) -> Option<Mount> {
 /// `DST` or `DST:size=N`.
 pub fn parse_tmpfs(v: &'static [u8]) -> Option<Mount> {
     let (dst, size) = match v.iter().position(|&c| c == b':') {
-        Some(i) => (&v[..i], Some(parse_size(v[i + 1..].strip_prefix(b"size=")?)?)),
+        Some(i) => (&v[..i], Some(parse_size(v[i + 1..].after(b"size=")?)?)),
         None => (v, None),
     };
     container_path(dst).then_some(Mount { dst, kind: MountKind::Tmpfs { size } })
@@ -123,11 +119,12 @@ pub fn parse_ulimit(v: &[u8]) -> Option<Ulimit> {
     let eq = v.iter().position(|&c| c == b'=')?;
     let resource = word_index(RLIMITS, &v[..eq])? as u8;
     let value = |s: &[u8]| if s == b"unlimited" || s == b"-1" { Some(u64::MAX) } else { parse_count(s).or((s == b"0").then_some(0)) };
-    let mut parts = v[eq + 1..].splitn(2, is_colon);
+    let mut parts = fields(v.get(eq + 1..)?, b':');
     let soft = value(parts.next()?)?;
-    let hard = match parts.next() {
-        Some(h) => value(h)?,
-        None => soft,
+    let hard = match (parts.next(), parts.next()) {
+        (Some(h), None) => value(h)?,
+        (None, _) => soft,
+        _ => return None,
     };
     (soft <= hard).then_some(Ulimit { resource, soft, hard })
 }

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::oci::json::Value;
 use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Node, Program, RLIMITS, Seccomp, Spec, Ulimit};
 use crate::sys::{self, Args, CList};
-use crate::text::{has, word, word_index};
+use crate::text::{After, has, word, word_index};
 use core::ffi::CStr;
 use libc::sock_filter;
 
@@ -82,50 +82,50 @@ const REFUSED_PROCESS: &str = "process.apparmorProfile process.selinuxLabel proc
 pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut [u8]) -> Result<Spec, Error> {
     let doc = Some(Value::parse(text, "malformed config.json at byte")?);
     let c = &mut Cx { space, bundle, err: None };
-    let version = c.str(doc, "unsupported ociVersion");
-    c.check(version.is_some_and(|v| v.starts_with(b"1.")), "unsupported ociVersion", at(doc, "ociVersion"));
+    let version = c.str(doc, unsupported!("ociVersion"));
+    c.check(version.is_some_and(|v| v.starts_with(b"1.")), unsupported!("ociVersion"), at(doc, "ociVersion"));
     for i in 0..8 {
         let path = word(REFUSED, i).unwrap_or("");
         let v = crate::text::fields(path.as_bytes(), b'.').fold(doc, |v, name| v?.get(name));
         if v.is_some_and(|v| !empty(v)) {
-            return Err(Error::msg("unsupported config.json field", path.as_bytes()));
+            return Err(Error::msg(unsupported!("config.json field"), path.as_bytes()));
         }
     }
 
-    let process = c.need(doc, "invalid process");
+    let process = c.need(doc, invalid!("process"));
     let mut spec = process_spec(c, process);
 
-    let root = c.need(doc, "invalid root");
-    spec.rootfs = c.beside(at(root, "path"), "invalid root.path").unwrap_or(c"");
-    spec.read_only = c.flag(root, "invalid root.readonly");
-    spec.hostname = c.cstr(at(doc, "hostname"), "invalid hostname").unwrap_or(c"");
-    c.check(spec.hostname.count_bytes() <= 64, "invalid hostname", at(doc, "hostname"));
+    let root = c.need(doc, invalid!("root"));
+    spec.rootfs = c.beside(at(root, "path"), invalid!("root.path")).unwrap_or(c"");
+    spec.read_only = c.flag(root, invalid!("root.readonly"));
+    spec.hostname = c.cstr(at(doc, "hostname"), invalid!("hostname")).unwrap_or(c"");
+    c.check(spec.hostname.count_bytes() <= 64, invalid!("hostname"), at(doc, "hostname"));
     (spec.own, spec.make_points) = (0, true);
-    for m in c.list(doc, "invalid mounts") {
+    for m in c.list(doc, invalid!("mounts")) {
         c.mount(&mut spec, m);
     }
     // /proc: the init's way back to exec.fifo (/proc/self/fd) goes through runix's own.
-    c.check(spec.own & (spec::OWN_DEV | spec::OWN_PROC) == spec::OWN_DEV | spec::OWN_PROC, "unsupported mounts (runix needs its proc on /proc and tmpfs on /dev)", None);
-    c.check(!spec.tty || spec.own & spec::OWN_PTS != 0, "unsupported process.terminal (without a devpts on /dev/pts)", None);
+    c.check(spec.own & (spec::OWN_DEV | spec::OWN_PROC) == spec::OWN_DEV | spec::OWN_PROC, unsupported!("mounts (runix needs its proc on /proc and tmpfs on /dev)"), None);
+    c.check(!spec.tty || spec.own & spec::OWN_PTS != 0, unsupported!("process.terminal (without a devpts on /dev/pts)"), None);
 
     // For the state (oci/state.rs), as it is.
     spec.annotations = at(doc, "annotations").map_or(b"", Value::text);
-    let linux = c.need(doc, "invalid linux");
+    let linux = c.need(doc, invalid!("linux"));
     c.namespaces(&mut spec, linux);
     c.resources(&mut spec, linux);
-    spec.cgroup_path = c.str(linux, "invalid linux.cgroupsPath");
+    spec.cgroup_path = c.str(linux, invalid!("linux.cgroupsPath"));
     // Only cgroupfs's form: systemd's is `slice:prefix:name`.
-    c.check(spec.cgroup_path.is_none_or(|p| !p.iter().any(|&c| c == b':') && !has(p, b'/', b"..")), "unsupported linux.cgroupsPath", at(linux, "cgroupsPath"));
-    let propagation = c.str(linux, "invalid linux.rootfsPropagation").unwrap_or(b"private");
-    c.check(word_index("private rprivate", propagation).is_some(), "unsupported linux.rootfsPropagation", at(linux, "rootfsPropagation"));
-    if let Some(m) = c.obj(linux, "invalid linux.sysctl").and_then(Value::members) {
+    c.check(spec.cgroup_path.is_none_or(|p| !p.iter().any(|&c| c == b':') && !has(p, b'/', b"..")), unsupported!("linux.cgroupsPath"), at(linux, "cgroupsPath"));
+    let propagation = c.str(linux, invalid!("linux.rootfsPropagation")).unwrap_or(b"private");
+    c.check(word_index("private rprivate", propagation).is_some(), unsupported!("linux.rootfsPropagation"), at(linux, "rootfsPropagation"));
+    if let Some(m) = c.obj(linux, invalid!("linux.sysctl")).and_then(Value::members) {
         for (k, v) in m {
-            let kv = c.sysctl(&spec, k).zip(c.cstr(Some(v), "invalid linux.sysctl[]"));
-            c.check(kv.is_none_or(|kv| spec.sysctls.push(kv)), "unsupported linux.sysctl (too many)", None);
+            let kv = c.sysctl(&spec, k).zip(c.cstr(Some(v), invalid!("linux.sysctl[]")));
+            c.check(kv.is_none_or(|kv| spec.sysctls.push(kv)), unsupported!("linux.sysctl (too many)"), None);
         }
     }
     spec.seccomp = Seccomp::Unconfined;
-    if let Some(s) = c.obj(linux, "invalid linux.seccomp") {
+    if let Some(s) = c.obj(linux, invalid!("linux.seccomp")) {
         let prog = c.carve(4096, sock_filter { code: 0, jt: 0, jf: 0, k: 0 });
         match crate::oci::seccomp::compile(s, prog) {
             Ok(f) => {
@@ -136,8 +136,8 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
         }
     }
     spec.nodes = c.devices(linux);
-    spec.masked = c.masks(&spec, linux, "unsupported linux.maskedPaths");
-    spec.read_only_paths = c.masks(&spec, linux, "unsupported linux.readonlyPaths");
+    spec.masked = c.masks(&spec, linux, unsupported!("linux.maskedPaths"));
+    spec.read_only_paths = c.masks(&spec, linux, unsupported!("linux.readonlyPaths"));
     match c.err {
         Some(e) => Err(e),
         None => Ok(spec),
@@ -147,63 +147,64 @@ pub fn from_json(text: &'static [u8], bundle: &'static CStr, space: &'static mut
 /// A process object (config.json's, or `runix exec --process`'s file): a Spec of it alone.
 #[inline(never)]
 fn process_spec(c: &mut Cx, process: Option<V>) -> Spec {
-    for name in REFUSED_PROCESS.split(' ') {
-        if at(process, &name[8..]).is_some_and(|v| !empty(v)) {
-            c.err = c.err.or(Some(Error::msg("unsupported config.json field", name.as_bytes())));
+    for i in 0..4 {
+        let name = word(REFUSED_PROCESS, i).unwrap_or("process.");
+        if at(process, name.get(8..).unwrap_or("")).is_some_and(|v| !empty(v)) {
+            c.err = c.err.or(Some(Error::msg(unsupported!("config.json field"), name.as_bytes())));
         }
     }
     let argv = &mut c.carve(1, CList::<MAX_ARGS>::new())[0];
-    for a in c.list(process, "invalid process.args") {
-        let s = c.cstr(Some(a), "invalid process.args[]");
-        c.check(s.is_some_and(|s| argv.push(s)), "unsupported process.args (too many)", None);
+    for a in c.list(process, invalid!("process.args")) {
+        let s = c.cstr(Some(a), invalid!("process.args[]"));
+        c.check(s.is_some_and(|s| argv.push(s)), unsupported!("process.args (too many)"), None);
     }
-    c.check(argv.get(0).is_some_and(|a| !a.is_empty()), "invalid process.args", None);
+    c.check(argv.get(0).is_some_and(|a| !a.is_empty()), invalid!("process.args"), None);
     let mut spec = Spec::new(Args::of(argv));
-    for e in c.list(process, "invalid process.env") {
-        let s = c.cstr(Some(e), "invalid process.env[]");
-        c.check(s.is_some_and(|s| spec.env.push(s)), "unsupported process.env (too many)", None);
+    for e in c.list(process, invalid!("process.env")) {
+        let s = c.cstr(Some(e), invalid!("process.env[]"));
+        c.check(s.is_some_and(|s| spec.env.push(s)), unsupported!("process.env (too many)"), None);
     }
-    spec.workdir = c.cstr(at(process, "cwd"), "invalid process.cwd");
-    c.check(spec.workdir.is_some_and(|p| p.to_bytes().starts_with(b"/")), "invalid process.cwd", at(process, "cwd"));
-    spec.tty = c.flag(process, "invalid process.terminal");
-    let user = c.need(process, "invalid process.user");
-    spec.ids = Some((c.id(user, "invalid process.user.uid"), c.id(user, "invalid process.user.gid")));
-    for g in c.list(user, "invalid process.user.additionalGids") {
-        let g = c.id(Some(g), "invalid process.user.additionalGids[]");
-        c.check(spec.ngroups < spec.groups.len(), "unsupported process.user.additionalGids (too many)", None);
+    spec.workdir = c.cstr(at(process, "cwd"), invalid!("process.cwd"));
+    c.check(spec.workdir.is_some_and(|p| p.to_bytes().starts_with(b"/")), invalid!("process.cwd"), at(process, "cwd"));
+    spec.tty = c.flag(process, invalid!("process.terminal"));
+    let user = c.need(process, invalid!("process.user"));
+    spec.ids = Some((c.id(user, invalid!("process.user.uid")), c.id(user, invalid!("process.user.gid"))));
+    for g in c.list(user, invalid!("process.user.additionalGids")) {
+        let g = c.id(Some(g), invalid!("process.user.additionalGids[]"));
+        c.check(spec.ngroups < spec.groups.len(), unsupported!("process.user.additionalGids (too many)"), None);
         if let Some(slot) = spec.groups.get_mut(spec.ngroups) {
             *slot = g;
             spec.ngroups += 1;
         }
     }
-    spec.umask = c.int(user, "invalid process.user.umask", 0, 0o7777).map(|m| m as u32);
-    let caps = c.obj(process, "invalid process.capabilities");
+    spec.umask = c.int(user, invalid!("process.user.umask"), 0, 0o7777).map(|m| m as u32);
+    let caps = c.obj(process, invalid!("process.capabilities"));
     let mut sets = [0; 5];
     for (i, set) in sets.iter_mut().enumerate() {
         for n in c.list(caps, crate::text::field(CAP_SETS, b',', i as u64).unwrap_or("")) {
             let cap = str(n).and_then(|n| crate::security::caps::parse_name(n).ok());
-            c.check(cap.is_some(), "invalid process.capabilities", Some(n));
+            c.check(cap.is_some(), invalid!("process.capabilities"), Some(n));
             *set |= cap.map_or(0, crate::security::caps::bit);
         }
     }
     let [bounding, sets @ ..] = sets;
     (spec.caps, spec.cap_sets) = (bounding, Some(sets));
-    for r in c.list(process, "invalid process.rlimits") {
+    for r in c.list(process, invalid!("process.rlimits")) {
         let u = ulimit(r);
-        c.check(u.is_some(), "invalid process.rlimits[]", at(Some(r), "type"));
-        c.check(u.is_none_or(|u| spec.ulimits.push(u)), "unsupported process.rlimits (too many)", None);
+        c.check(u.is_some(), invalid!("process.rlimits[]"), at(Some(r), "type"));
+        c.check(u.is_none_or(|u| spec.ulimits.push(u)), unsupported!("process.rlimits (too many)"), None);
     }
-    spec.no_new_privs = c.flag(process, "invalid process.noNewPrivileges");
-    spec.oom_score_adj = c.int(process, "invalid process.oomScoreAdj", -1000, 1000).map(|n| n as i32);
+    spec.no_new_privs = c.flag(process, invalid!("process.noNewPrivileges"));
+    spec.oom_score_adj = c.int(process, invalid!("process.oomScoreAdj"), -1000, 1000).map(|n| n as i32);
 
     spec
 }
 
 /// linux.devices[]' numbers; absent, 0 but fileMode's 0o666.
-const DEVICE_FIELDS: &str = "invalid linux.devices[].major,invalid linux.devices[].minor,invalid linux.devices[].uid,invalid linux.devices[].gid,invalid linux.devices[].fileMode";
+const DEVICE_FIELDS: &str = concat!(invalid!("linux.devices[].major"), ",", invalid!("linux.devices[].minor"), ",", invalid!("linux.devices[].uid"), ",", invalid!("linux.devices[].gid"), ",", invalid!("linux.devices[].fileMode"));
 
 /// process.capabilities' sets: the bounding one, then those of `Spec::cap_sets`.
-const CAP_SETS: &str = "invalid process.capabilities.bounding,invalid process.capabilities.effective,invalid process.capabilities.permitted,invalid process.capabilities.inheritable,invalid process.capabilities.ambient";
+const CAP_SETS: &str = concat!(invalid!("process.capabilities.bounding"), ",", invalid!("process.capabilities.effective"), ",", invalid!("process.capabilities.permitted"), ",", invalid!("process.capabilities.inheritable"), ",", invalid!("process.capabilities.ambient"));
 
 /// The walk through the document: where the C strings go, the bundle, the first error.
 struct Cx {
@@ -232,7 +233,7 @@ impl Cx {
     /// `n` copies of `init`, kept for the process; none (and an error) when full.
     fn carve<T: Copy>(&mut self, n: usize, init: T) -> &'static mut [T] {
         let s = sys::carve(&mut self.space, n, init);
-        self.check(s.is_some(), "unsupported config.json (too large)", None);
+        self.check(s.is_some(), unsupported!("config.json (too large)"), None);
         s.unwrap_or_default()
     }
 
@@ -243,7 +244,8 @@ impl Cx {
         let (last, s2) = s.split_last_mut()?;
         s2.copy_from_slice(b);
         *last = 0;
-        CStr::from_bytes_with_nul(s).ok()
+        // A NUL of `b`'s would cut the string short: refused.
+        Some(sys::cstr_in(s)).filter(|c| c.count_bytes() == b.len())
     }
 
     /// A member the field `what` names that is of the right kind (`kind` says whether it is),
@@ -325,20 +327,20 @@ impl Cx {
     #[inline(never)]
     fn mount(&mut self, spec: &mut Spec, m: V) {
         let m = Some(m);
-        let dst = self.cstr(at(m, "destination"), "invalid mounts[].destination").map_or(&b""[..], CStr::to_bytes);
-        self.check(dst.starts_with(b"/") && !has(dst, b'/', b".."), "invalid mounts[].destination", at(m, "destination"));
-        let ty = self.str(m, "invalid mounts[].type").unwrap_or(b"");
+        let dst = self.cstr(at(m, "destination"), invalid!("mounts[].destination")).map_or(&b""[..], CStr::to_bytes);
+        self.check(dst.starts_with(b"/") && !has(dst, b'/', b".."), invalid!("mounts[].destination"), at(m, "destination"));
+        let ty = self.str(m, invalid!("mounts[].type")).unwrap_or(b"");
         let (mut flags, mut data) = (0u32, CBuf::<512>::new());
-        for o in self.list(m, "invalid mounts[].options") {
+        for o in self.list(m, invalid!("mounts[].options")) {
             let s = str(o).unwrap_or(b"");
             match word_index(OPTIONS, s) {
-                Some(i) if i >= OPTION_FLAGS.len() => self.fail("unsupported mounts[].options", Some(o)),
+                Some(i) if i >= OPTION_FLAGS.len() => self.fail(unsupported!("mounts[].options"), Some(o)),
                 Some(i) if OPTION_FLAGS[i] & CLEAR != 0 => flags &= !OPTION_FLAGS[i],
                 Some(i) => flags |= OPTION_FLAGS[i],
                 None => {
                     let sep: &[u8] = if data.is_empty() { b"" } else { b"," };
                     let pushed = data.push(sep).and_then(|d| d.push(s));
-                    self.check(pushed.is_ok(), "invalid mounts[].options", Some(o));
+                    self.check(pushed.is_ok(), invalid!("mounts[].options"), Some(o));
                 }
             }
         }
@@ -350,7 +352,7 @@ impl Cx {
             Some(i) => {
                 let ours = word(OWN_DATA, i as u64).unwrap_or("").as_bytes();
                 let foreign = crate::text::fields(data.bytes(), b',').any(|o| !o.is_empty() && !has(ours, b',', o));
-                self.check(!foreign, "unsupported mounts[].options", None);
+                self.check(!foreign, unsupported!("mounts[].options"), None);
                 spec.own |= 1 << i;
                 if let Some(f) = spec.own_flags.get_mut(OWN_FLAGS[i] as usize) {
                     *f = flags;
@@ -360,21 +362,21 @@ impl Cx {
             None if bind => {
                 // Flags a bind cannot have (sync, mand...), or data (a bind has none).
                 let other = flags & !(ATTRS | ATIME | (libc::MS_BIND | libc::MS_REC) as u32);
-                self.check(other == 0 && data.is_empty(), "unsupported mounts[].options", None);
-                let src = self.beside(at(m, "source"), "invalid mounts[].source");
-                self.check(src.is_some(), "invalid mounts[].source", None);
+                self.check(other == 0 && data.is_empty(), unsupported!("mounts[].options"), None);
+                let src = self.beside(at(m, "source"), invalid!("mounts[].source"));
+                self.check(src.is_some(), invalid!("mounts[].source"), None);
                 let src = src.map_or(&b""[..], CStr::to_bytes);
                 let one = if flags & libc::MS_REC as u32 == 0 { BIND_ONE } else { 0 };
                 MountKind::Bind { src, attrs: (flags & ATTRS) as u8 | one }
             }
             None => {
                 let fs = ty == b"tmpfs" || ty == b"mqueue" && flags & COPY_UP == 0;
-                self.check(fs && word_index(OWN_AT, dst).is_none(), "unsupported mounts[].type", at(m, "type"));
+                self.check(fs && word_index(OWN_AT, dst).is_none(), unsupported!("mounts[].type"), at(m, "type"));
                 MountKind::Fs { fstype: self.keep(ty).unwrap_or(c""), flags: flags & !(libc::MS_REC as u32), data: self.keep(data.bytes()).unwrap_or(c"") }
             }
         };
         let pushed = spec.mounts.push(Mount { dst, kind });
-        self.check(pushed, "unsupported mounts (too many)", None);
+        self.check(pushed, unsupported!("mounts (too many)"), None);
     }
 
     /// linux.namespaces: pid and mount are made; network, ipc and uts are made, or joined
@@ -385,30 +387,30 @@ impl Cx {
         const TYPES: &str = "pid mount network ipc uts cgroup";
         let mut seen = 0;
         spec.new_net = false;
-        for n in self.list(linux, "invalid linux.namespaces") {
-            let t = self.str(Some(n), "unsupported linux.namespaces[].type");
+        for n in self.list(linux, invalid!("linux.namespaces")) {
+            let t = self.str(Some(n), unsupported!("linux.namespaces[].type"));
             let i = t.and_then(|t| word_index(TYPES, t));
-            self.check(i.is_some(), "unsupported linux.namespaces[].type", at(Some(n), "type"));
+            self.check(i.is_some(), unsupported!("linux.namespaces[].type"), at(Some(n), "type"));
             let i = i.unwrap_or(0);
             seen |= 1 << i;
             let flag = [0, 0, libc::CLONE_NEWNET, libc::CLONE_NEWIPC, libc::CLONE_NEWUTS, 0][i] as u32;
-            match self.cstr(at(Some(n), "path"), "invalid linux.namespaces[].path") {
+            match self.cstr(at(Some(n), "path"), invalid!("linux.namespaces[].path")) {
                 Some(p) => {
                     let joined = flag != 0 && spec.joins.push((flag, p));
-                    self.check(joined, "unsupported linux.namespaces[].path", at(Some(n), "path"));
+                    self.check(joined, unsupported!("linux.namespaces[].path"), at(Some(n), "path"));
                 }
                 None => spec.new_net |= i == 2,
             }
         }
-        self.check(seen & 0b11011 == 0b11011, "unsupported linux.namespaces (runix makes pid, mount, ipc and uts ones)", None);
+        self.check(seen & 0b11011 == 0b11011, unsupported!("linux.namespaces (runix makes pid, mount, ipc and uts ones)"), None);
     }
 
     /// linux.resources: the cgroup limits. Device rules: runix's are the default (Docker's)
     /// allow-list after denying all, which runc adds to any config's too.
     #[inline(never)]
     fn resources(&mut self, spec: &mut Spec, linux: Option<V>) {
-        let r = self.obj(linux, "invalid linux.resources");
-        for (k, d) in self.list(r, "invalid linux.resources.devices").enumerate() {
+        let r = self.obj(linux, invalid!("linux.resources"));
+        for (k, d) in self.list(r, invalid!("linux.resources.devices")).enumerate() {
             let n = |k: &'static str| at(Some(d), k).map_or(-1, |v| v.as_i64().unwrap_or(-2));
             let allow = at(Some(d), "allow").and_then(Value::as_bool) == Some(true);
             let kind = at(Some(d), "type").and_then(str).unwrap_or(b"a");
@@ -421,20 +423,20 @@ impl Cx {
                 0 => kind == b"a" && (!allow || at(Some(d), "access").and_then(str) == Some(b"rwm")),
                 _ => allow && kind == b"c" && matches!((n("major"), n("minor")), (1, 3 | 5 | 7 | 8 | 9) | (5, 0..=2) | (136, -1)),
             };
-            self.check(ok && (k == 0 || !spec.all_devices), "unsupported linux.resources.devices[] (runix's own rules only)", None);
+            self.check(ok && (k == 0 || !spec.all_devices), unsupported!("linux.resources.devices[] (runix's own rules only)"), None);
         }
         let l = &mut spec.limits;
         l.devices = !spec.all_devices;
         let Some(m) = r.and_then(Value::members) else { return };
         for (k, v) in m {
             let i = str(k).and_then(|k| word_index(RESOURCES, k)).unwrap_or(9);
-            self.check(i < 4 || empty(v), "unsupported linux.resources", Some(k));
+            self.check(i < 4 || empty(v), unsupported!("linux.resources"), Some(k));
             // Each member's fields are a range of FIELDS.
             let (lo, hi) = [(0, 1), (0, 0), (1, 3), (3, 8)].get(i).copied().unwrap_or((0, 0));
             for (name, n) in v.members().into_iter().flatten() {
                 let j = (lo..hi).find(|&j| word(FIELDS, j).map(str::as_bytes) == str(name)).unwrap_or(9);
                 let num = n.as_i64();
-                self.check(n.is_null() || j < 6 && num.is_some() || j == 6 || j == 7, "unsupported linux.resources", Some(name));
+                self.check(n.is_null() || j < 6 && num.is_some() || j == 6 || j == 7, unsupported!("linux.resources"), Some(name));
                 // 0 and -1 are no limit.
                 let pos = num.filter(|&n| n > 0).map(|n| n as u64);
                 match j {
@@ -463,7 +465,7 @@ impl Cx {
         let net = spec.new_net || spec.joins.iter().any(|j| j.0 == libc::CLONE_NEWNET as u32);
         let ok = word_index(SYSCTLS, key).is_some() || key.starts_with(b"fs.mqueue.") || net && key.starts_with(b"net.");
         let p = CBuf::<256>::from(&[b"/proc/sys/", key]).ok().filter(|_| ok && !key.iter().any(|&c| c == b'/'));
-        self.check(p.is_some(), "unsupported linux.sysctl", Some(k));
+        self.check(p.is_some(), unsupported!("linux.sysctl"), Some(k));
         // /proc/sys/kernel/shmmax: the dots are slashes (none before them).
         let mut path = [0u8; 256];
         for (d, &s) in path.iter_mut().zip(p?.bytes()) {
@@ -477,14 +479,14 @@ impl Cx {
     /// linux.devices: nodes under /dev (--privileged's are the host's).
     #[inline(never)]
     fn devices(&mut self, linux: Option<V>) -> &'static [Node] {
-        const WHAT: &str = "invalid linux.devices";
+        const WHAT: &str = invalid!("linux.devices");
         let n = self.list(linux, WHAT).count();
         let out = self.carve(n, Node { path: c"", mode: 0, major: 0, minor: 0, uid: 0, gid: 0 });
         for (slot, d) in out.iter_mut().zip(self.list(linux, WHAT)) {
             let d = Some(d);
-            let path = self.cstr(at(d, "path"), "invalid linux.devices[].path").unwrap_or(c"");
+            let path = self.cstr(at(d, "path"), invalid!("linux.devices[].path")).unwrap_or(c"");
             let b = path.to_bytes();
-            let kind = self.str(d, "invalid linux.devices[].type").and_then(|t| word_index("c u b p", t)).unwrap_or(9);
+            let kind = self.str(d, invalid!("linux.devices[].type")).and_then(|t| word_index("c u b p", t)).unwrap_or(9);
             let mut f = [0u32; 5];
             for (i, v) in f.iter_mut().enumerate() {
                 *v = self.int(d, crate::text::field(DEVICE_FIELDS, b',', i as u64).unwrap_or(""), 0, u32::MAX as i64 - 1).unwrap_or(if i == 4 { 0o666 } else { 0 }) as u32;
@@ -492,7 +494,7 @@ impl Cx {
             let [major, minor, uid, gid, mode] = f;
             // mknodat's encoding holds a 12-bit major and a 20-bit minor.
             let ok = b.starts_with(b"/dev/") && !b.ends_with(b"/") && !has(b, b'/', b"..") && kind < 4 && major < 1 << 12 && minor < 1 << 20;
-            self.check(ok, "unsupported linux.devices[]", at(d, "path"));
+            self.check(ok, unsupported!("linux.devices[]"), at(d, "path"));
             let kind = [libc::S_IFCHR, libc::S_IFCHR, libc::S_IFBLK, libc::S_IFIFO].get(kind).copied().unwrap_or(0);
             *slot = Node { path, mode: kind | mode & 0o7777, major, minor, uid, gid };
         }
@@ -572,7 +574,7 @@ const FIELDS: &str = "limit limit swap shares quota period cpus mems";
 #[inline(never)]
 fn ulimit(r: V) -> Option<Ulimit> {
     let r = Some(r);
-    let t = str(at(r, "type")?)?.strip_prefix(b"RLIMIT_")?;
+    let t = str(at(r, "type")?)?.after(b"RLIMIT_")?;
     let mut lower = [0u8; 16];
     let lower = lower.get_mut(..t.len())?;
     for (l, c) in lower.iter_mut().zip(t) {
@@ -587,12 +589,12 @@ fn empty(v: V) -> bool {
     v.is_null() || v.as_bool() == Some(false) || v.as_u64() == Some(0) || str(v) == Some(b"") || v.elements().is_some_and(|mut e| e.next().is_none()) || v.members().is_some_and(|mut m| m.all(|(_, v)| empty(v)))
 }
 
-/// The member that `what` names last (`invalid process.user.uid`: `uid`), unless absent or null
+/// The member that `what` names last (`invalid!("process.user.uid")`: `uid`), unless absent or null
 /// (Go's encoding/json reads a null as absent); a name with `[]` is the value itself.
 #[inline(never)]
 fn at(v: Option<V>, what: &'static str) -> Option<V> {
     let w = what.as_bytes();
-    let name = &w[w.iter().rposition(|&c| c == b'.' || c == b' ').map_or(0, |i| i + 1)..];
+    let name = &w[w.iter().rposition(|&c| c == b'.' || c <= b' ').map_or(0, |i| i + 1)..];
     match name.last() {
         Some(b']') => v,
         _ => v?.get(name),

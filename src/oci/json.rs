@@ -6,7 +6,7 @@
 
 use crate::buf::Buf;
 use crate::error::Error;
-use crate::text::{itoa, number};
+use crate::text::{After, itoa, number};
 
 /// Deepest nesting accepted; config.json's deepest is 5 (linux.seccomp.syscalls[].args[]).
 const MAX_DEPTH: u32 = 64;
@@ -44,12 +44,12 @@ impl<'a> Value<'a> {
 
     /// An object's members, (name, value) in order: the name is a string Value.
     pub fn members(self) -> Option<Members<'a>> {
-        Some(Members { rest: self.0.strip_prefix(b"{")?, object: true })
+        Some(Members { rest: self.0.after(b"{")?, object: true })
     }
 
     /// An array's elements in order.
     pub fn elements(self) -> Option<impl Iterator<Item = Value<'a>>> {
-        Some(Members { rest: self.0.strip_prefix(b"[")?, object: false }.map(|(_, v)| v))
+        Some(Members { rest: self.0.after(b"[")?, object: false }.map(|(_, v)| v))
     }
 
     /// A string's bytes, unescaped into `buf` when it holds escapes (None when it does not
@@ -68,7 +68,7 @@ impl<'a> Value<'a> {
     where
         'a: 'b,
     {
-        let mut p = Scan { s: self.0.strip_prefix(b"\"")?, i: 0 };
+        let mut p = Scan { s: self.0.after(b"\"")?, i: 0 };
         let n = p.string(space)?;
         // Each escape is longer than what it stands for: the same length means none.
         if n + 1 == p.i {

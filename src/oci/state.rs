@@ -37,11 +37,11 @@ static TEXT: sys::Once<CBuf<{ 1 << 16 }>> = sys::Once::new(CBuf::new());
 #[inline(never)]
 pub fn main(o: &Oci) -> Result<i32, Error> {
     if o.has(SYSTEMD_CGROUP) {
-        return Err(Error::msg("unsupported --systemd-cgroup: with podman, use --cgroup-manager=cgroupfs", b""));
+        return Err(Error::msg(unsupported!("--systemd-cgroup: with podman, use --cgroup-manager=cgroupfs"), b""));
     }
     // The caller's fds passed on: none but 0 to 2 (conmon passes none unless asked).
     if let Some(v) = o.values[PRESERVE_FDS].filter(|&v| v != c"0") {
-        return Err(Error::msg("unsupported --preserve-fds", v.to_bytes()));
+        return Err(Error::msg(unsupported!("--preserve-fds"), v.to_bytes()));
     }
     if o.cmd < Cmd::List {
         check_id(o.id)?;
@@ -301,7 +301,7 @@ fn bundle(b: &[u8]) -> Result<&'static CStr, Error> {
     if !b.starts_with(b"/") {
         let mut cwd = [0u8; 4096];
         let n = sys::getcwd(&mut cwd)?;
-        p.push(&cwd[..n.saturating_sub(1)])?.push(b"/")?;
+        p.push_all(&[&cwd[..n.saturating_sub(1)], b"/"])?;
     }
     Ok(p.push(b)?.as_cstr())
 }
@@ -331,14 +331,14 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
             }
             if let Some(d) = o.values[CWD] {
                 spec.workdir = Some(d).filter(|d| d.to_bytes().starts_with(b"/"));
-                spec.workdir.ok_or_else(|| Error::msg("invalid --cwd (an absolute path)", d.to_bytes()))?;
+                spec.workdir.ok_or_else(|| Error::msg(invalid!("--cwd (an absolute path)"), d.to_bytes()))?;
             }
             if let Some(u) = o.values[USER] {
                 let mut ids = fields(u.to_bytes(), b':').map(number);
                 let (uid, gid) = (ids.next().flatten(), ids.next().unwrap_or(Some(0)));
                 match (uid, gid, ids.next()) {
                     (Some(uid), Some(gid), None) if uid.max(gid) < u32::MAX as u64 => (spec.ids, spec.ngroups) = (Some((uid as u32, gid as u32)), 0),
-                    _ => return Err(Error::msg("invalid --user (UID[:GID])", u.to_bytes())),
+                    _ => return Err(Error::msg(invalid!("--user (UID[:GID])"), u.to_bytes())),
                 }
             }
             spec.tty = o.has(TTY);
@@ -348,7 +348,7 @@ fn exec(o: &Oci, s: &State) -> Result<i32, Error> {
         return Err(Error::msg("exec --tty --detach needs --console-socket", b""));
     }
     if spec.tty && spec.own & crate::spec::OWN_PTS == 0 {
-        return Err(Error::msg("unsupported --tty (the config has no devpts on /dev/pts)", b""));
+        return Err(Error::msg(unsupported!("--tty (the config has no devpts on /dev/pts)"), b""));
     }
     let mut cgroups = crate::buf::List::<&[u8], 16>::new();
     for d in s.doc.get(b"cgroups").and_then(Value::elements).into_iter().flatten() {
@@ -486,10 +486,10 @@ const FEATURES: [(&str, &str, &str); 7] = [
 fn features() -> Result<i32, Error> {
     let t = TEXT.take();
     for (text, prefix, names) in FEATURES {
-        t.push(text.as_bytes())?.push(b"[")?;
+        t.push_all(&[text.as_bytes(), b"["])?;
         let mut i = 0;
         while let Some(n) = word(names, i) {
-            t.push(if i == 0 { b"\"" } else { b",\"" })?.push(prefix.as_bytes())?.push(n.as_bytes())?.push(b"\"")?;
+            t.push_all(&[if i == 0 { b"\"" } else { b",\"" }, prefix.as_bytes(), n.as_bytes(), b"\""])?;
             i += 1;
         }
         t.push(b"]")?;

@@ -4,13 +4,14 @@ use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::MAX_ENV;
 use crate::sys::{self, Args, CList, Fd};
+use crate::text::{After, fields};
 use core::ffi::CStr;
 
 /// Exec argv[0] with `env`. Returns only on failure, with the error that decides the exit
 /// status: 127 when nothing was found, 126 when something was found but could not run.
 pub fn exec(argv: Args, env: &CList<MAX_ENV>) -> Error {
     let cmd = argv.get(0).unwrap_or(c"");
-    let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().strip_prefix(b"PATH="));
+    let path = (0..env.len()).filter_map(|i| env.get(i)).find_map(|e| e.to_bytes().after(b"PATH="));
     search(cmd, path.unwrap_or(b"/usr/local/bin:/bin:/usr/bin"), |p| {
         crate::debug!("trying ", crate::error::Bytes(p.to_bytes()));
         sys::execve(p, argv, env)
@@ -84,7 +85,7 @@ pub fn search(cmd: &CStr, path: &[u8], mut try_exec: impl FnMut(&CStr) -> Error)
     }
     let mut denied = None;
     let mut full = CBuf::<4096>::new();
-    for dir in path.split(|&c| c == b':') {
+    for dir in fields(path, b':') {
         full.clear();
         let built = if dir.is_empty() { full.push(cmd.to_bytes()) } else { full.push(dir).and_then(|f| f.push(b"/")).and_then(|f| f.push(cmd.to_bytes())) };
         if built.is_err() {

@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::sys::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ, Termios};
 use crate::sys::channel::{self, Msg};
 use crate::sys::{self, Fd};
+use crate::text::After;
 use libc::pollfd;
 
 /// Child, in its new session, after the switch into the root: make the pty, take its slave
@@ -105,14 +106,14 @@ pub fn status_signals(pid: i32) -> Option<[u64; 3]> {
     let mut path = crate::buf::CBuf::<32>::new();
     let mut d = [0u8; 10];
     let who = if pid == 0 { &b"self"[..] } else { crate::text::itoa(pid as u64, &mut d) };
-    path.push(b"/proc/").ok()?.push(who).ok()?.push(b"/status").ok()?;
+    path.push_all(&[b"/proc/", who, b"/status"]).ok()?;
     let mut sets = [0u64; 3];
     let mut found = 0;
     let _ = crate::file::for_each_line(path.as_cstr(), &mut |l| {
-        for (i, key) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().enumerate() {
-            if let Some(hex) = l.strip_prefix(key) {
+        for (key, set) in [&b"SigBlk:\t"[..], b"SigIgn:\t", b"SigCgt:\t"].into_iter().zip(sets.iter_mut()) {
+            if let Some(hex) = l.after(key) {
                 // 16 hex digits, lower case.
-                sets[i] = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
+                *set = hex.iter().fold(0, |v, &c| v << 4 | (c as u64 & 0xf) + 9 * (c >> 6) as u64);
                 found += 1;
             }
         }

@@ -10,6 +10,7 @@ use crate::sys;
 use crate::buf::CBuf;
 use crate::spec::MAX_ENV;
 use crate::sys::CList;
+use crate::text::fields;
 use core::ffi::CStr;
 
 /// uid and gid for `spec` ("1000", "1000:100", "alice", "alice:staff", "1000:staff").
@@ -50,7 +51,7 @@ pub fn home(env: &CList<MAX_ENV>, uid: u32) -> Result<Option<&'static CStr>, Err
     let uid = crate::text::itoa(uid as u64, &mut digits);
     h.push(b"HOME=")?;
     lookup(c"/etc/passwd", |l| {
-        let mut f = l.split(|&c| c == b':');
+        let mut f = fields(l, b':');
         (f.nth(2) == Some(uid)).then(|| f.nth(2).map(|d| h.push(d).is_ok()))
     })?;
     if h.len() == 5 {
@@ -88,14 +89,14 @@ pub fn number(s: &[u8]) -> Option<u32> {
 
 /// `name:x:uid:gid:...` matching `user` by name, or by uid when `user` is a number.
 pub fn passwd_entry(line: &[u8], user: &[u8]) -> Option<(u32, u32)> {
-    let mut f = line.split(|&c| c == b':');
+    let mut f = fields(line, b':');
     let (name, _, uid, gid) = (f.next()?, f.next()?, f.next()?, f.next()?);
     (name == user || uid == user).then_some((number(uid)?, number(gid)?))
 }
 
 /// `name:x:gid:members` matching `group` by name.
 pub fn group_entry(line: &[u8], group: &[u8]) -> Option<u32> {
-    let mut f = line.split(|&c| c == b':');
+    let mut f = fields(line, b':');
     let (name, _, gid) = (f.next()?, f.next()?, f.next()?);
     (name == group).then_some(number(gid)?)
 }

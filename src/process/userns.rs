@@ -5,7 +5,7 @@
 
 use crate::buf::CBuf;
 use crate::file::for_each_line;
-use crate::text::itoa;
+use crate::text::{fields, itoa};
 use crate::error::Error;
 use crate::sys;
 use core::ffi::CStr;
@@ -44,7 +44,7 @@ pub fn plan(uid: u32, gid: u32) -> Result<Map, Error> {
     let mut digits = [0u8; 10];
     let id = itoa(uid as u64, &mut digits);
     let _ = for_each_line(c"/etc/passwd", &mut |l| {
-        let mut f = l.split(|&c| c == b':');
+        let mut f = fields(l, b':');
         if let (Some(n), Some(u)) = (f.next(), f.nth(1)) {
             if u == id {
                 return name.push(n).map(|_| false);
@@ -81,7 +81,7 @@ fn subid(file: &CStr, id: u32, name: Option<&[u8]>) -> Option<(u32, u32)> {
 
 /// One line of /etc/subuid: (start, count) when it is the user's.
 pub fn parse_subid(line: &[u8], id: &[u8], name: Option<&[u8]>) -> Option<(u32, u32)> {
-    let mut f = line.split(|&c| c == b':');
+    let mut f = fields(line, b':');
     let (who, start, count) = (f.next()?, f.next()?, f.next()?);
     if who != id && Some(who) != name {
         return None;

@@ -147,7 +147,7 @@ impl Mounts {
         }
         // Paths through /proc/self/fd: no escaping of commas or colons in user paths needed.
         let mut data = CBuf::<128>::new();
-        data.push(b"lowerdir=")?.push(fd_path(self.host_root).bytes())?;
+        data.push_all(&[b"lowerdir=", fd_path(self.host_root).bytes()])?;
         // The work directory is overlayfs's scratch space, of no one else's concern: 0700. The
         // upper one's mode is the container's / (the overlay's root takes it).
         for (opt, name, mode) in [(&b",upperdir="[..], c"upper", 0o755), (b",workdir=", c"work", 0o700)] {
@@ -156,7 +156,7 @@ impl Mounts {
                 _ => {}
             }
             let fd = sys::openat(base, name, DIR | libc::O_NOFOLLOW, 0)?;
-            data.push(opt)?.push(fd_path(fd).bytes())?;
+            data.push_all(&[opt, fd_path(fd).bytes()])?;
         }
         sys::mount(Some(c"overlay"), root, Some(c"overlay"), nodev_flag, Some(data.as_cstr()))
             .map_err(|e| if e.errno() == libc::ENODEV { e.hint(crate::error::HINT_OVERLAY) } else { e })?;
@@ -193,7 +193,7 @@ impl Mounts {
                 if mode != 0 && fstype == c"tmpfs" {
                     // Octal, from the 0o10000 marker's 1 on: 1755 is "01755".
                     let digits = [12, 9, 6, 3, 0].map(|s| b'0' + (mode >> s & 7) as u8);
-                    d.push(b"mode=")?.push(&digits)?.push(b",")?;
+                    d.push_all(&[b"mode=", &digits, b","])?;
                 }
                 d.push(data.to_bytes())?;
                 let fs = Fs { src: Some(fstype), fstype: Some(fstype), flags: (flags & !COPY_UP) as u64, data: Some(d.as_cstr()) };
@@ -208,7 +208,7 @@ impl Mounts {
                 data.push(b"mode=1777")?;
                 // tmpfs(5): size=0 is no limit, said by saying none.
                 if let Some(n) = size.filter(|&n| n != 0) {
-                    data.push(b",size=")?.push(crate::text::itoa(n, &mut [0; 20]))?;
+                    data.push_all(&[b",size=", crate::text::itoa(n, &mut [0; 20])])?;
                 }
                 let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
                 mount_on(&fs, t, b"", dst)?;
@@ -267,7 +267,7 @@ impl Mounts {
                 dir = open_in(self.root, c"/sys/fs/cgroup", DIR, true)?;
             }
             let mut rel = CBuf::<64>::new();
-            rel.push(b"/")?.push(name)?;
+            rel.push_all(&[b"/", name])?;
             sys::mkdirat(dir, &rel.as_cstr()[1..], 0o555)?;
             mount_on(&Fs { src: Some(c"cgroup"), fstype: Some(c"cgroup"), flags, data: Some(opts) }, dir, rel.bytes(), name)?;
             for c in crate::text::fields(name, b',').filter(|_| name.iter().any(|&c| c == b',')) {
@@ -310,7 +310,7 @@ fn copy_up_none(t: Fd, dst: &[u8]) -> Result<(), Error> {
             at += u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
         }
         if at + 19 < n {
-            break Err(Error::msg("unsupported tmpcopyup: the image has files there, at", dst));
+            break Err(Error::msg(unsupported!("tmpcopyup: the image has files there, at"), dst));
         }
     };
     let _ = sys::close(dir);

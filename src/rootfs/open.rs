@@ -85,7 +85,7 @@ pub fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks
     let mut prefix = Path::new();
     let mut parts = components(path);
     while let Some(part) = parts.next() {
-        prefix.push(b"/")?.push(part)?;
+        prefix.push_all(&[b"/", part])?;
         match open_in(root, prefix.as_cstr(), libc::O_PATH, false) {
             Ok(fd) => parent = fd,
             Err(e) if e.errno() == libc::ENOENT => {

@@ -31,7 +31,7 @@ pub mod record;
 mod start;
 pub mod trace;
 
-pub use args::{Args, CList};
+pub use args::{Args, CList, cstr_in};
 pub use channel::{peer_alive, socketpair};
 pub use diag::{Line, realtime_secs, write_diag};
 pub use fs::*;

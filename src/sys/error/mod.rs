@@ -29,6 +29,9 @@ const HINTS: [&str; 6] = [
     "limits without root need a cgroup delegated to your user; use --cgroup-parent, or run without limits",
 ];
 
+/// The words that `invalid!` and `unsupported!` messages start with, by their first byte.
+const PREFIXES: [&str; 3] = ["", "invalid ", "unsupported "];
+
 /// The tag's bits: a HINT_* (0..=7), EXEC, and the slot of the path (NO_DETAIL: none).
 const HINT: u8 = 0x7;
 /// The error is the command's execve(2): its errno decides the exit status (`exit_code`).
@@ -155,7 +158,11 @@ impl Kept {
 
 impl uDisplay for Error {
     fn fmt<W: uWrite + ?Sized>(&self, f: &mut Formatter<'_, W>) -> Result<(), W::Error> {
-        f.write_str(self.what())?;
+        // A message's first byte below 3 stands for its first word (`invalid!`, `unsupported!`).
+        let what = self.what();
+        let p = what.bytes().next().filter(|&c| c < 3).unwrap_or(0) as usize;
+        f.write_str(PREFIXES.get(p).copied().unwrap_or(""))?;
+        f.write_str(what.get((p != 0) as usize..).unwrap_or(""))?;
         let (buf, n) = self.detail();
         let detail = &buf[..n];
         if self.what.errno != 0 {

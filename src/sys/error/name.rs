@@ -42,7 +42,13 @@ pub struct Name {
 
 #[cfg(test)]
 impl Name {
+    /// With `invalid!`'s and `unsupported!`'s first word whole, for the tests to compare.
     pub fn new(s: &'static str) -> Name {
+        extern crate std;
+        let s = match s.as_bytes().first() {
+            Some(&p @ (1 | 2)) => std::boxed::Box::leak(std::format!("{}{}", super::PREFIXES[p as usize], &s[1..]).into_boxed_str()),
+            _ => s,
+        };
         Name { s, tag: 0, errno: 0 }
     }
 
