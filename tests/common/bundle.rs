@@ -95,3 +95,14 @@ pub fn reap(pid: u32) -> i32 {
     if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) }
 }
 
+
+/// Whatever a test left (a failed assertion on the way): each container of its state root
+/// deleted with --force (killed, its cgroups removed) before the bundle goes.
+impl Drop for Bundle {
+    fn drop(&mut self) {
+        let Ok(dirs) = fs::read_dir(self.state_root()) else { return };
+        for d in dirs.flatten() {
+            let _ = Command::new(runix()).arg("--root").arg(self.state_root()).args(["delete", "--force"]).arg(d.file_name()).status();
+        }
+    }
+}
