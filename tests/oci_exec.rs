@@ -102,6 +102,13 @@ fn bad_exec_calls_are_refused() {
         o.stderr
     };
     assert_eq!(err(&["exec", "nope", "true"]), "runix: container does not exist: nope\n");
+    // Not before `start`: the init is runix until then.
+    let o = b.runix(&["create", "--bundle", b.bundle(), "c"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(err(&["exec", "c", "true"]), "runix: not in this state (delete a running one with --force): created\n");
+    let (_, created) = b.status("c");
+    b.ok(&["delete", "c"]);
+    assert_eq!(reap(created), 137);
     let pid = running(&b, "g");
     assert_eq!(err(&["exec", "g"]), "runix: exec needs a command or --process\n");
     assert_eq!(err(&["exec", "--tty", "--detach", "g", "sh"]), "runix: exec --tty --detach needs --console-socket\n");

@@ -1,6 +1,7 @@
 //! `runix exec`: one more process in a container that runs.
 //!
 //! Parent (stays on the host)               Child (born in the container's PID namespace)
+//!   (lib.rs: runix runs from a sealed memfd copy of itself: see sys::reexec_sealed)
 //!   [--no-pivot: open /proc/PID/root]; the init
 //!   still the one its pidfd is (signal 0)
 //!   [--console-socket: connect]
