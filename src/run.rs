@@ -246,8 +246,8 @@ fn supervise(pid: i32, sock: Fd, cg: &Cgroups, child: &Child, oci: Option<&Oci>)
             // `run --bundle`, that the command runs).
             Ok(Some(Msg::Ready)) if child.fifo >= 0 => break Ok(None),
             Ok(None) => break Ok(None),
-            // The child never says Go: not a message of runix's.
-            Ok(Some(Msg::Go | Msg::Ready)) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
+            // The child never says Go (nor Started, exec's): not a message of runix's.
+            Ok(Some(Msg::Go | Msg::Ready | Msg::Started(_))) => break Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
             // Kept whole: more errors may come before it is returned.
             Ok(Some(Msg::Failed(e))) => break Ok(Some(Kept::new(e))),
             Err(e) => break Err(kill_child(pid, e)),
@@ -539,7 +539,16 @@ pub fn last_steps(c: &Proc) -> Result<Infallible, Error> {
     if c.fifo >= 0 {
         wait_start(c.sock, c.fifo)?;
     }
-    if spec.init && !c.exec && !trace::dry_run() {
+    if c.exec && !trace::dry_run() {
+        // `exec`'s process is born in the container's PID namespace (joined for children only)
+        // now, with its own privileges: a process there with CAP_SYS_PTRACE could trace it,
+        // and runix's setup with the host's ran outside. Its parent is runix (CLONE_PARENT).
+        let stack = sys::mmap_stack(64 * 1024)?;
+        let pid = sys::clone(libc::CLONE_PARENT as u64 | libc::SIGCHLD as u64, &stack, command_main, &(c, sets.effective, seccomp_file, home))?;
+        channel::send(c.sock, Msg::Started(pid))?;
+        sys::exit_group(0)
+    }
+    if spec.init && !trace::dry_run() {
         init::run(command_main, &(c, sets.effective, seccomp_file, home))?;
     }
     Err(exec_command(c, sets.effective, seccomp_file, home))
@@ -573,6 +582,14 @@ fn exec_command(c: &Proc, caps_effective: u64, seccomp_file: Fd, home: Option<&'
     let spec = c.spec;
     if let Err(e) = exec::close_fds(&[c.sock, seccomp_file]).and_then(|_| sys::sigprocmask(libc::SIG_SETMASK, c.old_mask)) {
         return e;
+    }
+    // `exec`'s process: a session of its own (no TIOCSTI into the caller's terminal,
+    // CVE-2017-5226), with -t the pty as its terminal. (Its parent's, which started it, ends
+    // now: had it been the terminal's, its end would hang the process up.)
+    if c.exec {
+        if let Err(e) = sys::setsid().and_then(|_| if spec.tty { tty::take_terminal() } else { Ok(()) }) {
+            return e;
+        }
     }
     // Last: the filter constrains the command, not runix's setup (nor its own error report).
     if let Err(e) = if spec.no_new_privs { seccomp::install(spec.seccomp, caps_effective, seccomp_file) } else { Ok(()) } {

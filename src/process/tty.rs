@@ -11,9 +11,10 @@ use crate::text::After;
 use libc::pollfd;
 
 /// Child, in its new session, after the switch into the root: make the pty, take its slave
-/// as controlling terminal and stdio, show it as /dev/console (unless `console` is false:
-/// `runix exec`'s), and send the master to runix.
-pub fn make_console(sock: Fd, uid: u32, gid: u32, console: bool) -> Result<(), Error> {
+/// as stdio and (`init`: the container's init) as controlling terminal shown as
+/// /dev/console, and send the master to runix. `exec`'s process takes it as its terminal
+/// itself (`take_terminal`).
+pub fn make_console(sock: Fd, uid: u32, gid: u32, init: bool) -> Result<(), Error> {
     let rw = libc::O_RDWR | libc::O_NOCTTY;
     let master = sys::openat(sys::AT_FDCWD, c"/dev/ptmx", rw, 0)?;
     let (mut unlock, mut n) = (0i32, 0u32);
@@ -34,11 +35,13 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32, console: bool) -> Result<(), E
         sys::fchown(slave, uid, gid)?;
     }
     copy_winsize(0, slave);
-    sys::ioctl(slave, TIOCSCTTY, 0)?;
+    if init {
+        sys::ioctl(slave, TIOCSCTTY, 0)?;
+    }
     for fd in 0..3 {
         sys::dup3(slave, fd)?;
     }
-    if console {
+    if init {
         let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
         sys::close(f)?;
         sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
@@ -46,6 +49,12 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32, console: bool) -> Result<(), E
     channel::send(sock, Msg::Console(master))?;
     sys::close(master)?;
     sys::close(slave)
+}
+
+/// `runix exec`'s process, in a session of its own: its stdin, the pty's slave, as its
+/// controlling terminal.
+pub fn take_terminal() -> Result<(), Error> {
+    sys::ioctl(0, TIOCSCTTY, 0).map(drop)
 }
 
 /// `runix create --console-socket PATH`: the pty's master, to the unix socket at PATH as one

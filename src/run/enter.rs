@@ -1,24 +1,29 @@
 //! `runix exec`: one more process in a container that runs.
 //!
-//! Parent (stays on the host)               Child (born in the container's PID namespace)
+//! runix (host)            child (host PID namespace)              process (container's)
 //!   (lib.rs: runix runs from a sealed memfd copy of itself: see sys::reexec_sealed)
 //!   [--no-pivot: open /proc/PID/root]; the init
-//!   still the one its pidfd is (signal 0)
+//!   still the one its pidfd is (signal 0), in
+//!   runix's user namespace
 //!   [--console-socket: connect]
 //!   prctl(PR_SET_DUMPABLE, 0)
-//!   setns(pidfd, CLONE_NEWPID) (children)
-//!   socketpair, mmap stack, clone  ───────▶  join the container's cgroups (write "0" to
-//!                                            cgroup.procs, /sys/fs/cgroup still the host's);
-//!                                            setns(pidfd, mount|uts|ipc|net|cgroup);
-//!                                            [--no-pivot: fchdir(root), chroot(".")]; close every other
-//!                                            fd; setsid; the last steps of run.rs's child
-//!   [-t: the pty's master ◀───────────────   (user, cwd, rlimits, pty, caps, no_new_privs,
-//!    to the console socket, or relayed]       seccomp)
-//!   read error or EOF ◀───────────────────  execve
+//!   socketpair, clone ──▶ join the container's cgroups (write "0"
+//!                         to cgroup.procs, /sys/fs/cgroup still the
+//!                         host's); setns(pidfd, mount|uts|ipc|net|
+//!                         cgroup|pid); [--no-pivot: fchdir(root),
+//!                         chroot(".")]; close every other fd;
+//!                         run.rs's last steps (user, cwd,
+//!                         rlimits, pty, caps, no_new_privs)
+//!   [-t: the pty's master ◀─ (to the console socket, or relayed)]
+//!                         clone(CLONE_PARENT) ───────────────▶  close fds; signal mask;
+//!   its pid ◀──────────── Started(pid); exit                    setsid, [-t: TIOCSCTTY];
+//!                                                               seccomp; execve
+//!   read error or EOF ◀──────────────────────────────────────────  (EOF: exec'd)
 //!   --pid-file; --detach: return; else relay signals, wait4, exit with its status
 //!
-//! runix itself joins only the PID namespace (setns(2) through the init's pidfd, Linux 5.8):
-//! its pid file, log and console socket are host paths.
+//! Only the process, with its own privileges, is ever in the container's PID namespace (a
+//! process there with CAP_SYS_PTRACE could trace it); runix stays on the host, its pid
+//! file, log and console socket host paths.
 
 use super::{Proc, STACK_SIZE, kill_child, report};
 use crate::buf::{CBuf, List};
@@ -41,8 +46,8 @@ pub struct Target<'a> {
     pub chroot: bool,
 }
 
-/// The namespaces the child joins; the PID namespace runix joins for it.
-const NAMESPACES: u32 = (libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWNET | libc::CLONE_NEWCGROUP) as u32;
+/// The namespaces the child joins; the PID namespace, for its children only.
+const NAMESPACES: u32 = (libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWNET | libc::CLONE_NEWCGROUP | libc::CLONE_NEWPID) as u32;
 
 struct Entering<'a> {
     spec: &'a Spec,
@@ -101,46 +106,54 @@ fn ns_id(path: &CStr) -> Result<(u64, u64), Error> {
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn start(spec: &Spec, t: &Target, root: Fd, caps: u64, old_mask: u64, csock: Fd, detach: bool, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
-    // Until its execve, the child is runix in the container's PID namespace: not dumpable, no
-    // process there may open its /proc/PID/exe, runix's binary (CVE-2019-5736).
+    // Until its execve, the process is runix in the container's PID namespace: not dumpable,
+    // no process there may open its /proc/PID/exe (CVE-2019-5736).
     sys::prctl(libc::PR_SET_DUMPABLE, 0)?;
-    sys::setns(t.pidfd, libc::CLONE_NEWPID as u32)?;
     let [ours, theirs] = sys::socketpair()?;
     let child = Entering { spec, t, sock: theirs, parent_sock: ours, root, caps, old_mask };
     let pid = sys::mmap_stack(STACK_SIZE).and_then(|stack| sys::clone(libc::SIGCHLD as u64, &stack, enter_main, &child));
     let _ = sys::close(theirs);
-    let r = pid.and_then(|pid| {
-        let r = relay(pid, ours, csock, detach, spec.stop_timeout, ready);
-        if r.is_err() {
-            let _ = sys::kill(pid, libc::SIGKILL);
-        }
-        r
-    });
+    let r = pid.and_then(|pid| relay(pid, ours, csock, detach, spec.stop_timeout, ready));
     let _ = sys::close(ours);
     r
 }
 
-/// Until the child's execve: its pty's master, or its error. Then its pid out, and unless
-/// `detach` its signals and (-t without a console socket) its terminal relayed until it exits.
-fn relay(pid: i32, sock: Fd, csock: Fd, detach: bool, stop_s: u32, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
-    let mut master = -1;
-    loop {
+/// Until the process's execve: its pty's master, its pid, or an error (the child's or the
+/// process's). Then its pid out, and unless `detach` its signals and (-t without a console
+/// socket) its terminal relayed until it exits.
+fn relay(child: i32, sock: Fd, csock: Fd, detach: bool, stop_s: u32, ready: &dyn Fn(i32) -> Result<(), Error>) -> Result<i32, Error> {
+    let (mut master, mut pid) = (-1, 0);
+    let failed = loop {
         match channel::recv(sock) {
             Ok(Some(Msg::Console(fd))) if csock >= 0 => {
                 let r = channel::send_fd(csock, fd, b"/dev/ptmx");
                 let _ = sys::close(fd);
-                r.map_err(|e| kill_child(pid, e))?;
+                if let Err(e) = r {
+                    break Some(Kept::new(e));
+                }
             }
             Ok(Some(Msg::Console(fd))) => master = fd,
-            Ok(None) => break,
-            Ok(Some(Msg::Failed(e))) => {
-                let e = Kept::new(e);
-                let _ = sys::wait4(pid);
-                return Err(e.error());
-            }
-            Ok(Some(Msg::Go | Msg::Ready)) => return Err(kill_child(pid, Error::sys("recvmsg", libc::EPROTO, b""))),
-            Err(e) => return Err(kill_child(pid, e)),
+            Ok(Some(Msg::Started(p))) => pid = p,
+            Ok(None) => break None,
+            Ok(Some(Msg::Failed(e))) => break Some(Kept::new(e)),
+            Ok(Some(Msg::Go | Msg::Ready)) => break Some(Kept::new(Error::sys("recvmsg", libc::EPROTO, b""))),
+            Err(e) => break Some(Kept::new(e)),
         }
+    };
+    // The child ends once it has started the process (or failed): reaped.
+    if failed.is_some() {
+        let _ = sys::kill(child, libc::SIGKILL);
+    }
+    let _ = sys::wait4(child);
+    let failed = match (failed, pid) {
+        (None, 0) => Some(Kept::new(Error::msg("exec's process did not start", b""))),
+        (f, _) => f,
+    };
+    if let Some(e) = failed {
+        if pid > 0 {
+            kill_child(pid, Error::msg("", b""));
+        }
+        return Err(e.error());
     }
     ready(pid).map_err(|e| kill_child(pid, e))?;
     if detach {
@@ -185,7 +198,6 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
     // Nothing of the host's open while the image's files are read (/etc/passwd for HOME), or
     // in the command (CVE-2024-21626): the init's pidfd and root, runix's state directory.
     exec::close_fds(&[c.sock])?;
-    sys::setsid()?;
     super::last_steps(&Proc { spec: c.spec, sock: c.sock, old_mask: c.old_mask, map: None, caps: c.caps, fifo: -1, seccomp_file: -1, exec: true })
 }
 
@@ -198,47 +210,52 @@ mod tests {
     use std::string::String;
 
     /// The child's steps for `runix run ARGS`' spec, on the fake kernel: its error and calls.
-    fn child(args: &[&str], fail: &'static str, errno: i32) -> (Error, Vec<String>) {
+    fn child(args: &[&str], fail: &'static str, errno: i32) -> (Option<Error>, Vec<String>) {
         child_in(args, fail, errno, 8)
     }
 
     /// `child`, with the init's root as `root` (--no-pivot) or -1.
-    fn child_in(args: &[&str], fail: &'static str, errno: i32, root: Fd) -> (Error, Vec<String>) {
+    /// (Its error: None when it got to its end, exit_group, which cannot return here.)
+    fn child_in(args: &[&str], fail: &'static str, errno: i32, root: Fd) -> (Option<Error>, Vec<String>) {
         let spec = spec(args);
         let mut cgroups = List::new();
         cgroups.push(&b"/sys/fs/cgroup/pids/c"[..]);
         let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups, chroot: root >= 0 };
         let rec = fake(fail, errno);
         let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root, caps: spec.caps, old_mask: 0 };
-        let Err(e) = setup(&c);
-        (e, rec.calls())
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| setup(&c)));
+        (r.ok().map(|Err(e)| e), rec.calls())
     }
 
     #[test]
     fn the_exec_child_joins_then_takes_the_commands_last_steps() {
         let (e, calls) = child(&["-r", "/r", "-t", "true"], "", 0);
-        assert_eq!((e.what(), e.errno()), ("execve", 0), "{calls:?}");
+        assert!(e.is_none(), "{e:?} {calls:#?}");
         let steps = [
             "close(6)",
             "openat(AT_FDCWD, \"/sys/fs/cgroup/pids/c/cgroup.procs\", O_WRONLY",
             "write(1000, \"0\", 1)",
-            "setns(7, CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET)",
+            "setns(7, CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET)",
             "fchdir(8)",
             "chroot(\".\")",
             "close_range(3, 4, 0)",
             "close_range(6, 4294967295, 0)",
-            "setsid()",
             "openat(AT_FDCWD, \"/dev/ptmx\"",
             "prctl(PR_CAPBSET_DROP",
             "capset(",
             "getcwd(",
-            "seccomp(SECCOMP_SET_MODE_FILTER",
-            "<... execve resumed>",
+            // The process, in the container's PID namespace, runix's child; its pid to runix.
+            "clone(CLONE_PARENT|SIGCHLD",
+            "write(5, ",
+            "<... exit_group resumed>",
         ];
         let at = positions(&calls, &steps);
         assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
-        // It outlives runix, and its pty is its own, not the container's console.
-        assert!(!calls.iter().any(|c| c.contains("PR_SET_PDEATHSIG") || c.contains("/dev/console")), "{calls:#?}");
+        // Its filter is the process's (after the clone: exec_command, as run.rs's command).
+        assert!(!calls.iter().any(|c| c.contains("seccomp(")), "{calls:#?}");
+        // It outlives runix, and its pty is its own, not the container's console, the
+        // process's terminal (not the child's, whose end would hang it up).
+        assert!(!calls.iter().any(|c| c.contains("PR_SET_PDEATHSIG") || c.contains("/dev/console") || c.contains("TIOCSCTTY")), "{calls:#?}");
         // Made with pivot_root: the mount namespace's root is the container's, whatever the
         // init's is now.
         let (_, calls) = child_in(&["-r", "/r", "true"], "", 0, -1);
@@ -248,9 +265,9 @@ mod tests {
     #[test]
     fn a_failed_join_ends_it_there() {
         let (e, calls) = child(&["-r", "/r", "true"], "setns(", libc::EINVAL);
-        assert_eq!(show(&e), "setns: Invalid argument");
+        assert_eq!(show(&e.unwrap()), "setns: Invalid argument");
         assert!(!calls.iter().any(|c| c.contains("chroot") || c.contains("execve")), "{calls:#?}");
         let (e, _) = child(&["-r", "/r", "true"], "cgroup.procs", libc::ENOENT);
-        assert_eq!(show(&e), "open(/sys/fs/cgroup/pids/c/cgroup.procs): No such file or directory");
+        assert_eq!(show(&e.unwrap()), "open(/sys/fs/cgroup/pids/c/cgroup.procs): No such file or directory");
     }
 }

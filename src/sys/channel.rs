@@ -26,6 +26,8 @@ pub enum Msg {
     Ready,
     /// The child to runix: the setup or the command's execve failed (sync 2).
     Failed(Error),
+    /// `runix exec`'s child to runix: the process it started (its host pid), runix's child too.
+    Started(i32),
 }
 
 /// int socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, int sv[2]);
@@ -40,13 +42,15 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
     Ok(sv)
 }
 
-/// Send `msg` in one call: Go and Ready as one byte, Failed as the error kept whole, each with
-/// write(2); Console as one byte and the fd, with `send_fd`.
+/// Send `msg` in one call: Go and Ready as one byte, Started as the 4 bytes of the pid,
+/// Failed as the error kept whole (8), each with write(2); Console as one byte and the fd,
+/// with `send_fd`.
 pub fn send(sock: Fd, msg: Msg) -> Result<(), Error> {
     let kept;
     let (buf, len) = match msg {
         Msg::Go => (b"g".as_ptr() as usize, 1),
         Msg::Ready => (b"r".as_ptr() as usize, 1),
+        Msg::Started(ref pid) => (p(pid), 4),
         Msg::Console(fd) => return send_fd(sock, fd, b"c"),
         Msg::Failed(e) => {
             kept = Kept::new(e);
@@ -87,6 +91,8 @@ pub fn recv(sock: Fd) -> Result<Option<Msg>, Error> {
         // a Kept in this same executable, at the same addresses (the module's header says why
         // no other code can write to the channel), so they make that Kept again.
         (false, n) if n == size_of::<Kept>() => Ok(Some(Msg::Failed(unsafe { kept.assume_init() }.error()))),
+        // SAFETY: the 4 bytes of an i32 were received.
+        (false, 4) => Ok(Some(Msg::Started(unsafe { (kept.as_ptr() as *const i32).read_unaligned() }))),
         _ => Err(Error::sys("recvmsg", libc::EPROTO, b"")),
     }
 }

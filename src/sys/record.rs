@@ -250,6 +250,11 @@ pub fn reply_recvmsg(nr: Sysno, a: &[usize; 6], msg: Option<Msg>) -> Option<isiz
             h.msg_controllen = 24;
             (1, b'c')
         }
+        Some(Msg::Started(pid)) => {
+            // SAFETY: the buffer (above) has room for a Kept, more than these 4 bytes.
+            unsafe { (buf as *mut i32).write_unaligned(pid) };
+            return Some(4);
+        }
         Some(Msg::Failed(e)) => {
             assert!(room >= size_of::<Kept>());
             // SAFETY: the buffer (above) has room for a Kept, which `write_unaligned` needs

@@ -370,10 +370,10 @@ PROT_ READ WRITE
 MAP_ SHARED PRIVATE - - - ANONYMOUS - - - - - - - - - - - STACK
 SIG - HUP INT QUIT - - - - - KILL USR1 - USR2 PIPE - TERM - CHLD - - - - - - - - - - WINCH
 AF_ UNSPEC UNIX INET
-PR_ - SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - - - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS
+PR_ - SET_PDEATHSIG - - SET_DUMPABLE - - - SET_KEEPCAPS - - - - - - SET_NAME - - - - - - - - CAPBSET_DROP - - - - - - - - - - - - - SET_NO_NEW_PRIVS
 SECCOMP_SET_MODE_ STRICT FILTER
 RESOLVE_ NO_XDEV NO_MAGICLINKS NO_SYMLINKS BENEATH IN_ROOT
-CLONE_ - - - - - - - - - - - - - - - - - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET
+CLONE_ - - - - - - - - - - - - - - - PARENT - NEWNS - - - - - - - NEWCGROUP NEWUTS NEWIPC NEWUSER NEWPID NEWNET
 SOCK_ - STREAM DGRAM - - SEQPACKET
 SOCK_ - - - - - - - - - - - NONBLOCK - - - - - - - CLOEXEC";
 const L_O: usize = 0;
