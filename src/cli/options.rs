@@ -70,7 +70,7 @@ const fn opt(short: u8, long: &'static str, value: &'static str, help: &'static 
 const TABLE: &[Line] = &[
     Line::Text("usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]"),
     Line::Text("       runix cleanup [--cgroup-parent P]   (removes the cgroups of killed runs)"),
-    Line::Text("       runix [--root DIR] create|start|state|kill|delete|ps|list|features ... ID"),
+    Line::Text("       runix [--root DIR] create|start|state|kill|delete|exec|ps|list|features ... ID"),
     Line::Text("         (an OCI runtime, as runc: README)"),
     Line::Text("       runix --help | --version"),
     Line::Text("Runs COMMAND with ROOTFS as its root, /proc, /sys (read-only) and a minimal /dev, in"),
