@@ -46,7 +46,7 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         Ok(Command::Oci(o)) => oci_main(&o, args, env),
         Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            run::run(spec)
+            sealed(args, env).and_then(|_| run::run(spec))
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -65,12 +65,17 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
 #[inline(never)]
 fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, error::Error> {
     log::set_level(o.has(cli::oci::DEBUG) as u8);
-    // `exec` runs its command where the container's processes are: if that command is runix
-    // again (an image's `#!/proc/self/exe`), they could reach its binary through
-    // /proc/PID/exe and write it once it has exited (CVE-2019-5736). So `exec` runs from a
-    // sealed copy of itself (sys::reexec_sealed). The init's command is the only process of
-    // its new PID namespace when it starts (runix joins none; `exec` waits for `start`).
-    if o.cmd == cli::oci::Cmd::Exec { sys::reexec_sealed(args, env) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
+    let makes = matches!(o.cmd, cli::oci::Cmd::Create | cli::oci::Cmd::Run | cli::oci::Cmd::Exec);
+    if makes { sealed(args, env) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
+}
+
+/// Before anything of a container exists, runix runs from a sealed copy of itself
+/// (sys::reexec_sealed): a command that is runix again (an image's `#!/proc/self/exe`, or a
+/// link to it) would otherwise be the host's binary, which a process of the container could
+/// open through /proc/PID/exe and write once it has exited (CVE-2019-5736). --dry-run makes
+/// no container.
+fn sealed(args: sys::Args, env: sys::Args) -> Result<(), error::Error> {
+    if sys::trace::dry_run() { Ok(()) } else { sys::reexec_sealed(args, env) }
 }
 
 fn set_output(out: cli::Output) {

@@ -554,9 +554,18 @@ pub fn last_steps(c: &Proc) -> Result<Infallible, Error> {
     Err(exec_command(c, sets.effective, seccomp_file, home))
 }
 
-/// --init's child: the command, reporting a failure to runix as the container's init would.
+/// --init's child (and `exec`'s process): the command, reporting a failure to runix as the
+/// container's init would.
 fn command_main(a: &(&Proc, u64, Fd, Option<&'static CStr>)) -> ! {
-    report(a.0.sock, exec_command(a.0, a.1, a.2, a.3))
+    // `exec`'s process, in the container's PID namespace, holds no channel to runix: a
+    // process there with CAP_SYS_PTRACE could take it (pidfd_getfd) and speak as runix's
+    // child. A failed execve it says itself; its status (126, 127) reaches runix.
+    let mut sock = a.0.sock;
+    if a.0.exec {
+        let _ = sys::close(sock);
+        sock = -1;
+    }
+    report(sock, exec_command(a.0, a.1, a.2, a.3))
 }
 
 /// `runix create`: the child is set up; it says so, and waits for `runix start`, which opens

@@ -615,8 +615,8 @@ fn the_callers_groups_do_not_reach_the_container() {
 }
 
 /// runix's binary as a process of the container could reach it through /proc/PID/exe of a
-/// runix that runs among them: `exec`'s, whose command may be runix again (an image's
-/// `#!/proc/self/exe`). A sealed copy, which no write changes (CVE-2019-5736).
+/// runix whose command is runix again (an image's `#!/proc/self/exe`): the init's, or
+/// `exec`'s. A sealed copy, which no write changes (CVE-2019-5736).
 fn assert_sealed(pid: u32, who: &str) {
     let exe = format!("/proc/{pid}/exe");
     let link = fs::read_link(&exe).unwrap().display().to_string();
@@ -630,14 +630,16 @@ fn assert_sealed(pid: u32, who: &str) {
 }
 
 #[test]
-fn exec_runs_from_a_sealed_copy_of_runix() {
+fn runix_runs_from_a_sealed_copy_of_itself() {
     if !need_root() {
         return;
     }
     let b = common::bundle::Bundle::new(&["sh", "-c", "while :; do sleep 0.05; done"], "", "");
     b.ok(&["create", "--bundle", b.bundle(), "s"]);
-    b.ok(&["start", "s"]);
+    // The init is runix until `start`, and its command may be runix again: sealed too.
     let (_, pid) = b.status("s");
+    assert_sealed(pid, "the created init");
+    b.ok(&["start", "s"]);
     let root = b.state_root();
     let mut c = Command::new(runix()).arg("--root").arg(&root).args(["exec", "s", "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
     started(c.id());
@@ -647,4 +649,12 @@ fn exec_runs_from_a_sealed_copy_of_runix() {
     b.ok(&["delete", "--force", "s"]);
     c.wait().unwrap();
     common::bundle::reap(pid);
+    let r = Root::busybox();
+    let mut c = Command::new(runix()).args(["run", "-r", r.s(), "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
+    started(c.id());
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 0));
+    assert_sealed(c.id(), "runix run");
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    c.wait().unwrap();
 }

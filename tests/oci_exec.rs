@@ -51,7 +51,9 @@ fn exec_runs_in_the_containers_namespaces_cgroups_and_root() {
     // runc's options: the environment, working directory and user; and the exit statuses.
     b.runix(&["exec", "--env", "A=b", "--env=C=d", "--cwd", "/tmp", "--user", "1000:100", "e", "sh", "-c", "echo $A$C; pwd; id -u; id -g"]);
     assert_eq!(fs::read_to_string(b.out()).unwrap(), "bd\n/tmp\n1000\n100\n");
-    assert_eq!(b.runix(&["exec", "e", "no-such-command"]).code, 127);
+    // The process says why itself, once (it holds no channel to runix).
+    let o = b.runix(&["exec", "e", "no-such-command"]);
+    assert_eq!((o.code, o.stderr.as_str()), (127, "runix: execve(no-such-command): No such file or directory\n"));
     assert_eq!(b.runix(&["exec", "e", "/etc"]).code, 126);
     // --detach returns once it has exec'd; --pid-file has its host pid, in the container.
     let o = b.runix(&["exec", "--detach", "--pid-file", "p", "e", "sleep", "100"]);

@@ -70,7 +70,8 @@ pub fn main(o: &Oci) -> Result<i32, Error> {
         // (0: the init, through its pidfd.)
         Cmd::Kill if !stopped => each_pid(&s, o.has(ALL), &mut |pid| if pid == 0 { signal(&s, o.signal) } else { sys::kill(pid, o.signal) }).map(|_| 0),
         Cmd::Ps => ps(&s),
-        // Not into a created one: its init is runix until `start` (see lib.rs).
+        // Not into a created one, whose process would start before the container's (runc
+        // allows it; podman and containerd never ask).
         Cmd::Exec if s.status == RUNNING => exec(o, &s),
         Cmd::Delete if s.status != RUNNING || o.has(FORCE) => delete(&s, &dir),
         _ => Err(Error::msg("not in this state (delete a running one with --force)", s.status.as_bytes())),

@@ -16,9 +16,10 @@
 //!                         rlimits, pty, caps, no_new_privs)
 //!   [-t: the pty's master ◀─ (to the console socket, or relayed)]
 //!                         clone(CLONE_PARENT) ───────────────▶  close fds; signal mask;
-//!   its pid ◀──────────── Started(pid); exit                    setsid, [-t: TIOCSCTTY];
-//!                                                               seccomp; execve
-//!   read error or EOF ◀──────────────────────────────────────────  (EOF: exec'd)
+//!   its pid ◀──────────── Started(pid); exit                    close the channel; setsid,
+//!   read error or EOF ◀── (EOF: the child is gone)                [-t: TIOCSCTTY]; seccomp;
+//!                                                               execve (or its error on
+//!                                                               stderr, status 126/127)
 //!   --pid-file; --detach: return; else relay signals, wait4, exit with its status
 //!
 //! Only the process, with its own privileges, is ever in the container's PID namespace (a
@@ -133,10 +134,11 @@ fn relay(child: i32, sock: Fd, csock: Fd, detach: bool, stop_s: u32, ready: &dyn
                 }
             }
             Ok(Some(Msg::Console(fd))) => master = fd,
-            Ok(Some(Msg::Started(p))) => pid = p,
+            // Once, and runix's own child (CLONE_PARENT): never a pid runix would signal else.
+            Ok(Some(Msg::Started(p))) if pid == 0 && p > 0 && sys::wait(p, libc::WNOHANG).is_ok_and(|(q, _)| q == 0) => pid = p,
             Ok(None) => break None,
             Ok(Some(Msg::Failed(e))) => break Some(Kept::new(e)),
-            Ok(Some(Msg::Go | Msg::Ready)) => break Some(Kept::new(Error::sys("recvmsg", libc::EPROTO, b""))),
+            Ok(Some(Msg::Go | Msg::Ready | Msg::Started(_))) => break Some(Kept::new(Error::sys("recvmsg", libc::EPROTO, b""))),
             Err(e) => break Some(Kept::new(e)),
         }
     };
