@@ -71,7 +71,8 @@ pub fn enter(spec: &Spec, t: &Target, console: Option<&CStr>, detach: bool, read
     let mut path = CBuf::<40>::from(&[b"/proc/", crate::text::itoa(t.pid as u64, &mut d), b"/root"])?;
     let root = if t.chroot { sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_PATH | libc::O_DIRECTORY, 0)? } else { -1 };
     // Opened before: a pid used again since is not the container's root.
-    let r = sys::pidfd_send_signal(t.pidfd, 0).map_err(|_| Error::msg("container is not running", b"")).and_then(|_| {
+    let alive = sys::pidfd_send_signal(t.pidfd, 0).map_err(|e| if e.errno() == libc::ESRCH { Error::msg("container is not running", b"") } else { e });
+    let r = alive.and_then(|_| {
         // runix makes no user namespace for a config.json: an init in another has made it
         // itself, and the namespaces it now has are its own (owned by that one).
         let n = path.len() - 4;
@@ -135,7 +136,7 @@ fn relay(child: i32, sock: Fd, csock: Fd, detach: bool, stop_s: u32, ready: &dyn
             }
             Ok(Some(Msg::Console(fd))) => master = fd,
             // Once, and runix's own child (CLONE_PARENT): never a pid runix would signal else.
-            Ok(Some(Msg::Started(p))) if pid == 0 && p > 0 && sys::wait(p, libc::WNOHANG).is_ok_and(|(q, _)| q == 0) => pid = p,
+            Ok(Some(Msg::Started(p))) if pid == 0 && p > 0 && sys::is_child(p) => pid = p,
             Ok(None) => break None,
             Ok(Some(Msg::Failed(e))) => break Some(Kept::new(e)),
             Ok(Some(Msg::Go | Msg::Ready | Msg::Started(_))) => break Some(Kept::new(Error::sys("recvmsg", libc::EPROTO, b""))),

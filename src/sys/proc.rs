@@ -114,10 +114,14 @@ pub fn reexec_sealed(argv: Args, envp: Args) -> Result<(), Error> {
         // (Its name then is the memfd's: `ps` shows runix.)
         Ok(seals) if seals & SEALS == SEALS => call0(Sysno::prctl, libc::PR_SET_NAME as usize, s(c"runix"), 0, 0),
         _ => call_fd(Sysno::memfd_create, s(c"runix"), (libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) as usize, 0, 0).and_then(|m| {
-            while call(Sysno::sendfile, m as usize, exe as usize, 0, 1 << 20)? > 0 {}
-            call(Sysno::fcntl, m as usize, libc::F_ADD_SEALS as usize, SEALS, 0)?;
-            let r = call5(Sysno::execveat, m as usize, s(c""), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH as usize);
-            Err(Error::exec(r.err().map_or(0, |e| e.errno()), b"/proc/self/exe"))
+            let copied = (|| {
+                while call(Sysno::sendfile, m as usize, exe as usize, 0, 1 << 20)? > 0 {}
+                call(Sysno::fcntl, m as usize, libc::F_ADD_SEALS as usize, SEALS, 0)?;
+                // Returns only on failure: its error is runix's (125), not a command's.
+                call5(Sysno::execveat, m as usize, s(c""), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH as usize).map(drop)
+            })();
+            super::close(m)?;
+            copied
         }),
     };
     super::close(exe)?;
@@ -145,6 +149,13 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
 /// int pidfd_open(pid_t pid, 0) (Linux 5.3): an fd that polls readable once `pid` has exited.
 pub fn pidfd_open(pid: i32) -> Result<Fd, Error> {
     call_fd(Sysno::pidfd_open, pid as usize, 0, 0, 0)
+}
+
+/// Whether `pid` is a child of runix's: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT), which
+/// reaps nothing.
+pub fn is_child(pid: i32) -> bool {
+    let mut info = [0u64; 16]; // siginfo_t
+    call5(Sysno::waitid, libc::P_PID as usize, pid as usize, pm(&mut info), (libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) as usize, 0).is_ok()
 }
 
 /// int pidfd_send_signal(int pidfd, int sig, NULL, 0) (Linux 5.1): the signal goes to that

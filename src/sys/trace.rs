@@ -297,6 +297,7 @@ calls! {
     mprotect(PTR, INT, PROT)
     clone(CLONE, PTR)
     wait4(INT, PTR, INT, PTR)
+    waitid(INT, INT, PTR, INT, PTR)
     kill(INT, SIG)
     execve(STR, ARGV, ENV)
     execveat(FD, STR, ARGV, ENV, AT)
