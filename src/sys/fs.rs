@@ -2,6 +2,8 @@
 //! mkdirat(2), unlinkat(2), mknodat(2), symlinkat(2), fstat, fchown(2), close_range(2),
 //! getcwd(2), getdents64(2), ioctl(2), dup3(2), renameat2(2), flock(2), connect(2).
 
+#[allow(unused_imports)]
+use super::arch::Names as _;
 use super::{AT_FDCWD, Fd, Plain, call, call0, call_fd, p, pm, s};
 use crate::error::Error;
 use core::ffi::CStr;

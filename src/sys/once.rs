@@ -12,9 +12,9 @@ pub struct Once<T> {
     value: UnsafeCell<T>,
 }
 
-// SAFETY: the value is reached only through the one reference `take` gives out, once (an
-// atomic swap decides who gets it, should there ever be threads); T: Send, as it may be used
-// by whichever thread took it.
+// SAFETY: the value is reached only through the one reference `take` gives out, once; T: Send,
+// as it may be used by whichever thread took it. runix's processes have one thread each and no
+// signal handler, so a load and a store decide who gets it.
 unsafe impl<T: Send> Sync for Once<T> {}
 
 impl<T> Once<T> {
@@ -25,7 +25,10 @@ impl<T> Once<T> {
     /// The value, to the first caller in this process. A second call is a bug in runix.
     #[cfg(not(test))]
     pub fn take(&'static self) -> &'static mut T {
-        assert!(!self.taken.swap(true, Ordering::Relaxed));
+        // Not a swap: read-modify-write atomics on arm64 are library calls that pick their
+        // instructions through libc's getauxval.
+        assert!(!self.taken.load(Ordering::Relaxed));
+        self.taken.store(true, Ordering::Relaxed);
         // SAFETY: the flag makes this the only reference to the value there will ever be in
         // this process. A process made by clone(2) without CLONE_VM (runix makes no other)
         // gets its own copy of the memory, this static included, as it was at the clone: a

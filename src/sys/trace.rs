@@ -11,6 +11,8 @@
 //! How each syscall's arguments show is in one table here (`calls!`), not at the call sites: a
 //! call site passes only the number and the arguments.
 
+#[allow(unused_imports)]
+use super::arch::Names as _;
 use super::OpenHow;
 use super::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ};
 use crate::text::word;

@@ -1,13 +1,30 @@
 //! Everything that differs between CPUs, one file each: the process entry point (`_start`),
 //! the clone trampoline (`runix_clone`), what a seccomp filter sees of a syscall (AUDIT_ARCH,
-//! a compat ABI's bit, the syscalls beyond asm-generic's table), the kernel's struct sigaction,
-//! and the terminal ioctls and struct termios. Porting runix to another CPU means adding one
-//! file here (and a linker script).
+//! a compat ABI, the syscalls beyond asm-generic's table), the kernel's struct sigaction.
+//! What they share (terminal ioctls, struct termios) is in generic.rs. Porting runix to
+//! another CPU means adding one file here and a linker script (linker/<arch>.ld).
+
+mod generic;
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 #[cfg(target_arch = "x86_64")]
 pub use x86_64::*;
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("runix supports x86_64 so far: add src/sys/arch/<arch>.rs with what src/sys/arch/x86_64.rs has");
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "aarch64")]
+pub use aarch64::*;
+
+#[cfg(target_arch = "arm")]
+mod arm;
+#[cfg(target_arch = "arm")]
+pub use arm::*;
+
+#[cfg(target_arch = "riscv64")]
+mod riscv64;
+#[cfg(target_arch = "riscv64")]
+pub use riscv64::*;
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm", target_arch = "riscv64")))]
+compile_error!("runix supports x86_64, aarch64, arm and riscv64: add src/sys/arch/<arch>.rs with what they have");

@@ -1,8 +1,11 @@
 //! x86_64: `_start` and the clone trampoline, in a few lines of assembly each; what a seccomp
-//! filter sees of a syscall here; the kernel's struct sigaction; the terminal ioctls.
+//! filter sees of a syscall here; the kernel's struct sigaction. The terminal ioctls and struct
+//! termios are asm-generic's (generic.rs).
 
 use core::arch::global_asm;
 use syscalls::Sysno as S;
+
+pub use super::generic::*;
 
 // The kernel starts us with %rsp pointing at argc, then argv[], NULL, envp[], NULL, auxv.
 // Hand that pointer to Rust, running on runix's own static stack (start.rs says why), whose
@@ -89,6 +92,9 @@ pub const SECCOMP_ALLOWED: &[S] = &[
 /// Docker's syscalls of x86_64 that need CAP_SYS_RAWIO: port I/O.
 pub const SECCOMP_RAWIO: &[S] = &[S::iopl, S::ioperm];
 
+/// CPU-private calls outside the numbered table: none.
+pub const SECCOMP_PRIVATE: &[u32] = &[];
+
 // ---------------------------------------------------------------------------------------------
 // Signals and terminals
 
@@ -107,30 +113,6 @@ impl KernelSigaction {
     pub const fn new(handler: usize) -> KernelSigaction {
         KernelSigaction { handler, flags: 0, restorer: 0, mask: 0 }
     }
-}
-
-/// The terminal ioctls (asm-generic/ioctls.h, which x86_64 uses; powerpc, mips and sparc have
-/// their own numbers).
-pub const TCGETS: u32 = 0x5401;
-pub const TCSETS: u32 = 0x5402;
-pub const TIOCSCTTY: u32 = 0x540E;
-pub const TIOCGWINSZ: u32 = 0x5413;
-pub const TIOCSWINSZ: u32 = 0x5414;
-pub const TIOCGPTPEER: u32 = 0x5441;
-pub const TIOCGPTN: u32 = 0x8004_5430;
-pub const TIOCSPTLCK: u32 = 0x4004_5431;
-
-/// The kernel's struct termios (asm-generic/termbits.h), which TCGETS fills and TCSETS takes:
-/// not glibc's, which is longer.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Termios {
-    pub iflag: u32,
-    pub oflag: u32,
-    pub cflag: u32,
-    pub lflag: u32,
-    pub line: u8,
-    pub cc: [u8; 19],
 }
 
 #[cfg(test)]
