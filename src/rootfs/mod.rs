@@ -413,30 +413,40 @@ fn mount_on(fs: &Fs, target: Fd, rel: &[u8], shown: &[u8]) -> Result<(), Error> 
 }
 
 /// Make the root mount the container's `/`, leaving nothing of the host reachable: with
-/// pivot_root(2) when `pivot`, else by moving the root onto / and chroot(2).
+/// pivot_root(2) when `pivot`, else by moving the root onto / and chroot(2). A host whose root
+/// is the initramfs cannot be pivoted away from (pivot_root(2), ERRORS: EINVAL): there the
+/// second way is taken too, as switch_root(8) takes it.
 #[inline(never)]
 pub fn enter_root(root: &CStr, pivot: bool) -> Result<(), Error> {
     sys::chdir(root)?;
-    let r = if pivot {
-        // pivot_root(".", "."): the old root ends up stacked on the new one, and is then
-        // detached, so no path inside the container leads back to the host (pivot_root(2)).
-        sys::pivot_root(c".", c".")
-    } else {
-        // switch_root(8)'s way, which works on initramfs: move the root onto / and chroot
-        // into it. A plain chroot(2) is escaped with chroot+chdir(".."); with the mount
-        // moved over /, ".." at the top stays on the container's root.
-        sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c"."))
-    };
-    r.map_err(|e| {
-        let e = e.at(root.to_bytes());
-        // The initramfs root cannot be pivoted away from (pivot_root(2), ERRORS).
-        if pivot && e.errno() == libc::EINVAL { e.hint(crate::error::HINT_CHROOT) } else { e }
-    })?;
     if pivot {
-        sys::umount2(c".", libc::MNT_DETACH)?;
+        match sys::pivot_root(c".", c".") {
+            // The old root ends up stacked on the new one, and is then detached, so no path
+            // inside the container leads back to the host (pivot_root(2)).
+            Ok(()) => {
+                sys::umount2(c".", libc::MNT_DETACH)?;
+                return sys::chdir(c"/");
+            }
+            Err(e) if e.errno() == libc::EINVAL && on_initramfs() => {
+                crate::info!("/ is an initramfs, which pivot_root(2) cannot leave: MS_MOVE and chroot(2) into ", crate::error::Bytes(root.to_bytes()));
+            }
+            Err(e) => return Err(e.at(root.to_bytes()).hint(crate::error::HINT_CHROOT)),
+        }
     }
+    // Move the root onto / and chroot into it. A plain chroot(2) is escaped with chroot and
+    // chdir(".."); with the mount moved over /, ".." at the top stays on the container's root.
+    sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c".")).map_err(|e| e.at(root.to_bytes()))?;
     sys::chdir(c"/")
 }
+
+/// Whether / is the initramfs: the kernel's rootfs, a ramfs or a tmpfs (ramfs-rootfs-
+/// initramfs.rst). Any other root that pivot_root refuses is the error it is.
+fn on_initramfs() -> bool {
+    sys::fs_type_at(c"/").is_ok_and(|t| t == RAMFS_MAGIC || t == TMPFS_MAGIC)
+}
+
+const RAMFS_MAGIC: u64 = 0x8584_58f6;
+const TMPFS_MAGIC: u64 = 0x0102_1994;
 
 /// --read-only: the root, last, once the points of the mounts on it are made (the image's own
 /// mounts below it were made read-only in mount_root; an overlay has none); binds and tmpfs on

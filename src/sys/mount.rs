@@ -87,10 +87,20 @@ pub fn fchdir(fd: Fd) -> Result<(), Error> {
 /// (mount(2)), and statfs shows relatime in another bit (ST_RELATIME is MS_BIND's) and
 /// strictatime in none.
 pub fn mount_flags(path: &CStr) -> Result<u64, Error> {
+    Ok(statfs(path)?[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC))
+}
+
+/// The type (f_type, a magic number) of the filesystem `path` is on.
+pub fn fs_type_at(path: &CStr) -> Result<u64, Error> {
+    Ok(statfs(path)?[0])
+}
+
+/// int statfs(const char *path, struct statfs *buf).
+fn statfs(path: &CStr) -> Result<[u64; 15], Error> {
     // The kernel's struct statfs on 64-bit: ten longs, then f_flags, then spare.
     let mut st = [0u64; 15];
     call0(Sysno::statfs, s(path), pm(&mut st), 0, 0)?;
-    Ok(st[10] & (libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC))
+    Ok(st)
 }
 
 /// int fstatfs(int fd, struct statfs *buf): the type (f_type, a magic number) of the

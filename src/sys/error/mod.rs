@@ -22,7 +22,7 @@ pub const HINT_USERNS: u8 = 4;
 pub const HINT_DELEGATE: u8 = 5;
 const HINTS: [&str; 6] = [
     "",
-    "on an initramfs root, use --chroot",
+    "--chroot where / cannot be pivoted from",
     "the kernel has no overlay filesystem: modprobe overlay",
     "a hard limit above runix's own needs CAP_SYS_RESOURCE",
     "user namespaces are off: check the sysctls user.max_user_namespaces, kernel.unprivileged_userns_clone and kernel.apparmor_restrict_unprivileged_userns",
@@ -274,7 +274,7 @@ pub mod tests {
         assert_eq!(show(&Error::sys("socketpair", libc::EMFILE, b"")), "socketpair: Too many open files");
         assert_eq!(show(&Error::msg("unknown option", b"--foo")), "unknown option: --foo");
         assert_eq!(show(&Error::msg("no command given", b"")), "no command given");
-        assert_eq!(show(&Error::sys("pivot_root", libc::EINVAL, b"/r").hint(HINT_CHROOT)), "pivot_root(/r): Invalid argument (on an initramfs root, use --chroot)");
+        assert_eq!(show(&Error::sys("pivot_root", libc::EINVAL, b"/r").hint(HINT_CHROOT)), "pivot_root(/r): Invalid argument (--chroot where / cannot be pivoted from)");
     }
 
     #[test]
