@@ -130,7 +130,7 @@ static DEVICES: [Device; 6] = [
 /// devpts gets its own instance, so the container sees only its own ptys (devpts(5),
 /// newinstance); its ptys belong to gid 5 (the tty group of most distributions, and the OCI
 /// runtime spec's default) where gid 5 can be used.
-const DEVPTS: Fs = Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: libc::MS_NOSUID | libc::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") };
+const DEVPTS: Fs = Fs { src: Some(c"devpts"), fstype: Some(c"devpts"), flags: crate::sys::MS_NOSUID | crate::sys::MS_NOEXEC, data: Some(c"gid=5,newinstance,ptmxmode=0666,mode=0620") };
 static PTS: DevMount = DevMount { path: c"/dev/pts", mode: 0o755, fs: DEVPTS };
 static PTS_NO_GID: DevMount = DevMount { path: c"/dev/pts", mode: 0o755, fs: Fs { data: Some(c"newinstance,ptmxmode=0666,mode=0620"), ..DEVPTS } };
 static PTMX: Link = Link { path: c"/dev/ptmx", target: c"pts/ptmx" };

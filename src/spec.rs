@@ -282,7 +282,7 @@ impl Spec {
             joins: List::new(),
             cgroup_path: None,
             own: OWN_PROC | OWN_SYS | OWN_DEV | OWN_PTS | OWN_SHM_MQUEUE,
-            own_flags: [NOSUID_NODEV_NOEXEC as u32, (libc::MS_RDONLY | NOSUID_NODEV_NOEXEC) as u32, (libc::MS_NOSUID | libc::MS_STRICTATIME) as u32, 0],
+            own_flags: [NOSUID_NODEV_NOEXEC as u32, (crate::sys::MS_RDONLY | NOSUID_NODEV_NOEXEC) as u32, (crate::sys::MS_NOSUID | crate::sys::MS_STRICTATIME) as u32, 0],
             make_points: false,
             masked: &DOCKER_MASKED,
             read_only_paths: &DOCKER_READ_ONLY,
@@ -303,7 +303,7 @@ impl Spec {
     }
 }
 
-pub const NOSUID_NODEV_NOEXEC: u64 = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+pub const NOSUID_NODEV_NOEXEC: u64 = crate::sys::MS_NOSUID | crate::sys::MS_NODEV | crate::sys::MS_NOEXEC;
 
 /// The environment every container starts from; nothing else of the caller's leaks in.
 pub const DEFAULT_PATH: &CStr = c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

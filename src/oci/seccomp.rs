@@ -35,6 +35,7 @@
 //! A `ret` is placed where a jump first needs it, and again when 255 instructions (a jump's
 //! reach) are behind it; a jump to anything else that far goes through a `ja`.
 
+use crate::sys::arch::nr;
 use crate::error::Error;
 use crate::oci::json::Value;
 use crate::security::seccomp::{ARCH, JEQ, JGE, JGT, JSET, LD_ABS, NR, RET, RET_ENOSYS, RET_KILL};
@@ -411,7 +412,8 @@ const ALL_HASHES: [u32; N] = {
     let mut nr = 0;
     while nr < N {
         if let Some(s) = S::new(nr) {
-            h[nr] = hash(s.name().as_bytes());
+            // The kernel's and libseccomp's name, which the crate spells `fstatat` on arm64.
+            h[nr] = hash(if nr == nr::newfstatat as usize { b"newfstatat" } else { s.name().as_bytes() });
             assert!(h[nr] != 0 && h[nr] != hash(b""));
             let mut other = 0;
             while other < nr {

@@ -44,7 +44,7 @@ pub fn make_console(sock: Fd, uid: u32, gid: u32, init: bool) -> Result<(), Erro
     if init {
         let f = sys::openat(sys::AT_FDCWD, c"/dev/console", libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW, 0o600)?;
         sys::close(f)?;
-        sys::mount(Some(path.as_cstr()), c"/dev/console", None, libc::MS_BIND, None)?;
+        sys::mount(Some(path.as_cstr()), c"/dev/console", None, sys::MS_BIND, None)?;
     }
     channel::send(sock, Msg::Console(master))?;
     sys::close(master)?;

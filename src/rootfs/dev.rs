@@ -62,7 +62,7 @@ impl Mounts {
         match sys::mknodat(self.dev, name, libc::S_IFCHR | 0o666, d.major, d.minor) {
             Err(e) if e.errno() == libc::EPERM => {
                 let f = sys::openat(self.dev, name, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, 0o666)?;
-                mount_on(&Fs { src: Some(path), fstype: None, flags: libc::MS_BIND, data: None }, f, b"", path.to_bytes())?;
+                mount_on(&Fs { src: Some(path), fstype: None, flags: sys::MS_BIND, data: None }, f, b"", path.to_bytes())?;
                 sys::close(f)
             }
             r => r,

@@ -33,9 +33,9 @@ impl Mounts {
         let mut other_kind = false;
         loop {
             let r = match (dir, &self.empty) {
-                (false, _) => sys::mount(Some(null.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
-                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p.as_cstr(), None, libc::MS_BIND, None),
-                (true, None) => sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), libc::MS_RDONLY, Some(c"size=0")),
+                (false, _) => sys::mount(Some(null.as_cstr()), p.as_cstr(), None, sys::MS_BIND, None),
+                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p.as_cstr(), None, sys::MS_BIND, None),
+                (true, None) => sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY, Some(c"size=0")),
             };
             match r {
                 // Not the usual kind on this kernel: once more as the other.
@@ -57,12 +57,12 @@ impl Mounts {
     pub fn read_only(&self, r: &Mask) -> Result<(), Error> {
         let path = r.path;
         let p = self.in_root(path);
-        match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, libc::MS_BIND | libc::MS_REC, None) {
+        match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, sys::MS_BIND | sys::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => return Ok(()),
             r => r.map_err(|e| e.at(path.to_bytes()))?,
         }
         // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
-        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        let flags = sys::MS_REMOUNT | sys::MS_BIND | sys::MS_RDONLY | sys::MS_NOSUID | sys::MS_NODEV | sys::MS_NOEXEC;
         sys::mount(None, p.as_cstr(), None, flags, None).map_err(|e| e.at(path.to_bytes()))
     }
 }

@@ -124,7 +124,7 @@ impl Mounts {
             // its fd. The bind and every mount under ROOTFS on the host: nodev, and read-only
             // all the way down for --read-only, before anything of runix's is mounted on it.
             let rec = bind_rec(attrs);
-            let (from, fstype, flags, data) = if off { (root, None, libc::MS_BIND | rec, None) } else { (c"tmpfs", Some(c"tmpfs"), nodev_flag, Some(c"mode=755")) };
+            let (from, fstype, flags, data) = if off { (root, None, sys::MS_BIND | rec, None) } else { (c"tmpfs", Some(c"tmpfs"), nodev_flag, Some(c"mode=755")) };
             sys::mount(Some(from), root, fstype, flags, data)?;
             base = sys::openat(sys::AT_FDCWD, root, DIR, 0)?;
             if off {
@@ -132,7 +132,7 @@ impl Mounts {
                 // Read-only: the image's own mounts below the root at once; the root itself last
                 // (remount_root_read_only), once the points of the mounts on it are made, as runc.
                 // A root the host mounted read-only stays so, from the start (no point is made).
-                let host_ro = attrs & MOUNT_ATTR_RDONLY != 0 && sys::mount_flags(path.as_cstr())? & libc::MS_RDONLY != 0;
+                let host_ro = attrs & MOUNT_ATTR_RDONLY != 0 && sys::mount_flags(path.as_cstr())? & sys::MS_RDONLY != 0;
                 let ro = if host_ro { 0 } else { attrs & MOUNT_ATTR_RDONLY };
                 let now = if rec != 0 { attrs } else { attrs & !ro };
                 if now != 0 {
@@ -210,7 +210,7 @@ impl Mounts {
                 if let Some(n) = size.filter(|&n| n != 0) {
                     data.push_all(&[b",size=", crate::text::itoa(n, &mut [0; 20])])?;
                 }
-                let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: libc::MS_NOSUID | libc::MS_NODEV, data: Some(data.as_cstr()) };
+                let fs = Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: sys::MS_NOSUID | sys::MS_NODEV, data: Some(data.as_cstr()) };
                 mount_on(&fs, t, b"", dst)?;
                 -1
             }
@@ -329,7 +329,7 @@ pub fn write_setting(path: &CStr, value: &[u8]) -> Result<(), Error> {
 /// on a host where / is shared (systemd's default) the bind, the pivot_root and the umount
 /// below would propagate back into the host's mount table (mount_namespaces(7)).
 pub fn make_private() -> Result<(), Error> {
-    sys::mount(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE, None)
+    sys::mount(None, c"/", None, sys::MS_REC | sys::MS_PRIVATE, None)
 }
 
 /// "/proc/self/fd/N": a path to what fd N is, for syscalls that take paths (mount(2)).
@@ -351,7 +351,7 @@ pub const MOUNT_ATTR_NODEV: u64 = 0x4;
 fn bind_rec(attrs: u64) -> u64 {
     match attrs != 0 && sys::mount_setattr_rec(c"", 0).is_err_and(|e| e.errno() == libc::ENOSYS) {
         true => 0,
-        false => libc::MS_REC,
+        false => sys::MS_REC,
     }
 }
 
@@ -380,7 +380,7 @@ fn bind_at(src: Fd, t: Fd, attrs: u64, root: Fd, path: &CStr, shown: &[u8], one:
         }
         Err(e) if e.errno() == libc::ENOSYS => {
             let from = fd_path(src);
-            mount_on(&Fs { src: Some(from.as_cstr()), fstype: None, flags: libc::MS_BIND | rec, data: None }, t, b"", shown)?;
+            mount_on(&Fs { src: Some(from.as_cstr()), fstype: None, flags: sys::MS_BIND | rec, data: None }, t, b"", shown)?;
             if attrs == 0 {
                 return Ok(-1);
             }
@@ -435,7 +435,7 @@ pub fn enter_root(root: &CStr, pivot: bool) -> Result<(), Error> {
     }
     // Move the root onto / and chroot into it. A plain chroot(2) is escaped with chroot and
     // chdir(".."); with the mount moved over /, ".." at the top stays on the container's root.
-    sys::mount(Some(c"."), c"/", None, libc::MS_MOVE, None).and_then(|()| sys::chroot(c".")).map_err(|e| e.at(root.to_bytes()))?;
+    sys::mount(Some(c"."), c"/", None, sys::MS_MOVE, None).and_then(|()| sys::chroot(c".")).map_err(|e| e.at(root.to_bytes()))?;
     sys::chdir(c"/")
 }
 
@@ -452,12 +452,12 @@ const TMPFS_MAGIC: u64 = 0x0102_1994;
 /// mounts below it were made read-only in mount_root; an overlay has none); binds and tmpfs on
 /// it keep their own mode.
 pub fn remount_root_read_only() -> Result<(), Error> {
-    remount(c"/", libc::MS_RDONLY)
+    remount(c"/", sys::MS_RDONLY)
 }
 
 /// The mount at `path` remounted with `flags` added. Its nosuid, nodev and noexec (from the
 /// mount it was bound from) are kept: in a user namespace they are locked, and a remount that
 /// clears them fails with EPERM (mount_namespaces(7)).
 fn remount(path: &CStr, flags: u64) -> Result<(), Error> {
-    sys::mount(None, path, None, libc::MS_REMOUNT | libc::MS_BIND | flags | sys::mount_flags(path)?, None)
+    sys::mount(None, path, None, sys::MS_REMOUNT | sys::MS_BIND | flags | sys::mount_flags(path)?, None)
 }

@@ -22,7 +22,8 @@
 //!   SOCKET:      ld args[0]; jeq AF_ALG, AF_VSOCK → EPERM else ALLOW
 //!   PERSONALITY: ld args[0]; jeq 0x0, 0x8, 0x20000, 0x20008, 0xffffffff → ALLOW else EPERM
 //!   CLONE:       ld args[0]; jset CLONE_NEW* → EPERM else ALLOW
-//!   HIGH:        jeq -1 → ENOSYS; jset x32 bit → KILL else ENOSYS (no jset without such a bit)
+//!   HIGH:        jeq each CPU-private call (arm's set_tls, ...) → ALLOW; jeq -1 → ENOSYS;
+//!                jset x32 bit → KILL else ENOSYS (no jset without such a bit)
 //!   ret ALLOW; ret ERRNO(EPERM); ret ERRNO(ENOSYS); ret KILL_PROCESS
 //! ```
 //!
@@ -51,26 +52,26 @@ pub const RET_KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
 /// The highest number in docker's table: anything above is newer than the policy.
 const LAST: u16 = S::removexattrat as u16;
 
-/// Docker's unconditional allowlist, the syscalls every CPU has (its 32-bit ones, `fcntl64`, have
-/// no number here; each CPU's others are in arch::SECCOMP_ALLOWED). ioctl, socket and personality
+/// Docker's unconditional allowlist, the syscalls every CPU has; each CPU's others are in
+/// arch::SECCOMP_ALLOWED (64-bit CPUs: mmap, fadvise64, ...; 32-bit ones: mmap2, fcntl64, ...). ioctl, socket and personality
 /// are allowed by the argument checks above instead.
 const ALLOWED: &[S] = &[
     S::accept, S::accept4, S::adjtimex, S::bind, S::brk, S::cachestat, S::capget, S::capset, S::chdir,
     S::clock_adjtime, S::clock_getres, S::clock_gettime, S::clock_nanosleep, S::close, S::close_range, S::connect,
     S::copy_file_range, S::dup, S::dup3, S::epoll_create1, S::epoll_ctl, S::epoll_pwait, S::epoll_pwait2, S::eventfd2,
-    S::execve, S::execveat, S::exit, S::exit_group, S::faccessat, S::faccessat2, S::fadvise64, S::fallocate,
+    S::execve, S::execveat, S::exit, S::exit_group, S::faccessat, S::faccessat2, S::fallocate,
     S::fanotify_mark, S::fchdir, S::fchmod, S::fchmodat, S::fchmodat2, S::fchown, S::fchownat, S::fcntl, S::fdatasync,
     S::fgetxattr, S::flistxattr, S::flock, S::fremovexattr, S::fsetxattr, S::fstat, S::fstatfs, S::fsync,
     S::ftruncate, S::futex, S::futex_requeue, S::futex_wait, S::futex_waitv, S::futex_wake, S::get_robust_list,
     S::getcpu, S::getcwd, S::getdents64, S::getegid, S::geteuid, S::getgid, S::getgroups, S::getitimer,
     S::getpeername, S::getpgid, S::getpid, S::getppid, S::getpriority, S::getrandom, S::getresgid, S::getresuid,
-    S::getrlimit, S::getrusage, S::getsid, S::getsockname, S::getsockopt, S::gettid, S::gettimeofday, S::getuid,
+    S::getrusage, S::getsid, S::getsockname, S::getsockopt, S::gettid, S::gettimeofday, S::getuid,
     S::getxattr, S::getxattrat, S::inotify_add_watch, S::inotify_init1, S::inotify_rm_watch, S::io_cancel,
     S::io_destroy, S::io_getevents, S::io_pgetevents, S::io_setup, S::io_submit, S::ioprio_get, S::ioprio_set,
     S::kill, S::landlock_add_rule, S::landlock_create_ruleset, S::landlock_restrict_self, S::lgetxattr, S::linkat,
     S::listen, S::listmount, S::listxattr, S::listxattrat, S::llistxattr, S::lremovexattr, S::lseek, S::lsetxattr,
-    S::madvise, S::map_shadow_stack, S::membarrier, S::memfd_create, S::memfd_secret, S::mincore, S::mkdirat,
-    S::mknodat, S::mlock, S::mlock2, S::mlockall, S::mmap, S::mprotect, S::mq_getsetattr, S::mq_notify, S::mq_open,
+    S::madvise, S::map_shadow_stack, S::membarrier, S::memfd_create, S::mincore, S::mkdirat,
+    S::mknodat, S::mlock, S::mlock2, S::mlockall, S::mprotect, S::mq_getsetattr, S::mq_notify, S::mq_open,
     S::mq_timedreceive, S::mq_timedsend, S::mq_unlink, S::mremap, S::mseal, S::msgctl, S::msgget, S::msgrcv,
     S::msgsnd, S::msync, S::munlock, S::munlockall, S::munmap, S::name_to_handle_at, S::nanosleep, S::openat,
     S::openat2, S::pidfd_open, S::pidfd_send_signal, S::pipe2, S::pkey_alloc, S::pkey_free, S::pkey_mprotect,
@@ -86,7 +87,7 @@ const ALLOWED: &[S] = &[
     S::setpgid, S::setpriority, S::setregid, S::setresgid, S::setresuid, S::setreuid, S::setrlimit, S::setsid,
     S::setsockopt, S::setuid, S::setxattr, S::setxattrat, S::shmat, S::shmctl, S::shmdt, S::shmget, S::shutdown,
     S::sigaltstack, S::signalfd4, S::socketpair, S::splice, S::statfs, S::statmount, S::statx, S::symlinkat, S::sync,
-    S::sync_file_range, S::syncfs, S::sysinfo, S::tee, S::tgkill, S::timer_create, S::timer_delete,
+    S::syncfs, S::sysinfo, S::tee, S::tgkill, S::timer_create, S::timer_delete,
     S::timer_getoverrun, S::timer_gettime, S::timer_settime, S::timerfd_create, S::timerfd_gettime,
     S::timerfd_settime, S::times, S::tkill, S::truncate, S::umask, S::uname, S::unlinkat, S::utimensat, S::vmsplice,
     S::wait4, S::waitid, S::write, S::writev,
@@ -213,7 +214,11 @@ pub fn compile(caps_effective: u64, out: &mut [sock_filter]) -> Result<usize, Er
         0 => enosys,
         bit => p.jump(JSET, bit, kill, enosys),
     };
-    let high = p.jump(JEQ, u32::MAX, enosys, compat);
+    let mut high = p.jump(JEQ, u32::MAX, enosys, compat);
+    // A CPU's own calls numbered past the table (arm's set_tls, which glibc's start needs).
+    for &nr in arch::SECCOMP_PRIVATE {
+        high = p.jump(JEQ, nr, allow, high);
+    }
     let mut special = [(S::read, 0); 5];
     special[0] = (S::ioctl, p.one_of(arg(1), &[libc::TIOCSTI as u32], eperm, allow));
     special[1] = (S::socket, p.one_of(arg(0), &[libc::AF_ALG as u32, libc::AF_VSOCK as u32], eperm, allow));

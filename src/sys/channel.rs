@@ -10,7 +10,7 @@
 use super::{Fd, call, call0, p, pm, trace};
 use crate::error::{Error, Kept};
 use core::mem::{MaybeUninit, size_of};
-use syscalls::Sysno;
+use super::arch::nr;
 
 /// What runix and the container's process say to each other, in the order they say it (run.rs
 /// has the sync points). The end of the channel is `recv`'s None.
@@ -38,7 +38,7 @@ pub fn socketpair() -> Result<[Fd; 2], Error> {
         sv = [trace::FAKE_FD, trace::FAKE_FD + 1];
     }
     let ty = (libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC) as u64;
-    call0(Sysno::socketpair, libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize)?;
+    call0(nr::socketpair, libc::AF_UNIX as usize, ty as usize, 0, sv.as_mut_ptr() as usize)?;
     Ok(sv)
 }
 
@@ -57,15 +57,15 @@ pub fn send(sock: Fd, msg: Msg) -> Result<(), Error> {
             (p(&kept), size_of::<Kept>())
         }
     };
-    call0(Sysno::write, sock as usize, buf, len, 0)
+    call0(nr::write, sock as usize, buf, len, 0)
 }
 
 /// sendmsg(2) of `data` with `fd` as SCM_RIGHTS (unix(7)): also how a console socket gets
 /// the pty's master.
 pub fn send_fd(sock: Fd, fd: Fd, data: &[u8]) -> Result<(), Error> {
     let mut h = Hdr::new(data.as_ptr() as usize, data.len());
-    h.cmsg[2] = fd as u32 as u64;
-    call0(Sysno::sendmsg, sock as usize, h.ptr(), 0, 0)
+    h.cmsg.fd = fd;
+    call0(nr::sendmsg, sock as usize, h.ptr(), 0, 0)
 }
 
 /// The next message; None once the other end is closed, or its process is gone with a
@@ -76,15 +76,15 @@ pub fn recv(sock: Fd) -> Result<Option<Msg>, Error> {
     let mut h = Hdr::new(kept.as_mut_ptr() as usize, size_of::<Kept>());
     let flags = libc::MSG_CMSG_CLOEXEC as usize;
     let n = loop {
-        match call(Sysno::recvmsg, sock as usize, h.ptr(), flags, 0) {
+        match call(nr::recvmsg, sock as usize, h.ptr(), flags, 0) {
             Err(e) if e.errno() == libc::EINTR => {}
             Ok(0) => return Ok(None),
             Err(e) if e.errno() == libc::ECONNRESET => return Ok(None),
             r => break r?,
         }
     };
-    match (h.msghdr.msg_controllen >= 20, n) {
-        (true, 1) => Ok(Some(Msg::Console(h.cmsg[2] as u32 as Fd))),
+    match (h.msghdr.msg_controllen as usize >= CMSG_LEN, n) {
+        (true, 1) => Ok(Some(Msg::Console(h.cmsg.fd))),
         // SAFETY: the byte was received.
         (false, 1) => Ok(Some(if unsafe { *(kept.as_ptr() as *const u8) } == b'r' { Msg::Ready } else { Msg::Go })),
         // SAFETY: all of a Kept's bytes came, and only `send` sends so many: they are those of
@@ -102,17 +102,27 @@ pub fn recv(sock: Fd) -> Result<Option<Msg>, Error> {
 struct Hdr {
     msghdr: libc::msghdr,
     iov: libc::iovec,
-    /// cmsghdr (len, level, type) and one int, aligned as CMSG_SPACE(sizeof(int)) wants.
-    cmsg: [u64; 3],
+    cmsg: Cmsg,
 }
+
+/// A cmsghdr (len, level, type) and one int: CMSG_SPACE(sizeof(int)) bytes, as the kernel
+/// wants them aligned (to a long, 8 or 4 bytes).
+#[repr(C)]
+struct Cmsg {
+    hdr: libc::cmsghdr,
+    fd: Fd,
+}
+
+/// CMSG_LEN(sizeof(int)): the header and the int, without the padding after it.
+const CMSG_LEN: usize = core::mem::offset_of!(Cmsg, fd) + size_of::<Fd>();
 
 impl Hdr {
     fn new(buf: usize, len: usize) -> Hdr {
         // SAFETY: msghdr and iovec are plain data; all-zero is valid (pointers set in `ptr`).
         let mut h: Hdr = unsafe { core::mem::zeroed() };
         h.iov = libc::iovec { iov_base: buf as *mut core::ffi::c_void, iov_len: len };
-        h.cmsg[0] = 20; // CMSG_LEN(sizeof(int))
-        h.cmsg[1] = (libc::SOL_SOCKET as u64) | (libc::SCM_RIGHTS as u64) << 32;
+        h.cmsg.hdr.cmsg_len = CMSG_LEN as _;
+        (h.cmsg.hdr.cmsg_level, h.cmsg.hdr.cmsg_type) = (libc::SOL_SOCKET, libc::SCM_RIGHTS);
         h
     }
 
@@ -120,8 +130,8 @@ impl Hdr {
     fn ptr(&mut self) -> usize {
         self.msghdr.msg_iov = &mut self.iov;
         self.msghdr.msg_iovlen = 1;
-        self.msghdr.msg_control = self.cmsg.as_mut_ptr() as *mut core::ffi::c_void;
-        self.msghdr.msg_controllen = 24;
+        self.msghdr.msg_control = &mut self.cmsg as *mut Cmsg as *mut core::ffi::c_void;
+        self.msghdr.msg_controllen = size_of::<Cmsg>() as _;
         pm(&mut self.msghdr)
     }
 }
@@ -132,7 +142,7 @@ impl Hdr {
 pub fn peer_alive(sock: Fd) -> bool {
     let mut fds = [libc::pollfd { fd: sock, events: 0, revents: 0 }];
     let zero = [0u64; 2];
-    let r = call(Sysno::ppoll, pm(&mut fds), 1, p(&zero), 0);
+    let r = call(nr::ppoll, pm(&mut fds), 1, p(&zero), 0);
     r.is_err() || fds[0].revents & libc::POLLHUP == 0
 }
 

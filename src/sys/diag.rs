@@ -2,7 +2,7 @@
 //! trace line does not trace itself. Each line is one write(2), so the parent's and the
 //! child's lines never interleave mid-line.
 
-use syscalls::Sysno;
+use super::arch::nr;
 use ufmt::uWrite;
 
 /// write(2) of runix's own messages (logs, trace lines, errors) to stderr: not traced, so
@@ -10,7 +10,7 @@ use ufmt::uWrite;
 pub fn write_diag(mut buf: &[u8]) {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice for the duration of the call.
-        match unsafe { syscalls::syscall3(Sysno::write, 2, buf.as_ptr() as usize, buf.len()) } {
+        match unsafe { syscalls::syscall3(nr::write, 2, buf.as_ptr() as usize, buf.len()) } {
             Ok(n) => buf = &buf[n..],
             Err(e) if e.into_raw() == libc::EINTR => {}
             Err(_) => return,
@@ -71,6 +71,6 @@ impl uWrite for Line {
 pub fn realtime_secs() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a live timespec the kernel fills.
-    let _ = unsafe { syscalls::syscall2(Sysno::clock_gettime, libc::CLOCK_REALTIME as usize, &mut ts as *mut _ as usize) };
+    let _ = unsafe { syscalls::syscall2(nr::clock_gettime, libc::CLOCK_REALTIME as usize, &mut ts as *mut _ as usize) };
     ts.tv_sec as u64
 }

@@ -2,16 +2,14 @@
 //! mkdirat(2), unlinkat(2), mknodat(2), symlinkat(2), fstat, fchown(2), close_range(2),
 //! getcwd(2), getdents64(2), ioctl(2), dup3(2), renameat2(2), flock(2), connect(2).
 
-#[allow(unused_imports)]
-use super::arch::Names as _;
 use super::{AT_FDCWD, Fd, Plain, call, call0, call_fd, p, pm, s};
 use crate::error::Error;
 use core::ffi::CStr;
-use syscalls::Sysno;
+use super::arch::nr;
 
 /// ssize_t write(int fd, const void *buf, size_t count);
 pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Error> {
-    call(Sysno::write, fd as usize, buf.as_ptr() as usize, buf.len(), 0)
+    call(nr::write, fd as usize, buf.as_ptr() as usize, buf.len(), 0)
 }
 
 /// write(2) until the whole buffer is written.
@@ -28,29 +26,29 @@ pub fn write_all(fd: Fd, mut buf: &[u8]) -> Result<(), Error> {
 
 /// ssize_t read(int fd, void *buf, size_t count);
 pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    call(Sysno::read, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
+    call(nr::read, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
 }
 
 /// int openat(int dirfd, const char *pathname, int flags, mode_t mode);
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
-    call_fd(Sysno::openat, dirfd as usize, s(path), flags as usize, mode as usize)
+    call_fd(nr::openat, dirfd as usize, s(path), flags as usize, mode as usize)
 }
 
 /// int close(int fd);
 pub fn close(fd: Fd) -> Result<(), Error> {
-    call0(Sysno::close, fd as usize, 0, 0, 0)
+    call0(nr::close, fd as usize, 0, 0, 0)
 }
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdir(path: &CStr, mode: u32) -> Result<(), Error> {
-    call0(Sysno::mkdirat, AT_FDCWD as usize, s(path), mode as usize, 0)
+    call0(nr::mkdirat, AT_FDCWD as usize, s(path), mode as usize, 0)
 }
 
 /// int unlinkat(int dirfd, const char *pathname, AT_REMOVEDIR);
 pub fn rmdir(path: &CStr) -> Result<(), Error> {
-    call0(Sysno::unlinkat, AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0)
+    call0(nr::unlinkat, AT_FDCWD as usize, s(path), libc::AT_REMOVEDIR as usize, 0)
 }
 
 /// struct open_how of <linux/openat2.h> (libc's is non-exhaustive, so it cannot be built here).
@@ -71,7 +69,7 @@ pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, E
     // again (openat2(2), RESOLVE_IN_ROOT); an image's `../` symlinks are common. Each try is a
     // fresh lookup that fails only if the host changed its mounts during it again.
     loop {
-        match call_fd(Sysno::openat2, dirfd as usize, s(path), p(&how), size) {
+        match call_fd(nr::openat2, dirfd as usize, s(path), p(&how), size) {
             Err(e) if e.errno() == libc::EAGAIN => {}
             r => return r,
         }
@@ -80,18 +78,18 @@ pub fn openat2(dirfd: Fd, path: &CStr, flags: i32, resolve: u64) -> Result<Fd, E
 
 /// int unlinkat(int dirfd, const char *pathname, int flags);
 pub fn unlinkat(dirfd: Fd, path: &CStr, flags: i32) -> Result<(), Error> {
-    call0(Sysno::unlinkat, dirfd as usize, s(path), flags as usize, 0)
+    call0(nr::unlinkat, dirfd as usize, s(path), flags as usize, 0)
 }
 
 /// int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, 0): replaces
 /// `new` in one step, so a reader sees the old file or the new one, never a part.
 pub fn rename(dirfd: Fd, old: &CStr, new: &CStr) -> Result<(), Error> {
-    super::call5(Sysno::renameat2, dirfd as usize, s(old), dirfd as usize, s(new), 0).map(drop)
+    super::call5(nr::renameat2, dirfd as usize, s(old), dirfd as usize, s(new), 0).map(drop)
 }
 
 /// int flock(int fd, int op);
 pub fn flock(fd: Fd, op: i32) -> Result<(), Error> {
-    call0(Sysno::flock, fd as usize, op as usize, 0, 0)
+    call0(nr::flock, fd as usize, op as usize, 0, 0)
 }
 
 /// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), then int connect(int fd, const struct
@@ -103,8 +101,8 @@ pub fn connect(path: &[u8]) -> Result<Fd, Error> {
         return Err(Error::sys("connect", libc::ENAMETOOLONG, path));
     };
     dst.copy_from_slice(path);
-    let fd = call_fd(Sysno::socket, libc::AF_UNIX as usize, (libc::SOCK_STREAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
-    match call0(Sysno::connect, fd as usize, p(&addr), addr.len(), 0) {
+    let fd = call_fd(nr::socket, libc::AF_UNIX as usize, (libc::SOCK_STREAM | libc::SOCK_CLOEXEC) as usize, 0, 0)?;
+    match call0(nr::connect, fd as usize, p(&addr), addr.len(), 0) {
         Ok(()) => Ok(fd),
         Err(e) => {
             let _ = close(fd);
@@ -115,24 +113,24 @@ pub fn connect(path: &[u8]) -> Result<Fd, Error> {
 
 /// int mkdirat(int dirfd, const char *pathname, mode_t mode);
 pub fn mkdirat(dirfd: Fd, path: &CStr, mode: u32) -> Result<(), Error> {
-    call0(Sysno::mkdirat, dirfd as usize, s(path), mode as usize, 0)
+    call0(nr::mkdirat, dirfd as usize, s(path), mode as usize, 0)
 }
 
 /// int mknodat(int dirfd, const char *pathname, mode_t mode, dev_t dev);
 pub fn mknodat(dirfd: Fd, path: &CStr, mode: u32, major: u32, minor: u32) -> Result<(), Error> {
     // The kernel's new_encode_dev: minor's low byte, major, then minor's high bits.
     let dev = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
-    call0(Sysno::mknodat, dirfd as usize, s(path), mode as usize, dev as usize)
+    call0(nr::mknodat, dirfd as usize, s(path), mode as usize, dev as usize)
 }
 
 /// int symlinkat(const char *target, int newdirfd, const char *linkpath);
 pub fn symlinkat(target: &CStr, dirfd: Fd, path: &CStr) -> Result<(), Error> {
-    call0(Sysno::symlinkat, s(target), dirfd as usize, s(path), 0)
+    call0(nr::symlinkat, s(target), dirfd as usize, s(path), 0)
 }
 
 /// mode_t umask(mode_t mask); returns the previous mask.
 pub fn umask(mask: u32) -> u32 {
-    call(Sysno::umask, mask as usize, 0, 0, 0).unwrap_or(0o022) as u32
+    call(nr::umask, mask as usize, 0, 0, 0).unwrap_or(0o022) as u32
 }
 
 /// The fields of fstat(2) runix looks at.
@@ -153,40 +151,40 @@ pub const fn dev(major: u32, minor: u32) -> u64 {
 /// int newfstatat(int dirfd, const char *path, struct stat *st, AT_EMPTY_PATH): fstat of an fd.
 pub fn fstat(fd: Fd) -> Result<Stat, Error> {
     // SAFETY: struct stat is plain data; all-zero is a valid value.
-    let mut st: libc::stat = unsafe { core::mem::zeroed() };
+    let mut st: super::arch::KernelStat = unsafe { core::mem::zeroed() };
     let flags = (libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) as u64;
-    call0(Sysno::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize)?;
-    Ok(Stat { dev: st.st_dev, ino: st.st_ino, mode: st.st_mode, rdev: st.st_rdev, size: st.st_size as u64 })
+    call0(nr::newfstatat, fd as usize, s(c""), pm(&mut st), flags as usize)?;
+    Ok(Stat { dev: st.st_dev as u64, ino: st.st_ino as u64, mode: st.st_mode, rdev: st.st_rdev as u64, size: st.st_size as u64 })
 }
 
 /// int fchown(int fd, uid_t owner, gid_t group);
 pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Error> {
-    call0(Sysno::fchown, fd as usize, uid as usize, gid as usize, 0)
+    call0(nr::fchown, fd as usize, uid as usize, gid as usize, 0)
 }
 
 /// int fchownat(int dirfd, const char *path, uid_t owner, gid_t group, AT_SYMLINK_NOFOLLOW).
 pub fn fchownat(dirfd: Fd, path: &CStr, uid: u32, gid: u32) -> Result<(), Error> {
-    super::call5(Sysno::fchownat, dirfd as usize, s(path), uid as usize, gid as usize, libc::AT_SYMLINK_NOFOLLOW as usize).map(drop)
+    super::call5(nr::fchownat, dirfd as usize, s(path), uid as usize, gid as usize, libc::AT_SYMLINK_NOFOLLOW as usize).map(drop)
 }
 
 /// int close_range(unsigned first, unsigned last, 0) (Linux 5.9).
 pub fn close_range(first: u32, last: u32) -> Result<(), Error> {
-    call0(Sysno::close_range, first as usize, last as usize, 0, 0)
+    call0(nr::close_range, first as usize, last as usize, 0, 0)
 }
 
 /// char *getcwd(char *buf, size_t size): the path of the working directory, as a length.
 pub fn getcwd(buf: &mut [u8]) -> Result<usize, Error> {
-    call(Sysno::getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0)
+    call(nr::getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0)
 }
 
 /// ssize_t getdents64(int fd, void *dirp, size_t count);
 pub fn getdents64(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
-    call(Sysno::getdents64, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
+    call(nr::getdents64, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0)
 }
 
 /// int ioctl(int fd, unsigned long request, arg): `arg` is a number or a pointer.
 pub fn ioctl(fd: Fd, request: u32, arg: usize) -> Result<usize, Error> {
-    call(Sysno::ioctl, fd as usize, request as usize, arg, 0)
+    call(nr::ioctl, fd as usize, request as usize, arg, 0)
 }
 
 /// ioctl(fd, request, &value): for requests that read or fill a struct.
@@ -196,7 +194,7 @@ pub fn ioctl_with<T: Plain>(fd: Fd, request: u32, value: &mut T) -> Result<usize
 
 /// int dup3(int oldfd, int newfd, 0): `newfd` becomes `oldfd`, without close-on-exec.
 pub fn dup3(old: Fd, new: Fd) -> Result<(), Error> {
-    call0(Sysno::dup3, old as usize, new as usize, 0, 0)
+    call0(nr::dup3, old as usize, new as usize, 0, 0)
 }
 
 /// Read from `fd` until EOF or `out` is full, into an array of plain-integer structs (a BPF

@@ -3,43 +3,43 @@
 
 use super::{call, call0, p, pm};
 use crate::error::Error;
-use syscalls::Sysno;
+use super::arch::nr;
 
 /// int setgroups(size_t size, const gid_t *list): the supplementary groups, here always none.
 pub fn setgroups_none() -> Result<(), Error> {
-    call0(Sysno::setgroups, 0, 0, 0, 0)
+    call0(nr::setgroups, 0, 0, 0, 0)
 }
 
 /// setgroups(2) with a list.
 pub fn setgroups(list: &[u32]) -> Result<(), Error> {
-    call0(Sysno::setgroups, list.len(), list.as_ptr() as usize, 0, 0)
+    call0(nr::setgroups, list.len(), list.as_ptr() as usize, 0, 0)
 }
 
 /// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0): `cap` into the ambient set.
 pub fn ambient_raise(cap: u8) -> Result<(), Error> {
-    call0(Sysno::prctl, libc::PR_CAP_AMBIENT as usize, libc::PR_CAP_AMBIENT_RAISE as usize, cap as usize, 0)
+    call0(nr::prctl, libc::PR_CAP_AMBIENT as usize, libc::PR_CAP_AMBIENT_RAISE as usize, cap as usize, 0)
 }
 
 /// int setresgid(gid_t rgid, gid_t egid, gid_t sgid);
 pub fn setresgid(gid: u32) -> Result<(), Error> {
     let g = gid as usize;
-    call0(Sysno::setresgid, g, g, g, 0)
+    call0(nr::setresgid, g, g, g, 0)
 }
 
 /// int setresuid(uid_t ruid, uid_t euid, uid_t suid);
 pub fn setresuid(uid: u32) -> Result<(), Error> {
     let u = uid as usize;
-    call0(Sysno::setresuid, u, u, u, 0)
+    call0(nr::setresuid, u, u, u, 0)
 }
 
 /// int prctl(int option, unsigned long arg2, ...): the options runix uses take one argument.
 pub fn prctl(option: i32, arg: u64) -> Result<(), Error> {
-    call0(Sysno::prctl, option as usize, arg as usize, 0, 0)
+    call0(nr::prctl, option as usize, arg as usize, 0, 0)
 }
 
 /// prctl(PR_CAPBSET_DROP, cap): the capability leaves the bounding set.
 pub fn capbset_drop(cap: u8) -> Result<(), Error> {
-    let r = call(Sysno::prctl, libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0);
+    let r = call(nr::prctl, libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0);
     r.map(drop)
 }
 
@@ -50,33 +50,33 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> Result<(), Er
     let lo = |v: u64| v as u32;
     let hi = |v: u64| (v >> 32) as u32;
     let data: [u32; 6] = [lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)];
-    call0(Sysno::capset, p(&header), p(&data), 0, 0)
+    call0(nr::capset, p(&header), p(&data), 0, 0)
 }
 
 /// int capget(cap_user_header_t hdr, cap_user_data_t data): this process's permitted set.
 pub fn capget_permitted() -> Result<u64, Error> {
     let header: [u32; 2] = [0x2008_0522, 0];
     let mut data = [0u32; 6];
-    call(Sysno::capget, p(&header), pm(&mut data), 0, 0)?;
+    call(nr::capget, p(&header), pm(&mut data), 0, 0)?;
     Ok(data[1] as u64 | (data[4] as u64) << 32)
 }
 
 /// int seccomp(SECCOMP_SET_MODE_FILTER, unsigned int flags, struct sock_fprog *prog).
 pub fn seccomp_filter(prog: &[libc::sock_filter], flags: u32) -> Result<(), Error> {
     let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-    call0(Sysno::seccomp, 1, flags as usize, p(&fprog), 0)
+    call0(nr::seccomp, 1, flags as usize, p(&fprog), 0)
 }
 
 /// int prlimit64(0, int resource, const struct rlimit64 *new, NULL): this process's limit.
 pub fn setrlimit(resource: u32, soft: u64, hard: u64) -> Result<(), Error> {
     let new = [soft, hard];
-    call0(Sysno::prlimit64, 0, resource as usize, p(&new), 0)
+    call0(nr::prlimit64, 0, resource as usize, p(&new), 0)
 }
 
 /// prlimit64(0, resource, NULL, &old): this process's soft limit.
 pub fn rlimit(resource: u32) -> Result<u64, Error> {
     let mut old = [0u64; 2];
-    let r = call(Sysno::prlimit64, 0, resource as usize, 0, pm(&mut old));
+    let r = call(nr::prlimit64, 0, resource as usize, 0, pm(&mut old));
     r.map(|_| old[0])
 }
 

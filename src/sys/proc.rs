@@ -5,7 +5,7 @@
 use super::{Args, CList, Fd, arch, call, call0, call5, call_fd, p, pm, read, s, trace};
 use crate::error::Error;
 use core::ffi::{CStr, c_char};
-use syscalls::Sysno;
+use super::arch::nr;
 
 /// Where clone leads: the CPU's trampoline, or in test builds the recording backend, which
 /// makes no process while a test records (record.rs), as the door's backend is swapped.
@@ -23,9 +23,9 @@ pub struct Stack {
 /// void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
 pub fn mmap_stack(size: usize) -> Result<Stack, Error> {
     const PAGE: usize = 4096;
-    let base = call5(Sysno::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
+    let base = call5(nr::mmap, 0, size + PAGE, (libc::PROT_READ | libc::PROT_WRITE) as usize, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as usize, usize::MAX)?;
     // int mprotect(void *addr, size_t len, int prot): the lowest page becomes the guard.
-    call0(Sysno::mprotect, base, PAGE, 0, 0)?;
+    call0(nr::mprotect, base, PAGE, 0, 0)?;
     Ok(Stack { top: base + PAGE + size })
 }
 
@@ -53,17 +53,17 @@ fn clone_raw(flags: u64, stack: &Stack, f: extern "C" fn(usize) -> !, arg: usize
     debug_assert!(flags & libc::CLONE_VM as u64 == 0);
     let args = [flags as usize, stack.top, 0, 0, 0, 0];
     if trace::dry_run() {
-        trace::show(Sysno::clone, &args, trace::NOT_ISSUED);
+        trace::show(nr::clone, &args, trace::NOT_ISSUED);
         return Ok(trace::FAKE_FD);
     }
     // SAFETY: the stack mapping is live and unused, and `f` starts the child on it without
     // returning into our frames (see arch::runix_clone and `clone`).
     let r = unsafe { runix_clone(flags as usize, stack.top, f, arg) };
     if trace::mode() == trace::TRACE && r != 0 {
-        trace::show(Sysno::clone, &args, r);
+        trace::show(nr::clone, &args, r);
     }
     if trace::failed(r) {
-        return Err(trace::error(Sysno::clone, &args, r));
+        return Err(trace::error(nr::clone, &args, r));
     }
     Ok(r as i32)
 }
@@ -78,7 +78,7 @@ pub fn wait4(pid: i32) -> Result<i32, Error> {
 pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
     let mut status: i32 = 0;
     loop {
-        let r = call(Sysno::wait4, pid as usize, pm(&mut status), options as usize, 0);
+        let r = call(nr::wait4, pid as usize, pm(&mut status), options as usize, 0);
         match r {
             Err(e) if e.errno() == libc::EINTR => continue,
             r => return r.map(|p| (p as i32, status)),
@@ -88,13 +88,13 @@ pub fn wait(pid: i32, options: i32) -> Result<(i32, i32), Error> {
 
 /// int kill(pid_t pid, int sig);
 pub fn kill(pid: i32, signal: i32) -> Result<(), Error> {
-    call0(Sysno::kill, pid as usize, signal as usize, 0, 0)
+    call0(nr::kill, pid as usize, signal as usize, 0, 0)
 }
 
 /// int execve(const char *path, char *const argv[], char *const envp[]);
 /// Returns only on failure.
 pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error {
-    let r = call(Sysno::execve, s(path), argv.as_ptr(), envp.as_ptr(), 0);
+    let r = call(nr::execve, s(path), argv.as_ptr(), envp.as_ptr(), 0);
     Error::exec(r.err().map_or(0, |e| e.errno()), path.to_bytes())
 }
 
@@ -110,15 +110,15 @@ pub fn reexec_sealed(argv: Args, envp: Args) -> Result<(), Error> {
     // with every signal it finds ignored (run.rs).
     signal(libc::SIGPIPE, true)?;
     let exe = super::openat(super::AT_FDCWD, c"/proc/self/exe", libc::O_RDONLY, 0)?;
-    let r = match call(Sysno::fcntl, exe as usize, libc::F_GET_SEALS as usize, 0, 0) {
+    let r = match call(nr::fcntl, exe as usize, libc::F_GET_SEALS as usize, 0, 0) {
         // (Its name then is the memfd's: `ps` shows runix.)
-        Ok(seals) if seals & SEALS == SEALS => call0(Sysno::prctl, libc::PR_SET_NAME as usize, s(c"runix"), 0, 0),
-        _ => call_fd(Sysno::memfd_create, s(c"runix"), (libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) as usize, 0, 0).and_then(|m| {
+        Ok(seals) if seals & SEALS == SEALS => call0(nr::prctl, libc::PR_SET_NAME as usize, s(c"runix"), 0, 0),
+        _ => call_fd(nr::memfd_create, s(c"runix"), (libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) as usize, 0, 0).and_then(|m| {
             let copied = (|| {
-                while call(Sysno::sendfile, m as usize, exe as usize, 0, 1 << 20)? > 0 {}
-                call(Sysno::fcntl, m as usize, libc::F_ADD_SEALS as usize, SEALS, 0)?;
+                while call(nr::sendfile, m as usize, exe as usize, 0, 1 << 20)? > 0 {}
+                call(nr::fcntl, m as usize, libc::F_ADD_SEALS as usize, SEALS, 0)?;
                 // Returns only on failure: its error is runix's (125), not a command's.
-                call5(Sysno::execveat, m as usize, s(c""), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH as usize).map(drop)
+                call5(nr::execveat, m as usize, s(c""), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH as usize).map(drop)
             })();
             super::close(m)?;
             copied
@@ -138,7 +138,7 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
     }
     fn child(ptrs: &[*const c_char; 12]) -> ! {
         let env = [core::ptr::null::<c_char>()];
-        let _ = call(Sysno::execve, ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0);
+        let _ = call(nr::execve, ptrs[0] as usize, ptrs.as_ptr() as usize, env.as_ptr() as usize, 0);
         exit_group(127)
     }
     let stack = mmap_stack(16 * 1024)?;
@@ -148,55 +148,55 @@ pub fn spawn(argv: &[&CStr]) -> Result<i32, Error> {
 
 /// int pidfd_open(pid_t pid, 0) (Linux 5.3): an fd that polls readable once `pid` has exited.
 pub fn pidfd_open(pid: i32) -> Result<Fd, Error> {
-    call_fd(Sysno::pidfd_open, pid as usize, 0, 0, 0)
+    call_fd(nr::pidfd_open, pid as usize, 0, 0, 0)
 }
 
 /// Whether `pid` is a child of runix's: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT), which
 /// reaps nothing.
 pub fn is_child(pid: i32) -> bool {
     let mut info = [0u64; 16]; // siginfo_t
-    call5(Sysno::waitid, libc::P_PID as usize, pid as usize, pm(&mut info), (libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) as usize, 0).is_ok()
+    call5(nr::waitid, libc::P_PID as usize, pid as usize, pm(&mut info), (libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) as usize, 0).is_ok()
 }
 
 /// int pidfd_send_signal(int pidfd, int sig, NULL, 0) (Linux 5.1): the signal goes to that
 /// process, never to another that got its pid since.
 pub fn pidfd_send_signal(pidfd: Fd, sig: i32) -> Result<(), Error> {
-    call0(Sysno::pidfd_send_signal, pidfd as usize, sig as usize, 0, 0)
+    call0(nr::pidfd_send_signal, pidfd as usize, sig as usize, 0, 0)
 }
 
 /// uid_t geteuid(void);
 pub fn geteuid() -> u32 {
-    call(Sysno::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32
+    call(nr::geteuid, 0, 0, 0, 0).unwrap_or(0) as u32
 }
 
 /// gid_t getegid(void);
 pub fn getegid() -> u32 {
-    call(Sysno::getegid, 0, 0, 0, 0).unwrap_or(0) as u32
+    call(nr::getegid, 0, 0, 0, 0).unwrap_or(0) as u32
 }
 
 /// int sched_getaffinity(0, size_t size, cpu_set_t *mask): how many CPUs runix may run on
 /// (of the first 1024).
 pub fn cpus() -> Result<u32, Error> {
     let mut mask = [0u64; 16];
-    let n = call(Sysno::sched_getaffinity, 0, core::mem::size_of_val(&mask), pm(&mut mask), 0)?;
+    let n = call(nr::sched_getaffinity, 0, core::mem::size_of_val(&mask), pm(&mut mask), 0)?;
     Ok(mask[..n / 8].iter().map(|w| w.count_ones()).sum())
 }
 
 /// void exit_group(int status);
 pub fn exit_group(code: i32) -> ! {
-    let _ = call(Sysno::exit_group, code as usize, 0, 0, 0);
+    let _ = call(nr::exit_group, code as usize, 0, 0, 0);
     unreachable!()
 }
 
 /// pid_t getpid(void);
 pub fn getpid() -> i32 {
-    call(Sysno::getpid, 0, 0, 0, 0).unwrap_or(0) as i32
+    call(nr::getpid, 0, 0, 0, 0).unwrap_or(0) as i32
 }
 
 /// pid_t setsid(void): a new session and process group, and no controlling terminal, so the
 /// container cannot push input into the caller's terminal with TIOCSTI (CVE-2017-5226).
 pub fn setsid() -> Result<(), Error> {
-    call0(Sysno::setsid, 0, 0, 0, 0)
+    call0(nr::setsid, 0, 0, 0, 0)
 }
 
 /// The signals runix passes on to the container, and SIGCHLD, as a sigset.
@@ -215,14 +215,14 @@ pub const SIGPIPE_SET: u64 = 1 << (libc::SIGPIPE - 1);
 /// int rt_sigprocmask(int how, const sigset_t *set, sigset_t *old, 8); returns the old mask.
 pub fn sigprocmask(how: i32, set: u64) -> Result<u64, Error> {
     let mut old = 0u64;
-    let r = call(Sysno::rt_sigprocmask, how as usize, p(&set), pm(&mut old), 8);
+    let r = call(nr::rt_sigprocmask, how as usize, p(&set), pm(&mut old), 8);
     r.map(|_| old)
 }
 
 /// int signalfd4(-1, const sigset_t *mask, 8, SFD_CLOEXEC): the blocked signals in `set`,
 /// to be read as data, so none is lost between fork and exec, and none interrupts runix.
 pub fn signalfd(set: u64) -> Result<Fd, Error> {
-    call_fd(Sysno::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize)
+    call_fd(nr::signalfd4, usize::MAX, p(&set), 8, libc::SFD_CLOEXEC as usize)
 }
 
 /// Read one signal from a signalfd: its number and how it was sent (struct signalfd_siginfo's
@@ -238,9 +238,9 @@ pub fn read_signal(fd: Fd) -> Result<(i32, i32), Error> {
 /// int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, NULL, 0): wait until
 /// one of `fds` is ready, or (Some) `ms` milliseconds have passed; 0 then.
 pub fn poll(fds: &mut [libc::pollfd], ms: Option<u64>) -> Result<usize, Error> {
-    let ts = ms.map(|ms| libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: (ms % 1000 * 1_000_000) as i64 });
+    let ts = ms.map(|ms| libc::timespec { tv_sec: (ms / 1000) as _, tv_nsec: (ms % 1000 * 1_000_000) as _ });
     loop {
-        let r = call(Sysno::ppoll, fds.as_mut_ptr() as usize, fds.len(), ts.as_ref().map_or(0, p), 0);
+        let r = call(nr::ppoll, fds.as_mut_ptr() as usize, fds.len(), ts.as_ref().map_or(0, p), 0);
         match r {
             Err(e) if e.errno() == libc::EINTR => continue,
             r => return r,
@@ -251,18 +251,18 @@ pub fn poll(fds: &mut [libc::pollfd], ms: Option<u64>) -> Result<usize, Error> {
 /// rt_sigaction(sig, {SIG_IGN or SIG_DFL}, NULL, 8): ignore a signal, or restore its default.
 pub fn signal(signal: i32, ignore: bool) -> Result<(), Error> {
     let act = arch::KernelSigaction::new(if ignore { libc::SIG_IGN } else { libc::SIG_DFL });
-    call0(Sysno::rt_sigaction, signal as usize, p(&act), 0, 8)
+    call0(nr::rt_sigaction, signal as usize, p(&act), 0, 8)
 }
 
 /// int nanosleep(const struct timespec *req, struct timespec *rem);
 pub fn sleep_ms(ms: u64) {
-    let ts = libc::timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
-    let _ = call(Sysno::nanosleep, p(&ts), 0, 0, 0);
+    let ts = libc::timespec { tv_sec: (ms / 1000) as _, tv_nsec: ((ms % 1000) * 1_000_000) as _ };
+    let _ = call(nr::nanosleep, p(&ts), 0, 0, 0);
 }
 
 /// int clock_gettime(CLOCK_MONOTONIC, struct timespec *tp): milliseconds since some start.
 pub fn monotonic_ms() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    let _ = call(Sysno::clock_gettime, libc::CLOCK_MONOTONIC as usize, pm(&mut ts), 0, 0);
+    let _ = call(nr::clock_gettime, libc::CLOCK_MONOTONIC as usize, pm(&mut ts), 0, 0);
     ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
 }

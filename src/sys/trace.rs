@@ -11,8 +11,6 @@
 //! How each syscall's arguments show is in one table here (`calls!`), not at the call sites: a
 //! call site passes only the number and the arguments.
 
-#[allow(unused_imports)]
-use super::arch::Names as _;
 use super::OpenHow;
 use super::arch::{TCGETS, TCSETS, TIOCGPTN, TIOCGPTPEER, TIOCGWINSZ, TIOCSCTTY, TIOCSPTLCK, TIOCSWINSZ};
 use crate::text::word;
@@ -20,6 +18,7 @@ use crate::error::{Error, errno_name, strerror};
 use super::Line;
 use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicU8, Ordering};
+use super::arch::nr;
 use syscalls::Sysno;
 use ufmt::uWrite;
 
@@ -103,8 +102,8 @@ pub fn call(nr: Sysno, a: &[usize; 6]) -> isize {
 /// --dry-run's answer to a call it does not issue: harmless, and enough for runix to go on.
 pub fn fake(nr: Sysno, a: &[usize; 6]) -> isize {
     match nr {
-        Sysno::openat | Sysno::openat2 | Sysno::socket => FAKE_FD as isize,
-        Sysno::write => a[2] as isize,
+        nr::openat | nr::openat2 | nr::socket => FAKE_FD as isize,
+        nr::write => a[2] as isize,
         _ => 0,
     }
 }
@@ -112,23 +111,23 @@ pub fn fake(nr: Sysno, a: &[usize; 6]) -> isize {
 /// Calls that do not return when they succeed: their line is printed before, and if they
 /// fail, strace's `<... execve resumed> = -1 ...` after.
 fn no_return(nr: Sysno) -> bool {
-    matches!(nr, Sysno::execve | Sysno::execveat | Sysno::exit_group)
+    matches!(nr, nr::execve | nr::execveat | nr::exit_group)
 }
 
 /// Calls that only look, made for real under --dry-run: the parent's checks of its input and
 /// its reading of /proc/self. The child's calls would look at a root it has not entered.
 fn observes(nr: Sysno, a: &[usize; 6]) -> bool {
     let writes = (libc::O_WRONLY | libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC) as usize;
-    if nr == Sysno::exit_group || nr == Sysno::getcwd {
+    if nr == nr::exit_group || nr == nr::getcwd {
         return true;
     }
     if child() {
         return false;
     }
     match nr {
-        Sysno::openat => a[2] & writes == 0,
-        Sysno::read | Sysno::close | Sysno::newfstatat => (a[0] as i32) < FAKE_FD,
-        Sysno::getpid | Sysno::geteuid | Sysno::getegid | Sysno::statfs | Sysno::sched_getaffinity => true,
+        nr::openat => a[2] & writes == 0,
+        nr::read | nr::close | nr::newfstatat => (a[0] as i32) < FAKE_FD,
+        nr::getpid | nr::geteuid | nr::getegid | nr::statfs | nr::sched_getaffinity => true,
         _ => false,
     }
 }
@@ -158,7 +157,7 @@ pub fn line(nr: Sysno, a: &[usize; 6], r: isize) -> &'static mut Line {
         put(" resumed>");
     } else {
         putc(b'(');
-        if nr == Sysno::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
+        if nr == nr::prctl && a[0] == libc::PR_CAPBSET_DROP as usize {
             kinds = sig(&[k::PR, k::CAP, k::INT, k::INT, k::INT]);
         }
         for (i, &v) in a.iter().enumerate() {
@@ -186,7 +185,7 @@ pub fn line(nr: Sysno, a: &[usize; 6], r: isize) -> &'static mut Line {
         }
         r => {
             put(" = ");
-            if nr == Sysno::mmap { hex(r as usize) } else { dec(r) }
+            if nr == nr::mmap { hex(r as usize) } else { dec(r) }
         }
     }
     out()
@@ -262,8 +261,8 @@ const fn sig(kinds: &[u32]) -> u32 {
 /// fails under that name, what runix meant by it (ERR_NAMES); those come first.
 macro_rules! calls {
     ($($name:ident($($k:ident),*) $([as $err:ident])?)*) => {
-        static NRS: [u16; [$(Sysno::$name),*].len()] = [$(Sysno::$name as u16),*];
-        static SIGS: [u32; [$(Sysno::$name),*].len()] = [$(sig(&[$(k::$k),*])),*];
+        static NRS: [u16; [$(nr::$name),*].len()] = [$(nr::$name as u16),*];
+        static SIGS: [u32; [$(nr::$name),*].len()] = [$(sig(&[$(k::$k),*])),*];
         const SYSCALL_NAMES: &str = concat!($(stringify!($name), " "),*).trim_ascii_end();
         const ERR_NAMES: &str = concat!($($(stringify!($err), " ",)?)*).trim_ascii_end();
         /// How many are marked: checked to be the first ones.

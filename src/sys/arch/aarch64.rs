@@ -61,6 +61,17 @@ unsafe extern "C" {
     pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
 }
 
+/// The syscalls by the names runix calls them (the kernel's, as strace shows them), where the
+/// syscalls crate spells one otherwise: its `fstatat` is the kernel's newfstatat.
+#[allow(non_upper_case_globals)]
+pub mod nr {
+    pub use syscalls::Sysno::*;
+    pub const newfstatat: syscalls::Sysno = syscalls::Sysno::fstatat;
+}
+
+/// The struct newfstatat fills (the kernel's struct stat, glibc's too).
+pub type KernelStat = libc::stat;
+
 // ---------------------------------------------------------------------------------------------
 // seccomp
 
@@ -77,21 +88,12 @@ pub const AUDIT_ARCH_COMPAT: u32 = 40 | 0x4000_0000;
 /// No ABI shares this CPU's audit arch with a bit in nr (as x32 does on x86_64).
 pub const SYSCALL_ABI_BIT: u32 = 0;
 
-/// Docker's allowed syscalls that arm64 has besides asm-generic's table.
-pub const SECCOMP_ALLOWED: &[S] = &[S::fstatat, S::renameat];
+/// Docker's allowed syscalls that arm64 has besides those of every CPU: the 64-bit CPUs',
+/// fstatat (docker's newfstatat) and renameat.
+pub const SECCOMP_ALLOWED: &[S] = &[S::fadvise64, S::getrlimit, S::memfd_secret, S::mmap, S::sync_file_range, S::fstatat, S::renameat];
 
 /// No port I/O on this CPU.
 pub const SECCOMP_RAWIO: &[S] = &[];
-
-/// Docker's `newfstatat`, which the syscalls crate calls `fstatat` on this CPU alone.
-pub trait Names {
-    #[allow(non_upper_case_globals)]
-    const newfstatat: S;
-}
-
-impl Names for S {
-    const newfstatat: S = S::fstatat;
-}
 
 /// CPU-private calls outside the numbered table: none.
 pub const SECCOMP_PRIVATE: &[u32] = &[];

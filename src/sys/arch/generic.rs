@@ -1,10 +1,6 @@
 //! What the CPUs runix runs on share from asm-generic: the terminal ioctls (asm-generic/ioctls.h;
 //! powerpc, mips and sparc have their own numbers) and the kernel's struct termios.
 
-/// Syscall names the syscalls crate spells otherwise on some CPU (aarch64.rs): none here.
-#[cfg(not(target_arch = "aarch64"))]
-pub trait Names {}
-
 pub const TCGETS: u32 = 0x5401;
 pub const TCSETS: u32 = 0x5402;
 pub const TIOCSCTTY: u32 = 0x540E;

@@ -60,6 +60,14 @@ unsafe extern "C" {
     pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
 }
 
+/// The syscalls by the names runix calls them: the syscalls crate's, on this CPU.
+pub mod nr {
+    pub use syscalls::Sysno::*;
+}
+
+/// The struct newfstatat fills (the kernel's struct stat, glibc's too).
+pub type KernelStat = libc::stat;
+
 // ---------------------------------------------------------------------------------------------
 // seccomp
 
@@ -76,10 +84,13 @@ pub const AUDIT_ARCH_COMPAT: u32 = 243 | 0x4000_0000;
 /// No ABI shares this CPU's audit arch with a bit in nr (as x32 does on x86_64).
 pub const SYSCALL_ABI_BIT: u32 = 0;
 
-/// The syscalls riscv64 has besides asm-generic's table that a program of this CPU needs:
-/// fstatat (docker's newfstatat), and the CPU's own: glibc asks riscv_hwprobe which
+/// The syscalls riscv64 has besides those of every CPU that a program of this CPU needs: the
+/// 64-bit CPUs', newfstatat, and the CPU's own: glibc asks riscv_hwprobe which
 /// extensions it may use, and JITs flush the instruction cache with riscv_flush_icache.
-pub const SECCOMP_ALLOWED: &[S] = &[S::newfstatat, S::riscv_hwprobe, S::riscv_flush_icache];
+pub const SECCOMP_ALLOWED: &[S] = &[
+    S::fadvise64, S::getrlimit, S::memfd_secret, S::mmap, S::sync_file_range, S::newfstatat, S::riscv_hwprobe,
+    S::riscv_flush_icache,
+];
 
 /// No port I/O on this CPU.
 pub const SECCOMP_RAWIO: &[S] = &[];

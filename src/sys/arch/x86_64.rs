@@ -61,6 +61,14 @@ unsafe extern "C" {
     pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
 }
 
+/// The syscalls by the names runix calls them: the syscalls crate's, on this CPU.
+pub mod nr {
+    pub use syscalls::Sysno::*;
+}
+
+/// The struct newfstatat fills (the kernel's struct stat, glibc's too).
+pub type KernelStat = libc::stat;
+
 // ---------------------------------------------------------------------------------------------
 // seccomp: what a filter sees of a syscall on this CPU (src/security/seccomp.rs builds it)
 
@@ -79,9 +87,10 @@ pub const AUDIT_ARCH_COMPAT: u32 = 3 | 0x4000_0000;
 /// nr, and are killed too. 0 on a CPU without such an ABI.
 pub const SYSCALL_ABI_BIT: u32 = 0x4000_0000;
 
-/// Docker's allowed syscalls that x86_64 has besides those of every CPU (the table of
-/// asm-generic/unistd.h, all that the newest CPUs have): mostly those it kept from i386.
+/// Docker's allowed syscalls that x86_64 has besides those of every CPU: the 64-bit CPUs'
+/// first, then mostly those it kept from i386.
 pub const SECCOMP_ALLOWED: &[S] = &[
+    S::fadvise64, S::getrlimit, S::memfd_secret, S::mmap, S::sync_file_range,
     S::access, S::alarm, S::arch_prctl, S::chmod, S::chown, S::creat, S::dup2, S::epoll_create, S::epoll_ctl_old,
     S::epoll_wait, S::epoll_wait_old, S::eventfd, S::fork, S::futimesat, S::get_thread_area, S::getdents, S::getpgrp,
     S::inotify_init, S::lchown, S::link, S::lstat, S::mkdir, S::mknod, S::modify_ldt, S::newfstatat, S::open,

@@ -20,7 +20,7 @@ impl Name {
     pub fn new(s: &'static str) -> Name {
         let addr = s.as_ptr() as usize;
         // Never true for runix's own image (see above); a wrong build stops here, not later.
-        assert!(addr >> 32 == 0 && s.len() < 256);
+        assert!(addr as u64 >> 32 == 0 && s.len() < 256);
         Name { addr: core::num::NonZeroU32::new(addr as u32).unwrap_or(core::num::NonZeroU32::MIN), len: s.len() as u8, tag: 0, errno: 0 }
     }
 
