@@ -10,7 +10,8 @@ pub use super::generic::*;
 // The kernel starts us with sp pointing at argc, then argv[], NULL, envp[], NULL, auxv. Hand
 // that pointer to Rust, running on runix's own static stack (start.rs says why), 16-byte
 // aligned as the psABI requires, with a zero frame pointer and return address so backtraces
-// stop. No global pointer (gp) relaxation: the link is not asked for it, so gp is never read.
+// stop. `lla`, not `la`: the address itself, not a load of it from a GOT. No global pointer
+// (gp) relaxation: the link is not asked for it, so gp is never read.
 #[cfg(not(test))]
 global_asm!(
     ".globl _start",
@@ -19,7 +20,7 @@ global_asm!(
     "    li fp, 0",
     "    li ra, 0",
     "    mv a0, sp",
-    "    la sp, {stack} + {size}",
+    "    lla sp, {stack} + {size}",
     "    call {entry}",
     "    unimp",
     stack = sym super::super::start::STACK,
