@@ -8,7 +8,7 @@ BUDGET  := 131072
 PKGS    := busybox-static strace uidmap gcc libc6-dev
 FS      := fs/busybox
 
-.PHONY: all build size check-binary deps podman-deps debian-deps debian-root demo test unit integration bench clean
+.PHONY: all build size check-binary deps podman-deps debian-deps debian-root demo test unit integration bench clean test-cross
 
 all: build
 
@@ -78,7 +78,7 @@ $(DEBIAN_DONE): | debian-deps
 demo: build $(FS)
 	$(BIN) run -r $(FS) /bin/sh -c 'echo "I am PID $$$$ on host \"$$(hostname)\""; echo "processes I can see:"; ps'
 
-test: deps build unit integration
+test: deps build unit integration test-cross
 
 unit:
 	$(CARGO) test --lib
@@ -97,3 +97,58 @@ BENCH_PKGS := hyperfine strace crun runc bubblewrap time
 bench: build $(FS)
 	@$(MAKE) --no-print-directory deps PKGS="$(BENCH_PKGS)"
 	tests/bench/bench.sh
+
+# ---- Other CPUs: make cross, make test-cross -------------------------------------------------
+# runix for aarch64, armv7 and riscv64 (rustc's own lld links them: .cargo/config.toml), and a
+# test of each CPU's binary, x86_64's too, on a real kernel of that CPU: Debian's, under qemu,
+# with nothing but an initramfs (runix, busybox, tests/cross/test.sh). The initramfs is the
+# VM's root, so this also tests runix on an initramfs host. Each CPU boots twice (CROSS_MODES):
+# on a pure cgroup v2 host with trixie's kernel, and on cgroup v1 with bookworm's (6.1): trixie's
+# kernels have no v1 memory or cpuset controller. bookworm has no riscv64, whose v1 boot is
+# trixie's, a hybrid host. A subset: make test-cross CROSS_CPUS="x86_64 aarch64".
+CROSS         := target/cross
+CROSS_CPUS    ?= x86_64 aarch64 riscv64 armv7
+CROSS_MODES   ?= v1 v2
+# Seconds one VM may take; each takes 10-30 s here, all emulated (TCG).
+CROSS_TIMEOUT ?= 300
+# The Rust target of each CPU runix is cross-built for; x86_64's binary is `make build`'s.
+# armv7: Thumb-2 with NEON, the target .cargo/config.toml links (ARMv7-A, hard-float).
+CROSS_TARGET_aarch64 := aarch64-unknown-linux-gnu
+CROSS_TARGET_armv7   := thumbv7neon-unknown-linux-gnueabihf
+CROSS_TARGET_riscv64 := riscv64gc-unknown-linux-gnu
+CROSS_BUILDS  := cross-aarch64 cross-armv7 cross-riscv64
+# A qemu for each CPU, and OpenSBI: the firmware qemu's riscv64 virt machine starts Linux with.
+CROSS_PKGS    := qemu-system-x86 qemu-system-arm qemu-system-misc opensbi
+
+.PHONY: cross cross-deps cross-fetch $(CROSS_BUILDS)
+
+cross: $(CROSS_BUILDS)
+
+# The rustup target, added when missing (rustup's own download, as cargo's are).
+# The copy is named after its CPU, and is held to x86_64's promises (check-binary). An old
+# copy goes first, so that a failed build leaves none for test-cross to test.
+$(CROSS_BUILDS): cross-%:
+	@rm -f $(CROSS)/runix-$*
+	@rustup target list --installed | grep -qx $(CROSS_TARGET_$*) || rustup target add $(CROSS_TARGET_$*)
+	$(CARGO) build --release --target $(CROSS_TARGET_$*)
+	@mkdir -p $(CROSS) && cp target/$(CROSS_TARGET_$*)/release/runix $(CROSS)/runix-$*
+	@$(MAKE) --no-print-directory check-binary BIN=$(CROSS)/runix-$*
+	@echo "$$(stat -c %s $(CROSS)/runix-$*) bytes ($(BUDGET) budget): $(CROSS)/runix-$*"
+
+cross-deps:
+	@tests/cross/deps.sh $(CROSS)/apt-host $(CROSS_PKGS)
+
+# Each CPU's kernel and busybox-static (and its compat CPU's busybox), from Debian trixie, and
+# for v1 from bookworm, through an apt of their own under $(CROSS)/apt and
+# $(CROSS)/bookworm/apt: the host's apt configuration stays as it is. Once: a second run
+# downloads nothing (rm -rf $(CROSS)/CPU fetches it again).
+cross-fetch:
+	@for c in $(CROSS_CPUS); do SUITE=trixie tests/cross/fetch.sh $$c $(CROSS) || exit 1; done
+	@for c in $(filter-out riscv64,$(CROSS_CPUS)); do case " $(CROSS_MODES) " in *" v1 "*) \
+		SUITE=bookworm tests/cross/fetch.sh $$c $(CROSS)/bookworm || exit 1;; esac; done
+
+# One VM per CPU and cgroup mode; each prints its checks and `N passed, N failed`. Fails if a
+# check failed or a VM gave no result. RUNIX_CROSS_ARGS=... adds options to every runix run.
+test-cross: cross-deps cross-fetch $(if $(filter x86_64,$(CROSS_CPUS)),build) $(addprefix cross-,$(filter-out x86_64,$(CROSS_CPUS)))
+	CROSS_DIR=$(CROSS) CROSS_V1_DIR=$(CROSS)/bookworm CROSS_BIN=$(CROSS) CROSS_MODES="$(CROSS_MODES)" \
+		CROSS_TIMEOUT=$(CROSS_TIMEOUT) tests/cross/run.sh $(CROSS_CPUS)

@@ -16,7 +16,8 @@ pub const MAX_MASKS: usize = 32;
 pub enum RootMode {
     /// pivot_root(2), then detach the old root: nothing of the host stays reachable.
     PivotRoot,
-    /// MS_MOVE the root onto / and chroot(2): for initramfs hosts where pivot_root gives EINVAL.
+    /// MS_MOVE the root onto / and chroot(2), from the start (on an initramfs, where pivot_root
+    /// gives EINVAL, the pivot falls back to it by itself).
     Chroot,
 }
 

@@ -78,7 +78,7 @@ const TABLE: &[Line] = &[
     Line::Text("(+): repeatable."),
     opt(b'r', "rootfs", "DIR", "root filesystem directory (required)", Set::Rootfs),
     opt(0, "hostname", "NAME", "hostname inside (default: container)", Set::Hostname),
-    opt(0, "chroot", "", "chroot(2) in place of pivot_root(2), for initramfs hosts", Set::Chroot),
+    opt(0, "chroot", "", "chroot(2) in place of pivot_root(2) (initramfs: by itself)", Set::Chroot),
     opt(0, "net", "host|none", "the host's network, or (default) its own with lo up", Set::Net),
     opt(b'b', "bind", "SRC:DST[:ro]", "bind-mount host path SRC at DST (+)", Set::Bind),
     opt(0, "tmpfs", "DST[:size=N]", "mount a tmpfs at DST (+)", Set::Tmpfs),
@@ -464,7 +464,7 @@ mod tests {
         let u = std::str::from_utf8(&b).unwrap();
         assert!(u.starts_with("usage: runix run -r ROOTFS [OPTIONS] [--] COMMAND [ARG...]\n"), "{u}");
         assert!(u.contains("\n  -r, --rootfs DIR          root filesystem directory (required)\n"), "{u}");
-        assert!(u.contains("\n      --chroot              chroot(2) in place of pivot_root(2), for initramfs hosts\n"), "{u}");
+        assert!(u.contains("\n      --chroot              chroot(2) in place of pivot_root(2) (initramfs: by itself)\n"), "{u}");
         assert!(u.contains("\nLimits (cgroup v1 or v2; root on v1 also gets a devices cgroup):\n  -p, --pids N"), "{u}");
         assert!(u.ends_with(" is not found.\n"), "{u}");
         assert!(u.lines().all(|l| !l.is_empty() && l.len() <= 90 && !l.contains('\t')), "{u}");
