@@ -61,12 +61,6 @@ global_asm!(
     "    bx lr",
 );
 
-unsafe extern "C" {
-    /// Raw clone(2) that starts the child in `f(arg)` on `stack_top`. Returns the child's
-    /// pid or -errno in the parent; never returns in the child.
-    pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
-}
-
 /// The syscalls by the names runix calls them, where this CPU's are others: the ones that take
 /// 32-bit ids (the plain ones take 16-bit ids here) and 64-bit sizes and offsets.
 #[allow(non_upper_case_globals)]

@@ -1,5 +1,10 @@
 //! What the CPUs runix runs on share from asm-generic: the terminal ioctls (asm-generic/ioctls.h;
-//! powerpc, mips and sparc have their own numbers) and the kernel's struct termios.
+//! powerpc, mips and sparc have their own numbers) and the kernel's struct termios; the 64-bit
+//! ones, struct stat.
+
+/// The struct newfstatat fills on a 64-bit CPU (the kernel's struct stat, glibc's too).
+#[cfg(target_pointer_width = "64")]
+pub type KernelStat = libc::stat;
 
 pub const TCGETS: u32 = 0x5401;
 pub const TCSETS: u32 = 0x5402;

@@ -6,6 +6,13 @@
 
 mod generic;
 
+unsafe extern "C" {
+    /// Raw clone(2) that starts the child in `f(arg)` on `stack_top` (each CPU's file has its
+    /// few lines of assembly). Returns the child's pid or -errno in the parent; never returns
+    /// in the child.
+    pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 #[cfg(target_arch = "x86_64")]

@@ -55,19 +55,10 @@ global_asm!(
     "1:  ret",                  // parent: pid or -errno
 );
 
-unsafe extern "C" {
-    /// Raw clone(2) that starts the child in `f(arg)` on `stack_top`. Returns the child's
-    /// pid or -errno in the parent; never returns in the child.
-    pub fn runix_clone(flags: usize, stack_top: usize, f: extern "C" fn(usize) -> !, arg: usize) -> isize;
-}
-
 /// The syscalls by the names runix calls them: the syscalls crate's, on this CPU.
 pub mod nr {
     pub use syscalls::Sysno::*;
 }
-
-/// The struct newfstatat fills (the kernel's struct stat, glibc's too).
-pub type KernelStat = libc::stat;
 
 // ---------------------------------------------------------------------------------------------
 // seccomp
