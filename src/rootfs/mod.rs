@@ -430,9 +430,11 @@ pub fn enter_root(root: &CStr, pivot: bool) -> Result<(), Error> {
             Err(e) if e.errno() == libc::EINVAL && on_initramfs() => {
                 crate::info!("/ is an initramfs, which pivot_root(2) cannot leave: MS_MOVE and chroot(2) into ", crate::error::Bytes(root.to_bytes()));
             }
-            Err(e) => return Err(e.at(root.to_bytes()).hint(crate::error::HINT_CHROOT)),
+            Err(e) if e.errno() == libc::EINVAL => return Err(e.at(root.to_bytes()).hint(crate::error::HINT_CHROOT)),
+            Err(e) => return Err(e.at(root.to_bytes())),
         }
     }
+    drop_host_kernel_mounts()?;
     // Move the root onto / and chroot into it. A plain chroot(2) is escaped with chroot and
     // chdir(".."); with the mount moved over /, ".." at the top stays on the container's root.
     sys::mount(Some(c"."), c"/", None, sys::MS_MOVE, None).and_then(|()| sys::chroot(c".")).map_err(|e| e.at(root.to_bytes()))?;
@@ -447,6 +449,67 @@ fn on_initramfs() -> bool {
 
 const RAMFS_MAGIC: u64 = 0x8584_58f6;
 const TMPFS_MAGIC: u64 = 0x0102_1994;
+
+/// Without pivot_root the host's mounts stay in the container's mount namespace, under the
+/// root moved over them. The host's proc and sysfs mounts go first (the root, the cwd, is kept):
+/// the kernel lets a user namespace mount a fresh proc or sysfs where one is already fully
+/// visible in its mount namespace, hidden or not (mount_too_revealing), so a process of the
+/// container in a user namespace of its own would get a /proc without runix's masks. Each is
+/// detached with what is below it, or where it cannot be, covered with an empty tmpfs; runc's
+/// msMoveRoot does the same.
+fn drop_host_kernel_mounts() -> Result<(), Error> {
+    let mut cwd = [0u8; 4096];
+    let n = sys::getcwd(&mut cwd)?;
+    let root = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
+    // The mount points as mountinfo has them (escaped: no space in one), a space after each,
+    // read whole before any goes.
+    let (mut found, mut len) = ([0u8; 2048], 0);
+    crate::file::for_each_line(c"/proc/self/mountinfo", &mut |l| {
+        // "36 35 98:0 /root /mnt/point rw,... shared:1 - FSTYPE SOURCE OPTIONS" (proc(5)).
+        let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
+        let point = l.split(|&c| c == b' ').nth(4).unwrap_or_default();
+        let inside = root != b"/" && point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
+        if (fstype == b"proc" || fstype == b"sysfs") && !inside {
+            let to = found.get_mut(len..len + point.len() + 1).ok_or_else(|| Error::sys("mountinfo", libc::E2BIG, point))?;
+            to[..point.len()].copy_from_slice(point);
+            to[point.len()] = b' ';
+            len += point.len() + 1;
+        }
+        Ok(true)
+    })?;
+    for point in found[..len].split(|&c| c == b' ').filter(|p| !p.is_empty()) {
+        let p = unescape(point)?;
+        match sys::umount2(p.as_cstr(), libc::MNT_DETACH) {
+            // EINVAL: no mount there any more, detached with one above it.
+            Err(e) if e.errno() != libc::EINVAL => {
+                sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(p.bytes()))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A mount point as mountinfo shows it, with its space, tab, newline and backslash as \ooo.
+fn unescape(field: &[u8]) -> Result<CBuf<4096>, Error> {
+    let mut out = CBuf::new();
+    let mut i = 0;
+    while i < field.len() {
+        let c = match field[i..] {
+            [b'\\', a @ b'0'..=b'3', b @ b'0'..=b'7', c @ b'0'..=b'7', ..] => {
+                i += 3;
+                (a - b'0') << 6 | (b - b'0') << 3 | (c - b'0')
+            }
+            _ => field[i],
+        };
+        out.push(&[c])?;
+        i += 1;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
 
 /// --read-only: the root, last, once the points of the mounts on it are made (the image's own
 /// mounts below it were made read-only in mount_root; an overlay has none); binds and tmpfs on

@@ -669,35 +669,3 @@ fn create_returns_once_the_child_waits_leaving_it_and_its_cgroup() {
     assert_eq!(*n.borrow(), 1);
     assert!(host.as_before());
 }
-
-/// pivot_root fails with EINVAL, and statfs("/") says `f_type`: enter_root's result and calls.
-fn enter_on(f_type: u64) -> (Result<(), Error>, Vec<String>) {
-    let rec = Recording::start(Kernel::Fake);
-    rec.answer(move |nr, a| match nr {
-        Sysno::pivot_root => Some(-libc::EINVAL as isize),
-        Sysno::statfs => {
-            // SAFETY: statfs's second argument is sys::statfs's own buffer of 15 u64s.
-            unsafe { *(a[1] as *mut u64) = f_type };
-            Some(0)
-        }
-        _ => None,
-    });
-    (crate::rootfs::enter_root(c"/r", true), rec.calls())
-}
-
-#[test]
-fn an_initramfs_root_is_left_by_moving_the_root_over_it() {
-    // ramfs or tmpfs at /: the host booted into its initramfs. switch_root(8)'s way, by itself.
-    for magic in [0x8584_58f6, 0x0102_1994] {
-        let (r, calls) = enter_on(magic);
-        assert!(r.is_ok(), "{r:?}");
-        let want = ["chdir(\"/r\")", "pivot_root(\".\", \".\") = -1 EINVAL", "statfs(\"/\"", "mount(\".\", \"/\", NULL, MS_MOVE, NULL)", "chroot(\".\")", "chdir(\"/\")"];
-        let at = positions(&calls, &want);
-        assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
-        assert!(!calls.iter().any(|c| c.starts_with("umount2")), "{calls:#?}");
-    }
-    // Any other root that pivot_root refuses is an error, with the way around it.
-    let (r, calls) = enter_on(0xef53);
-    assert_eq!(crate::error::tests::show(&r.unwrap_err()), "pivot_root(/r): Invalid argument (--chroot where / cannot be pivoted from)");
-    assert!(!calls.iter().any(|c| c.starts_with("mount(") || c.starts_with("chroot(")), "{calls:#?}");
-}

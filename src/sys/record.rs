@@ -172,6 +172,32 @@ pub fn reply_getcwd(nr: Sysno, a: &[usize; 6], dir: &[u8]) -> Option<isize> {
     Some(dir.len() as isize + 1)
 }
 
+/// For an answer function: statfs's reply, a struct statfs of type `f_type`. None for any
+/// other call.
+pub fn reply_statfs(nr: Sysno, a: &[usize; 6], f_type: u64) -> Option<isize> {
+    if nr != Sysno::statfs {
+        return None;
+    }
+    // SAFETY: statfs's second argument points to the caller's struct statfs (sys::mount's
+    // statfs buffer of 15 u64s), live and its alone for the call; f_type is its first.
+    unsafe { *(a[1] as *mut u64) = f_type };
+    Some(0)
+}
+
+/// For an answer function: read's reply on `fd`, the front of `data`, which is advanced past
+/// what was given (nothing left: end of file). None for any other call.
+pub fn reply_read(nr: Sysno, a: &[usize; 6], fd: Fd, data: &mut &[u8]) -> Option<isize> {
+    if nr != Sysno::read || a[0] != fd as usize {
+        return None;
+    }
+    let n = data.len().min(a[2]);
+    // SAFETY: read's arguments are the caller's buffer and its length, live and its alone for
+    // the call; n is at most that length.
+    unsafe { core::slice::from_raw_parts_mut(a[1] as *mut u8, n) }.copy_from_slice(&data[..n]);
+    *data = &data[n..];
+    Some(n as isize)
+}
+
 /// For an answer function: socketpair's reply, `fds` written to the caller's int[2].
 pub fn reply_socketpair(nr: Sysno, a: &[usize; 6], fds: [Fd; 2]) -> Option<isize> {
     if nr != Sysno::socketpair {

@@ -103,6 +103,13 @@ fi
 rx -v /bin/true
 if [ "$rc" = 0 ] && grep -q "is an initramfs.*chroot" /tmp/err; then ok verbose-fallback; else bad verbose-fallback "-v does not say it: $(why)"; fi
 
+# Under the moved root the host's /proc and /sys are gone from the container's mount
+# namespace: were they there, hidden, a user namespace of the container's could mount a proc
+# of its own without runix's masks (the kernel allows it where one is fully visible). Without
+# seccomp, unshare(CLONE_NEWUSER) is allowed: the new proc must still be refused.
+rx --seccomp unconfined /bin/unshare -U -r -m -p -f --mount-proc /bin/true
+if [ "$rc" != 0 ] && grep -q "Operation not permitted" /tmp/err; then ok no-host-proc; else bad no-host-proc "want mount proc refused: $(why)"; fi
+
 # 7. Memory: dd's 64 MiB buffer (read into, so really allocated) is more than -m 16m holds:
 # the OOM killer ends the command, 128+SIGKILL; under -m 256m it fits.
 rx -m 16m /bin/dd if=/dev/zero of=/dev/null bs=64M count=1

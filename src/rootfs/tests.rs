@@ -1,0 +1,97 @@
+//! enter_root on the recording backend: the initramfs fallback, and what it leaves of the host.
+
+use crate::error::Error;
+use crate::sys::Fd;
+use crate::sys::record::{self, Kernel, Recording};
+use std::string::String;
+use std::vec::Vec;
+use syscalls::Sysno;
+
+/// The fd the fake gives /proc/self/mountinfo.
+const MOUNTINFO: Fd = 77;
+
+/// A host with `/` of type `f_type` (statfs), whose mountinfo is `mounts`, with the container's
+/// root at /r: enter_root's result and calls, after a pivot_root that fails with EINVAL.
+fn enter_on(f_type: u64, mounts: &'static str) -> (Result<(), Error>, Vec<String>) {
+    let rec = Recording::start(Kernel::Fake);
+    let mut left = mounts.as_bytes();
+    rec.answer(move |nr, a| match nr {
+        Sysno::pivot_root => Some(-libc::EINVAL as isize),
+        Sysno::openat => Some(MOUNTINFO as isize),
+        _ => record::reply_statfs(nr, a, f_type).or_else(|| record::reply_getcwd(nr, a, b"/r")).or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    });
+    (super::enter_root(c"/r", true), rec.calls())
+}
+
+/// Where each of `steps` is first in `calls` (a call that starts with it): all there, in order.
+fn in_order(calls: &[String], steps: &[&str]) -> bool {
+    let at: Vec<_> = steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect();
+    at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1])
+}
+
+const HOST: &str = "\
+1 1 0:2 / / rw - rootfs rootfs rw
+20 1 0:20 / /proc rw,nosuid - proc proc rw
+21 1 0:21 / /sys rw - sysfs sysfs rw
+22 21 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw
+23 1 0:5 / /dev rw - devtmpfs devtmpfs rw
+24 1 0:23 / /mnt/a\\040b rw - proc proc rw
+30 1 0:24 / /r rw - ext4 /dev/vda rw
+31 30 0:25 / /r/proc rw - proc proc rw
+32 30 0:26 / /r/sys ro - sysfs sysfs ro
+";
+
+#[test]
+fn an_initramfs_root_is_left_by_moving_the_root_over_it() {
+    // ramfs or tmpfs at /: the host booted into its initramfs. switch_root(8)'s way, by itself.
+    for magic in [0x8584_58f6, 0x0102_1994] {
+        let (r, calls) = enter_on(magic, "");
+        assert!(r.is_ok(), "{r:?}");
+        let want = ["chdir(\"/r\")", "pivot_root(\".\", \".\") = -1 EINVAL", "statfs(\"/\"", "mount(\".\", \"/\", NULL, MS_MOVE, NULL)", "chroot(\".\")", "chdir(\"/\")"];
+        assert!(in_order(&calls, &want), "{calls:#?}");
+        assert!(!calls.iter().any(|c| c.starts_with("umount2")), "{calls:#?}");
+    }
+    // Any other root that pivot_root refuses is an error, with the way around it.
+    let (r, calls) = enter_on(0xef53, "");
+    assert_eq!(crate::error::tests::show(&r.unwrap_err()), "pivot_root(/r): Invalid argument (--chroot where / cannot be pivoted from)");
+    assert!(!calls.iter().any(|c| c.starts_with("mount(") || c.starts_with("chroot(")), "{calls:#?}");
+}
+
+#[test]
+fn the_hosts_proc_and_sysfs_go_before_the_root_moves_over_them() {
+    // The host's /proc, /sys (its cgroups with it) and a proc elsewhere, by their unescaped
+    // paths; the container's own under /r stay, and so does everything else.
+    let (r, calls) = enter_on(0x8584_58f6, HOST);
+    assert!(r.is_ok(), "{r:?}");
+    let umounts: Vec<_> = calls.iter().filter(|c| c.starts_with("umount2(")).cloned().collect();
+    assert_eq!(umounts, ["umount2(\"/proc\", MNT_DETACH) = 0", "umount2(\"/sys\", MNT_DETACH) = 0", "umount2(\"/mnt/a b\", MNT_DETACH) = 0"], "{calls:#?}");
+    assert!(in_order(&calls, &["umount2(\"/mnt/a b\"", "mount(\".\", \"/\", NULL, MS_MOVE"]), "{calls:#?}");
+}
+
+#[test]
+fn a_host_mount_that_cannot_go_is_covered_or_stops_the_run() {
+    // Busy: an empty read-only tmpfs over it instead.
+    let rec = Recording::start(Kernel::Fake);
+    let mut left = HOST.as_bytes();
+    rec.answer(move |nr, a| match nr {
+        Sysno::openat => Some(MOUNTINFO as isize),
+        Sysno::umount2 => Some(-libc::EBUSY as isize),
+        _ => record::reply_getcwd(nr, a, b"/r").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    });
+    assert!(super::enter_root(c"/r", false).is_ok());
+    let calls = rec.calls();
+    assert!(in_order(&calls, &["umount2(\"/proc\"", "mount(\"tmpfs\", \"/proc\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"size=0\")", "mount(\".\", \"/\""]), "{calls:#?}");
+    drop(rec);
+    // Neither: the run stops there, before the root moves.
+    let rec = Recording::start(Kernel::Fake);
+    let mut left = HOST.as_bytes();
+    rec.answer(move |nr, a| match nr {
+        Sysno::openat => Some(MOUNTINFO as isize),
+        Sysno::umount2 => Some(-libc::EBUSY as isize),
+        Sysno::mount => Some(-libc::EPERM as isize),
+        _ => record::reply_getcwd(nr, a, b"/r").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    });
+    let e = super::enter_root(c"/r", false).unwrap_err();
+    assert_eq!(crate::error::tests::show(&e), "umount2(/proc): Device or resource busy");
+    assert!(!rec.calls().iter().any(|c| c.starts_with("chroot(")));
+}
