@@ -29,13 +29,13 @@
 //!   jge tree over 0..=LAST, split where the verdict changes → a ret, or the number's checks
 //!   checks: per rule with args, per arg: ld high half; [and mask;] jeq/jgt/jge; the same for
 //!           the low half, → the rule's ret, or on to the next rule, at the end the default
-//!   HIGH:   jeq -1 → ENOSYS; jset x32 bit → KILL else ENOSYS   (ENOSYS: the default without stub)
+//!   HIGH:   jeq each CPU-private call named (arm's set_tls...) → its ret; jeq -1 → ENOSYS;
+//!           jset x32 bit → KILL else ENOSYS   (ENOSYS: the default without stub)
 //! ```
 //!
 //! A `ret` is placed where a jump first needs it, and again when 255 instructions (a jump's
 //! reach) are behind it; a jump to anything else that far goes through a `ja`.
 
-use crate::sys::arch::nr;
 use crate::error::Error;
 use crate::oci::json::Value;
 use crate::security::seccomp::{ARCH, JEQ, JGE, JGT, JSET, LD_ABS, NR, RET, RET_ENOSYS, RET_KILL};
@@ -123,7 +123,7 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
     }
 
     // Each number's verdict, rule by rule as db_rule_add merges them.
-    let mut verdict = [NONE; N];
+    let mut verdict = [NONE; N + arch::PRIVATE_CALLS.len()];
     let mut checked = [None; MAX_CHECKED];
     let mut n = 0;
     let mut last = None;
@@ -133,7 +133,10 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
         let (count, any) = check_args(args)?;
         for name in list(Some(names.ok_or_else(|| Error::msg(E_SYSCALLS, b"names"))?), E_SYSCALLS, b"names")? {
             let Some(nr) = number(name.as_str(&mut buf).ok_or_else(|| Error::msg(E_SYSCALLS, b"names"))?) else { continue };
-            last = last.max(Some(nr));
+            if nr >= N && count > 0 {
+                return Err(Error::msg(unsupported!("linux.seccomp: args for a CPU-private syscall"), name.as_str(&mut buf).unwrap_or(b"")));
+            }
+            last = last.max(Some(nr).filter(|&nr| nr < N));
             let v = &mut verdict[nr];
             if act == default || !matches!(*v, NONE | CHECKED) {
                 continue;
@@ -175,13 +178,19 @@ pub fn compile(seccomp: Value<'_>, out: &mut [sock_filter]) -> Result<Filter, Er
     }
     let tree = p.tree(&verdict[..=last], 0, default);
     // -1 is how tracers skip a call; libseccomp too lets it through.
-    let high = match arch::SYSCALL_ABI_BIT {
+    let mut high = match arch::SYSCALL_ABI_BIT {
         0 => To::Ret(top),
         bit => {
             let compat = p.jump(JSET, bit, To::Ret(RET_KILL), To::Ret(top));
             To::At(p.jump(JEQ, u32::MAX, To::Ret(top), To::At(compat)))
         }
     };
+    // The CPU's own calls past its table that the profile names (arm's set_tls, ...).
+    for (&(_, nr), &v) in arch::PRIVATE_CALLS.iter().zip(&verdict[N..]) {
+        if v != NONE {
+            high = To::At(p.jump(JEQ, nr, To::Ret(v), high));
+        }
+    }
     p.jump(JGT, last as u32, high, tree);
     p.put(LD_ABS, NR, 0, 0);
     p.jump(JEQ, arch::AUDIT_ARCH, To::At(p.pos), To::Ret(RET_KILL));
@@ -412,8 +421,16 @@ const ALL_HASHES: [u32; N] = {
     let mut nr = 0;
     while nr < N {
         if let Some(s) = S::new(nr) {
-            // The kernel's and libseccomp's name, which the crate spells `fstatat` on arm64.
-            h[nr] = hash(if nr == nr::newfstatat as usize { b"newfstatat" } else { s.name().as_bytes() });
+            // libseccomp's name where the syscalls crate's differs (arm64's newfstatat).
+            let mut name = s.name().as_bytes();
+            let mut i = 0;
+            while i < arch::RENAMED.len() {
+                if arch::RENAMED[i].0 as usize == nr {
+                    name = arch::RENAMED[i].1.as_bytes();
+                }
+                i += 1;
+            }
+            h[nr] = hash(name);
             assert!(h[nr] != 0 && h[nr] != hash(b""));
             let mut other = 0;
             while other < nr {
@@ -463,11 +480,14 @@ const fn hash(name: &[u8]) -> u32 {
     h
 }
 
-/// The number of syscall `name` on this CPU.
+/// The number of syscall `name` on this CPU; a CPU-private call past the table (arm's set_tls)
+/// is N + its index in arch::PRIVATE_CALLS.
 fn number(name: &[u8]) -> Option<usize> {
     let h = hash(name);
-    let i = HASHES.iter().position(|&x| x == h && x != 0)?;
-    Some(if i < GAP.0 { i } else { i + GAP.1 - GAP.0 })
+    match HASHES.iter().position(|&x| x == h && x != 0) {
+        Some(i) => Some(if i < GAP.0 { i } else { i + GAP.1 - GAP.0 }),
+        None => arch::PRIVATE_CALLS.iter().position(|&(n, _)| n.as_bytes() == name).map(|i| N + i),
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@
 //! a check that the kernel would then see (CVE-2019-10063, a TIOCSTI filter bypassed that way).
 
 use crate::security::caps::{self, CAP_BPF, CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT};
-use crate::security::caps::{CAP_SYS_MODULE, CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_SYS_TIME};
+use crate::security::caps::{CAP_SYS_MODULE, CAP_SYS_NICE, CAP_SYS_PACCT, CAP_SYS_PTRACE, CAP_SYS_TIME};
 use crate::security::caps::{CAP_SYS_TTY_CONFIG, CAP_SYSLOG};
 use crate::error::Error;
 use crate::sys::arch;
@@ -95,7 +95,7 @@ const ALLOWED: &[S] = &[
 
 /// Docker's syscalls that need a capability in the effective set, two bytes each. clone and
 /// clone3 are allowed whole with CAP_SYS_ADMIN, and checked (clone) or ENOSYS (clone3) without.
-/// The CPU's own that need CAP_SYS_RAWIO (x86_64's port I/O) are added to them in GATED.
+/// The CPU's own (x86_64's port I/O, arm's clock_settime64) are added to them in GATED.
 const GATED_ALL_CPUS: &[u16] = &[
     g(CAP_DAC_READ_SEARCH, S::open_by_handle_at),
     g(CAP_SYS_ADMIN, S::bpf), g(CAP_SYS_ADMIN, S::clone), g(CAP_SYS_ADMIN, S::clone3),
@@ -127,7 +127,7 @@ const fn g(cap: u8, nr: S) -> u16 {
     (cap as u16) << 9 | nr as u16
 }
 
-const N_GATED: usize = GATED_ALL_CPUS.len() + arch::SECCOMP_RAWIO.len();
+const N_GATED: usize = GATED_ALL_CPUS.len() + arch::SECCOMP_GATED.len();
 
 /// GATED_ALL_CPUS and this CPU's own, in one table built by the compiler.
 const GATED: [u16; N_GATED] = {
@@ -136,7 +136,7 @@ const GATED: [u16; N_GATED] = {
     while i < N_GATED {
         all[i] = match GATED_ALL_CPUS.len() {
             n if i < n => GATED_ALL_CPUS[i],
-            n => g(CAP_SYS_RAWIO, arch::SECCOMP_RAWIO[i - n]),
+            n => g(arch::SECCOMP_GATED[i - n].0, arch::SECCOMP_GATED[i - n].1),
         };
         i += 1;
     }
@@ -343,7 +343,7 @@ pub fn install(mode: crate::spec::Seccomp, caps_effective: u64, file: crate::sys
 mod tests {
     use super::*;
     use crate::security::bpf::{Call, call, check, run};
-    use crate::security::caps::{ALL, DOCKER_DEFAULT, bit};
+    use crate::security::caps::{ALL, CAP_SYS_RAWIO, DOCKER_DEFAULT, bit};
     use crate::error::tests::show;
     extern crate std;
     use std::vec::Vec;

@@ -177,9 +177,10 @@ pub fn getegid() -> u32 {
 /// int sched_getaffinity(0, size_t size, cpu_set_t *mask): how many CPUs runix may run on
 /// (of the first 1024).
 pub fn cpus() -> Result<u32, Error> {
-    let mut mask = [0u64; 16];
-    let n = call(nr::sched_getaffinity, 0, core::mem::size_of_val(&mask), pm(&mut mask), 0)?;
-    Ok(mask[..n / 8].iter().map(|w| w.count_ones()).sum())
+    // The kernel fills whole longs, and says how many bytes: 4 where it has at most 32 CPUs.
+    let mut mask = [0u8; 128];
+    let n = call(nr::sched_getaffinity, 0, mask.len(), pm(&mut mask), 0)?;
+    Ok(mask[..n.min(mask.len())].iter().map(|b| b.count_ones()).sum())
 }
 
 /// void exit_group(int status);

@@ -83,11 +83,15 @@ pub const SYSCALL_ABI_BIT: u32 = 0;
 /// fstatat (docker's newfstatat) and renameat.
 pub const SECCOMP_ALLOWED: &[S] = &[S::fadvise64, S::getrlimit, S::memfd_secret, S::mmap, S::sync_file_range, S::fstatat, S::renameat];
 
-/// No port I/O on this CPU.
-pub const SECCOMP_RAWIO: &[S] = &[];
+/// Syscalls of this CPU alone that need a capability: none.
+pub const SECCOMP_GATED: &[(u8, S)] = &[];
 
 /// CPU-private calls outside the numbered table: none.
+pub const PRIVATE_CALLS: &[(&str, u32)] = &[];
 pub const SECCOMP_PRIVATE: &[u32] = &[];
+
+/// Syscalls libseccomp names otherwise than the syscalls crate (its `fstatat` is the kernel's newfstatat).
+pub const RENAMED: &[(S, &str)] = &[(S::fstatat, "newfstatat")];
 
 // ---------------------------------------------------------------------------------------------
 // Signals

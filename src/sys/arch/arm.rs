@@ -113,18 +113,28 @@ pub const SECCOMP_ALLOWED: &[S] = &[
     S::pselect6_time64, S::readlink, S::recv, S::recvmmsg_time64, S::rename, S::renameat, S::rmdir,
     S::rt_sigtimedwait_time64, S::sched_rr_get_interval_time64, S::semtimedop_time64, S::send, S::sendfile64,
     S::setfsgid32, S::setfsuid32, S::setgid32, S::setgroups32, S::setregid32, S::setresgid32, S::setresuid32,
-    S::setreuid32, S::setuid32, S::sigaction, S::signalfd, S::sigpending, S::sigprocmask, S::sigreturn,
-    S::sigsuspend, S::stat, S::stat64, S::statfs64, S::symlink, S::timer_gettime64, S::timer_settime64,
+    S::setreuid32, S::setuid32, S::signalfd, S::sigprocmask, S::sigreturn,
+    S::stat, S::stat64, S::statfs64, S::symlink, S::timer_gettime64, S::timer_settime64,
     S::timerfd_gettime64, S::timerfd_settime64, S::truncate64, S::ugetrlimit, S::unlink, S::utimensat_time64,
     S::utimes, S::vfork,
 ];
 
-/// No port I/O on this CPU.
-pub const SECCOMP_RAWIO: &[S] = &[];
+/// Docker's syscalls of arm that need a capability: clock_settime64, CAP_SYS_TIME (25).
+pub const SECCOMP_GATED: &[(u8, S)] = &[(25, S::clock_settime64)];
 
-/// CPU-private calls outside the numbered table (__ARM_NR_BASE 0x0f0000 + n), allowed as
-/// docker allows them: breakpoint, cacheflush (JITs), set_tls (glibc's start and threads).
+/// CPU-private calls outside the numbered table (__ARM_NR_BASE 0x0f0000 + n), by name, for
+/// a profile that names them.
+pub const PRIVATE_CALLS: &[(&str, u32)] = &[
+    ("breakpoint", 0x0f0001), ("cacheflush", 0x0f0002), ("usr26", 0x0f0003), ("usr32", 0x0f0004), ("set_tls", 0x0f0005),
+    ("get_tls", 0x0f0006),
+];
+
+/// Of those, docker's allowed ones: breakpoint, cacheflush (JITs), set_tls (glibc's and musl's
+/// start, and threads).
 pub const SECCOMP_PRIVATE: &[u32] = &[0x0f0001, 0x0f0002, 0x0f0005];
+
+/// Syscalls libseccomp names otherwise than the syscalls crate: none.
+pub const RENAMED: &[(S, &str)] = &[];
 
 /// The kernel's struct sigaction on arm (SA_RESTORER exists): handler, flags, restorer, mask.
 #[repr(C)]

@@ -84,11 +84,15 @@ pub const SECCOMP_ALLOWED: &[S] = &[
     S::riscv_flush_icache,
 ];
 
-/// No port I/O on this CPU.
-pub const SECCOMP_RAWIO: &[S] = &[];
+/// Syscalls of this CPU alone that need a capability: none.
+pub const SECCOMP_GATED: &[(u8, S)] = &[];
 
 /// CPU-private calls outside the numbered table: none.
+pub const PRIVATE_CALLS: &[(&str, u32)] = &[];
 pub const SECCOMP_PRIVATE: &[u32] = &[];
+
+/// Syscalls libseccomp names otherwise than the syscalls crate: none.
+pub const RENAMED: &[(S, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // Signals

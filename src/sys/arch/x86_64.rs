@@ -89,11 +89,15 @@ pub const SECCOMP_ALLOWED: &[S] = &[
     S::signalfd, S::stat, S::symlink, S::time, S::unlink, S::uretprobe, S::utime, S::utimes, S::vfork,
 ];
 
-/// Docker's syscalls of x86_64 that need CAP_SYS_RAWIO: port I/O.
-pub const SECCOMP_RAWIO: &[S] = &[S::iopl, S::ioperm];
+/// Docker's syscalls of x86_64 that need a capability: port I/O, CAP_SYS_RAWIO (17).
+pub const SECCOMP_GATED: &[(u8, S)] = &[(17, S::iopl), (17, S::ioperm)];
 
 /// CPU-private calls outside the numbered table: none.
+pub const PRIVATE_CALLS: &[(&str, u32)] = &[];
 pub const SECCOMP_PRIVATE: &[u32] = &[];
+
+/// Syscalls libseccomp names otherwise than the syscalls crate: none.
+pub const RENAMED: &[(S, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // Signals and terminals
