@@ -66,11 +66,11 @@ impl uWrite for Line {
     }
 }
 
-/// int clock_gettime(CLOCK_REALTIME, struct timespec *tp); seconds since the epoch.
-/// Only for log lines, so not traced either.
+/// int clock_gettime(CLOCK_REALTIME, struct __kernel_timespec *tp); seconds since the epoch.
+/// Only for log lines and state timestamps, so not traced either.
 pub fn realtime_secs() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = super::arch::Timespec { sec: 0, nsec: 0 };
     // SAFETY: ts is a live timespec the kernel fills.
     let _ = unsafe { syscalls::syscall2(nr::clock_gettime, libc::CLOCK_REALTIME as usize, &mut ts as *mut _ as usize) };
-    ts.tv_sec as u64
+    ts.sec as u64
 }

@@ -261,9 +261,10 @@ pub fn sleep_ms(ms: u64) {
     let _ = call(nr::nanosleep, p(&ts), 0, 0, 0);
 }
 
-/// int clock_gettime(CLOCK_MONOTONIC, struct timespec *tp): milliseconds since some start.
+/// int clock_gettime(CLOCK_MONOTONIC, struct __kernel_timespec *tp): milliseconds since some
+/// start.
 pub fn monotonic_ms() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = arch::Timespec { sec: 0, nsec: 0 };
     let _ = call(nr::clock_gettime, libc::CLOCK_MONOTONIC as usize, pm(&mut ts), 0, 0);
-    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
+    ts.sec as u64 * 1000 + ts.nsec as u64 / 1_000_000
 }

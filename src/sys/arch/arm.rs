@@ -79,10 +79,30 @@ pub mod nr {
     pub const setresgid: S = S::setresgid32;
     pub const setgroups: S = S::setgroups32;
     pub const fchown: S = S::fchown32;
+    pub const clock_gettime: S = S::clock_gettime64;
 }
 
-/// The struct fstatat64 fills (the kernel's struct stat64, glibc's too).
-pub type KernelStat = libc::stat64;
+/// The struct fstatat64 fills: the kernel's struct stat64 (arch/arm/include/uapi/asm/stat.h),
+/// its 64-bit fields 8-aligned as EABI lays them out.
+#[repr(C)]
+pub struct KernelStat {
+    pub st_dev: u64,
+    pad0: u32,
+    st_ino32: u32,
+    pub st_mode: u32,
+    st_nlink: u32,
+    st_uid: u32,
+    st_gid: u32,
+    pub st_rdev: u64,
+    pad3: u32,
+    pub st_size: i64,
+    st_blksize: u32,
+    st_blocks: u64,
+    times: [u32; 6],
+    pub st_ino: u64,
+}
+
+const _: () = assert!(size_of::<KernelStat>() == 104 && core::mem::offset_of!(KernelStat, st_size) == 48);
 
 // ---------------------------------------------------------------------------------------------
 // seccomp

@@ -2,6 +2,14 @@
 //! powerpc, mips and sparc have their own numbers) and the kernel's struct termios; the 64-bit
 //! ones, struct stat.
 
+/// The kernel's __kernel_timespec, which clock_gettime fills (clock_gettime64 on a 32-bit
+/// CPU): 64-bit seconds everywhere, past 2038.
+#[repr(C)]
+pub struct Timespec {
+    pub sec: i64,
+    pub nsec: i64,
+}
+
 /// The struct newfstatat fills on a 64-bit CPU (the kernel's struct stat, glibc's too).
 #[cfg(target_pointer_width = "64")]
 pub type KernelStat = libc::stat;
