@@ -457,6 +457,7 @@ const TMPFS_MAGIC: u64 = 0x0102_1994;
 /// container in a user namespace of its own would get a /proc without runix's masks. Each is
 /// detached with what is below it, or where it cannot be, covered with an empty tmpfs; runc's
 /// msMoveRoot does the same.
+#[inline(never)]
 fn drop_host_kernel_mounts() -> Result<(), Error> {
     let mut cwd = [0u8; 4096];
     let n = sys::getcwd(&mut cwd)?;
