@@ -171,7 +171,18 @@ wait $pid
 rx --overlay /bin/sh -c 'echo written >/etc/overlay-check && cat /etc/overlay-check'
 if [ "$out" = written ] && [ ! -e /rootfs/etc/overlay-check ]; then ok overlay; else bad overlay "$(why)"; fi
 
-# 10. Every run removed its cgroups: no runix-* left in any hierarchy.
+# 10. Off the initramfs (chrooted into a tmpfs mount, as on a board that switched root),
+# pivot_root works and runix takes it. The /proc, /sys and /dev runix uses there are the
+# host's, mounted and bound.
+mkdir -p /new && mount -t tmpfs -o size=64m tmpfs /new && cp -a /rootfs /runix /new/ &&
+	mkdir -p /new/proc /new/sys /new/dev /new/tmp && mount -t proc proc /new/proc &&
+	mount -o rbind /sys /new/sys && mount -o rbind /dev /new/dev
+out=$(timeout -s KILL 60 chroot /new /runix run --trace -r /rootfs $RUNIX_ARGS /bin/sh -c 'echo $$' 2>/tmp/err)
+rc=$?
+if [ "$out" = 1 ] && grep -q 'pivot_root(".", ".") = 0' /tmp/err; then ok pivot-off-initramfs; else bad pivot-off-initramfs "$(why)"; fi
+umount -l /new
+
+# 11. Every run removed its cgroups: no runix-* left in any hierarchy.
 left=$(find $cg -name 'runix*' 2>/dev/null | head -n 5 | tr '\n' ' ')
 if [ -z "$left" ]; then ok cgroups-removed; else bad cgroups-removed "left: $left"; fi
 
