@@ -469,7 +469,8 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
         // "36 35 98:0 /root /mnt/point rw,... shared:1 - FSTYPE SOURCE OPTIONS" (proc(5)).
         let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
         let point = l.split(|&c| c == b' ').nth(4).unwrap_or_default();
-        let inside = root != b"/" && point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
+        // With / as the root (-r /), every mount is inside it: the container sees the host.
+        let inside = root == b"/" || point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
         if (fstype == b"proc" || fstype == b"sysfs") && !inside {
             let to = found.get_mut(len..len + point.len() + 1).ok_or_else(|| Error::sys("mountinfo", libc::E2BIG, point))?;
             to[..point.len()].copy_from_slice(point);

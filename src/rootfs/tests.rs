@@ -95,3 +95,17 @@ fn a_host_mount_that_cannot_go_is_covered_or_stops_the_run() {
     assert_eq!(crate::error::tests::show(&e), "umount2(/proc): Device or resource busy");
     assert!(!rec.calls().iter().any(|c| c.starts_with("chroot(")));
 }
+
+#[test]
+fn with_the_hosts_root_as_the_containers_nothing_is_dropped() {
+    // -r /: the host's /proc and /sys are the container's to see anyway.
+    let rec = Recording::start(Kernel::Fake);
+    let mut left = HOST.as_bytes();
+    rec.answer(move |nr, a| match nr {
+        Sysno::openat => Some(MOUNTINFO as isize),
+        _ => record::reply_getcwd(nr, a, b"/").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    });
+    assert!(super::enter_root(c"/", false).is_ok());
+    let calls = rec.calls();
+    assert!(!calls.iter().any(|c| c.starts_with("umount2(")) && in_order(&calls, &["mount(\".\", \"/\", NULL, MS_MOVE"]), "{calls:#?}");
+}
