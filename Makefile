@@ -92,8 +92,9 @@ clean:
 	$(CARGO) clean
 	rm -rf fs
 
-# runix against crun, runc, bwrap and unshare(1): times, syscalls, sizes (root; installs peers).
-BENCH_PKGS := hyperfine strace crun runc bubblewrap time
+# runix against its floor (tests/bench/floor.c, built by bench.sh), crun, runc, bwrap and unshare(1):
+# times in interleaved pairs, syscalls, sizes (root; installs peers).
+BENCH_PKGS := gcc libc6-dev strace crun runc bubblewrap time
 bench: build $(FS)
 	@$(MAKE) --no-print-directory deps PKGS="$(BENCH_PKGS)"
 	tests/bench/bench.sh

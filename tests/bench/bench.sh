@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# make bench: runix against crun, runc, bwrap and unshare(1), each running `true` in the same
-# busybox root with the namespaces of runix's default container (pid, mount, uts, ipc, net,
-# cgroup), in one hyperfine run. crun and runc also get runix's mounts (/proc, /sys read-only,
-# a tmpfs /dev with pts, shm, mqueue) and Docker's masked and read-only paths; bwrap gets /proc
-# and its /dev; unshare(1) /proc only. runix --net host is shown too: the network namespace
-# alone costs most of a millisecond of kernel time, in every tool. And runix --privileged:
-# the same namespaces without the hardening (capabilities, masked paths, device rules,
-# seccomp), the container that unshare(1) makes plus /sys and /dev.
-# Prints median start-to-exit times and ratios, binary sizes, runix's peak memory and the
-# syscalls each tool makes before the payload's execve.
+# make bench: runix against the floor and its peers, each running `true` in the same busybox root.
+# The floor (tests/bench/floor.c) makes runix's default container and nothing else: its six
+# namespaces (pid, mount, uts, ipc, net, cgroup), lo up, its mounts (/proc, /sys read-only, a
+# tmpfs /dev with six nodes, pts, shm, mqueue), its hostname, pivot_root, exec. So runix/floor
+# is what runix itself costs. Each tool is timed in interleaved pairs with the floor
+# (tests/bench/pairs.py: floor, tool, floor, tool, ...; the share is the median of the pairs'
+# ratios), so both see the same moments of a noisy VM; runix is also paired with crun and bwrap.
+# The rows: runix (default: hardened as Docker), runix --net host (against a floor without a
+# network namespace), runix --privileged (no hardening: the floor plus runix's own checks),
+# crun and runc with `crun spec`'s default bundle (hardened: 3 capabilities, masked and
+# read-only paths, a devices rule; no cgroup namespace, read-only root), bwrap with --proc and
+# --dev (no user namespace, unlike --unshare-all: runix makes none as root), unshare(1) with
+# --mount-proc only (no /sys, no /dev: it can be under the floor).
+# Prints those times and shares, the syscalls each tool makes before the payload's execve,
+# binary sizes and runix's peak memory, and checks issue 18's targets.
 # Then the runtime alone (tests/bench/alone.py): runix, crun and runc as podman's conmon drives
 # them, create + start + wait + delete of `true` on one OCI bundle, in interleaved rounds; runix
-# is left out (and said so) while it has no `create`. Run as root.
+# is left out (and said so) while it has no `create`. Run as root. RUNS: pairs per set (300).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD/fs/busybox"
@@ -21,34 +26,21 @@ RUNS="${RUNS:-300}"
 mkdir -p "$OUT"
 [ "$(id -u)" = 0 ] || { echo "make bench needs root" >&2; exit 1; }
 
-# An OCI bundle for crun and runc with what runix does: its six namespaces, mounts and masked paths.
+# The floor, static like runix, so that neither pays for the dynamic loader.
+gcc -O2 -static -o "$OUT/floor" tests/bench/floor.c
+FLOOR="$OUT/floor"
+
+# crun's and runc's bundle: what `crun spec` makes, running /bin/true in the busybox root.
 BUNDLE="$OUT/bundle"
 rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
+(cd "$BUNDLE" && crun spec)
 python3 - "$BUNDLE/config.json" "$ROOT" <<'PY'
 import json, sys
 path, root = sys.argv[1], sys.argv[2]
-cfg = {
-  "ociVersion": "1.0.2",
-  "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
-              "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "cwd": "/",
-              "noNewPrivileges": False},
-  "root": {"path": root, "readonly": False},
-  "hostname": "container",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]},
-    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-    {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
-    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-    {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
-    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
-  ],
-  "linux": {
-    "namespaces": [{"type": t} for t in ("pid", "ipc", "uts", "mount", "network", "cgroup")],
-    "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-                    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", "/proc/interrupts"],
-    "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
-  },
-}
+cfg = json.load(open(path))
+cfg["root"]["path"] = root
+cfg["process"]["args"] = ["/bin/true"]
+cfg["process"]["terminal"] = False  # no console socket: stdio is the caller's, as runix's
 json.dump(cfg, open(path, "w"), indent=1)
 PY
 
@@ -88,15 +80,21 @@ fi
 ALONE_RUNS="${ALONE_RUNS:-200}"
 
 declare -A CMD=(
+  [floor]="$FLOOR $ROOT /bin/true"
+  [floor-nonet]="$FLOOR --net host $ROOT /bin/true"
   [runix]="$RUNIX run -r $ROOT /bin/true"
   [runix-nonet]="$RUNIX run --net host -r $ROOT /bin/true"
   [runix-privileged]="$RUNIX run --privileged -r $ROOT /bin/true"
   [crun]="crun run --bundle $BUNDLE runix-bench-crun"
   [runc]="runc run --bundle $BUNDLE runix-bench-runc"
-  [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --unshare-net --unshare-cgroup --bind $ROOT / --proc /proc --dev /dev /bin/true"
+  [bwrap]="bwrap --unshare-pid --unshare-uts --unshare-ipc --unshare-net --unshare-cgroup --die-with-parent --bind $ROOT / --proc /proc --dev /dev /bin/true"
   [unshare]="unshare -pfmuinC --root=$ROOT --mount-proc /bin/true"
 )
-ORDER=(runix runix-nonet runix-privileged crun runc bwrap unshare)
+ORDER=(floor runix runix-nonet runix-privileged crun runc bwrap unshare)
+# The interleaved pairs, "A B": B/A is the share. Each tool against its floor, then runix
+# against the peers of issue 18's targets.
+PAIRS=("floor runix" "floor-nonet runix-nonet" "floor runix-privileged" "floor crun" "floor runc"
+       "floor bwrap" "floor unshare" "crun runix" "bwrap runix")
 
 # crun refuses a hybrid layout (v1 controllers plus an empty cgroup2 mount): run everything in a
 # private mount namespace where the cgroup2 mount is gone. It changes nothing for the others.
@@ -105,9 +103,10 @@ INNER="$OUT/inner.sh"
   echo 'set -e'
   echo 'mount --make-rprivate /'
   echo 'if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi'
-  printf 'hyperfine -N --style basic --warmup 20 --runs %s --export-json %q' "$RUNS" "$OUT/hyperfine.json"
-  for t in "${ORDER[@]}"; do printf ' -n %q %q' "$t" "${CMD[$t]}"; done
-  echo
+  for p in "${PAIRS[@]}"; do
+    read -r a b <<<"$p"
+    printf 'RUNS=%q python3 tests/bench/pairs.py %q %q %q %q %q\n' "$RUNS" "$OUT/pairs.$a.$b.json" "$a" "${CMD[$a]}" "$b" "${CMD[$b]}"
+  done
   # Syscalls before the payload's execve, all processes together.
   for t in "${ORDER[@]}"; do
     printf 'strace -f -qq -o %q %s >/dev/null 2>&1 || true\n' "$OUT/strace.$t" "${CMD[$t]}"
@@ -126,11 +125,13 @@ timeout -k 10 1800 unshare -m bash "$INNER"
 # Peak memory of runix (maximum resident set size of runix and what it waited for).
 PEAK_KB=$(/usr/bin/time -f %M "$RUNIX" run -r "$ROOT" /bin/true 2>&1 >/dev/null | tail -1)
 
-python3 - "$OUT" "$PEAK_KB" "${ORDER[@]}" <<'PY'
-import json, os, re, shutil, statistics, sys, platform, datetime, subprocess
-out, peak, order = sys.argv[1], sys.argv[2], sys.argv[3:]
-res = {r["command"]: r for r in json.load(open(f"{out}/hyperfine.json"))["results"]}
-med = {t: statistics.median(res[t]["times"]) * 1000 for t in order}
+python3 - "$OUT" "$PEAK_KB" "$RUNS" "${PAIRS[@]}" <<'PY'
+import json, os, re, shutil, statistics, subprocess, sys, platform, datetime
+out, peak, runs, pairs = sys.argv[1], sys.argv[2], sys.argv[3], [p.split() for p in sys.argv[4:]]
+sets = {(a, b): json.load(open(f"{out}/pairs.{a}.{b}.json")) for a, b in pairs}
+share = {k: statistics.median(y / x for x, y in zip(v["a_ms"], v["b_ms"])) for k, v in sets.items()}
+med = {v["b"]: statistics.median(v["b_ms"]) for v in sets.values() if v["a"].startswith("floor")}
+med["floor"] = statistics.median(sets["floor", "runix"]["a_ms"])
 
 def syscalls(t):
     """Lines of strace -f before the payload's successful execve, minus strace's own exec."""
@@ -146,26 +147,42 @@ def syscalls(t):
             n += 1
     sys.exit(f"{t}: no execve of true in {out}/strace.{t}: the run failed")
 
-def size(t):
-    exe = os.path.join(os.getcwd(), "target/release/runix") if t.startswith("runix") else shutil.which(t)
-    return os.path.getsize(os.path.realpath(exe))
+def binary(t):
+    exe = {"floor": f"{out}/floor"}.get(t) or (
+        os.path.join(os.getcwd(), "target/release/runix") if t.startswith("runix") else shutil.which(t))
+    exe = os.path.realpath(exe)
+    # ldd fails on a static binary.
+    dyn = subprocess.run(["ldd", exe], capture_output=True).returncode == 0
+    return f"{os.path.getsize(exe):,} bytes" + (" (+ shared libs)" if dyn else "")
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"\n## runix against its peers ({datetime.date.today()}, {os.cpu_count()} × {cpu}, Linux {platform.release()})\n")
-print("| tool | median start-to-exit | runix's time as a share of it | syscalls before the payload's execve | binary |")
+print(f"\n## runix against the floor and its peers ({datetime.date.today()}, {os.cpu_count()} × {cpu}, "
+      f"Linux {platform.release()}, {runs} interleaved pairs each)\n")
+print("| tool | median start-to-exit | × floor (median of the pairs' ratios) | syscalls before the payload's execve | binary |")
 print("|---|---|---|---|---|")
-for t in order:
-    share = "" if t.startswith("runix") else f"{med['runix'] / med[t]:.2f}×"
-    print(f"| {t} | {med[t]:.2f} ms | {share} | {syscalls(t)} | {size(t):,} bytes |")
+label = {"runix-nonet": "runix --net host", "runix-privileged": "runix --privileged"}
+for a, b in pairs:
+    if not a.startswith("floor"):
+        continue
+    if b == "runix":
+        print(f"| floor | {med['floor']:.2f} ms | 1 | {syscalls('floor')} | {binary('floor')} |")
+    floor = " (floor --net host)" if a == "floor-nonet" else ""
+    print(f"| {label.get(b, b)} | {med[b]:.2f} ms | {share[a, b]:.2f}×{floor} | {syscalls(b)} | {binary(b)} |")
+print("\nrunix paired directly with its peers (runix's time as a share of theirs):")
+for a, b in pairs:
+    if not a.startswith("floor"):
+        v = sets[a, b]
+        print(f"  runix/{a} = {share[a, b]:.2f} (medians {statistics.median(v['b_ms']):.2f} ms against "
+              f"{statistics.median(v['a_ms']):.2f} ms)")
 print(f"\nrunix peak memory (max RSS of runix and the command it waited for): {peak} KiB")
-targets = [("crun", 0.2), ("bwrap", 0.5), ("unshare", 0.8)]
-print("\nTargets (runix's median as a share of the peer's):")
-for t, want in targets:
-    got = med["runix"] / med[t]
-    print(f"  {'met ' if got <= want else 'MISSED'} runix/{t} = {got:.2f} (target ≤ {want})")
-print(f"  (runix --privileged, without the hardening: {med['runix-privileged'] / med['unshare']:.2f} of unshare's, {syscalls('runix-privileged')} syscalls)")
+print("\nTargets (issue 18):")
+targets = [("runix/floor", share["floor", "runix"], 1.15), ("runix --privileged/floor", share["floor", "runix-privileged"], 1.05),
+           ("runix/crun", share["crun", "runix"], 0.20), ("runix/bwrap", share["bwrap", "runix"], 0.40)]
+for name, got, want in targets:
+    print(f"  {'met ' if got <= want else 'MISSED'} {name} = {got:.2f} (target ≤ {want})")
 n = syscalls("runix-p")
-print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; {syscalls('runix')} without -p)")
+print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; "
+      f"{syscalls('runix')} without -p, the floor {syscalls('floor')})")
 PY
 
 python3 - "$ALONE/times.json" "$ALONE/bundle/config.json" <<'PY'
