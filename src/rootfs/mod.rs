@@ -462,29 +462,33 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
     let mut cwd = [0u8; 4096];
     let n = sys::getcwd(&mut cwd)?;
     let root = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
-    // The mount points as mountinfo has them (escaped: no space in one), a space after each,
-    // read whole before any goes.
+    // The mount points, NUL after each, read whole before any goes.
     let (mut found, mut len) = ([0u8; 2048], 0);
     crate::file::for_each_line(c"/proc/self/mountinfo", &mut |l| {
         // "36 35 98:0 /root /mnt/point rw,... shared:1 - FSTYPE SOURCE OPTIONS" (proc(5)).
         let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
-        let point = l.split(|&c| c == b' ').nth(4).unwrap_or_default();
-        // With / as the root (-r /), every mount is inside it: the container sees the host.
-        let inside = root == b"/" || point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
-        if (fstype == b"proc" || fstype == b"sysfs") && !inside {
-            let to = found.get_mut(len..len + point.len() + 1).ok_or_else(|| Error::sys("mountinfo", libc::E2BIG, point))?;
-            to[..point.len()].copy_from_slice(point);
-            to[point.len()] = b' ';
-            len += point.len() + 1;
+        if fstype != b"proc" && fstype != b"sysfs" {
+            return Ok(true);
         }
+        let point = unescape(l.split(|&c| c == b' ').nth(4).unwrap_or_default())?;
+        let point = point.bytes();
+        // With / as the root (-r /), every mount is inside it: the container sees the host.
+        if root == b"/" || point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/') {
+            return Ok(true);
+        }
+        let to = found.get_mut(len..len + point.len() + 1).ok_or_else(|| Error::sys("mountinfo", libc::E2BIG, point))?;
+        to[..point.len()].copy_from_slice(point);
+        to[point.len()] = 0;
+        len += point.len() + 1;
         Ok(true)
     })?;
-    for point in found[..len].split(|&c| c == b' ').filter(|p| !p.is_empty()) {
-        let p = unescape(point)?;
+    for point in found[..len].split(|&c| c == 0).filter(|p| !p.is_empty()) {
+        let mut p = CBuf::<4096>::new();
+        p.push(point)?;
         match sys::umount2(p.as_cstr(), libc::MNT_DETACH) {
             // EINVAL: no mount there any more, detached with one above it.
             Err(e) if e.errno() != libc::EINVAL => {
-                sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(p.bytes()))?;
+                sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(point))?;
             }
             _ => {}
         }

@@ -109,3 +109,17 @@ fn with_the_hosts_root_as_the_containers_nothing_is_dropped() {
     let calls = rec.calls();
     assert!(!calls.iter().any(|c| c.starts_with("umount2(")) && in_order(&calls, &["mount(\".\", \"/\", NULL, MS_MOVE"]), "{calls:#?}");
 }
+
+#[test]
+fn a_root_whose_path_mountinfo_escapes_keeps_its_own() {
+    // mountinfo writes the root "/r b" as /r\040b: its proc is the container's, and stays.
+    let rec = Recording::start(Kernel::Fake);
+    let mut left = "1 1 0:2 / / rw - rootfs rootfs rw\n20 1 0:20 / /proc rw - proc proc rw\n31 30 0:25 / /r\\040b/proc rw - proc proc rw\n".as_bytes();
+    rec.answer(move |nr, a| match nr {
+        Sysno::openat => Some(MOUNTINFO as isize),
+        _ => record::reply_getcwd(nr, a, b"/r b").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    });
+    assert!(super::enter_root(c"/r b", false).is_ok());
+    let umounts: Vec<_> = rec.calls().into_iter().filter(|c| c.starts_with("umount2(")).collect();
+    assert_eq!(umounts, ["umount2(\"/proc\", MNT_DETACH) = 0"]);
+}
