@@ -514,9 +514,6 @@ fn unescape(field: &[u8]) -> Result<CBuf<4096>, Error> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests;
-
 /// --read-only: the root, last, once the points of the mounts on it are made (the image's own
 /// mounts below it were made read-only in mount_root; an overlay has none); binds and tmpfs on
 /// it keep their own mode.
@@ -530,3 +527,6 @@ pub fn remount_root_read_only() -> Result<(), Error> {
 fn remount(path: &CStr, flags: u64) -> Result<(), Error> {
     sys::mount(None, path, None, sys::MS_REMOUNT | sys::MS_BIND | flags | sys::mount_flags(path)?, None)
 }
+
+#[cfg(test)]
+mod tests;

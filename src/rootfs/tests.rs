@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::sys::Fd;
-use crate::sys::record::{self, Kernel, Recording};
+use crate::sys::record::{self, Kernel, Recording, in_order};
 use std::string::String;
 use std::vec::Vec;
 use syscalls::Sysno;
@@ -10,23 +10,23 @@ use syscalls::Sysno;
 /// The fd the fake gives /proc/self/mountinfo.
 const MOUNTINFO: Fd = 77;
 
-/// A host with `/` of type `f_type` (statfs), whose mountinfo is `mounts`, with the container's
-/// root at /r: enter_root's result and calls, after a pivot_root that fails with EINVAL.
-fn enter_on(f_type: u64, mounts: &'static str) -> (Result<(), Error>, Vec<String>) {
+/// A host with `/` of type `f_type` (statfs) and the mounts `mounts` (its mountinfo), where the
+/// calls named in `fails` fail with their errno: `enter_root(root, pivot)`'s result and calls,
+/// with the root at `cwd` as getcwd says.
+fn enter(root: &core::ffi::CStr, pivot: bool, cwd: &'static [u8], f_type: u64, mounts: &'static str, fails: &'static [(Sysno, i32)]) -> (Result<(), Error>, Vec<String>) {
     let rec = Recording::start(Kernel::Fake);
     let mut left = mounts.as_bytes();
-    rec.answer(move |nr, a| match nr {
-        Sysno::pivot_root => Some(-libc::EINVAL as isize),
-        Sysno::openat => Some(MOUNTINFO as isize),
-        _ => record::reply_statfs(nr, a, f_type).or_else(|| record::reply_getcwd(nr, a, b"/r")).or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
+    rec.answer(move |nr, a| match fails.iter().find(|f| f.0 == nr) {
+        Some(&(_, errno)) => Some(-errno as isize),
+        None if nr == Sysno::openat => Some(MOUNTINFO as isize),
+        None => record::reply_statfs(nr, a, f_type).or_else(|| record::reply_getcwd(nr, a, cwd)).or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
     });
-    (super::enter_root(c"/r", true), rec.calls())
+    (super::enter_root(root, pivot), rec.calls())
 }
 
-/// Where each of `steps` is first in `calls` (a call that starts with it): all there, in order.
-fn in_order(calls: &[String], steps: &[&str]) -> bool {
-    let at: Vec<_> = steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect();
-    at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1])
+/// A pivot_root that fails with EINVAL, on a host whose / has type `f_type`, with the root at /r.
+fn enter_on(f_type: u64, mounts: &'static str) -> (Result<(), Error>, Vec<String>) {
+    enter(c"/r", true, b"/r", f_type, mounts, &[(Sysno::pivot_root, libc::EINVAL)])
 }
 
 const HOST: &str = "\
@@ -71,55 +71,29 @@ fn the_hosts_proc_and_sysfs_go_before_the_root_moves_over_them() {
 #[test]
 fn a_host_mount_that_cannot_go_is_covered_or_stops_the_run() {
     // Busy: an empty read-only tmpfs over it instead.
-    let rec = Recording::start(Kernel::Fake);
-    let mut left = HOST.as_bytes();
-    rec.answer(move |nr, a| match nr {
-        Sysno::openat => Some(MOUNTINFO as isize),
-        Sysno::umount2 => Some(-libc::EBUSY as isize),
-        _ => record::reply_getcwd(nr, a, b"/r").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
-    });
-    assert!(super::enter_root(c"/r", false).is_ok());
-    let calls = rec.calls();
+    let (r, calls) = enter(c"/r", false, b"/r", 0, HOST, &[(Sysno::umount2, libc::EBUSY)]);
+    assert!(r.is_ok(), "{r:?}");
     assert!(in_order(&calls, &["umount2(\"/proc\"", "mount(\"tmpfs\", \"/proc\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"size=0\")", "mount(\".\", \"/\""]), "{calls:#?}");
-    drop(rec);
     // Neither: the run stops there, before the root moves.
-    let rec = Recording::start(Kernel::Fake);
-    let mut left = HOST.as_bytes();
-    rec.answer(move |nr, a| match nr {
-        Sysno::openat => Some(MOUNTINFO as isize),
-        Sysno::umount2 => Some(-libc::EBUSY as isize),
-        Sysno::mount => Some(-libc::EPERM as isize),
-        _ => record::reply_getcwd(nr, a, b"/r").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
-    });
-    let e = super::enter_root(c"/r", false).unwrap_err();
-    assert_eq!(crate::error::tests::show(&e), "umount2(/proc): Device or resource busy");
-    assert!(!rec.calls().iter().any(|c| c.starts_with("chroot(")));
+    let (r, calls) = enter(c"/r", false, b"/r", 0, HOST, &[(Sysno::umount2, libc::EBUSY), (Sysno::mount, libc::EPERM)]);
+    assert_eq!(crate::error::tests::show(&r.unwrap_err()), "umount2(/proc): Device or resource busy");
+    assert!(!calls.iter().any(|c| c.starts_with("chroot(")), "{calls:#?}");
 }
 
 #[test]
 fn with_the_hosts_root_as_the_containers_nothing_is_dropped() {
     // -r /: the host's /proc and /sys are the container's to see anyway.
-    let rec = Recording::start(Kernel::Fake);
-    let mut left = HOST.as_bytes();
-    rec.answer(move |nr, a| match nr {
-        Sysno::openat => Some(MOUNTINFO as isize),
-        _ => record::reply_getcwd(nr, a, b"/").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
-    });
-    assert!(super::enter_root(c"/", false).is_ok());
-    let calls = rec.calls();
+    let (r, calls) = enter(c"/", false, b"/", 0, HOST, &[]);
+    assert!(r.is_ok(), "{r:?}");
     assert!(!calls.iter().any(|c| c.starts_with("umount2(")) && in_order(&calls, &["mount(\".\", \"/\", NULL, MS_MOVE"]), "{calls:#?}");
 }
 
 #[test]
 fn a_root_whose_path_mountinfo_escapes_keeps_its_own() {
     // mountinfo writes the root "/r b" as /r\040b: its proc is the container's, and stays.
-    let rec = Recording::start(Kernel::Fake);
-    let mut left = "1 1 0:2 / / rw - rootfs rootfs rw\n20 1 0:20 / /proc rw - proc proc rw\n31 30 0:25 / /r\\040b/proc rw - proc proc rw\n".as_bytes();
-    rec.answer(move |nr, a| match nr {
-        Sysno::openat => Some(MOUNTINFO as isize),
-        _ => record::reply_getcwd(nr, a, b"/r b").or_else(|| record::reply_read(nr, a, MOUNTINFO, &mut left)),
-    });
-    assert!(super::enter_root(c"/r b", false).is_ok());
-    let umounts: Vec<_> = rec.calls().into_iter().filter(|c| c.starts_with("umount2(")).collect();
+    let mounts = "1 1 0:2 / / rw - rootfs rootfs rw\n20 1 0:20 / /proc rw - proc proc rw\n31 30 0:25 / /r\\040b/proc rw - proc proc rw\n";
+    let (r, calls) = enter(c"/r b", false, b"/r b", 0, mounts, &[]);
+    assert!(r.is_ok(), "{r:?}");
+    let umounts: Vec<_> = calls.into_iter().filter(|c| c.starts_with("umount2(")).collect();
     assert_eq!(umounts, ["umount2(\"/proc\", MNT_DETACH) = 0"]);
 }

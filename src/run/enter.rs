@@ -208,7 +208,8 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
 mod tests {
     use super::*;
     use crate::error::tests::show;
-    use crate::run::tests::{fake, positions, spec};
+    use crate::run::tests::{fake, spec};
+    use crate::sys::record::positions;
     use std::vec::Vec;
     use std::string::String;
 

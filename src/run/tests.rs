@@ -6,7 +6,7 @@
 use super::*;
 use crate::cgroup::fake::{Fake, v1_host, v2_host};
 use crate::error::tests::show;
-use crate::sys::record::{self, Kernel, Recording};
+use crate::sys::record::{self, Kernel, Recording, positions};
 use crate::sys::{Args, trace};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -61,11 +61,6 @@ fn child_with(args: &[&str], fail: &'static str, errno: i32, fifo: Fd) -> (Error
     let c = Child { spec: &spec, sock: 5, parent_sock: 6, cg: &cg, joins: cg.open_joins().unwrap(), old_mask: 0, map: None, caps: spec.caps, plan: &plan, fifo };
     let Err(e) = setup(&c);
     (e, rec.calls())
-}
-
-/// Where each of `steps` is first in `calls` (a call that starts with it), in order.
-pub(super) fn positions(calls: &[String], steps: &[&str]) -> Vec<Option<usize>> {
-    steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect()
 }
 
 #[test]

@@ -145,6 +145,17 @@ fn reply(nr: Sysno, a: &[usize; 6], kernel: impl FnOnce(Kernel) -> isize) -> isi
     r
 }
 
+/// Where each of `steps` is first in `calls` (a call that starts with it), in order.
+pub fn positions(calls: &[String], steps: &[&str]) -> Vec<Option<usize>> {
+    steps.iter().map(|s| calls.iter().position(|c| c.starts_with(s))).collect()
+}
+
+/// Whether every one of `steps` is in `calls`, in that order.
+pub fn in_order(calls: &[String], steps: &[&str]) -> bool {
+    let at = positions(calls, steps);
+    at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1])
+}
+
 /// For an answer function: newfstatat's reply, `st` written to the caller's struct stat.
 /// None for any other call.
 pub fn reply_stat(nr: Sysno, a: &[usize; 6], st: &super::Stat) -> Option<isize> {
