@@ -30,7 +30,7 @@ dmesg -n 1
 
 arg() { sed -n "s/.*runix\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 mode=$(arg cgroup)
-export RUNIX_ARGS="$(arg args | tr , ' ')"
+export RUNIX_ARGS="$(arg args | tr , ' ')" V1_WHOLE="$(arg v1)"
 
 # Modules the kernel has as =m (tests/cross/run.sh lists them; initramfs.py puts them here,
 # their dependencies first).

@@ -31,6 +31,12 @@ expect() { if [ "$out" = "$2" ]; then ok "$1"; else bad "$1" "want '$(echo "$2" 
 # status NAME WANT: $rc is WANT.
 status() { if [ "$rc" = "$2" ]; then ok "$1"; else bad "$1" "want exit $2: $(why)"; fi; }
 
+# 0. A kernel with every v1 controller (bookworm's: run.sh says so) got them all as v1: the
+# v1 boot is not a hybrid one by accident.
+if [ "${V1_WHOLE:-}" = whole ]; then
+	if [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpuset ] && [ ! -d /sys/fs/cgroup/unified ]; then ok cgroup-v1-whole; else bad cgroup-v1-whole "$(ls /sys/fs/cgroup | tr '\n' ' ')"; fi
+fi
+
 # 1. The command is the PID namespace's init; the UTS namespace has its own name.
 rx /bin/sh -c 'echo $$'
 expect pid1 1
