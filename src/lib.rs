@@ -46,7 +46,7 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         Ok(Command::Oci(o)) => oci_main(&o, args, env),
         Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            sealed(args, env).and_then(|_| run::run(spec))
+            if spec.runix_beside_command() { sealed(args, env) } else { Ok(()) }.and_then(|_| run::run(spec))
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -70,10 +70,13 @@ fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, e
 }
 
 /// Before anything of a container exists, runix runs from a sealed copy of itself
-/// (sys::reexec_sealed): a command that is runix again (an image's `#!/proc/self/exe`, or a
-/// link to it) would otherwise be the host's binary, which a process of the container could
-/// open through /proc/PID/exe and write once it has exited (CVE-2019-5736). --dry-run makes
-/// no container.
+/// (sys::reexec_sealed) wherever it will share a PID namespace with the container's processes
+/// (`run --init`, and the OCI runtime's `create`, `run` and `exec`): one of them could open
+/// /proc/PID/exe of a runix running from the host's binary and write it once that runix has
+/// exited (CVE-2019-5736). Plain `run` needs no copy: runix stays outside the container's new
+/// PID namespace, and its child is alone there until its execve. If that execve runs runix
+/// again (an image's `#!/proc/self/exe`), that runix is alone there too, and seals itself
+/// before it would share it. --dry-run makes no container.
 fn sealed(args: sys::Args, env: sys::Args) -> Result<(), error::Error> {
     if sys::trace::dry_run() { Ok(()) } else { sys::reexec_sealed(args, env) }
 }

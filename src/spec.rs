@@ -302,6 +302,13 @@ impl Spec {
             annotations: b"",
         }
     }
+
+    /// Whether a runix process shares a PID namespace with the container's processes while
+    /// they run: `--init` (runix is their PID 1) or a PID namespace joined. Only then can the
+    /// container reach runix's binary through /proc/PID/exe (lib.rs: the sealed copy).
+    pub fn runix_beside_command(&self) -> bool {
+        self.init || self.joins.iter().any(|(ns, _)| ns == libc::CLONE_NEWPID as u32)
+    }
 }
 
 pub const NOSUID_NODEV_NOEXEC: u64 = crate::sys::MS_NOSUID | crate::sys::MS_NODEV | crate::sys::MS_NOEXEC;

@@ -649,11 +649,39 @@ fn runix_runs_from_a_sealed_copy_of_itself() {
     b.ok(&["delete", "--force", "s"]);
     c.wait().unwrap();
     common::bundle::reap(pid);
+    // --init: runix is the container's PID 1, beside its command.
     let r = Root::busybox();
-    let mut c = Command::new(runix()).args(["run", "-r", r.s(), "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
+    let mut c = Command::new(runix()).args(["run", "--init", "-r", r.s(), "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
     started(c.id());
-    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 0));
-    assert_sealed(c.id(), "runix run");
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1));
+    assert_sealed(c.id(), "runix run --init");
+    assert_sealed(common::proc::descendants(c.id())[0].0, "--init's PID 1");
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    c.wait().unwrap();
+}
+
+/// Plain `runix run` runs from the host's binary: no process of the container's PID namespace
+/// is runix once the command runs, so none can reach that binary through /proc/PID/exe.
+#[test]
+fn plain_run_leaves_no_runix_beside_the_command() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let mut c = Command::new(runix()).args(["run", "-r", r.s(), "sh", "-c", "sleep 5 & sleep 5"]).stdout(Stdio::null()).spawn().unwrap();
+    started(c.id());
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1));
+    let ns = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/pid")).unwrap();
+    let exe = |pid: u32| fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    let inside: Vec<u32> = common::proc::descendants(c.id()).iter().map(|d| d.0).collect();
+    let host_binary = exe(c.id());
+    assert_eq!(host_binary, fs::canonicalize(runix()).unwrap(), "plain run is sealed");
+    for &pid in &inside {
+        assert_eq!(ns(pid), ns(inside[0]), "one PID namespace");
+        assert_ne!(exe(pid), host_binary, "pid {pid} is runix");
+    }
+    assert_ne!(ns(c.id()), ns(inside[0]), "runix shares the container's PID namespace");
     // SAFETY: kill(2) of our child.
     unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
     c.wait().unwrap();
