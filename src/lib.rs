@@ -46,7 +46,7 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         Ok(Command::Oci(o)) => oci_main(&o, args, env),
         Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            if spec.runix_beside_command() { sealed(args, env) } else { Ok(()) }.and_then(|_| run::run(spec))
+            if spec.runix_beside_command() || sys::getpid() == 1 { sealed(args, env) } else { Ok(()) }.and_then(|_| run::run(spec))
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -74,9 +74,10 @@ fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, e
 /// (`run --init`, and the OCI runtime's `create`, `run` and `exec`): one of them could open
 /// /proc/PID/exe of a runix running from the host's binary and write it once that runix has
 /// exited (CVE-2019-5736). Plain `run` needs no copy: runix stays outside the container's new
-/// PID namespace, and its child is alone there until its execve. If that execve runs runix
-/// again (an image's `#!/proc/self/exe`), that runix is alone there too, and seals itself
-/// before it would share it. --dry-run makes no container.
+/// PID namespace, and its child is alone there until its execve. Only that execve can load
+/// the host's binary into the container (an image's `#!/proc/self/exe`), as its PID 1: so a
+/// runix that is PID 1 seals itself too, before a container of its own could be given a view
+/// of it (`-b /proc:/oproc`). --dry-run makes no container.
 fn sealed(args: sys::Args, env: sys::Args) -> Result<(), error::Error> {
     if sys::trace::dry_run() { Ok(()) } else { sys::reexec_sealed(args, env) }
 }

@@ -686,3 +686,35 @@ fn plain_run_leaves_no_runix_beside_the_command() {
     unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
     c.wait().unwrap();
 }
+
+/// The one way the host's binary gets into a plain run's container: its first execve, of an
+/// image's `#!/proc/self/exe`, as PID 1. Shebangs whose interpreters are relative names
+/// (`-r`) make that runix's argv a run of the image's choosing: its container could be given
+/// the outer /proc (`-b /proc:/oproc`, under --privileged here) and reach runix's binary at
+/// /oproc/1/exe. A runix that is PID 1 runs from a sealed copy.
+#[test]
+fn a_runix_run_again_by_the_image_is_sealed() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let inner = Root::busybox();
+    let status = Command::new("cp").arg("-a").arg(inner.s()).arg(r.path.join("inner")).status().unwrap();
+    assert!(status.success());
+    // /x runs `-r /inner /x`, and -r is runix: `runix run -r /inner /x`, where /x sleeps.
+    fs::write(r.path.join("x"), "#!-r /inner\n").unwrap();
+    fs::write(r.path.join("-r"), "#!/proc/self/exe run\n").unwrap();
+    fs::write(r.path.join("inner/x"), "#!/bin/sh\nexec sleep 5\n").unwrap();
+    for f in ["x", "-r", "inner/x"] {
+        fs::set_permissions(r.path.join(f), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let mut c = Command::new(runix()).args(["run", "--privileged", "-r", r.s(), "/x"]).stdout(Stdio::null()).spawn().unwrap();
+    started(c.id());
+    // runix, the runix inside (its PID 1), that one's child, the sleep.
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1), "no runix inside");
+    let inside = common::proc::descendants(c.id())[0].0;
+    assert_sealed(inside, "the runix the image ran");
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    c.wait().unwrap();
+}
