@@ -287,7 +287,7 @@ impl<'a> Plan<'a> {
                 Op::Mask(k) => m.mask(k)?,
                 Op::ReadOnly(r) => m.read_only(r)?,
                 Op::CheckCovered(u) => m.check_covered(self.mount(u.slot()).dst, u.slot() as usize)?,
-                Op::PivotRoot | Op::Chroot => rootfs::enter_root(rootfs, op == Op::PivotRoot)?,
+                Op::PivotRoot | Op::Chroot => m.leave_kernel_fs().and_then(|_| rootfs::enter_root(rootfs, op == Op::PivotRoot))?,
                 // Every fd of the host's (the root's, the bind sources', the cgroup files') goes
                 // before anything of the image's is read or followed: a symlink to
                 // /proc/self/fd/N/.. would lead out of the root through one (CVE-2024-21626).

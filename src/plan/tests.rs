@@ -301,6 +301,11 @@ fn each_op_has_its_name() {
 /// image's device. Calls whose line has one of `fails`' patterns fail with its errno; the
 /// others get --dry-run's fakes.
 fn fake(roots: &'static [&'static str], moves: &'static str, fails: &'static [(&'static str, i32)]) -> Recording {
+    fake_with(roots, moves, fails, 0x9fa0)
+}
+
+/// `fake`, where the top of /proc is a filesystem of type `proc_type`.
+fn fake_with(roots: &'static [&'static str], moves: &'static str, fails: &'static [(&'static str, i32)], proc_type: u64) -> Recording {
     let rec = Recording::start(Kernel::Fake);
     let moved = Rc::new(Cell::new(false));
     let (next, paths) = (Cell::new(10), std::cell::RefCell::new(HashMap::new()));
@@ -327,6 +332,12 @@ fn fake(roots: &'static [&'static str], moves: &'static str, fails: &'static [(&
                 };
                 record::reply_stat(nr, a, &Stat { dev: 1, ino, mode, rdev, size: 0 })
             }
+            // The tops of runix's /proc and /sys are what they are.
+            Sysno::fstatfs => match paths.borrow().get(&a[0]).map(String::as_str) {
+                Some("proc") => record::reply_statfs(nr, a, proc_type),
+                Some("sys") => record::reply_statfs(nr, a, 0x6265_6572),
+                _ => record::reply_statfs(nr, a, 0x0102_1994),
+            },
             _ => None,
         }
     });
@@ -389,28 +400,37 @@ symlinkat("/proc/self/fd/1", 15, "stdout") = 0
 symlinkat("/proc/self/fd/2", 15, "stderr") = 0
 openat(15, "null", O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 16
 newfstatat(16, "", 0xADDR, AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) = 0
-mount("tmpfs", "/proc/self/fd/11/proc/acpi", "tmpfs", MS_RDONLY, "size=0") = 0
-mount("/proc/self/fd/11/proc/acpi", "/proc/self/fd/11/proc/asound", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/interrupts", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/kcore", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/keys", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/latency_stats", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/sched_debug", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/acpi", "/proc/self/fd/11/proc/scsi", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/timer_list", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/timer_stats", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/acpi", "/proc/self/fd/11/sys/devices/virtual/powercap", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/acpi", "/proc/self/fd/11/sys/firmware", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/bus", "/proc/self/fd/11/proc/bus", NULL, MS_BIND|MS_REC, NULL) = 0
-mount(NULL, "/proc/self/fd/11/proc/bus", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/fs", "/proc/self/fd/11/proc/fs", NULL, MS_BIND|MS_REC, NULL) = 0
-mount(NULL, "/proc/self/fd/11/proc/fs", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/irq", "/proc/self/fd/11/proc/irq", NULL, MS_BIND|MS_REC, NULL) = 0
-mount(NULL, "/proc/self/fd/11/proc/irq", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/sys", "/proc/self/fd/11/proc/sys", NULL, MS_BIND|MS_REC, NULL) = 0
-mount(NULL, "/proc/self/fd/11/proc/sys", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/sysrq-trigger", "/proc/self/fd/11/proc/sysrq-trigger", NULL, MS_BIND|MS_REC, NULL) = 0
-mount(NULL, "/proc/self/fd/11/proc/sysrq-trigger", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+openat(AT_FDCWD, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC|O_PATH, 00) = 17
+openat(11, "proc", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 18
+fstatfs(18, 0xADDR) = 0
+fchdir(18) = 0
+mount("tmpfs", "acpi", "tmpfs", MS_RDONLY, "size=0") = 0
+mount("/proc/self/fd/11/proc/acpi", "asound", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "interrupts", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "kcore", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "keys", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "latency_stats", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "sched_debug", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/11/proc/acpi", "scsi", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "timer_list", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "timer_stats", NULL, MS_BIND, NULL) = 0
+openat(11, "sys", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 19
+fstatfs(19, 0xADDR) = 0
+fchdir(19) = 0
+mount("/proc/self/fd/11/proc/acpi", "devices/virtual/powercap", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/11/proc/acpi", "firmware", NULL, MS_BIND, NULL) = 0
+fchdir(18) = 0
+mount("bus", "bus", NULL, MS_BIND|MS_REC, NULL) = 0
+mount(NULL, "bus", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+mount("fs", "fs", NULL, MS_BIND|MS_REC, NULL) = 0
+mount(NULL, "fs", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+mount("irq", "irq", NULL, MS_BIND|MS_REC, NULL) = 0
+mount(NULL, "irq", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+mount("sys", "sys", NULL, MS_BIND|MS_REC, NULL) = 0
+mount(NULL, "sys", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+mount("sysrq-trigger", "sysrq-trigger", NULL, MS_BIND|MS_REC, NULL) = 0
+mount(NULL, "sysrq-trigger", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
+fchdir(17) = 0
 chdir("/r") = 0
 pivot_root(".", ".") = 0
 umount2(".", MNT_DETACH) = 0
@@ -433,8 +453,17 @@ fn a_failed_mount_says_which_call_which_errno_and_which_path_and_nothing_follows
     assert_eq!(execute(&p).as_deref(), Some("mount(/proc): Operation not permitted"));
     assert_eq!(last(&rec), "mount(\"proc\", \"/proc/self/fd/12\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = -1 EPERM (Operation not permitted)");
     // A mask the kernel refuses is an error too.
-    let _rec = fake(&["/r"], "", &[("/proc/kcore", libc::EACCES)]);
+    let _rec = fake(&["/r"], "", &[("\"kcore\"", libc::EACCES)]);
     assert_eq!(execute(&p).as_deref(), Some("mount(/proc/kcore): Permission denied"));
+}
+
+#[test]
+fn masks_go_only_on_runix_s_own_proc_and_sys() {
+    let p = plan(spec(|_| {}), ROOT);
+    // The root's "proc" leads to a tmpfs, not to the proc runix mounted there.
+    let rec = fake_with(&["/r"], "", &[], 0x0102_1994);
+    assert_eq!(execute(&p).as_deref(), Some("not runix's own mount: /proc"));
+    assert!(last(&rec).starts_with("fstatfs(18,"), "{}", calls(&rec));
 }
 
 #[test]
@@ -471,19 +500,20 @@ fn a_user_mount_that_runix_mounts_cover_is_refused() {
 #[test]
 fn what_the_kernel_lacks_is_not_masked_and_a_mask_of_the_other_kind_is_made_as_that() {
     let p = plan(spec(|_| {}), ROOT);
-    let rec = fake(&["/r"], "", &[("/proc/kcore", libc::ENOENT), ("mount(\"tmpfs\", \"/proc/self/fd/11/proc/acpi\"", libc::ENOTDIR)]);
+    let rec = fake(&["/r"], "", &[("\"kcore\"", libc::ENOENT), ("mount(\"tmpfs\", \"acpi\"", libc::ENOTDIR)]);
     assert_eq!(execute(&p), None);
     let c = calls(&rec);
     // /proc/acpi is a file here: /dev/null goes on it, and the empty tmpfs on the next one.
-    let masks = r#"mount("tmpfs", "/proc/self/fd/11/proc/acpi", "tmpfs", MS_RDONLY, "size=0") = -1 ENOTDIR (Not a directory)
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/acpi", NULL, MS_BIND, NULL) = 0
-mount("tmpfs", "/proc/self/fd/11/proc/asound", "tmpfs", MS_RDONLY, "size=0") = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/interrupts", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/kcore", NULL, MS_BIND, NULL) = -1 ENOENT (No such file or directory)
-mount("/proc/self/fd/16", "/proc/self/fd/11/proc/keys", NULL, MS_BIND, NULL) = 0
+    let masks = r#"mount("tmpfs", "acpi", "tmpfs", MS_RDONLY, "size=0") = -1 ENOTDIR (Not a directory)
+mount("/proc/self/fd/16", "acpi", NULL, MS_BIND, NULL) = 0
+mount("tmpfs", "asound", "tmpfs", MS_RDONLY, "size=0") = 0
+mount("/proc/self/fd/16", "interrupts", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/16", "kcore", NULL, MS_BIND, NULL) = -1 ENOENT (No such file or directory)
+mount("/proc/self/fd/16", "keys", NULL, MS_BIND, NULL) = 0
 "#;
     assert!(c.contains(masks), "{c}");
-    assert!(c.contains("mount(\"/proc/self/fd/11/proc/asound\", \"/proc/self/fd/11/proc/scsi\""), "{c}");
+    assert!(c.contains("mount(\"/proc/self/fd/11/proc/asound\", \"scsi\""), "{c}");
+
 }
 
 #[test]

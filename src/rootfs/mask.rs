@@ -1,10 +1,11 @@
-//! Docker's masked and read-only paths, made on runix's fresh /proc and /sys, by fd: each path
-//! is /proc/self/fd/ROOT/proc/NAME, through the root's /proc (no symlink: mount_kernel) into
-//! runix's mount on it, which no mount of the user's is on or under (CVE-2025-31133 came from
-//! masking by path after such mounts), and the kernel's own names. Only what this kernel lacks
-//! is skipped (ENOENT here can mean nothing else).
+//! Docker's masked and read-only paths, made on runix's fresh /proc and /sys, which no mount of
+//! the user's is on or under (CVE-2025-31133 came from masking by path after such mounts). The
+//! top of each is opened once through the root's fd (no symlink followed), checked to be proc
+//! or sysfs, and entered with fchdir(2): each mask is then a short walk in the kernel's own
+//! names, where a path through /proc/self/fd/N costs a magic-link walk more than the mount
+//! itself. Only what this kernel lacks is skipped (ENOENT here can mean nothing else).
 
-use super::{Mounts, fd_path};
+use super::{DIR, Mounts, fd_path};
 use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::Mask;
@@ -15,6 +16,10 @@ use core::ffi::CStr;
 /// most) in `in_root`'s 64-byte buffer, with its NUL.
 pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
 
+/// The kernel filesystems masks are made on: the prefix of their paths, the name in the root,
+/// the filesystem's magic (statfs(2)). A config's masks are refused elsewhere (oci/config.rs).
+const TOPS: [(&[u8], &CStr, u64); 2] = [(b"/proc/", c"proc", super::open::PROC_SUPER_MAGIC), (b"/sys/", c"sys", super::open::SYSFS_MAGIC)];
+
 impl Mounts {
     /// /proc/self/fd/ROOT`path`.
     fn in_root(&self, path: &CStr) -> CBuf<64> {
@@ -24,18 +29,54 @@ impl Mounts {
         p
     }
 
+    /// `path` from the top of its kernel filesystem, which is made the working directory if it
+    /// is not yet (the one from before is kept for `leave_kernel_fs`).
+    fn in_kernel_fs(&mut self, path: &'static CStr) -> Result<&'static CStr, Error> {
+        let b = path.to_bytes_with_nul();
+        let k = TOPS.iter().position(|t| b.starts_with(t.0)).ok_or_else(|| Error::msg("refused: not on runix's /proc or /sys", path.to_bytes()))?;
+        if self.kernel_fs != k + 1 {
+            if self.cwd < 0 {
+                self.cwd = sys::openat(sys::AT_FDCWD, c".", DIR, 0)?;
+            }
+            if self.kernel_tops[k] < 0 {
+                // Left open: closed with the host's fds after the switch into the root.
+                let fd = sys::openat(self.root, TOPS[k].1, DIR | libc::O_NOFOLLOW, 0)?;
+                if sys::fs_type(fd)? != TOPS[k].2 && !sys::trace::dry_run() {
+                    return Err(Error::msg("not runix's own mount", &TOPS[k].0[..TOPS[k].0.len() - 1]));
+                }
+                self.kernel_tops[k] = fd;
+            }
+            sys::fchdir(self.kernel_tops[k])?;
+            self.kernel_fs = k + 1;
+        }
+        // The rest of a path that starts with the prefix: still NUL-terminated, no NUL before.
+        Ok(CStr::from_bytes_with_nul(&b[TOPS[k].0.len()..]).unwrap_or(c""))
+    }
+
+    /// Back to the working directory from before the masks: the root's path may be relative
+    /// to it.
+    pub fn leave_kernel_fs(&mut self) -> Result<(), Error> {
+        if self.kernel_fs != 0 {
+            sys::fchdir(self.cwd)?;
+            self.kernel_fs = 0;
+        }
+        Ok(())
+    }
+
     /// Cover `m.path`: a file with runix's checked /dev/null, a directory with an empty
     /// read-only tmpfs, made at the first and bound onto the others.
     pub fn mask(&mut self, m: &Mask) -> Result<(), Error> {
         let (path, mut dir) = (m.path, m.dir);
         let null = fd_path(self.null);
-        let p = self.in_root(path);
+        let p = self.in_kernel_fs(path)?;
+        // The empty tmpfs, through the root: it may be in the other filesystem.
+        let empty = self.empty.map(|e| self.in_root(e));
         let mut other_kind = false;
         loop {
-            let r = match (dir, &self.empty) {
-                (false, _) => sys::mount(Some(null.as_cstr()), p.as_cstr(), None, sys::MS_BIND, None),
-                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p.as_cstr(), None, sys::MS_BIND, None),
-                (true, None) => sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY, Some(c"size=0")),
+            let r = match (dir, &empty) {
+                (false, _) => sys::mount(Some(null.as_cstr()), p, None, sys::MS_BIND, None),
+                (true, Some(e)) => sys::mount(Some(e.as_cstr()), p, None, sys::MS_BIND, None),
+                (true, None) => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), sys::MS_RDONLY, Some(c"size=0")),
             };
             match r {
                 // Not the usual kind on this kernel: once more as the other.
@@ -46,7 +87,7 @@ impl Mounts {
                 }
                 Err(e) if e.errno() == libc::ENOENT => {}
                 Err(e) => return Err(e.at(path.to_bytes())),
-                Ok(()) if dir && self.empty.is_none() => self.empty = Some(p),
+                Ok(()) if dir && empty.is_none() => self.empty = Some(path),
                 Ok(()) => {}
             }
             return Ok(());
@@ -54,15 +95,15 @@ impl Mounts {
     }
 
     /// Leave `r.path` readable but not writable: bound onto itself, then remounted read-only.
-    pub fn read_only(&self, r: &Mask) -> Result<(), Error> {
+    pub fn read_only(&mut self, r: &Mask) -> Result<(), Error> {
         let path = r.path;
-        let p = self.in_root(path);
-        match sys::mount(Some(p.as_cstr()), p.as_cstr(), None, sys::MS_BIND | sys::MS_REC, None) {
+        let p = self.in_kernel_fs(path)?;
+        match sys::mount(Some(p), p, None, sys::MS_BIND | sys::MS_REC, None) {
             Err(e) if e.errno() == libc::ENOENT => return Ok(()),
             r => r.map_err(|e| e.at(path.to_bytes()))?,
         }
         // A bind remount keeps only the flags given: keep proc's own nosuid,nodev,noexec.
         let flags = sys::MS_REMOUNT | sys::MS_BIND | sys::MS_RDONLY | sys::MS_NOSUID | sys::MS_NODEV | sys::MS_NOEXEC;
-        sys::mount(None, p.as_cstr(), None, flags, None).map_err(|e| e.at(path.to_bytes()))
+        sys::mount(None, p, None, flags, None).map_err(|e| e.at(path.to_bytes()))
     }
 }

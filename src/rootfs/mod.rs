@@ -49,7 +49,13 @@ pub struct Mounts {
     /// The umask from before the devices were made.
     umask: u32,
     /// The first masked directory (an empty read-only tmpfs), bound onto the others.
-    empty: Option<CBuf<64>>,
+    empty: Option<&'static CStr>,
+    /// Which kernel filesystem's top is the working directory for the masks (mask.rs): 0
+    /// none, else 1 + its index; the working directory from before; each one's top, once
+    /// opened and checked.
+    kernel_fs: usize,
+    cwd: Fd,
+    kernel_tops: [Fd; 2],
     /// Each user mount's top (device, inode), as made before runix's /proc, /sys and /dev.
     tops: [(u64, u64); MAX_MOUNTS],
 }
@@ -88,6 +94,9 @@ impl Mounts {
             null: -1,
             umask: 0,
             empty: None,
+            kernel_fs: 0,
+            cwd: -1,
+            kernel_tops: [-1; 2],
             tops: [(0, 0); MAX_MOUNTS],
         };
         if host_sys {

@@ -110,8 +110,8 @@ pub fn mount_point(root: Fd, path: &CStr, dir: bool, image_dev: u64, no_symlinks
     Ok(parent)
 }
 
-const PROC_SUPER_MAGIC: u64 = 0x9fa0;
-const SYSFS_MAGIC: u64 = 0x6265_6572;
+pub(super) const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+pub(super) const SYSFS_MAGIC: u64 = 0x6265_6572;
 
 /// The most runix reads of a file of the image's (/etc/passwd, /etc/group).
 const IMAGE_FILE_MAX: u64 = 1 << 20;

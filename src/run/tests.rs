@@ -25,14 +25,23 @@ pub(super) fn spec(args: &[&str]) -> Spec {
     }
 }
 
-/// A recording whose fstat says "the null device" (runix's /dev/null is checked) and whose
-/// getcwd says "/"; the other calls get --dry-run's fakes, but those that contain `fail`.
+/// A recording whose fstat says "the null device" (runix's /dev/null is checked), whose
+/// fstatfs says proc or sysfs after an open of "proc" or "sys" (the tops the masks are made
+/// in are checked), and whose getcwd says "/"; the other calls get --dry-run's fakes, but
+/// those that contain `fail`.
 pub(super) fn fake(fail: &'static str, errno: i32) -> Recording {
     let rec = Recording::start(Kernel::Fake);
+    let fs = std::cell::Cell::new(0);
     rec.answer(move |nr, a| {
         let line = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
         if !fail.is_empty() && line.contains(fail) {
             return Some(-errno as isize);
+        }
+        if nr == Sysno::openat {
+            fs.set(if line.contains("\"proc\"") { 0x9fa0 } else if line.contains("\"sys\"") { 0x6265_6572 } else { 0 });
+        }
+        if nr == Sysno::fstatfs {
+            return record::reply_statfs(nr, a, fs.get());
         }
         // runix's /dev/null is checked; the working directory too, once in the root.
         let null = crate::sys::Stat { dev: 1, ino: 3, mode: libc::S_IFCHR, rdev: crate::sys::dev(1, 3), size: 0 };
@@ -78,7 +87,7 @@ fn the_child_sets_up_in_this_order() {
         "openat(AT_FDCWD, \"/r\"",
         "mount(\"/r\", \"/r\", NULL, MS_BIND|MS_REC",
         "mount(\"proc\"",
-        "mount(\"tmpfs\", \"/proc/self/fd/1000/proc/acpi\"",
+        "mount(\"tmpfs\", \"acpi\"",
         "chdir(\"/r\")",
         "pivot_root(\".\", \".\")",
         "umount2(\".\", MNT_DETACH)",

@@ -186,7 +186,7 @@ pub fn reply_getcwd(nr: Sysno, a: &[usize; 6], dir: &[u8]) -> Option<isize> {
 /// For an answer function: statfs's reply, a struct statfs of type `f_type`. None for any
 /// other call.
 pub fn reply_statfs(nr: Sysno, a: &[usize; 6], f_type: u64) -> Option<isize> {
-    if nr != Sysno::statfs {
+    if nr != Sysno::statfs && nr != Sysno::fstatfs {
         return None;
     }
     // SAFETY: statfs's second argument points to the caller's struct statfs (sys::mount's
