@@ -46,7 +46,7 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
         Ok(Command::Oci(o)) => oci_main(&o, args, env),
         Ok(Command::Run(ref spec, out)) => {
             set_output(out);
-            if spec.runix_beside_command() || sys::getpid() == 1 { sealed(args, env) } else { Ok(()) }.and_then(|_| run::run(spec))
+            start(args, env, spec.runix_beside_command()).and_then(|_| run::run(spec))
         }
         Ok(Command::Cleanup(parent, out)) => {
             set_output(out);
@@ -66,20 +66,24 @@ pub fn main(args: sys::Args, env: sys::Args) -> i32 {
 fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, error::Error> {
     log::set_level(o.has(cli::oci::DEBUG) as u8);
     let makes = matches!(o.cmd, cli::oci::Cmd::Create | cli::oci::Cmd::Run | cli::oci::Cmd::Exec);
-    if makes { sealed(args, env) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
+    if makes { start(args, env, true) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
 }
 
 /// Before anything of a container exists, runix runs from a sealed copy of itself
 /// (sys::reexec_sealed) wherever it will share a PID namespace with the container's processes
-/// (`run --init`, and the OCI runtime's `create`, `run` and `exec`): one of them could open
-/// /proc/PID/exe of a runix running from the host's binary and write it once that runix has
-/// exited (CVE-2019-5736). Plain `run` needs no copy: runix stays outside the container's new
-/// PID namespace, and its child is alone there until its execve. Only that execve can load
-/// the host's binary into the container (an image's `#!/proc/self/exe`), as its PID 1: so a
-/// runix that is PID 1 seals itself too, before a container of its own could be given a view
-/// of it (`-b /proc:/oproc`). --dry-run makes no container.
-fn sealed(args: sys::Args, env: sys::Args) -> Result<(), error::Error> {
-    if sys::trace::dry_run() { Ok(()) } else { sys::reexec_sealed(args, env) }
+/// (`beside`: `run --init`, and the OCI runtime's `create`, `run` and `exec`): one of them
+/// could open /proc/PID/exe of a runix running from the host's binary and write it once that
+/// runix has exited (CVE-2019-5736). Plain `run` needs no copy: runix stays outside the
+/// container's new PID namespace, and its child is alone there until its execve. Only that
+/// execve can load the host's binary into the container (an image's `#!/proc/self/exe`), as
+/// its PID 1: so a runix that is PID 1 seals itself too, before a container of its own could
+/// be given a view of it (`-b /proc:/oproc`). --dry-run makes no container.
+fn start(args: sys::Args, env: sys::Args, beside: bool) -> Result<(), error::Error> {
+    // SIGPIPE ignored (not blocked: the mask would reach the command) until runix blocks it:
+    // --trace's lines to a closed stderr are an error, not runix's death. runix resets it
+    // with every signal it finds ignored (run.rs).
+    sys::signal(libc::SIGPIPE, true)?;
+    if (beside || sys::getpid() == 1) && !sys::trace::dry_run() { sys::reexec_sealed(args, env) } else { Ok(()) }
 }
 
 fn set_output(out: cli::Output) {

@@ -405,20 +405,21 @@ openat(11, "proc", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 18
 fstatfs(18, 0xADDR) = 0
 fchdir(18) = 0
 mount("tmpfs", "acpi", "tmpfs", MS_RDONLY, "size=0") = 0
-mount("/proc/self/fd/11/proc/acpi", "asound", NULL, MS_BIND, NULL) = 0
+openat(AT_FDCWD, "acpi", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 19
+mount("/proc/self/fd/19", "asound", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "interrupts", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "kcore", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "keys", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "latency_stats", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "sched_debug", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/acpi", "scsi", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/19", "scsi", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "timer_list", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "timer_stats", NULL, MS_BIND, NULL) = 0
-openat(11, "sys", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 19
-fstatfs(19, 0xADDR) = 0
-fchdir(19) = 0
-mount("/proc/self/fd/11/proc/acpi", "devices/virtual/powercap", NULL, MS_BIND, NULL) = 0
-mount("/proc/self/fd/11/proc/acpi", "firmware", NULL, MS_BIND, NULL) = 0
+openat(11, "sys", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 20
+fstatfs(20, 0xADDR) = 0
+fchdir(20) = 0
+mount("/proc/self/fd/19", "devices/virtual/powercap", NULL, MS_BIND, NULL) = 0
+mount("/proc/self/fd/19", "firmware", NULL, MS_BIND, NULL) = 0
 fchdir(18) = 0
 mount("bus", "bus", NULL, MS_BIND|MS_REC, NULL) = 0
 mount(NULL, "bus", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL) = 0
@@ -507,12 +508,13 @@ fn what_the_kernel_lacks_is_not_masked_and_a_mask_of_the_other_kind_is_made_as_t
     let masks = r#"mount("tmpfs", "acpi", "tmpfs", MS_RDONLY, "size=0") = -1 ENOTDIR (Not a directory)
 mount("/proc/self/fd/16", "acpi", NULL, MS_BIND, NULL) = 0
 mount("tmpfs", "asound", "tmpfs", MS_RDONLY, "size=0") = 0
+openat(AT_FDCWD, "asound", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_PATH, 00) = 19
 mount("/proc/self/fd/16", "interrupts", NULL, MS_BIND, NULL) = 0
 mount("/proc/self/fd/16", "kcore", NULL, MS_BIND, NULL) = -1 ENOENT (No such file or directory)
 mount("/proc/self/fd/16", "keys", NULL, MS_BIND, NULL) = 0
 "#;
     assert!(c.contains(masks), "{c}");
-    assert!(c.contains("mount(\"/proc/self/fd/11/proc/asound\", \"scsi\""), "{c}");
+    assert!(c.contains("mount(\"/proc/self/fd/19\", \"scsi\""), "{c}");
 
 }
 

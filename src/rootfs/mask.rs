@@ -6,14 +6,12 @@
 //! itself. Only what this kernel lacks is skipped (ENOENT here can mean nothing else).
 
 use super::{DIR, Mounts, fd_path};
-use crate::buf::CBuf;
 use crate::error::Error;
 use crate::spec::Mask;
 use crate::sys;
 use core::ffi::CStr;
 
-/// The longest masked or read-only path: what fits after `/proc/self/fd/N` (24 bytes at
-/// most) in `in_root`'s 64-byte buffer, with its NUL.
+/// The longest masked or read-only path (a config.json's are checked against it).
 pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
 
 /// The kernel filesystems masks are made on: the prefix of their paths, the name in the root,
@@ -21,14 +19,6 @@ pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
 const TOPS: [(&[u8], &CStr, u64); 2] = [(b"/proc/", c"proc", super::open::PROC_SUPER_MAGIC), (b"/sys/", c"sys", super::open::SYSFS_MAGIC)];
 
 impl Mounts {
-    /// /proc/self/fd/ROOT`path`.
-    fn in_root(&self, path: &CStr) -> CBuf<64> {
-        let mut p = fd_path(self.root);
-        // Cannot overflow: 24 bytes and MASK_PATH_MAX (plan.rs checks its tables at build time).
-        let _ = p.push(path.to_bytes());
-        p
-    }
-
     /// `path` from the top of its kernel filesystem, which is made the working directory if it
     /// is not yet (the one from before is kept for `leave_kernel_fs`).
     fn in_kernel_fs(&mut self, path: &'static CStr) -> Result<&'static CStr, Error> {
@@ -69,8 +59,8 @@ impl Mounts {
         let (path, mut dir) = (m.path, m.dir);
         let null = fd_path(self.null);
         let p = self.in_kernel_fs(path)?;
-        // The empty tmpfs, through the root: it may be in the other filesystem.
-        let empty = self.empty.map(|e| self.in_root(e));
+        // The empty tmpfs, by its fd: it may be in the other filesystem.
+        let empty = (self.empty >= 0).then(|| fd_path(self.empty));
         let mut other_kind = false;
         loop {
             let r = match (dir, &empty) {
@@ -87,7 +77,7 @@ impl Mounts {
                 }
                 Err(e) if e.errno() == libc::ENOENT => {}
                 Err(e) => return Err(e.at(path.to_bytes())),
-                Ok(()) if dir && empty.is_none() => self.empty = Some(path),
+                Ok(()) if dir && empty.is_none() => self.empty = sys::openat(sys::AT_FDCWD, p, DIR | libc::O_NOFOLLOW, 0)?,
                 Ok(()) => {}
             }
             return Ok(());

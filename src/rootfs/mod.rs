@@ -48,8 +48,8 @@ pub struct Mounts {
     null: Fd,
     /// The umask from before the devices were made.
     umask: u32,
-    /// The first masked directory (an empty read-only tmpfs), bound onto the others.
-    empty: Option<&'static CStr>,
+    /// The first masked directory (an empty read-only tmpfs), bound onto the others; -1 before.
+    empty: Fd,
     /// Which kernel filesystem's top is the working directory for the masks (mask.rs): 0
     /// none, else 1 + its index; the working directory from before; each one's top, once
     /// opened and checked.
@@ -93,7 +93,7 @@ impl Mounts {
             dev: -1,
             null: -1,
             umask: 0,
-            empty: None,
+            empty: -1,
             kernel_fs: 0,
             cwd: -1,
             kernel_tops: [-1; 2],

@@ -105,10 +105,6 @@ pub fn execve<const N: usize>(path: &CStr, argv: Args, envp: &CList<N>) -> Error
 /// from one already; returns then.
 pub fn reexec_sealed(argv: Args, envp: Args) -> Result<(), Error> {
     const SEALS: usize = (libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE) as usize;
-    // SIGPIPE ignored (not blocked: the mask would reach the command) until runix blocks it:
-    // --trace's lines to a closed stderr are an error, not runix's death. runix resets it
-    // with every signal it finds ignored (run.rs).
-    signal(libc::SIGPIPE, true)?;
     let exe = super::openat(super::AT_FDCWD, c"/proc/self/exe", libc::O_RDONLY, 0)?;
     let r = match call(nr::fcntl, exe as usize, libc::F_GET_SEALS as usize, 0, 0) {
         // (Its name then is the memfd's: `ps` shows runix.)
