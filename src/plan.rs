@@ -145,13 +145,15 @@ static FD_LINKS: [Link; 4] = [
     Link { path: c"/dev/stderr", target: c"/proc/self/fd/2" },
 ];
 
-// Each masked or read-only path fits, after /proc/self/fd/N, in the buffer rootfs/mask.rs
-// makes it in: one that did not would leave that buffer naming the root itself.
+// Each masked or read-only path is on runix's /proc or /sys, where rootfs/mask.rs makes it,
+// and no longer than a config.json's may be.
 const _: () = {
     let mut i = 0;
     while i < DOCKER_MASKED.len() + DOCKER_READ_ONLY.len() {
         let m = if i < DOCKER_MASKED.len() { &DOCKER_MASKED[i] } else { &DOCKER_READ_ONLY[i - DOCKER_MASKED.len()] };
-        assert!(m.path.count_bytes() <= rootfs::MASK_PATH_MAX);
+        let b = m.path.to_bytes();
+        assert!(b.len() <= rootfs::MASK_PATH_MAX);
+        assert!(matches!(b, [b'/', b'p', b'r', b'o', b'c', b'/', ..] | [b'/', b's', b'y', b's', b'/', ..]));
         i += 1;
     }
 };
@@ -287,7 +289,7 @@ impl<'a> Plan<'a> {
                 Op::Mask(k) => m.mask(k)?,
                 Op::ReadOnly(r) => m.read_only(r)?,
                 Op::CheckCovered(u) => m.check_covered(self.mount(u.slot()).dst, u.slot() as usize)?,
-                Op::PivotRoot | Op::Chroot => m.leave_kernel_fs().and_then(|_| rootfs::enter_root(rootfs, op == Op::PivotRoot))?,
+                Op::PivotRoot | Op::Chroot => rootfs::enter_root(m.root_top(), rootfs, op == Op::PivotRoot)?,
                 // Every fd of the host's (the root's, the bind sources', the cgroup files') goes
                 // before anything of the image's is read or followed: a symlink to
                 // /proc/self/fd/N/.. would lead out of the root through one (CVE-2024-21626).

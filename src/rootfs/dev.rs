@@ -96,8 +96,7 @@ impl Mounts {
     pub fn mount_in_dev(&self, d: &DevMount) -> Result<(), Error> {
         let path = d.path.to_bytes();
         sys::mkdirat(self.dev, name(d.path), d.mode)?;
-        // /proc/self/fd/DEV/NAME.
-        mount_on(&d.fs, self.dev, &path[b"/dev".len()..], path)
+        self.mount_at(&d.fs, self.dev, name(d.path), path)
     }
 
     /// The link `l.path` to `l.target`.

@@ -19,38 +19,25 @@ pub const MASK_PATH_MAX: usize = 64 - 24 - 1;
 const TOPS: [(&[u8], &CStr, u64); 2] = [(b"/proc/", c"proc", super::open::PROC_SUPER_MAGIC), (b"/sys/", c"sys", super::open::SYSFS_MAGIC)];
 
 impl Mounts {
-    /// `path` from the top of its kernel filesystem, which is made the working directory if it
-    /// is not yet (the one from before is kept for `leave_kernel_fs`).
+    /// `path` from the top of its kernel filesystem, made the working directory.
     fn in_kernel_fs(&mut self, path: &'static CStr) -> Result<&'static CStr, Error> {
         let b = path.to_bytes_with_nul();
-        let k = TOPS.iter().position(|t| b.starts_with(t.0)).ok_or_else(|| Error::msg("refused: not on runix's /proc or /sys", path.to_bytes()))?;
-        if self.kernel_fs != k + 1 {
-            if self.cwd < 0 {
-                self.cwd = sys::openat(sys::AT_FDCWD, c".", DIR, 0)?;
+        // /proc/... or /sys/... (plan.rs and oci/config.rs allow no other).
+        let k = (b.get(1) == Some(&b's')) as usize;
+        if self.kernel_tops[k] < 0 {
+            // Left open: closed with the host's fds after the switch into the root.
+            let fd = sys::openat(self.root, TOPS[k].1, DIR | libc::O_NOFOLLOW, 0)?;
+            if sys::fs_type(fd)? != TOPS[k].2 && !sys::trace::dry_run() {
+                return Err(Error::msg("not runix's own mount", &TOPS[k].0[..TOPS[k].0.len() - 1]));
             }
-            if self.kernel_tops[k] < 0 {
-                // Left open: closed with the host's fds after the switch into the root.
-                let fd = sys::openat(self.root, TOPS[k].1, DIR | libc::O_NOFOLLOW, 0)?;
-                if sys::fs_type(fd)? != TOPS[k].2 && !sys::trace::dry_run() {
-                    return Err(Error::msg("not runix's own mount", &TOPS[k].0[..TOPS[k].0.len() - 1]));
-                }
-                self.kernel_tops[k] = fd;
-            }
+            self.kernel_tops[k] = fd;
+        }
+        if self.kernel_fs.get() != k + 1 {
             sys::fchdir(self.kernel_tops[k])?;
-            self.kernel_fs = k + 1;
+            self.kernel_fs.set(k + 1);
         }
         // The rest of a path that starts with the prefix: still NUL-terminated, no NUL before.
         Ok(CStr::from_bytes_with_nul(&b[TOPS[k].0.len()..]).unwrap_or(c""))
-    }
-
-    /// Back to the working directory from before the masks: the root's path may be relative
-    /// to it.
-    pub fn leave_kernel_fs(&mut self) -> Result<(), Error> {
-        if self.kernel_fs != 0 {
-            sys::fchdir(self.cwd)?;
-            self.kernel_fs = 0;
-        }
-        Ok(())
     }
 
     /// Cover `m.path`: a file with runix's checked /dev/null, a directory with an empty

@@ -5,7 +5,8 @@
 //! The root filesystem is hostile: any path in it may be a symlink meant to lead a mount out of
 //! it (runc CVE-2021-30465). So every mount target in it is opened with openat2(2)'s
 //! RESOLVE_IN_ROOT, which looks `..` and symlinks up as if the root were `/`, and the mount goes
-//! onto that open file through /proc/self/fd/N. The host side (bind sources, the root itself)
+//! onto that open file: through /proc/self/fd/N, or (runix's own, /proc, /sys, /dev and what is
+//! in them) as the working directory. The host side (bind sources, the root itself)
 //! is opened before anything is made, so bad input costs nothing to undo.
 
 mod dev;
@@ -50,11 +51,9 @@ pub struct Mounts {
     umask: u32,
     /// The first masked directory (an empty read-only tmpfs), bound onto the others; -1 before.
     empty: Fd,
-    /// Which kernel filesystem's top is the working directory for the masks (mask.rs): 0
-    /// none, else 1 + its index; the working directory from before; each one's top, once
-    /// opened and checked.
-    kernel_fs: usize,
-    cwd: Fd,
+    /// Which of `kernel_tops` is the working directory (1 + its index; 0: none), for the masks.
+    kernel_fs: core::cell::Cell<usize>,
+    /// The tops of runix's /proc and /sys, once opened and checked (mask.rs).
     kernel_tops: [Fd; 2],
     /// Each user mount's top (device, inode), as made before runix's /proc, /sys and /dev.
     tops: [(u64, u64); MAX_MOUNTS],
@@ -94,8 +93,7 @@ impl Mounts {
             null: -1,
             umask: 0,
             empty: -1,
-            kernel_fs: 0,
-            cwd: -1,
+            kernel_fs: core::cell::Cell::new(0),
             kernel_tops: [-1; 2],
             tops: [(0, 0); MAX_MOUNTS],
         };
@@ -114,6 +112,11 @@ impl Mounts {
             m.upper = open_host("overlay upper", d, DIR)?;
         }
         Ok(m)
+    }
+
+    /// The top of the root mount, once made: where `enter_root` goes.
+    pub fn root_top(&self) -> Fd {
+        self.root
     }
 
     /// The root mount, and an fd of its top. Either ROOTFS bound onto itself (pivot_root(2)
@@ -253,7 +256,16 @@ impl Mounts {
     /// symlink is refused.
     pub fn mount_kernel(&self, path: &CStr, fs: &Fs) -> Result<(), Error> {
         let t = mount_point(self.root, path, true, self.image_dev, true)?;
-        mount_on(fs, t, b"", path.to_bytes())
+        self.mount_at(fs, t, c".", path.to_bytes())
+    }
+
+    /// Mount onto `rel` (`.`: itself) in the open directory `dir`, made the working directory:
+    /// mount(2) takes paths only, and one named from there needs no /proc/self/fd magic-link
+    /// walk. An error names `shown`, the path in the container.
+    fn mount_at(&self, fs: &Fs, dir: Fd, rel: &CStr, shown: &[u8]) -> Result<(), Error> {
+        sys::fchdir(dir)?;
+        self.kernel_fs.set(0);
+        sys::mount(fs.src, rel, fs.fstype, fs.flags, fs.data).map_err(|e| e.at(shown))
     }
 
     /// /sys where a user namespace with the host's network may not mount sysfs (it belongs to
@@ -272,13 +284,13 @@ impl Mounts {
         let mut dir = -1;
         let n = crate::cgroup::v1_hierarchies(&mut |name, opts| {
             if dir < 0 {
-                mount_on(&Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=755") }, t, b"", b"/sys/fs/cgroup")?;
+                self.mount_at(&Fs { src: Some(c"tmpfs"), fstype: Some(c"tmpfs"), flags: NOSUID_NODEV_NOEXEC, data: Some(c"mode=755") }, t, c".", b"/sys/fs/cgroup")?;
                 dir = open_in(self.root, c"/sys/fs/cgroup", DIR, true)?;
             }
             let mut rel = CBuf::<64>::new();
             rel.push_all(&[b"/", name])?;
             sys::mkdirat(dir, &rel.as_cstr()[1..], 0o555)?;
-            mount_on(&Fs { src: Some(c"cgroup"), fstype: Some(c"cgroup"), flags, data: Some(opts) }, dir, rel.bytes(), name)?;
+            self.mount_at(&Fs { src: Some(c"cgroup"), fstype: Some(c"cgroup"), flags, data: Some(opts) }, dir, &rel.as_cstr()[1..], name)?;
             for c in crate::text::fields(name, b',').filter(|_| name.iter().any(|&c| c == b',')) {
                 let mut l = CBuf::<64>::new();
                 sys::symlinkat(&rel.as_cstr()[1..], dir, l.push(c)?.as_cstr())?;
@@ -286,7 +298,7 @@ impl Mounts {
             Ok(())
         })?;
         match n {
-            0 => mount_on(&Fs { src: Some(c"cgroup2"), fstype: Some(c"cgroup2"), flags, data: None }, t, b"", b"/sys/fs/cgroup"),
+            0 => self.mount_at(&Fs { src: Some(c"cgroup2"), fstype: Some(c"cgroup2"), flags, data: None }, t, c".", b"/sys/fs/cgroup"),
             _ => Ok(()),
         }
     }
@@ -426,8 +438,8 @@ fn mount_on(fs: &Fs, target: Fd, rel: &[u8], shown: &[u8]) -> Result<(), Error> 
 /// is the initramfs cannot be pivoted away from (pivot_root(2), ERRORS: EINVAL): there the
 /// second way is taken too, as switch_root(8) takes it.
 #[inline(never)]
-pub fn enter_root(root: &CStr, pivot: bool) -> Result<(), Error> {
-    sys::chdir(root)?;
+pub fn enter_root(top: Fd, root: &CStr, pivot: bool) -> Result<(), Error> {
+    sys::fchdir(top)?;
     if pivot {
         match sys::pivot_root(c".", c".") {
             // The old root ends up stacked on the new one, and is then detached, so no path
