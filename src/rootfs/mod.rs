@@ -263,9 +263,8 @@ impl Mounts {
     /// mount(2) takes paths only, and one named from there needs no /proc/self/fd magic-link
     /// walk. An error names `shown`, the path in the container.
     fn mount_at(&self, fs: &Fs, dir: Fd, rel: &CStr, shown: &[u8]) -> Result<(), Error> {
-        sys::fchdir(dir)?;
         self.kernel_fs.set(0);
-        sys::mount(fs.src, rel, fs.fstype, fs.flags, fs.data).map_err(|e| e.at(shown))
+        sys::fchdir(dir).and_then(|_| sys::mount(fs.src, rel, fs.fstype, fs.flags, fs.data)).map_err(|e| e.at(shown))
     }
 
     /// /sys where a user namespace with the host's network may not mount sysfs (it belongs to

@@ -203,6 +203,14 @@ fn each_unsupported_value_names_its_field() {
         (r#","rootfsPropagation":"shared""#, "unsupported linux.rootfsPropagation: shared"),
         (r#","maskedPaths":["/etc/shadow"]"#, "unsupported linux.maskedPaths: /etc/shadow"),
         (r#","readonlyPaths":["/proc/../etc"]"#, "unsupported linux.readonlyPaths: /proc/../etc"),
+        // Looked up from the top of runix's /proc or /sys: a name there, and only that.
+        (r#","readonlyPaths":["/proc//sys"]"#, "unsupported linux.readonlyPaths: /proc//sys"),
+        (r#","maskedPaths":["/sys//firmware"]"#, "unsupported linux.maskedPaths: /sys//firmware"),
+        (r#","maskedPaths":["/proc/"]"#, "unsupported linux.maskedPaths: /proc/"),
+        (r#","maskedPaths":["/sys/firmware/"]"#, "unsupported linux.maskedPaths: /sys/firmware/"),
+        (r#","maskedPaths":["/proc/./keys"]"#, "unsupported linux.maskedPaths: /proc/./keys"),
+        (r#","maskedPaths":["/proc/self/cwd/x"]"#, "unsupported linux.maskedPaths: /proc/self/cwd/x"),
+        (r#","maskedPaths":["/proc/thread-self/root"]"#, "unsupported linux.maskedPaths: /proc/thread-self/root"),
         (r#","seccomp":{"defaultAction":"SCMP_ACT_NOTIFY"}"#, "unsupported linux.seccomp action: SCMP_ACT_NOTIFY"),
         (r#","mountLabel":"system_u:object_r:container_file_t:s0""#, "unsupported config.json field: linux.mountLabel"),
     ] {
