@@ -180,9 +180,11 @@ targets = [("runix/floor", share["floor", "runix"], 1.15), ("runix --privileged/
            ("runix/crun", share["crun", "runix"], 0.20), ("runix/bwrap", share["bwrap", "runix"], 0.40)]
 for name, got, want in targets:
     print(f"  {'met ' if got <= want else 'MISSED'} {name} = {got:.2f} (target ≤ {want})")
+n, c = syscalls("runix"), syscalls("crun")
+print(f"  {'met ' if n <= 0.2 * c else 'MISSED'} runix syscalls before the payload's execve = {n} "
+      f"(target ≤ 0.2 × crun's {c} = {0.2 * c:.0f}; the floor {syscalls('floor')})")
 n = syscalls("runix-p")
-print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (target ≤ 80; "
-      f"{syscalls('runix')} without -p, the floor {syscalls('floor')})")
+print(f"  {'met ' if n <= 80 else 'MISSED'} runix -p 100: {n} syscalls before execve (the trace issue's target ≤ 80)")
 PY
 
 python3 - "$ALONE/times.json" "$ALONE/bundle/config.json" <<'PY'
