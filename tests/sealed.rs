@@ -23,6 +23,23 @@ fn assert_sealed(pid: u32, who: &str) {
     assert!(w.is_err(), "{who}: its binary opens for writing");
 }
 
+/// `runix ARGS`, once more than one process runs under it: the runix, and the pids under it
+/// (the first one its child).
+fn running(args: &[&str]) -> (std::process::Child, Vec<u32>) {
+    let c = Command::new(runix()).args(args).stdout(Stdio::null()).spawn().unwrap();
+    started(c.id());
+    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1), "{args:?}: too few processes");
+    let under = common::proc::descendants(c.id()).iter().map(|d| d.0).collect();
+    (c, under)
+}
+
+/// SIGTERM to a runix of `running`, and its end.
+fn stop(mut c: std::process::Child) {
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+    c.wait().unwrap();
+}
+
 #[test]
 fn runix_runs_from_a_sealed_copy_of_itself() {
     if !need_root() {
@@ -45,14 +62,10 @@ fn runix_runs_from_a_sealed_copy_of_itself() {
     common::bundle::reap(pid);
     // --init: runix is the container's PID 1, beside its command.
     let r = Root::busybox();
-    let mut c = Command::new(runix()).args(["run", "--init", "-r", r.s(), "sleep", "5"]).stdout(Stdio::null()).spawn().unwrap();
-    started(c.id());
-    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1));
+    let (c, under) = running(&["run", "--init", "-r", r.s(), "sleep", "5"]);
     assert_sealed(c.id(), "runix run --init");
-    assert_sealed(common::proc::descendants(c.id())[0].0, "--init's PID 1");
-    // SAFETY: kill(2) of our child.
-    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-    c.wait().unwrap();
+    assert_sealed(under[0], "--init's PID 1");
+    stop(c);
 }
 
 /// Plain `runix run` runs from the host's binary: no process of the container's PID namespace
@@ -63,12 +76,9 @@ fn plain_run_leaves_no_runix_beside_the_command() {
         return;
     }
     let r = Root::busybox();
-    let mut c = Command::new(runix()).args(["run", "-r", r.s(), "sh", "-c", "sleep 5 & sleep 5"]).stdout(Stdio::null()).spawn().unwrap();
-    started(c.id());
-    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1));
+    let (c, inside) = running(&["run", "-r", r.s(), "sh", "-c", "sleep 5 & sleep 5"]);
     let ns = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/pid")).unwrap();
     let exe = |pid: u32| fs::read_link(format!("/proc/{pid}/exe")).unwrap();
-    let inside: Vec<u32> = common::proc::descendants(c.id()).iter().map(|d| d.0).collect();
     let host_binary = exe(c.id());
     assert_eq!(host_binary, fs::canonicalize(runix()).unwrap(), "plain run is sealed");
     for &pid in &inside {
@@ -76,9 +86,7 @@ fn plain_run_leaves_no_runix_beside_the_command() {
         assert_ne!(exe(pid), host_binary, "pid {pid} is runix");
     }
     assert_ne!(ns(c.id()), ns(inside[0]), "runix shares the container's PID namespace");
-    // SAFETY: kill(2) of our child.
-    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-    c.wait().unwrap();
+    stop(c);
 }
 
 /// The one way the host's binary gets into a plain run's container: its first execve, of an
@@ -102,13 +110,8 @@ fn a_runix_run_again_by_the_image_is_sealed() {
     for f in ["x", "-r", "inner/x"] {
         fs::set_permissions(r.path.join(f), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
-    let mut c = Command::new(runix()).args(["run", "--privileged", "-r", r.s(), "/x"]).stdout(Stdio::null()).spawn().unwrap();
-    started(c.id());
-    // runix, the runix inside (its PID 1), that one's child, the sleep.
-    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1), "no runix inside");
-    let inside = common::proc::descendants(c.id())[0].0;
-    assert_sealed(inside, "the runix the image ran");
-    // SAFETY: kill(2) of our child.
-    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-    c.wait().unwrap();
+    // Under runix: the runix inside (its PID 1), that one's child, the sleep.
+    let (c, under) = running(&["run", "--privileged", "-r", r.s(), "/x"]);
+    assert_sealed(under[0], "the runix the image ran");
+    stop(c);
 }
