@@ -69,15 +69,15 @@ fn oci_main(o: &cli::oci::Oci, args: sys::Args, env: sys::Args) -> Result<i32, e
     if makes { start(args, env, true) } else { Ok(()) }.and_then(|_| oci::state::main(o)).inspect_err(|e| oci::state::log_error(o, e))
 }
 
-/// Before anything of a container exists, runix runs from a sealed copy of itself
-/// (sys::reexec_sealed) wherever it will share a PID namespace with the container's processes
-/// (`beside`: `run --init`, and the OCI runtime's `create`, `run` and `exec`): one of them
-/// could open /proc/PID/exe of a runix running from the host's binary and write it once that
-/// runix has exited (CVE-2019-5736). Plain `run` needs no copy: runix stays outside the
-/// container's new PID namespace, and its child is alone there until its execve. Only that
-/// execve can load the host's binary into the container (an image's `#!/proc/self/exe`), as
-/// its PID 1: so a runix that is PID 1 seals itself too, before a container of its own could
-/// be given a view of it (`-b /proc:/oproc`). --dry-run makes no container.
+/// SIGPIPE ignored; then, where needed, runix again from a sealed copy of itself
+/// (sys::reexec_sealed), before anything of a container exists. A process of the container
+/// that opens /proc/PID/exe of a runix running from the host's binary can write that binary
+/// once the runix has exited (CVE-2019-5736). So the copy is for a runix `beside` the
+/// container's processes, in their PID namespace (`run --init`, a joined PID namespace, the
+/// OCI runtime's `create`, `run` and `exec`), and for a runix that is PID 1: only a plain
+/// run's first execve (an image's `#!/proc/self/exe`) brings the host's binary into a
+/// container, as its PID 1. A plain run's own runix stays outside the container's new PID
+/// namespace. --dry-run makes no container.
 fn start(args: sys::Args, env: sys::Args, beside: bool) -> Result<(), error::Error> {
     // SIGPIPE ignored (not blocked: the mask would reach the command) until runix blocks it:
     // --trace's lines to a closed stderr are an error, not runix's death. runix resets it

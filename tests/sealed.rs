@@ -8,9 +8,7 @@ use common::*;
 use std::fs;
 use std::process::{Command, Stdio};
 
-/// runix's binary as a process of the container could reach it through /proc/PID/exe of a
-/// runix whose command is runix again (an image's `#!/proc/self/exe`): the init's, or
-/// `exec`'s. A sealed copy, which no write changes (CVE-2019-5736).
+/// `pid` runs from a sealed memfd copy of runix, which no write changes (CVE-2019-5736).
 fn assert_sealed(pid: u32, who: &str) {
     let exe = format!("/proc/{pid}/exe");
     let link = fs::read_link(&exe).unwrap().display().to_string();
@@ -23,8 +21,8 @@ fn assert_sealed(pid: u32, who: &str) {
     assert!(w.is_err(), "{who}: its binary opens for writing");
 }
 
-/// `runix ARGS`, once more than one process runs under it: the runix, and the pids under it
-/// (the first one its child).
+/// `runix ARGS`, once more than one process runs under it: the runix, and the pids under it,
+/// its child first.
 fn running(args: &[&str]) -> (std::process::Child, Vec<u32>) {
     let c = Command::new(runix()).args(args).stdout(Stdio::null()).spawn().unwrap();
     started(c.id());
@@ -62,9 +60,9 @@ fn runix_runs_from_a_sealed_copy_of_itself() {
     common::bundle::reap(pid);
     // --init: runix is the container's PID 1, beside its command.
     let r = Root::busybox();
-    let (c, under) = running(&["run", "--init", "-r", r.s(), "sleep", "5"]);
+    let (c, inside) = running(&["run", "--init", "-r", r.s(), "sleep", "5"]);
     assert_sealed(c.id(), "runix run --init");
-    assert_sealed(under[0], "--init's PID 1");
+    assert_sealed(inside[0], "--init's PID 1");
     stop(c);
 }
 
@@ -111,7 +109,7 @@ fn a_runix_run_again_by_the_image_is_sealed() {
         fs::set_permissions(r.path.join(f), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
     // Under runix: the runix inside (its PID 1), that one's child, the sleep.
-    let (c, under) = running(&["run", "--privileged", "-r", r.s(), "/x"]);
-    assert_sealed(under[0], "the runix the image ran");
+    let (c, inside) = running(&["run", "--privileged", "-r", r.s(), "/x"]);
+    assert_sealed(inside[0], "the runix the image ran");
     stop(c);
 }

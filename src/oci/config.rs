@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::oci::json::Value;
 use crate::spec::{self, BIND_ONE, COPY_UP, Mask, Mount, MountKind, Node, Program, RLIMITS, Seccomp, Spec, Ulimit};
 use crate::sys::{self, Args, CList};
-use crate::text::{After, fields, has, word, word_index};
+use crate::text::{After, has, word, word_index};
 use core::ffi::CStr;
 use libc::sock_filter;
 
@@ -508,12 +508,12 @@ impl Cx {
         for (slot, v) in out.iter_mut().zip(self.list(linux, what)) {
             let p = self.cstr(Some(v), what).unwrap_or(c"");
             let b = p.to_bytes();
-            // A name in runix's /proc or /sys, looked up from its top (rootfs/mask.rs): one or
-            // more plain components, none empty (`//`), `.` or `..`, and not through the magic
-            // links of /proc/self or /proc/thread-self.
+            // A name in runix's /proc or /sys, looked up from its top (rootfs/mask.rs): plain
+            // components, none empty (`//`), `.` or `..`, and none the magic links of
+            // /proc/self or /proc/thread-self.
             let on = |dir: &[u8], own| b.starts_with(dir) && spec.own & own != 0;
             let rest = b.get(if b.starts_with(b"/sys/") { 5 } else { 6 }..).unwrap_or_default();
-            let plain = !rest.is_empty() && fields(rest, b'/').enumerate().all(|(i, c)| !matches!(c, b"" | b"." | b"..") && (i > 0 || !matches!(c, b"self" | b"thread-self")));
+            let plain = [&b""[..], b".", b"..", b"self", b"thread-self"].iter().all(|c| !has(rest, b'/', c));
             let ok = (on(b"/proc/", spec::OWN_PROC) || on(b"/sys/", spec::OWN_SYS)) && plain && b.len() <= crate::rootfs::MASK_PATH_MAX;
             self.check(ok, what, Some(v));
             slot.path = p;

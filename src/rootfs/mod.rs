@@ -51,7 +51,8 @@ pub struct Mounts {
     umask: u32,
     /// The first masked directory (an empty read-only tmpfs), bound onto the others; -1 before.
     empty: Fd,
-    /// Which of `kernel_tops` is the working directory (1 + its index; 0: none), for the masks.
+    /// Which of `kernel_tops` is the working directory (1 + its index; 0: none), so that the
+    /// masks enter each once.
     kernel_fs: core::cell::Cell<usize>,
     /// The tops of runix's /proc and /sys, once opened and checked (mask.rs).
     kernel_tops: [Fd; 2],
@@ -263,6 +264,7 @@ impl Mounts {
     /// mount(2) takes paths only, and one named from there needs no /proc/self/fd magic-link
     /// walk. An error names `shown`, the path in the container.
     fn mount_at(&self, fs: &Fs, dir: Fd, rel: &CStr, shown: &[u8]) -> Result<(), Error> {
+        // The working directory moves: no kernel filesystem's top is it any more.
         self.kernel_fs.set(0);
         sys::fchdir(dir).and_then(|_| sys::mount(fs.src, rel, fs.fstype, fs.flags, fs.data)).map_err(|e| e.at(shown))
     }
@@ -438,7 +440,7 @@ fn mount_on(fs: &Fs, target: Fd, rel: &[u8], shown: &[u8]) -> Result<(), Error> 
 /// second way is taken too, as switch_root(8) takes it.
 #[inline(never)]
 pub fn enter_root(top: Fd, root: &CStr, pivot: bool) -> Result<(), Error> {
-    sys::fchdir(top)?;
+    sys::fchdir(top).map_err(|e| e.at(root.to_bytes()))?;
     if pivot {
         match sys::pivot_root(c".", c".") {
             // The old root ends up stacked on the new one, and is then detached, so no path
