@@ -30,7 +30,7 @@ impl Mounts {
         if self.kernel_tops[k] < 0 {
             // Left open: closed with the host's fds after the switch into the root.
             let fd = sys::openat(self.root, name, DIR | libc::O_NOFOLLOW, 0).map_err(|e| e.at(top))?;
-            if sys::fs_type(fd)? != magic && !sys::trace::dry_run() {
+            if sys::fs_type(fd).map_err(|e| e.at(top))? != magic && !sys::trace::dry_run() {
                 return Err(Error::msg("not runix's own mount", top));
             }
             self.kernel_tops[k] = fd;
@@ -54,7 +54,10 @@ impl Mounts {
             // the other filesystem).
             let fresh = dir && self.empty < 0;
             let r = match fresh {
-                true => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), sys::MS_RDONLY, Some(c"size=0")),
+                // Opened at once: the others are bound from this fd.
+                true => sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), sys::MS_RDONLY, Some(c"size=0"))
+                    .and_then(|_| sys::openat(sys::AT_FDCWD, p, DIR | libc::O_NOFOLLOW, 0))
+                    .map(|fd| self.empty = fd),
                 false => sys::mount(Some(fd_path(if dir { self.empty } else { self.null }).as_cstr()), p, None, sys::MS_BIND, None),
             };
             match r {
@@ -66,7 +69,6 @@ impl Mounts {
                 }
                 Err(e) if e.errno() == libc::ENOENT => {}
                 Err(e) => return Err(e.at(path.to_bytes())),
-                Ok(()) if fresh => self.empty = sys::openat(sys::AT_FDCWD, p, DIR | libc::O_NOFOLLOW, 0)?,
                 Ok(()) => {}
             }
             return Ok(());
