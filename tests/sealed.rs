@@ -26,7 +26,10 @@ fn assert_sealed(pid: u32, who: &str) {
 fn running(args: &[&str]) -> (std::process::Child, Vec<u32>) {
     let c = Command::new(runix()).args(args).stdout(Stdio::null()).spawn().unwrap();
     started(c.id());
-    assert!(common::proc::within(5, || common::proc::descendants(c.id()).len() > 1), "{args:?}: too few processes");
+    if !common::proc::within(5, || common::proc::descendants(c.id()).len() > 1) {
+        stop(c);
+        panic!("{args:?}: too few processes");
+    }
     let under = common::proc::descendants(c.id()).iter().map(|d| d.0).collect();
     (c, under)
 }
