@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use std::fs;
+use std::process::Command;
 use std::time::Duration;
 
 #[test]
@@ -78,6 +79,25 @@ fn chroot_mode_runs_and_cannot_be_escaped() {
     let o = run(&["run", "-r", r.s(), "--chroot", "/bin/sh", "-c", "cd /; for i in 1 2 3 4 5 6 7 8; do cd ..; done; ls"]);
     assert_eq!(o.stdout.split_whitespace().collect::<Vec<_>>(), ["bin", "dev", "etc", "proc", "sys", "tmp"], "{}", o.stderr);
     before.assert_unchanged("the host changed");
+}
+
+/// A runix inside a runix container (masks kept: not --privileged): with --chroot the inner
+/// runix drops the outer container's /proc and /sys, whose masks (/proc/bus, ...) go with them.
+#[test]
+fn chroot_mode_runs_inside_a_runix_container() {
+    if !need_root() {
+        return;
+    }
+    let r = Root::busybox();
+    let inner = Root::busybox();
+    let status = Command::new("cp").arg("-a").arg(inner.s()).arg(r.path.join("inner")).status().unwrap();
+    assert!(status.success());
+    fs::copy(runix(), r.path.join("runix")).unwrap();
+    for opts in [&["--chroot"][..], &[]] {
+        let args = [&["run", "--cap-add", "ALL", "--seccomp", "unconfined", "-r", r.s(), "/runix", "run", "-r", "/inner"][..], opts, &["/bin/sh", "-c", "echo $$; ls /proc/bus >/dev/null && echo proc"]].concat();
+        let o = run(&args);
+        assert_eq!((o.code, o.stdout.as_str()), (0, "1\nproc\n"), "{opts:?}: {}", o.stderr);
+    }
 }
 
 #[test]

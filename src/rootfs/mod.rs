@@ -508,8 +508,9 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
         let mut p = CBuf::<4096>::new();
         p.push(point)?;
         match sys::umount2(p.as_cstr(), libc::MNT_DETACH) {
-            // EINVAL: no mount there any more, detached with one above it.
-            Err(e) if e.errno() != libc::EINVAL => {
+            // EINVAL, ENOENT: no mount or no path there any more, detached with one above it
+            // (a runix container's /proc/bus under its /proc). runc's msMoveRoot does the same.
+            Err(e) if e.errno() != libc::EINVAL && e.errno() != libc::ENOENT => {
                 sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(point))?;
             }
             _ => {}

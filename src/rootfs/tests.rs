@@ -84,6 +84,19 @@ fn a_host_mount_that_cannot_go_is_covered_or_stops_the_run() {
 }
 
 #[test]
+fn a_host_mount_gone_with_the_one_above_it_is_passed_over() {
+    // Inside a runix container: /proc/bus is gone with /proc (umount2 says ENOENT, or EINVAL
+    // when its directory is still there), and there is nothing left to cover.
+    let nested = "1 0 0:2 / / rw - overlay overlay rw\n20 1 0:20 / /proc rw - proc proc rw\n21 20 0:20 /bus /proc/bus ro - proc proc rw\n";
+    for fails in [&[(Sysno::umount2, libc::ENOENT)], &[(Sysno::umount2, libc::EINVAL)]] {
+        let (r, calls) = enter(c"/r", false, b"/r", 0, nested, fails);
+        assert!(r.is_ok(), "{r:?}");
+        assert!(in_order(&calls, &["umount2(\"/proc\"", "umount2(\"/proc/bus\"", "mount(\".\", \"/\""]), "{calls:#?}");
+        assert!(!calls.iter().any(|c| c.starts_with("mount(\"tmpfs\"")), "{calls:#?}");
+    }
+}
+
+#[test]
 fn with_the_hosts_root_as_the_containers_nothing_is_dropped() {
     // -r /: the host's /proc and /sys are the container's to see anyway.
     let (r, calls) = enter(c"/", false, b"/", 0, HOST, &[]);
