@@ -31,6 +31,7 @@ pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Error> {
 
 /// int openat(int dirfd, const char *pathname, int flags, mode_t mode);
 /// Every fd runix opens is O_CLOEXEC, so none leaks into the container's command.
+#[inline(never)]
 pub fn openat(dirfd: Fd, path: &CStr, flags: i32, mode: u32) -> Result<Fd, Error> {
     let flags = (flags | libc::O_CLOEXEC) as u64;
     call_fd(nr::openat, dirfd as usize, s(path), flags as usize, mode as usize)
