@@ -15,6 +15,8 @@ fn main() {
         "--gc-sections",
         // Fold functions whose machine code is identical (monomorphised copies): lld's ICF.
         "--icf=all",
+        // Strings that end another string ("null" of "/dev/null") are kept once: lld's -O2.
+        "-O2",
         // No .note.gnu.build-id: 36 bytes nobody reads on a minimal host.
         "--build-id=none",
         // The stack is never executable.
