@@ -117,6 +117,7 @@ struct Cmsg {
 const CMSG_LEN: usize = core::mem::offset_of!(Cmsg, fd) + size_of::<Fd>();
 
 impl Hdr {
+    #[inline(never)]
     fn new(buf: usize, len: usize) -> Hdr {
         // SAFETY: msghdr and iovec are plain data; all-zero is valid (pointers set in `ptr`).
         let mut h: Hdr = unsafe { core::mem::zeroed() };
