@@ -2,6 +2,7 @@
 //! `-v` shows INFO, `-vv` DEBUG. Each line is one write(2), so the parent's and the
 //! child's lines never interleave mid-line.
 
+use crate::error::Bytes;
 use crate::sys;
 pub use crate::sys::Line;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -57,19 +58,41 @@ macro_rules! debug {
 #[macro_export]
 macro_rules! log_at {
     ($level:expr, $text:expr, $value:expr) => {
-        $crate::log::emit($level, file!(), line!(), $text, &$value, "")
+        $crate::log::Value::log(&$value, $level, file!(), line!(), $text, "")
     };
     ($level:expr, $text:expr, $value:expr, $tail:expr) => {
-        $crate::log::emit($level, file!(), line!(), $text, &$value, $tail)
+        $crate::log::Value::log(&$value, $level, file!(), line!(), $text, $tail)
     };
+}
+
+/// What a log line's value is: a number, or bytes (a path, a name). One `emit` for both.
+pub trait Value {
+    fn log(&self, level: u8, file: &str, line: u32, text: &str, tail: &str);
+}
+
+impl Value for u64 {
+    fn log(&self, level: u8, file: &str, line: u32, text: &str, tail: &str) {
+        emit_number(level, file, line, text, *self, tail)
+    }
+}
+
+impl Value for Bytes<'_> {
+    fn log(&self, level: u8, file: &str, line: u32, text: &str, tail: &str) {
+        emit(level, file, line, text, self.0, tail)
+    }
+}
+
+#[inline(never)]
+fn emit_number(level: u8, file: &str, line: u32, text: &str, value: u64, tail: &str) {
+    emit(level, file, line, text, crate::text::itoa(value, &mut [0; 20]), tail)
 }
 
 /// One log line, when its level is on.
 #[inline(never)]
-pub fn emit<T: ufmt::uDisplay + ?Sized>(level: u8, file: &str, line: u32, text: &str, value: &T, tail: &str) {
+pub fn emit(level: u8, file: &str, line: u32, text: &str, value: &[u8], tail: &str) {
     if enabled(level) {
         let mut l = header(level, file, line);
-        let _ = ufmt::uwrite!(l, "{}{}{}", text, value, tail);
+        let _ = ufmt::uwrite!(l, "{}{}{}", text, Bytes(value), tail);
         l.flush();
     }
 }
