@@ -248,6 +248,33 @@ pub fn remove_dir(dir: &[u8]) -> Result<(), Error> {
     remove::rmdir_tree(&Path::from(&[dir])?)
 }
 
+/// `runix exec`'s process into the container's cgroup `dir`. A cgroup v2 cgroup that gives
+/// controllers to those below it takes no process (EBUSY: cgroup-v2.rst, "no internal
+/// process"), as when a container's systemd has moved itself down: then into the one below
+/// `dir` that the init is in, as runc does.
+pub fn join_below(dir: &[u8], init: i32) -> Result<(), Error> {
+    let e = match write_file(dir, b"cgroup.procs", b"0", false) {
+        Err(e) if e.errno() == EBUSY => e,
+        r => return r,
+    };
+    // The init's "0::PATH" (PATH from this cgroup namespace's root, as dir's end is): what of
+    // PATH follows the longest leading part of it that dir ends with.
+    let mut buf = [0; 4096];
+    let text = read_file(join(b"/proc/", crate::text::itoa(init as u64, &mut [0; 20]), b"/cgroup")?.as_cstr(), &mut buf)?;
+    let path = fields(text, b'\n').find_map(|l| l.strip_prefix(b"0::")).unwrap_or_default();
+    let mut i = path.len();
+    while i > 0 && !(path.get(i).is_none_or(|&c| c == b'/') && dir.ends_with(&path[..i])) {
+        i -= 1;
+    }
+    // Never out of dir, whatever a name the container chose holds (a newline and a line of
+    // its own): no name below it that starts with a dot, so no "..".
+    let below = &path[i..];
+    if i == 0 || below.is_empty() || below.windows(2).any(|w| w == b"/.") {
+        return Err(e);
+    }
+    write_file(join(dir, below, b"")?.bytes(), b"cgroup.procs", b"0", false)
+}
+
 /// The v2 controllers `controllers` enabled in `parent`'s cgroup.subtree_control, one at a
 /// time, so an error names the controller.
 fn enable(parent: &[u8], controllers: u8) -> Result<(), Error> {

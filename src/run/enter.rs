@@ -184,11 +184,7 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
     // Into its cgroups before anything of the container's: no process of it escapes a limit,
     // and the cgroup namespace joined next has its root above.
     for d in c.t.cgroups.iter() {
-        let path = CBuf::<4096>::from(&[d, b"/cgroup.procs"])?;
-        let fd = sys::openat(sys::AT_FDCWD, path.as_cstr(), libc::O_WRONLY, 0).map_err(|e| e.at(path.bytes()))?;
-        let w = sys::write(fd, b"0").map_err(|e| e.at(path.bytes()));
-        sys::close(fd)?;
-        w?;
+        crate::cgroup::join_below(d, c.t.pid)?;
     }
     // Its root and working directory are now the mount namespace's root: the container's,
     // which pivot_root made it (not the init's, which the init may have changed).
@@ -264,6 +260,42 @@ mod tests {
         // init's is now.
         let (_, calls) = child_in(&["-r", "/r", "true"], "", 0, -1);
         assert!(!calls.iter().any(|c| c.contains("chroot") || c.contains("fchdir")), "{calls:#?}");
+    }
+
+    /// cgroup::join_below(dir, 42) where dir's cgroup.procs says EBUSY and the init's
+    /// /proc/42/cgroup is `cgroup`: its error, and the cgroup.procs files opened.
+    fn join_busy(dir: &[u8], cgroup: &'static str) -> (Result<(), Error>, Vec<String>) {
+        use crate::sys::record::{self, Kernel, Recording};
+        use syscalls::Sysno;
+        let rec = Recording::start(Kernel::Fake);
+        let mut left = cgroup.as_bytes();
+        rec.answer(move |nr, a| {
+            let line = String::from_utf8_lossy(trace::line(nr, a, trace::NOT_ISSUED).bytes()).into_owned();
+            match nr {
+                Sysno::openat if line.contains("/proc/42/cgroup") => Some(31),
+                Sysno::openat => Some(if line.contains("/c/cgroup.procs") || line.contains("/a/a/cgroup.procs") { 30 } else { 32 }),
+                Sysno::write if a[0] == 30 => Some(-libc::EBUSY as isize),
+                _ => record::reply_read(nr, a, 31, &mut left),
+            }
+        });
+        let r = crate::cgroup::join_below(dir, 42);
+        (r, rec.calls().into_iter().filter(|c| c.contains("cgroup.procs")).collect())
+    }
+
+    #[test]
+    fn a_cgroup_that_gives_its_controllers_below_is_joined_where_the_init_is() {
+        let (r, calls) = join_busy(b"/sys/fs/cgroup/c", "1:name=systemd:/\n0::/c/init.scope\n");
+        assert!(r.is_ok(), "{r:?}");
+        assert!(calls[1].contains("\"/sys/fs/cgroup/c/init.scope/cgroup.procs\""), "{calls:#?}");
+        // The longest leading part of the init's path that the container's cgroup ends with.
+        let (r, calls) = join_busy(b"/sys/fs/cgroup/a/a", "0::/a/a/x\n");
+        assert!(r.is_ok() && calls[1].contains("\"/sys/fs/cgroup/a/a/x/cgroup.procs\""), "{r:?} {calls:#?}");
+        // The init in the cgroup itself, elsewhere, or a path out of it: the cgroup's EBUSY.
+        for cgroup in ["0::/c\n", "0::/d/x\n", "0::/c/../../../tmp\n", "0::/c/x/..\n", "1:devices:/x\n"] {
+            let (r, calls) = join_busy(b"/sys/fs/cgroup/c", cgroup);
+            assert_eq!(show(&r.unwrap_err()), "write(/sys/fs/cgroup/c/cgroup.procs): Device or resource busy", "{cgroup}");
+            assert_eq!(calls.len(), 1, "{cgroup}: {calls:#?}");
+        }
     }
 
     #[test]

@@ -188,7 +188,29 @@ rc=$?
 if [ "$out" = 1 ] && grep -q 'pivot_root(".", ".") = 0' /tmp/err; then ok pivot-off-initramfs; else bad pivot-off-initramfs "$(why)"; fi
 umount -l /new
 
-# 11. Every run removed its cgroups: no runix-* left in any hierarchy.
+# 11. cgroup v2: exec into a container whose cgroup gives its controllers to cgroups below it
+# (as a container's systemd leaves it), where the cgroup itself takes no process (EBUSY): the
+# process goes where the init is, below it.
+if [ "$mode" = v2 ]; then
+	cat >/tmp/bundle/config.json <<EOF
+{"ociVersion": "1.0.2", "process": {"args": ["/bin/sleep", "60"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+ "root": {"path": "/rootfs"}, "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+  {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"}],
+ "linux": {"cgroupsPath": "/runix-exec-check", "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "cgroup"}]}}
+EOF
+	c=$cg/runix-exec-check
+	timeout -s KILL 60 /runix --root /tmp/state create --bundle /tmp/bundle --pid-file /tmp/busy.pid busy </dev/null >/dev/null 2>/tmp/err &&
+		timeout -s KILL 60 /runix --root /tmp/state start busy 2>>/tmp/err &&
+		echo +pids >$cg/cgroup.subtree_control && mkdir $c/init && cat /tmp/busy.pid >$c/init/cgroup.procs &&
+		echo +pids >$c/cgroup.subtree_control
+	out=$(timeout -s KILL 60 /runix --root /tmp/state exec busy /bin/cat /proc/self/cgroup 2>>/tmp/err)
+	rc=$?
+	expect exec-cgroup-below 0::/init
+	timeout -s KILL 60 /runix --root /tmp/state delete --force busy 2>>/tmp/err
+	if [ -d $c ]; then bad exec-cgroup-removed "$c left: $(cat /tmp/err)"; rmdir $c/init $c; else ok exec-cgroup-removed; fi
+fi
+
+# 12. Every run removed its cgroups: no runix-* left in any hierarchy.
 left=$(find $cg -name 'runix*' 2>/dev/null | head -n 5 | tr '\n' ' ')
 if [ -z "$left" ]; then ok cgroups-removed; else bad cgroups-removed "left: $left"; fi
 
