@@ -1,6 +1,8 @@
 //! The runix executable: the per-arch `_start` (src/sys/arch) calls `runix_main`.
-#![no_std]
-#![no_main]
+//! (`cargo check --all-targets` also builds it as a test, with std's harness: none of this.)
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(test), no_main)]
+#![cfg(not(test))]
 
 use runix::sys::{self, Args};
 
