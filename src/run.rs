@@ -431,11 +431,7 @@ fn setup(c: &Child) -> Result<Infallible, Error> {
     for (path, value) in spec.sysctls.iter() {
         rootfs::write_setting(path, value.to_bytes())?;
     }
-    if let Some(adj) = spec.oom_score_adj {
-        let mut b = [b'-'; 8];
-        let n = crate::text::itoa(adj.unsigned_abs() as u64, &mut b[1..]).len();
-        rootfs::write_setting(c"/proc/self/oom_score_adj", &b[7 - n + (adj >= 0) as usize..])?;
-    }
+    set_oom_score_adj(spec)?;
     // Everything is mounted before the switch, while the host's side (bind sources, host
     // device nodes) is still reachable; each target is opened inside the root first.
     let mut mounts = c.plan.open()?;
@@ -468,6 +464,15 @@ pub struct Proc<'a> {
     pub seccomp_file: Fd,
     /// `runix exec`'s: it outlives runix, and its pty is not the container's /dev/console.
     pub exec: bool,
+}
+
+/// The process's oomScoreAdj (config.json's or exec's process file's), through the host's
+/// /proc still: inherited from here by the command (runtime-spec: set when given, else left).
+pub fn set_oom_score_adj(spec: &Spec) -> Result<(), Error> {
+    let Some(adj) = spec.oom_score_adj else { return Ok(()) };
+    let mut b = [b'-'; 8];
+    let n = crate::text::itoa(adj.unsigned_abs() as u64, &mut b[1..]).len();
+    rootfs::write_setting(c"/proc/self/oom_score_adj", &b[7 - n + (adj >= 0) as usize..])
 }
 
 /// The process's last steps, inside the root: its user, working directory, limits, terminal

@@ -9,7 +9,8 @@
 //!   prctl(PR_SET_DUMPABLE, 0)
 //!   socketpair, clone ──▶ join the container's cgroups (write "0"
 //!                         to cgroup.procs, /sys/fs/cgroup still the
-//!                         host's); setns(pidfd, mount|uts|ipc|net|
+//!                         host's); [oomScoreAdj, through the host's
+//!                         /proc]; setns(pidfd, mount|uts|ipc|net|
 //!                         cgroup|pid); [--no-pivot: fchdir(root),
 //!                         chroot(".")]; close every other fd;
 //!                         run.rs's last steps (user, cwd,
@@ -186,6 +187,7 @@ fn setup(c: &Entering) -> Result<Infallible, Error> {
     for d in c.t.cgroups.iter() {
         crate::cgroup::join_below(d, c.t.pid)?;
     }
+    super::set_oom_score_adj(c.spec)?;
     // Its root and working directory are now the mount namespace's root: the container's,
     // which pivot_root made it (not the init's, which the init may have changed).
     sys::setns(c.t.pidfd, NAMESPACES)?;
@@ -296,6 +298,22 @@ mod tests {
             assert_eq!(show(&r.unwrap_err()), "write(/sys/fs/cgroup/c/cgroup.procs): Device or resource busy", "{cgroup}");
             assert_eq!(calls.len(), 1, "{cgroup}: {calls:#?}");
         }
+    }
+
+    #[test]
+    fn a_process_files_oom_score_adj_is_set_before_the_container_is_entered() {
+        let mut spec = spec(&["-r", "/r", "true"]);
+        spec.oom_score_adj = Some(-17);
+        let mut cgroups = List::new();
+        cgroups.push(&b"/sys/fs/cgroup/pids/c"[..]);
+        let t = Target { pid: 42, pidfd: 7, cgroups: &cgroups, chroot: false };
+        let rec = fake("", 0);
+        let c = Entering { spec: &spec, t: &t, sock: 5, parent_sock: 6, root: -1, caps: spec.caps, old_mask: 0 };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| setup(&c)));
+        let calls = rec.calls();
+        let steps = ["openat(AT_FDCWD, \"/sys/fs/cgroup/pids/c/cgroup.procs\"", "openat(AT_FDCWD, \"/proc/self/oom_score_adj\", O_WRONLY", "write(1000, \"-17\", 3)", "setns(7, "];
+        let at = positions(&calls, &steps);
+        assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{calls:#?}");
     }
 
     #[test]
