@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use std::fs;
-use std::process::Command;
 use std::time::Duration;
 
 #[test]
@@ -88,10 +87,7 @@ fn chroot_mode_runs_inside_a_runix_container() {
     if !need_root() {
         return;
     }
-    let r = Root::busybox();
-    let inner = Root::busybox();
-    let status = Command::new("cp").arg("-a").arg(inner.s()).arg(r.path.join("inner")).status().unwrap();
-    assert!(status.success());
+    let r = Root::nested();
     fs::copy(runix(), r.path.join("runix")).unwrap();
     for opts in [&["--chroot"][..], &[]] {
         let args = [&["run", "--cap-add", "ALL", "--seccomp", "unconfined", "-r", r.s(), "/runix", "run", "-r", "/inner"][..], opts, &["/bin/sh", "-c", "echo $$; ls /proc/bus >/dev/null && echo proc"]].concat();

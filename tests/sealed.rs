@@ -100,10 +100,7 @@ fn a_runix_run_again_by_the_image_is_sealed() {
     if !need_root() {
         return;
     }
-    let r = Root::busybox();
-    let inner = Root::busybox();
-    let status = Command::new("cp").arg("-a").arg(inner.s()).arg(r.path.join("inner")).status().unwrap();
-    assert!(status.success());
+    let r = Root::nested();
     // /x runs `-r /inner /x`, and -r is runix: `runix run -r /inner /x`, where /x sleeps.
     fs::write(r.path.join("x"), "#!-r /inner\n").unwrap();
     fs::write(r.path.join("-r"), "#!/proc/self/exe run\n").unwrap();

@@ -88,22 +88,34 @@ pub struct Root {
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
 
+/// `dir` as Root::busybox makes a root.
+fn fill_busybox(dir: &Path) {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::copy(busybox(), bin.join("busybox")).unwrap();
+    let out = Command::new(bin.join("busybox")).arg("--list").output().unwrap();
+    for applet in String::from_utf8(out.stdout).unwrap().lines() {
+        if applet != "busybox" {
+            symlink("busybox", bin.join(applet)).unwrap();
+        }
+    }
+    for d in ["proc", "tmp", "etc", "sys", "dev"] {
+        fs::create_dir_all(dir.join(d)).unwrap();
+    }
+}
+
 impl Root {
     /// bin/ with busybox and its applets, and empty proc/, tmp/, etc/.
     pub fn busybox() -> Root {
         let r = Root::empty();
-        let bin = r.path.join("bin");
-        fs::create_dir_all(&bin).unwrap();
-        fs::copy(busybox(), bin.join("busybox")).unwrap();
-        let out = Command::new(bin.join("busybox")).arg("--list").output().unwrap();
-        for applet in String::from_utf8(out.stdout).unwrap().lines() {
-            if applet != "busybox" {
-                symlink("busybox", bin.join(applet)).unwrap();
-            }
-        }
-        for d in ["proc", "tmp", "etc", "sys", "dev"] {
-            fs::create_dir_all(r.path.join(d)).unwrap();
-        }
+        fill_busybox(&r.path);
+        r
+    }
+
+    /// A busybox root with another at /inner: for a runix run inside a container.
+    pub fn nested() -> Root {
+        let r = Root::busybox();
+        fill_busybox(&r.path.join("inner"));
         r
     }
 
