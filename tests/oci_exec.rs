@@ -79,7 +79,7 @@ fn exec_takes_the_process_from_a_file() {
     if !need_root() {
         return;
     }
-    let b = Bundle::new(&LOOP, LIMIT, r#","capabilities":{"bounding":["CAP_KILL","CAP_CHOWN"]}"#);
+    let b = Bundle::new(&LOOP, LIMIT, r#","capabilities":{"bounding":["CAP_KILL","CAP_CHOWN"]},"oomScoreAdj":123"#);
     let pid = running(&b, "f");
     let file = b.dir.path.join("process.json");
     // The file's bounding set, as runc takes it (podman exec --privileged asks for more).
@@ -89,10 +89,12 @@ fn exec_takes_the_process_from_a_file() {
     let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);
     assert_eq!((o.code, o.stderr.as_str()), (4, ""));
     assert_eq!(fs::read_to_string(b.out()).unwrap(), "p /\n1000\nCapBnd:\t0000000000200020\nNoNewPrivs:\t1\n");
-    // Its oomScoreAdj, the process's own (runtime-spec: set when given).
-    fs::write(&file, r#"{"args":["cat","/proc/self/oom_score_adj"],"cwd":"/","user":{"uid":0,"gid":0},"oomScoreAdj":321}"#).unwrap();
-    let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);
-    assert_eq!((o.code, o.stderr.as_str(), fs::read_to_string(b.out()).unwrap().as_str()), (0, "", "321\n"));
+    // Its oomScoreAdj: the file's, else the container's (as runc's).
+    for (adj, want) in [(r#","oomScoreAdj":321"#, "321\n"), ("", "123\n")] {
+        fs::write(&file, format!(r#"{{"args":["cat","/proc/self/oom_score_adj"],"cwd":"/","user":{{"uid":0,"gid":0}}{adj}}}"#)).unwrap();
+        let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);
+        assert_eq!((o.code, o.stderr.as_str(), fs::read_to_string(b.out()).unwrap().as_str()), (0, "", want));
+    }
     // What runix cannot honour is refused, naming the field, and starts nothing.
     fs::write(&file, r#"{"args":["true"],"cwd":"/","user":{"uid":0,"gid":0},"apparmorProfile":"x"}"#).unwrap();
     let o = b.runix(&["exec", "--process", file.to_str().unwrap(), "f"]);

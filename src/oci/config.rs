@@ -68,7 +68,10 @@ pub fn load_process(path: &CStr, spec: &mut Spec) -> Result<(), Error> {
         return Err(e);
     }
     (spec.argv, spec.env, spec.workdir, spec.tty, spec.ids, spec.groups, spec.ngroups) = (p.argv, p.env, p.workdir, p.tty, p.ids, p.groups, p.ngroups);
-    (spec.umask, spec.caps, spec.cap_sets, spec.ulimits, spec.no_new_privs, spec.oom_score_adj) = (p.umask, p.caps, p.cap_sets, p.ulimits, p.no_new_privs, p.oom_score_adj);
+    (spec.umask, spec.caps, spec.cap_sets, spec.ulimits, spec.no_new_privs) = (p.umask, p.caps, p.cap_sets, p.ulimits, p.no_new_privs);
+    // The config's unless the file says (runc keeps the container's): not what runix's caller
+    // has, a shim's -999.
+    spec.oom_score_adj = p.oom_score_adj.or(spec.oom_score_adj);
     Ok(())
 }
 
