@@ -12,8 +12,15 @@ FS      := fs/busybox
 
 all: build
 
+# Code for a fixed address (relocation-model=static: absolute addresses, no pc-relative ones)
+# is 1.5 KiB smaller on x86_64 and 1.9 KiB on armv7 (larger on aarch64 and riscv64). It is
+# given to the final crate only (`cargo rustc`): under fat LTO its codegen is the whole
+# program's, while ufmt's proc macro, a shared library, could not be linked from such code.
+FINAL_FLAGS_x86_64 := -C relocation-model=static
+FINAL_FLAGS_armv7  := -C relocation-model=static
+
 build:
-	$(CARGO) build --release
+	$(CARGO) rustc --release --bin runix -- $(FINAL_FLAGS_$(shell uname -m))
 	@$(MAKE) --no-print-directory check-binary
 
 # The two promises of the binary: static (no interpreter, no dynamic section) and small.
@@ -131,7 +138,7 @@ cross: $(CROSS_BUILDS)
 $(CROSS_BUILDS): cross-%:
 	@rm -f $(CROSS)/runix-$*
 	@rustup target list --installed | grep -qx $(CROSS_TARGET_$*) || rustup target add $(CROSS_TARGET_$*)
-	$(CARGO) build --release --target $(CROSS_TARGET_$*)
+	$(CARGO) rustc --release --bin runix --target $(CROSS_TARGET_$*) -- $(FINAL_FLAGS_$*)
 	@mkdir -p $(CROSS) && cp target/$(CROSS_TARGET_$*)/release/runix $(CROSS)/runix-$*
 	@$(MAKE) --no-print-directory check-binary BIN=$(CROSS)/runix-$*
 	@echo "$$(stat -c %s $(CROSS)/runix-$*) bytes ($(BUDGET) budget): $(CROSS)/runix-$*"
