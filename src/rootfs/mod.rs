@@ -473,50 +473,63 @@ const RAMFS_MAGIC: u64 = 0x8584_58f6;
 const TMPFS_MAGIC: u64 = 0x0102_1994;
 
 /// Without pivot_root the host's mounts stay in the container's mount namespace, under the
-/// root moved over them. The host's proc and sysfs mounts go first (the root, the cwd, is kept):
-/// the kernel lets a user namespace mount a fresh proc or sysfs where one is already fully
-/// visible in its mount namespace, hidden or not (mount_too_revealing), so a process of the
-/// container in a user namespace of its own would get a /proc without runix's masks. Each is
-/// detached with what is below it, or where it cannot be, covered with an empty tmpfs; runc's
-/// msMoveRoot does the same.
+/// root moved over them. The kernel lets a user namespace mount a fresh proc or sysfs where one
+/// is already fully visible in its mount namespace, hidden or not (mount_too_revealing), so a
+/// process of the container in a user namespace of its own would get a /proc without runix's
+/// masks. So the host's go first (the root, the cwd, is kept): each of its filesystem's top
+/// (mount root "/") is detached with what is below it, or where it cannot be (locked, in a
+/// user namespace), covered with an empty tmpfs, as runc's msMoveRoot does; one that its path
+/// does not reach (hidden under another mount) can be neither, and stops the run.
 #[inline(never)]
 fn drop_host_kernel_mounts() -> Result<(), Error> {
     let mut cwd = [0u8; 4096];
     let n = sys::getcwd(&mut cwd)?;
     let root = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
-    // The mount points, NUL after each, read whole before any goes.
-    let (mut found, mut len) = ([0u8; 2048], 0);
+    // "ID POINT" of each, a line each, read whole before any goes (a point with a newline in
+    // it is then not found where it is, and stops the run).
+    let mut found = CBuf::<2048>::new();
     crate::file::for_each_line(c"/proc/self/mountinfo", &mut |l| {
         // "36 35 98:0 /root /mnt/point rw,... shared:1 - FSTYPE SOURCE OPTIONS" (proc(5)).
+        let mut f = [&l[..0]; 5];
+        for (to, field) in f.iter_mut().zip(l.split(|&c| c == b' ')) {
+            *to = field;
+        }
         let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
-        if fstype != b"proc" && fstype != b"sysfs" {
-            return Ok(true);
-        }
-        let point = unescape(l.split(|&c| c == b' ').nth(4).unwrap_or_default())?;
-        let point = point.bytes();
+        let path = unescape(f[4])?;
+        let path = path.bytes();
         // With / as the root (-r /), every mount is inside it: the container sees the host.
-        if root == b"/" || point.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/') {
+        if fstype != b"proc" && fstype != b"sysfs" || f[3] != b"/" || root == b"/" || path.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/') {
             return Ok(true);
         }
-        let to = found.get_mut(len..len + point.len() + 1).ok_or_else(|| Error::sys("mountinfo", libc::E2BIG, point))?;
-        to[..point.len()].copy_from_slice(point);
-        to[point.len()] = 0;
-        len += point.len() + 1;
+        found.push_all(&[f[0], b" ", path, b"\n"]).map_err(|_| Error::sys("mountinfo", libc::E2BIG, path))?;
         Ok(true)
     })?;
-    for point in found[..len].split(|&c| c == 0).filter(|p| !p.is_empty()) {
-        let mut p = CBuf::<4096>::new();
-        p.push(point)?;
-        match sys::umount2(p.as_cstr(), libc::MNT_DETACH) {
-            // EINVAL, ENOENT: no mount or no path there any more, detached with one above it
-            // (a runix container's /proc/bus under its /proc). runc's msMoveRoot does the same.
-            Err(e) if e.errno() != libc::EINVAL && e.errno() != libc::ENOENT => {
-                sys::mount(Some(c"tmpfs"), p.as_cstr(), Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(point))?;
-            }
-            _ => {}
+    // The last first: mountinfo lists a mount after the one it is on.
+    for (id, point) in found.bytes().rsplit(|&c| c == b'\n').filter_map(|e| crate::text::cut(e, b' ')) {
+        let p = CBuf::<4096>::from(&[point])?;
+        let p = p.as_cstr();
+        // Where its path leads to another mount (it is hidden under one), neither umount2 nor
+        // a cover reaches it.
+        if mount_id(p).is_none_or(|m| Some(m) != crate::text::number(id)) {
+            return Err(Error::msg("host proc or sysfs mount out of its path's reach (hidden under another mount?)", point));
+        }
+        // EINVAL here: locked, a user namespace's copy of the host's mount.
+        if let Err(e) = sys::umount2(p, libc::MNT_DETACH) {
+            sys::mount(Some(c"tmpfs"), p, Some(c"tmpfs"), sys::MS_RDONLY | NOSUID_NODEV_NOEXEC, Some(c"size=0")).map_err(|_| e.at(point))?;
         }
     }
     Ok(())
+}
+
+/// The id of the mount `path` leads to: its fd's mnt_id in /proc/self/fdinfo (proc(5); Linux
+/// 3.15), as mountinfo's first field.
+fn mount_id(path: &CStr) -> Option<u64> {
+    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_NOFOLLOW, 0).ok()?;
+    let mut buf = [0u8; 512];
+    let info = CBuf::<40>::from(&[b"/proc/self/fdinfo/", crate::text::itoa(fd as u64, &mut [0; 20])]).ok()?;
+    let text = crate::file::read_file(info.as_cstr(), &mut buf);
+    let _ = sys::close(fd);
+    crate::text::fields(text.ok()?, b'\n').find_map(|l| crate::text::number(l.strip_prefix(b"mnt_id:\t")?))
 }
 
 /// A mount point as mountinfo shows it, with its space, tab, newline and backslash as \ooo.
