@@ -315,9 +315,10 @@ fn an_inherited_fd_goes_with_a_seccomp_file_open_too() {
 
 /// --chroot leaves the host's mounts in the container's mount namespace, so runix detaches the
 /// host's proc and sysfs mounts. One hidden under another mount (its path leads into that one,
-/// to a directory or to nothing) is out of reach of umount2 and of a cover, and the kernel
-/// still counts it when a user namespace in the container mounts a fresh proc, without the
-/// masks (mount_too_revealing): runix does not start there. In a mount namespace of the test's.
+/// to a directory or to nothing; or under the root's own bind, mounted in the root directory
+/// on the host) is out of reach of umount2 and of a cover, and the kernel still counts it when
+/// a user namespace in the container mounts a fresh proc or sysfs, without the masks
+/// (mount_too_revealing): runix does not start there. In a mount namespace of the test's.
 #[test]
 fn a_hidden_host_proc_stops_a_chroot_run() {
     if !need_root() {
@@ -325,13 +326,18 @@ fn a_hidden_host_proc_stops_a_chroot_run() {
     }
     let r = Root::busybox();
     let h = Root::empty();
-    let (bin, h) = (runix(), h.s().to_string());
-    let inside = r#"mkdir -p /tmp/p; unshare -Urmp -f sh -c "mount -t proc proc /tmp/p && echo mounted""#;
-    for dir in [format!("mkdir {h}/proc"), String::new()] {
-        let script = format!("set -e; mount -t tmpfs t {h}; mkdir {h}/proc; mount -t proc proc {h}/proc; mount -t tmpfs cover {h}; {dir}
-            exec {} run --chroot --seccomp unconfined -r {} /bin/sh -c '{inside}'", bin.display(), r.s());
+    let (bin, h, rs) = (runix(), h.s().to_string(), r.s().to_string());
+    let inside = r#"mkdir -p /tmp/p; unshare -Urmpn -f sh -c "mount -t proc proc /tmp/p && echo mounted; mount -t sysfs sysfs /tmp/p && echo mounted""#;
+    let hide = format!("mount -t tmpfs t {h}; mkdir {h}/proc; mount -t proc proc {h}/proc; mount -t tmpfs cover {h}");
+    for (setup, hidden) in [
+        (format!("{hide}; mkdir {h}/proc"), format!("{h}/proc")),
+        (hide.clone(), format!("{h}/proc")),
+        (format!("mount -t proc proc {rs}/proc"), format!("{rs}/proc")),
+        (format!("mount -t sysfs sysfs {rs}/sys"), format!("{rs}/sys")),
+    ] {
+        let script = format!("set -e; {setup}; exec {} run --chroot --seccomp unconfined -r {rs} /bin/sh -c '{inside}'", bin.display());
         let o = run_cmd(Command::new("unshare").args(["-m", "--propagation", "private", "sh", "-c", &script]), "", 30);
-        let want = format!("runix: host proc or sysfs mount out of its path's reach (hidden under another mount?): {h}/proc\n");
-        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (125, "", want.as_str()), "{dir}");
+        let want = format!("runix: proc or sysfs mount out of its path's reach (hidden under another mount?): {hidden}\n");
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (125, "", want.as_str()), "{setup}");
     }
 }

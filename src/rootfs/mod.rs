@@ -476,17 +476,19 @@ const TMPFS_MAGIC: u64 = 0x0102_1994;
 /// root moved over them. The kernel lets a user namespace mount a fresh proc or sysfs where one
 /// is already fully visible in its mount namespace, hidden or not (mount_too_revealing), so a
 /// process of the container in a user namespace of its own would get a /proc without runix's
-/// masks. So the host's go first (the root, the cwd, is kept): each of its filesystem's top
-/// (mount root "/") is detached with what is below it, or where it cannot be (locked, in a
-/// user namespace), covered with an empty tmpfs, as runc's msMoveRoot does; one that its path
-/// does not reach (hidden under another mount) can be neither, and stops the run.
+/// masks. So each of a filesystem's top (mount root "/") is looked at. Outside the root (the
+/// cwd) it goes: detached with what is below it, or where it cannot be (locked, in a user
+/// namespace), covered with an empty tmpfs, as runc's msMoveRoot does. Inside, it stays: the
+/// container's, as after pivot_root. Either way, one that its path does not lead to is hidden
+/// under another mount, out of reach of both (as a host mount under the root's path is, under
+/// the root's bind), and stops the run.
 #[inline(never)]
 fn drop_host_kernel_mounts() -> Result<(), Error> {
     let mut cwd = [0u8; 4096];
     let n = sys::getcwd(&mut cwd)?;
     let root = cwd[..n].strip_suffix(b"\0").unwrap_or(&cwd[..n]);
-    // "ID POINT" of each, a line each, read whole before any goes (a point with a newline in
-    // it is then not found where it is, and stops the run).
+    // "+ID POINT" of each, + inside the root and - outside, a line each, read whole before
+    // any goes (a point with a newline in it is then not found where it is, and stops the run).
     let mut found = CBuf::<2048>::new();
     crate::file::for_each_line(c"/proc/self/mountinfo", &mut |l| {
         // "36 35 98:0 /root /mnt/point rw,... shared:1 - FSTYPE SOURCE OPTIONS" (proc(5)).
@@ -497,21 +499,26 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
         let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
         let path = unescape(f[4])?;
         let path = path.bytes();
-        // With / as the root (-r /), every mount is inside it: the container sees the host.
-        if fstype != b"proc" && fstype != b"sysfs" || f[3] != b"/" || root == b"/" || path.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/') {
+        // With / as the root (-r /), the container sees the host anyway.
+        if fstype != b"proc" && fstype != b"sysfs" || f[3] != b"/" || root == b"/" {
             return Ok(true);
         }
-        found.push_all(&[f[0], b" ", path, b"\n"]).map_err(|_| Error::sys("mountinfo", libc::E2BIG, path))?;
+        let inside = path.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
+        found.push_all(&[if inside { b"+" } else { b"-" }, f[0], b" ", path, b"\n"]).map_err(|_| Error::sys("mountinfo", libc::E2BIG, path))?;
         Ok(true)
     })?;
     // The last first: mountinfo lists a mount after the one it is on.
-    for (id, point) in found.bytes().rsplit(|&c| c == b'\n').filter_map(|e| crate::text::cut(e, b' ')) {
+    for (tag, point) in found.bytes().rsplit(|&c| c == b'\n').filter_map(|e| crate::text::cut(e, b' ')) {
+        let (inside, id) = tag.split_first().map_or((false, &b""[..]), |(&t, id)| (t == b'+', id));
         let p = CBuf::<4096>::from(&[point])?;
         let p = p.as_cstr();
         // Where its path leads to another mount (it is hidden under one), neither umount2 nor
         // a cover reaches it.
         if mount_id(p).is_none_or(|m| Some(m) != crate::text::number(id)) {
-            return Err(Error::msg("host proc or sysfs mount out of its path's reach (hidden under another mount?)", point));
+            return Err(Error::msg("proc or sysfs mount out of its path's reach (hidden under another mount?)", point));
+        }
+        if inside {
+            continue;
         }
         // EINVAL here: locked, a user namespace's copy of the host's mount.
         if let Err(e) = sys::umount2(p, libc::MNT_DETACH) {

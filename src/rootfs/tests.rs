@@ -127,9 +127,23 @@ fn a_host_proc_hidden_under_another_mount_stops_the_run() {
     let mounts = "1 1 0:2 / / rw - rootfs rootfs rw\n40 1 0:30 / /h rw - tmpfs t rw\n41 40 0:31 / /h/proc rw - proc proc rw\n42 1 0:32 / /h rw - tmpfs cover rw\n";
     for reach in [&[("/h/proc", 1042)], &[("/h/proc", -libc::ENOENT as isize)]] {
         let (r, calls) = enter(c"/r", false, b"/r", 0, mounts, &[], reach);
-        assert_eq!(crate::error::tests::show(&r.unwrap_err()), "host proc or sysfs mount out of its path's reach (hidden under another mount?): /h/proc");
+        assert_eq!(crate::error::tests::show(&r.unwrap_err()), "proc or sysfs mount out of its path's reach (hidden under another mount?): /h/proc");
         assert!(!calls.iter().any(|c| c.starts_with("umount2(") || c.starts_with("mount(") || c.starts_with("chroot(")), "{calls:#?}");
     }
+}
+
+#[test]
+fn a_host_proc_under_the_roots_bind_stops_the_run() {
+    // The host's proc on /r/proc, under the root's bind (50) and runix's own proc there (51):
+    // /r/proc leads to runix's, and the host's is out of reach.
+    let mounts = "1 1 0:2 / / rw - rootfs rootfs rw\n30 1 0:24 / /r rw - ext4 /dev/vda rw\n31 30 0:25 / /r/proc rw - proc proc rw\n50 1 0:24 /r /r rw - ext4 /dev/vda rw\n51 50 0:40 / /r/proc rw - proc proc rw\n";
+    let (r, calls) = enter(c"/r", false, b"/r", 0, mounts, &[], &[]);
+    assert_eq!(crate::error::tests::show(&r.unwrap_err()), "proc or sysfs mount out of its path's reach (hidden under another mount?): /r/proc");
+    assert!(!calls.iter().any(|c| c.starts_with("umount2(") || c.starts_with("chroot(")), "{calls:#?}");
+    // Without it, runix's own proc stays.
+    let mounts = "1 1 0:2 / / rw - rootfs rootfs rw\n30 1 0:24 / /r rw - ext4 /dev/vda rw\n50 1 0:24 /r /r rw - ext4 /dev/vda rw\n51 50 0:40 / /r/proc rw - proc proc rw\n";
+    let (r, calls) = enter(c"/r", false, b"/r", 0, mounts, &[], &[]);
+    assert!(r.is_ok() && !calls.iter().any(|c| c.starts_with("umount2(")), "{r:?} {calls:#?}");
 }
 
 #[test]
