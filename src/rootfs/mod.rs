@@ -497,12 +497,12 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
             *to = field;
         }
         let fstype = l.split(|&c| c == b' ').skip_while(|&f| f != b"-").nth(1).unwrap_or_default();
-        let path = unescape(f[4])?;
-        let path = path.bytes();
         // With / as the root (-r /), the container sees the host anyway.
         if fstype != b"proc" && fstype != b"sysfs" || f[3] != b"/" || root == b"/" {
             return Ok(true);
         }
+        let path = unescape(f[4])?;
+        let path = path.bytes();
         let inside = path.strip_prefix(root).is_some_and(|r| r.is_empty() || r[0] == b'/');
         found.push_all(&[if inside { b"+" } else { b"-" }, f[0], b" ", path, b"\n"]).map_err(|_| Error::sys("mountinfo", libc::E2BIG, path))?;
         Ok(true)
