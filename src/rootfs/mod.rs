@@ -514,7 +514,7 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
         let p = p.as_cstr();
         // Where its path leads to another mount (it is hidden under one), neither umount2 nor
         // a cover reaches it.
-        if mount_id(p).is_none_or(|m| Some(m) != crate::text::number(id)) {
+        if mount_id(p)?.is_none_or(|m| Some(m) != crate::text::number(id)) {
             return Err(Error::msg("proc or sysfs mount out of its path's reach (hidden under another mount?)", point));
         }
         if inside {
@@ -529,14 +529,17 @@ fn drop_host_kernel_mounts() -> Result<(), Error> {
 }
 
 /// The id of the mount `path` leads to: its fd's mnt_id in /proc/self/fdinfo (proc(5); Linux
-/// 3.15), as mountinfo's first field.
-fn mount_id(path: &CStr) -> Option<u64> {
-    let fd = sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_NOFOLLOW, 0).ok()?;
+/// 3.15), as mountinfo's first field. None where the path leads to nothing.
+fn mount_id(path: &CStr) -> Result<Option<u64>, Error> {
+    let fd = match sys::openat(sys::AT_FDCWD, path, libc::O_PATH | libc::O_NOFOLLOW, 0) {
+        Err(e) if e.errno() == libc::ENOENT => return Ok(None),
+        r => r?,
+    };
     let mut buf = [0u8; 512];
-    let info = CBuf::<40>::from(&[b"/proc/self/fdinfo/", crate::text::itoa(fd as u64, &mut [0; 20])]).ok()?;
+    let info = CBuf::<40>::from(&[b"/proc/self/fdinfo/", crate::text::itoa(fd as u64, &mut [0; 20])])?;
     let text = crate::file::read_file(info.as_cstr(), &mut buf);
-    let _ = sys::close(fd);
-    crate::text::fields(text.ok()?, b'\n').find_map(|l| crate::text::number(l.strip_prefix(b"mnt_id:\t")?))
+    sys::close(fd)?;
+    Ok(crate::text::fields(text?, b'\n').find_map(|l| crate::text::number(l.strip_prefix(b"mnt_id:\t")?)))
 }
 
 /// A mount point as mountinfo shows it, with its space, tab, newline and backslash as \ooo.
